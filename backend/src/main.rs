@@ -1,0 +1,19 @@
+//! The `certdesk` server. All logic lives in the library; this only reports failures.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = backend::config::Config::parse();
+    backend::telemetry::init(config.log_format);
+    match backend::run(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // One line a person can act on; the chain says what failed and why.
+            eprintln!("certdesk: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

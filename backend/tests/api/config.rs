@@ -1,0 +1,63 @@
+//! Routing: the config endpoint, health, static files and the SPA fallback.
+
+use axum::http::StatusCode;
+
+use crate::helpers::{INDEX_HTML, TestApp};
+
+#[tokio::test]
+async fn config_reports_the_configured_cluster() {
+    let app = TestApp::spawn(&["--cluster-name", "prod-eu", "--public-server-url", "https://k8s.example:6443"]);
+    let response = app.get("/api/v1/config").await;
+    assert_eq!(response.status, StatusCode::OK);
+    let config: shared::PortalConfig = serde_json::from_slice(&response.body).unwrap();
+    assert_eq!(config.cluster_name, "prod-eu");
+    assert_eq!(config.server_url, "https://k8s.example:6443");
+    assert_eq!(config.key_algorithms[0], shared::KeyAlgorithm::EcdsaP256);
+}
+
+#[tokio::test]
+async fn config_takes_the_server_and_ca_from_the_kubeconfig() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    use base64::Engine;
+    let ca_data = base64::engine::general_purpose::STANDARD.encode(ca);
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n  cluster:\n    server: https://10.1.2.3:6443\n    certificate-authority-data: {ca_data}\ncontexts:\n- name: c\n  context:\n    cluster: k\n    user: u\nusers:\n- name: u\n  user:\n    token: t\n"
+        ),
+    )
+    .unwrap();
+    let app = TestApp::spawn(&["--kubeconfig", kubeconfig.to_str().unwrap()]);
+    let config: shared::PortalConfig = serde_json::from_slice(&app.get("/api/v1/config").await.body).unwrap();
+    assert_eq!(config.server_url, "https://10.1.2.3:6443");
+    assert_eq!(config.ca_bundle_pem, ca);
+}
+
+#[tokio::test]
+async fn healthz_answers_ok() {
+    let response = TestApp::spawn(&[]).get("/healthz").await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.text(), "ok");
+}
+
+#[tokio::test]
+async fn app_routes_fall_back_to_index_html() {
+    let app = TestApp::spawn(&[]);
+    for path in ["/", "/requests/certdesk-minjun-x", "/admin"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status, StatusCode::OK, "{path}");
+        assert_eq!(response.text(), INDEX_HTML, "{path}");
+    }
+    let js = app.get("/app.js").await;
+    assert_eq!(js.status, StatusCode::OK);
+    assert!(js.content_type.contains("javascript"), "{}", js.content_type);
+}
+
+#[tokio::test]
+async fn an_unknown_api_path_is_a_json_404_not_the_app() {
+    let response = TestApp::spawn(&[]).get("/api/v1/nope").await;
+    assert_eq!(response.status, StatusCode::NOT_FOUND);
+    assert_eq!(response.json()["code"], "not_found");
+}

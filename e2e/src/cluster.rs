@@ -1,0 +1,140 @@
+//! A real local control plane (etcd, kube-apiserver, kube-controller-manager) started by
+//! `scripts/cluster.sh`, with clients for its three identities.
+//!
+//! The README's test command starts one control plane for the whole run and names its
+//! directory in `CERTDESK_TEST_CLUSTER`; [`ControlPlane::shared`] attaches to it. A test
+//! that needs a control plane of its own (to stop it, say) calls [`ControlPlane::start`].
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+
+/// One running control plane and the credentials `scripts/cluster.sh` wrote for it.
+#[derive(Debug)]
+pub struct ControlPlane {
+    dir: PathBuf,
+    owned: bool,
+}
+
+impl ControlPlane {
+    /// Attaches to the control plane the test command started (`CERTDESK_TEST_CLUSTER`).
+    ///
+    /// Fails, saying how to start one, when there is none: a test that needs the cluster
+    /// never passes by skipping.
+    pub fn shared() -> Result<Self> {
+        let Some(dir) = std::env::var_os("CERTDESK_TEST_CLUSTER") else {
+            bail!(
+                "CERTDESK_TEST_CLUSTER is not set. These tests need a running control plane: run \
+                 scripts/test.sh, or start one with `export CERTDESK_TEST_CLUSTER=$(scripts/cluster.sh start)`"
+            );
+        };
+        let dir = PathBuf::from(dir);
+        if !dir.join("admin.kubeconfig").is_file() {
+            bail!("CERTDESK_TEST_CLUSTER={} holds no running control plane", dir.display());
+        }
+        Ok(Self { dir, owned: false })
+    }
+
+    /// Starts a new control plane of this test's own; it stops when dropped.
+    pub fn start() -> Result<Self> {
+        let script = crate::repo_root().join("scripts/cluster.sh");
+        let output = Command::new(&script).arg("start").output().context("cannot run scripts/cluster.sh")?;
+        if !output.status.success() {
+            bail!("scripts/cluster.sh start failed:\n{}", String::from_utf8_lossy(&output.stderr));
+        }
+        let dir = String::from_utf8(output.stdout).context("cluster dir is not UTF-8")?;
+        Ok(Self { dir: PathBuf::from(dir.trim()), owned: true })
+    }
+
+    /// Stops the control plane's processes and removes its directory.
+    pub fn stop(&self) -> Result<()> {
+        let script = crate::repo_root().join("scripts/cluster.sh");
+        let status = Command::new(&script).arg("stop").arg(&self.dir).status()?;
+        if !status.success() {
+            bail!("scripts/cluster.sh stop {} failed", self.dir.display());
+        }
+        Ok(())
+    }
+
+    /// The control plane's state directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The process ids of etcd, kube-apiserver and kube-controller-manager.
+    pub fn pids(&self) -> Result<Vec<u32>> {
+        let text = std::fs::read_to_string(self.dir.join("pids"))?;
+        text.lines().map(|l| l.trim().parse().context("a pid")).collect()
+    }
+
+    /// The API server's URL (`https://127.0.0.1:<port>`).
+    pub fn server(&self) -> Result<String> {
+        Ok(std::fs::read_to_string(self.dir.join("server"))?.trim().to_owned())
+    }
+
+    /// The cluster CA's certificate (PEM).
+    pub fn ca_pem(&self) -> Result<String> {
+        Ok(std::fs::read_to_string(self.dir.join("ca.crt"))?)
+    }
+
+    /// The local admin's kubeconfig (`O=system:masters`; for test set-up only).
+    pub fn admin_kubeconfig(&self) -> PathBuf {
+        self.dir.join("admin.kubeconfig")
+    }
+
+    /// The kubeconfig of CertDesk's own ServiceAccount (`deploy/rbac-backend.yaml`).
+    pub fn backend_kubeconfig(&self) -> PathBuf {
+        self.dir.join("backend.kubeconfig")
+    }
+
+    /// A bearer token of the approver ServiceAccount (`deploy/rbac-approver.yaml`).
+    pub fn approver_token(&self) -> Result<String> {
+        Ok(std::fs::read_to_string(self.dir.join("approver.token"))?.trim().to_owned())
+    }
+
+    /// A client acting as the local admin.
+    pub async fn admin_client(&self) -> Result<Client> {
+        client_from_kubeconfig(&self.admin_kubeconfig()).await
+    }
+
+    /// A client acting as CertDesk's ServiceAccount.
+    pub async fn backend_client(&self) -> Result<Client> {
+        client_from_kubeconfig(&self.backend_kubeconfig()).await
+    }
+
+    /// A client acting as the approver.
+    pub async fn approver_client(&self) -> Result<Client> {
+        self.token_client(&self.approver_token()?).await
+    }
+
+    /// A client that presents only the given bearer token (and trusts the cluster CA).
+    pub async fn token_client(&self, token: &str) -> Result<Client> {
+        let mut config = Config::new(self.server()?.parse()?);
+        config.root_cert = Some(vec![pem_to_der(&self.ca_pem()?)?]);
+        config.auth_info.token = Some(token.to_owned().into());
+        Ok(Client::try_from(config)?)
+    }
+}
+
+impl Drop for ControlPlane {
+    fn drop(&mut self) {
+        if self.owned && self.dir.exists() {
+            let _ = self.stop();
+        }
+    }
+}
+
+async fn client_from_kubeconfig(path: &Path) -> Result<Client> {
+    let kubeconfig = Kubeconfig::read_from(path)?;
+    let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?;
+    Ok(Client::try_from(config)?)
+}
+
+fn pem_to_der(pem: &str) -> Result<Vec<u8>> {
+    use base64::Engine;
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    Ok(base64::engine::general_purpose::STANDARD.decode(body)?)
+}

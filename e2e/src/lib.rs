@@ -1,0 +1,28 @@
+//! Helpers for CertDesk's end-to-end tests: a real local control plane ([`cluster`]),
+//! headless Chromium through chromedriver ([`browser`]), real `kubectl` and `openssl`
+//! ([`tools`]), and where a failing test leaves its evidence ([`artifacts`]).
+
+pub mod artifacts;
+pub mod browser;
+pub mod cluster;
+pub mod tools;
+
+use std::path::PathBuf;
+
+/// The repository's root directory.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("e2e lives inside the repository")
+        .to_path_buf()
+}
+
+/// Returns a name no other test (or earlier run) uses, for objects a test creates.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::time::{SystemTime, UNIX_EPOCH};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix}-{:x}{:x}{n}", std::process::id() % 4096, nanos % 65536)
+}

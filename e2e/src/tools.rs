@@ -1,0 +1,60 @@
+//! Real command-line tools the tests use the way a person would: `kubectl`, `openssl`.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::io::Write;
+
+use anyhow::{Context, Result, bail};
+
+/// What a finished command printed, and whether it succeeded.
+#[derive(Debug)]
+pub struct Run {
+    /// Whether it exited 0.
+    pub success: bool,
+    /// Its standard output.
+    pub stdout: String,
+    /// Its standard error.
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Self {
+            success: output.status.success(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+/// Runs a command with optional standard input, returning what it printed.
+pub fn run(program: &str, args: &[&str], stdin: Option<&[u8]>) -> Result<Run> {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start {program}; is it installed (scripts/bootstrap.sh)?"))?;
+    if let Some(input) = stdin {
+        child.stdin.take().context("stdin")?.write_all(input)?;
+    }
+    Ok(child.wait_with_output()?.into())
+}
+
+/// Runs a command that must succeed, returning its standard output.
+pub fn ok(program: &str, args: &[&str], stdin: Option<&[u8]>) -> Result<String> {
+    let run = run(program, args, stdin)?;
+    if !run.success {
+        bail!("{program} {} failed:\n{}{}", args.join(" "), run.stdout, run.stderr);
+    }
+    Ok(run.stdout)
+}
+
+/// Runs `kubectl --kubeconfig <file> <args>`.
+pub fn kubectl(kubeconfig: &Path, args: &[&str], stdin: Option<&[u8]>) -> Result<Run> {
+    let file = kubeconfig.to_str().context("kubeconfig path is not UTF-8")?;
+    let mut all = vec!["--kubeconfig", file];
+    all.extend_from_slice(args);
+    run("kubectl", &all, stdin)
+}

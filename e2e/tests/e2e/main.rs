@@ -1,0 +1,3 @@
+//! CertDesk end to end, in one test binary.
+
+mod run_command;

@@ -1,0 +1,35 @@
+//! Typed calls to the backend's `/api/v1`; every call returns the server's `ApiError`
+//! on failure, or one made here when the server could not be reached.
+
+use gloo_net::http::{Request, Response};
+use serde::de::DeserializeOwned;
+use shared::{ApiError, ErrorCode, PortalConfig};
+
+/// Fetches the portal configuration (`GET /api/v1/config`).
+pub async fn config() -> Result<PortalConfig, ApiError> {
+    let response = Request::get("/api/v1/config").send().await.map_err(unreachable)?;
+    decode(response).await
+}
+
+async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    if response.ok() {
+        return response.json::<T>().await.map_err(|e| {
+            ApiError::new(ErrorCode::Internal, format!("The server's answer could not be read: {e}"))
+        });
+    }
+    let status = response.status();
+    match response.json::<ApiError>().await {
+        Ok(error) => Err(error),
+        Err(_) => Err(ApiError::new(
+            ErrorCode::Internal,
+            format!("The server answered HTTP {status} without an explanation."),
+        )),
+    }
+}
+
+fn unreachable(error: gloo_net::Error) -> ApiError {
+    ApiError::new(
+        ErrorCode::ClusterUnreachable,
+        format!("CertDesk's server could not be reached ({error}). Check your connection and reload."),
+    )
+}

@@ -1,0 +1,3 @@
+//! Reusable pieces of the pages.
+
+pub mod error_panel;

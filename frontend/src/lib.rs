@@ -1,0 +1,29 @@
+//! CertDesk's browser app: the pages, the typed API client, and (later) key generation.
+
+pub mod api;
+pub mod components;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+
+/// The whole app: the header and the routed pages.
+#[component]
+pub fn App() -> impl IntoView {
+    view! {
+        <Router>
+            <header class="site">
+                <A href="/" attr:class="brand">"CertDesk"</A>
+                <nav aria-label="Main">
+                    <A href="/">"Request access"</A>
+                </nav>
+            </header>
+            <main>
+                <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
+                    <Route path=path!("/") view=pages::home::Home />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Installs everything CertDesk's build and tests need on a fresh machine: Debian packages
+# (clang for ring's wasm32 C code, chromium, chromium-driver, openssl), the pinned Rust
+# toolchain with wasm32, trunk, wasm-bindgen-cli at Cargo.lock's version, wasm-opt from
+# npm, and the control plane's binaries (etcd, kube-apiserver, kube-controller-manager,
+# kubectl) built from the Kubernetes Go module. Idempotent; quiet when all is there.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$CERTDESK_ROOT"
+
+TRUNK_VERSION=0.21.14     # 0.22 needs rustc >= 1.96.1
+BINARYEN_VERSION=132      # Debian's binaryen 108 breaks the page (docs/toolchain.md)
+
+# The control plane's binaries take long the first time: build them beside the rest.
+cluster_log="$CERTDESK_CACHE/logs/cluster-build.log"
+mkdir -p "$CERTDESK_CACHE/logs"
+"$CERTDESK_ROOT/scripts/cluster-build.sh" >"$cluster_log.out" 2>"$cluster_log" &
+cluster_pid=$!
+
+# Debian packages.
+missing=()
+command -v clang >/dev/null || missing+=(clang)
+command -v openssl >/dev/null || missing+=(openssl)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+if ((${#missing[@]})); then
+  say "installing Debian packages: ${missing[*]}"
+  sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The Rust toolchain rust-toolchain.toml pins, with the wasm32 target.
+command -v rustup >/dev/null || die "rustup is not installed; install Rust with rustup first"
+channel=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+if ! rustup +"$channel" target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "installing Rust $channel with wasm32-unknown-unknown"
+  rustup toolchain install "$channel" --profile minimal -c clippy,rustfmt -t wasm32-unknown-unknown >/dev/null
+fi
+
+# trunk.
+if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+  say "installing trunk $TRUNK_VERSION (about 16 minutes on 2 cores, once)"
+  (cd / && cargo +"$channel" install trunk --version "$TRUNK_VERSION" --locked --quiet)
+fi
+
+# wasm-bindgen-cli at exactly the version Cargo.lock resolves (a mismatch breaks the build).
+[ -f Cargo.lock ] || cargo generate-lockfile --quiet
+wbg=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+[ -n "$wbg" ] || die "no wasm-bindgen in Cargo.lock"
+grep -q "^wasm_bindgen = \"$wbg\"" Trunk.toml ||
+  die "Trunk.toml [tools] wasm_bindgen must be \"$wbg\" (the version in Cargo.lock)"
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wbg" ]; then
+  say "installing wasm-bindgen-cli $wbg (about 3 minutes, once)"
+  # Not --locked: its lock file pins a webpki-roots release the registry no longer has.
+  (cd / && cargo +"$channel" install wasm-bindgen-cli --version "$wbg" --quiet --force)
+fi
+
+# wasm-opt from npm's binaryen (a Node program; no download from GitHub).
+grep -q "^wasm_opt = \"version_$BINARYEN_VERSION\"" Trunk.toml ||
+  die "Trunk.toml [tools] wasm_opt must be \"version_$BINARYEN_VERSION\""
+if [ "$(wasm-opt --version 2>/dev/null | awk '{print $3}')" != "$BINARYEN_VERSION" ]; then
+  say "installing wasm-opt (npm binaryen@$BINARYEN_VERSION)"
+  mkdir -p "$CERTDESK_CACHE/npm"
+  npm install --prefix "$CERTDESK_CACHE/npm" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION" >/dev/null
+fi
+
+if ! wait "$cluster_pid"; then
+  cat "$cluster_log" >&2
+  die "building the control plane's binaries failed (log above: $cluster_log)"
+fi

@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# A real, local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager)
+# for development and tests. Several can run side by side: each has its own state
+# directory and free ports.
+#
+#   scripts/cluster.sh start [DIR]   start one; DIR defaults to a new directory under
+#                                    $CERTDESK_CACHE/clusters. Prints DIR on stdout.
+#   scripts/cluster.sh stop DIR      stop exactly the processes it started; remove DIR.
+#
+# DIR then holds: admin.kubeconfig (O=system:masters, local use only),
+# backend.kubeconfig (CertDesk's ServiceAccount, deploy/rbac-backend.yaml),
+# approver.token (deploy/rbac-approver.yaml + view), ca.crt, server, pids, logs/.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+pki() {
+  local d=$1
+  mkdir -p "$d/pki"; cd "$d/pki"
+  openssl_quiet() { openssl "$@" 2>/dev/null; }
+  openssl_quiet ecparam -name prime256v1 -genkey -noout -out ca.key
+  openssl_quiet req -x509 -new -key ca.key -subj "/CN=certdesk-local-ca" -days 3650 -out ca.crt \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"
+  # sign NAME SUBJECT EXTENSIONS: a leaf signed by the cluster CA.
+  sign() {
+    openssl_quiet ecparam -name prime256v1 -genkey -noout -out "$1.key"
+    openssl_quiet req -new -key "$1.key" -subj "$2" -out "$1.csr"
+    printf '%s\n' "$3" >"$1.ext"
+    openssl_quiet x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+      -extfile "$1.ext" -out "$1.crt"
+    rm -f "$1.csr" "$1.ext"
+  }
+  sign apiserver "/CN=kube-apiserver" "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc"
+  local client="basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature
+extendedKeyUsage=clientAuth"
+  sign admin "/O=system:masters/CN=certdesk-local-admin" "$client"
+  sign controller-manager "/CN=system:kube-controller-manager" "$client"
+  openssl_quiet genrsa -out sa.key 2048
+  openssl_quiet rsa -in sa.key -pubout -out sa.pub
+  cp ca.crt "$d/ca.crt"
+  cd - >/dev/null
+}
+
+# kubeconfig FILE SERVER USER-ARGS...: writes a kubeconfig with kubectl itself.
+kubeconfig() {
+  local file=$1 server=$2; shift 2
+  kubectl config set-cluster local --kubeconfig "$file" --server "$server" \
+    --certificate-authority "$dir/ca.crt" --embed-certs >/dev/null
+  kubectl config set-credentials user --kubeconfig "$file" "$@" >/dev/null
+  kubectl config set-context local --kubeconfig "$file" --cluster local --user user >/dev/null
+  kubectl config use-context local --kubeconfig "$file" >/dev/null
+}
+
+wait_for() {
+  local what=$1 seconds=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    for pid in $(cat "$dir/pids"); do
+      kill -0 "$pid" 2>/dev/null || { say "a control plane process ($pid) exited while waiting for $what"; return 1; }
+    done
+    ((SECONDS < deadline)) || { say "timed out after ${seconds}s waiting for $what"; return 1; }
+    sleep 0.2
+  done
+}
+
+launch() {
+  local name=$1; shift
+  "$@" >"$dir/logs/$name.log" 2>&1 &
+  echo $! >>"$dir/pids"
+}
+
+start_once() {
+  local bin=$1
+  : >"$dir/pids"
+  mkdir -p "$dir/logs"
+  local etcd_port peer_port api_port
+  etcd_port=$(free_port); peer_port=$(free_port); api_port=$(free_port)
+  local server="https://127.0.0.1:$api_port"
+  echo "$server" >"$dir/server"
+
+  launch etcd "$bin/etcd" --name local --data-dir "$dir/etcd" \
+    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls "http://127.0.0.1:$peer_port" --initial-advertise-peer-urls "http://127.0.0.1:$peer_port" \
+    --initial-cluster "local=http://127.0.0.1:$peer_port" \
+    --unsafe-no-fsync --log-level warn
+
+  launch kube-apiserver "$bin/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$etcd_port" \
+    --bind-address 127.0.0.1 --secure-port "$api_port" --advertise-address 127.0.0.1 \
+    --endpoint-reconciler-type none \
+    --tls-cert-file "$dir/pki/apiserver.crt" --tls-private-key-file "$dir/pki/apiserver.key" \
+    --client-ca-file "$dir/pki/ca.crt" \
+    --authorization-mode Node,RBAC \
+    --service-account-issuer https://kubernetes.default.svc \
+    --service-account-key-file "$dir/pki/sa.pub" --service-account-signing-key-file "$dir/pki/sa.key" \
+    --service-cluster-ip-range 10.0.0.0/24 \
+    --allow-privileged=false --profiling=false --cert-dir "$dir/pki/generated"
+
+  kubeconfig "$dir/admin.kubeconfig" "$server" \
+    --client-certificate "$dir/pki/admin.crt" --client-key "$dir/pki/admin.key" --embed-certs
+  kubeconfig "$dir/controller-manager.kubeconfig" "$server" \
+    --client-certificate "$dir/pki/controller-manager.crt" --client-key "$dir/pki/controller-manager.key" --embed-certs
+  wait_for "kube-apiserver /readyz" 90 kubectl --kubeconfig "$dir/admin.kubeconfig" get --raw /readyz
+
+  launch kube-controller-manager "$bin/kube-controller-manager" \
+    --kubeconfig "$dir/controller-manager.kubeconfig" \
+    --authentication-kubeconfig "$dir/controller-manager.kubeconfig" \
+    --authorization-kubeconfig "$dir/controller-manager.kubeconfig" \
+    --secure-port 0 --leader-elect=false --use-service-account-credentials \
+    --controllers certificatesigningrequest-signing-controller,certificatesigningrequest-cleaner-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,clusterrole-aggregation-controller,namespace-controller,garbage-collector-controller \
+    --cluster-signing-cert-file "$dir/pki/ca.crt" --cluster-signing-key-file "$dir/pki/ca.key" \
+    --service-account-private-key-file "$dir/pki/sa.key" --root-ca-file "$dir/pki/ca.crt"
+
+  local admin=(kubectl --kubeconfig "$dir/admin.kubeconfig")
+  "${admin[@]}" apply -f "$CERTDESK_ROOT/deploy/rbac-backend.yaml" -f "$CERTDESK_ROOT/deploy/rbac-approver.yaml" \
+    -f "$CERTDESK_ROOT/deploy/local/approver.yaml" >/dev/null
+  # The ServiceAccounts exist once the API server has them; tokens need no controller.
+  local token
+  token=$("${admin[@]}" create token certdesk -n certdesk --duration 8760h)
+  kubeconfig "$dir/backend.kubeconfig" "$server" --token "$token"
+  "${admin[@]}" create token certdesk-approver -n certdesk --duration 24h >"$dir/approver.token"
+  chmod 600 "$dir"/*.kubeconfig "$dir/approver.token" "$dir"/pki/*.key
+  # Ready for CertDesk when the controller manager publishes the CA in its namespace.
+  wait_for "kube-controller-manager (kube-root-ca.crt in namespace certdesk)" 60 \
+    "${admin[@]}" get configmap kube-root-ca.crt -n certdesk
+}
+
+stop() {
+  local dir=$1
+  [ -d "$dir" ] || { say "no such control plane directory: $dir"; return 0; }
+  if [ -f "$dir/pids" ]; then
+    local pids; pids=$(tac "$dir/pids")
+    for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
+    for _ in $(seq 100); do
+      local alive=0
+      for pid in $pids; do kill -0 "$pid" 2>/dev/null && alive=1; done
+      ((alive)) || break
+      sleep 0.1
+    done
+    for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
+  fi
+  rm -rf "$dir"
+}
+
+cmd=${1:-}; shift || true
+case "$cmd" in
+  start)
+    bin=$("$CERTDESK_ROOT/scripts/cluster-build.sh")
+    export PATH="$bin:$PATH"
+    dir=${1:-}
+    if [ -z "$dir" ]; then mkdir -p "$CERTDESK_CACHE/clusters"; dir=$(mktemp -d "$CERTDESK_CACHE/clusters/cluster-XXXXXX"); fi
+    mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
+    pki "$dir"
+    # A port taken between choosing and binding fails one attempt; try afresh.
+    for attempt in 1 2 3; do
+      if start_once "$bin"; then echo "$dir"; exit 0; fi
+      say "attempt $attempt failed; logs:"; tail -n 5 "$dir"/logs/*.log >&2 || true
+      stop_keep=$(mktemp -d); cp -r "$dir/pki" "$stop_keep/"
+      stop "$dir"; mkdir -p "$dir"; mv "$stop_keep/pki" "$dir/"; rmdir "$stop_keep"
+    done
+    stop "$dir"
+    die "the control plane did not start"
+    ;;
+  stop)
+    [ -n "${1:-}" ] || usage
+    stop "$1"
+    ;;
+  *) usage ;;
+esac

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Sets up and runs CertDesk on http://127.0.0.1:8080 (CERTDESK_LISTEN to change).
+#
+# With no KUBECONFIG in the environment, it first starts a local Kubernetes control plane
+# (scripts/cluster.sh) and points CertDesk at it, printing an approver token; with one,
+# CertDesk uses that cluster. Ctrl-C stops CertDesk and the local control plane.
+# Arguments are passed to the backend (see `certdesk --help`).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$CERTDESK_ROOT"
+
+step "bootstrap (installs what is missing)" "$CERTDESK_ROOT/scripts/bootstrap.sh"
+step "build the frontend (trunk build --release)" trunk build --release --quiet
+# The dev profile (dependencies optimised) is shared with the tests, so one build serves both.
+step "build the backend" cargo build --quiet -p backend --bin certdesk
+
+cluster_dir=
+backend_pid=
+cleanup() {
+  trap - EXIT INT TERM
+  if [ -n "$backend_pid" ]; then kill -TERM "$backend_pid" 2>/dev/null || true; wait "$backend_pid" 2>/dev/null || true; fi
+  if [ -n "$cluster_dir" ]; then say "stopping the local control plane"; "$CERTDESK_ROOT/scripts/cluster.sh" stop "$cluster_dir"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [ -n "${KUBECONFIG:-}" ]; then
+  say "using the cluster of KUBECONFIG=$KUBECONFIG"
+  export CERTDESK_KUBECONFIG="$KUBECONFIG"
+else
+  say "no KUBECONFIG set: starting a local control plane (etcd, kube-apiserver, kube-controller-manager)"
+  cluster_dir=$("$CERTDESK_ROOT/scripts/cluster.sh" start)
+  export CERTDESK_KUBECONFIG="$cluster_dir/backend.kubeconfig"
+  export CERTDESK_CLUSTER_NAME="${CERTDESK_CLUSTER_NAME:-certdesk-local}"
+  cat >&2 <<MSG
+
+Local control plane: $(cat "$cluster_dir/server")  (state in $cluster_dir)
+  admin kubeconfig:  $cluster_dir/admin.kubeconfig
+  approver token:    $cluster_dir/approver.token   (paste it on the approval page)
+MSG
+fi
+
+"$CARGO_TARGET_DIR/debug/certdesk" --static-dir "$CERTDESK_ROOT/dist" "$@" &
+backend_pid=$!
+wait "$backend_pid"

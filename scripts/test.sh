@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Sets up and runs every CertDesk test: formatting, the wasm32 build, the release
+# frontend bundle, then all unit, integration, cluster and browser tests against a fresh
+# local control plane (started here, stopped at the end).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$CERTDESK_ROOT"
+total=$SECONDS
+
+step "bootstrap (installs what is missing)" "$CERTDESK_ROOT/scripts/bootstrap.sh"
+step "cargo fmt --check" cargo fmt --all --check
+step "build shared + frontend for wasm32" cargo build --quiet -p shared -p frontend --target wasm32-unknown-unknown
+step "trunk build --release" trunk build --release --quiet
+step "build the backend" cargo build --quiet -p backend --bin certdesk
+
+cluster_dir=
+cleanup() { if [ -n "$cluster_dir" ]; then "$CERTDESK_ROOT/scripts/cluster.sh" stop "$cluster_dir"; fi; }
+trap cleanup EXIT
+start_cluster() { cluster_dir=$("$CERTDESK_ROOT/scripts/cluster.sh" start); }
+step "start a local control plane" start_cluster
+export CERTDESK_TEST_CLUSTER="$cluster_dir"
+
+# Tests marked #[ignore = "needs …"] need the cluster, the bundle or the browser: run them all.
+step "cargo test (unit, integration, cluster, browser)" cargo test --workspace -- --include-ignored
+
+say "all tests passed in $((SECONDS - total)) s"

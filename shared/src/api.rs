@@ -1,0 +1,203 @@
+//! Request and response bodies of CertDesk's HTTP API (`/api/v1`).
+//!
+//! No type here has a field that could carry a private key: the browser keeps the key,
+//! and only the certificate signing request crosses the wire.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// What the browser needs to know about the cluster and the operator's policy before it
+/// makes a key (`GET /api/v1/config`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalConfig {
+    /// The cluster's name, used for the kubeconfig's cluster and context entries.
+    pub cluster_name: String,
+    /// The API server URL requesters reach the cluster at (may differ from the URL the
+    /// backend itself uses).
+    pub server_url: String,
+    /// PEM bundle of the certificate authorities that sign the API server's serving
+    /// certificate; empty when the operator has not configured one yet.
+    pub ca_bundle_pem: String,
+    /// The key algorithms the operator allows, the first being the default.
+    pub key_algorithms: Vec<KeyAlgorithm>,
+    /// Bounds on the requested certificate lifetime.
+    pub duration: DurationLimits,
+    /// Limits on the subject a request may ask for.
+    pub policy: PolicyLimits,
+    /// Whether a request must come through an invite link.
+    pub invite_required: bool,
+}
+
+/// The key algorithms a browser can generate a key pair with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyAlgorithm {
+    /// ECDSA over NIST P-256 with SHA-256: small, fast, and the default.
+    EcdsaP256,
+    /// ECDSA over NIST P-384 with SHA-384.
+    EcdsaP384,
+    /// Ed25519.
+    Ed25519,
+    /// RSA with a 2048-bit modulus, signed with SHA-256.
+    Rsa2048,
+    /// RSA with a 3072-bit modulus, signed with SHA-256.
+    Rsa3072,
+    /// RSA with a 4096-bit modulus, signed with SHA-256.
+    Rsa4096,
+}
+
+impl KeyAlgorithm {
+    /// Every algorithm, in the order a form offers them.
+    pub const ALL: [KeyAlgorithm; 6] = [
+        KeyAlgorithm::EcdsaP256,
+        KeyAlgorithm::EcdsaP384,
+        KeyAlgorithm::Ed25519,
+        KeyAlgorithm::Rsa2048,
+        KeyAlgorithm::Rsa3072,
+        KeyAlgorithm::Rsa4096,
+    ];
+
+    /// Returns whether the algorithm is RSA, whose certificates also carry the
+    /// `key encipherment` usage and whose keys take long to generate.
+    pub fn is_rsa(self) -> bool {
+        matches!(self, Self::Rsa2048 | Self::Rsa3072 | Self::Rsa4096)
+    }
+
+    /// Returns a short human label, such as "ECDSA P-256".
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::EcdsaP256 => "ECDSA P-256",
+            Self::EcdsaP384 => "ECDSA P-384",
+            Self::Ed25519 => "Ed25519",
+            Self::Rsa2048 => "RSA 2048",
+            Self::Rsa3072 => "RSA 3072",
+            Self::Rsa4096 => "RSA 4096",
+        }
+    }
+}
+
+/// Bounds on a certificate's requested lifetime, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DurationLimits {
+    /// The lifetime a form proposes.
+    pub default_seconds: u32,
+    /// The shortest lifetime accepted (the Kubernetes API's minimum is 600 s).
+    pub min_seconds: u32,
+    /// The longest lifetime accepted.
+    pub max_seconds: u32,
+}
+
+impl Default for DurationLimits {
+    /// Thirty days by default, at least ten minutes, at most one year.
+    fn default() -> Self {
+        Self {
+            default_seconds: 30 * 24 * 3600,
+            min_seconds: 600,
+            max_seconds: 365 * 24 * 3600,
+        }
+    }
+}
+
+/// Limits on the subject (username and groups) of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyLimits {
+    /// Whether a requester may ask for groups (`O=`) at all.
+    pub groups_allowed: bool,
+    /// The most groups one request may carry.
+    pub max_groups: u8,
+    /// The longest username or group name, in characters.
+    pub max_name_chars: u8,
+    /// Groups that are flagged as admin groups on the approval page.
+    pub admin_groups: Vec<String>,
+}
+
+impl Default for PolicyLimits {
+    /// The defaults of the design: groups allowed, at most 10, names of 1–64 characters.
+    fn default() -> Self {
+        Self {
+            groups_allowed: true,
+            max_groups: 10,
+            max_name_chars: 64,
+            admin_groups: vec!["kubeadm:cluster-admins".to_owned()],
+        }
+    }
+}
+
+/// A requester's submission (`POST /api/v1/requests`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// The PKCS#10 certificate signing request, PEM-encoded.
+    pub csr_pem: String,
+    /// The requested certificate lifetime in seconds.
+    pub expiration_seconds: u32,
+    /// A note for the approver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The unguessable identifier of one request; it is also the name of the
+/// `CertificateSigningRequest` object in the cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RequestId(pub String);
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The answer to a successful submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestTicket {
+    /// The request's identifier, which the status page's URL carries.
+    pub id: RequestId,
+}
+
+/// Where a request stands, derived from the `CertificateSigningRequest`'s status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Phase {
+    /// Waiting for an approver.
+    Pending,
+    /// Approved, waiting for the cluster's signer.
+    Approved,
+    /// Signed: the certificate is available.
+    Issued,
+    /// Denied by an approver.
+    Denied,
+    /// The signer failed to issue a certificate.
+    Failed,
+    /// The cluster no longer has the request (garbage-collected or expired).
+    Gone,
+}
+
+impl Phase {
+    /// Returns whether the request can still change phase.
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Issued | Self::Denied | Self::Failed | Self::Gone)
+    }
+}
+
+/// A request's current state (`GET /api/v1/requests/{id}` and its event stream).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestStatus {
+    /// The request's identifier.
+    pub id: RequestId,
+    /// Where the request stands.
+    pub phase: Phase,
+    /// The reason of the deciding condition (for example `CertDeskApprove`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The approver's or signer's message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The issued certificate, PEM-encoded, once the phase is [`Phase::Issued`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_pem: Option<String>,
+    /// When the issued certificate stops being valid.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    pub not_after: Option<OffsetDateTime>,
+}

@@ -1,0 +1,165 @@
+//! The error body every CertDesk endpoint answers with, and its stable codes.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The body of every error answer: `{"code": "…", "message": "…", "details": …}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// A stable, machine-readable code.
+    pub code: ErrorCode,
+    /// A message a person can act on.
+    pub message: String,
+    /// Structured detail, such as every policy violation or the API server's causes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
+}
+
+impl ApiError {
+    /// Returns an error with the given code and message and no details.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), details: None }
+    }
+
+    /// Returns the error with structured details attached.
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.code.as_str())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// The stable codes of [`ApiError`]. A code, once published, keeps its meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The request was malformed (bad JSON, a missing field, a wrong type).
+    BadRequest,
+    /// The request body was larger than the endpoint accepts.
+    PayloadTooLarge,
+    /// The request was not JSON.
+    UnsupportedMediaType,
+    /// The client sent too many requests; retry after the `Retry-After` header.
+    RateLimited,
+    /// The CSR PEM or DER could not be parsed.
+    CsrInvalid,
+    /// The CSR's self-signature does not verify with its own public key.
+    CsrSignatureInvalid,
+    /// The request breaks the operator's policy; `details` lists every violation.
+    PolicyViolation,
+    /// The approver sent no bearer token.
+    TokenMissing,
+    /// The cluster did not accept the approver's token (HTTP 401 from the API server).
+    TokenInvalid,
+    /// The cluster refused the action; the message is the API server's own.
+    Forbidden,
+    /// The request or cluster object does not exist.
+    NotFound,
+    /// The object changed or already exists; reload and retry.
+    Conflict,
+    /// The API server rejected the object it was sent; `details` carries its causes.
+    Invalid,
+    /// The backend cannot reach the Kubernetes API server.
+    ClusterUnreachable,
+    /// An unexpected fault in CertDesk; the details are in the server's log.
+    Internal,
+    /// A code this version of CertDesk does not know (sent by a newer server).
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorCode {
+    /// Returns the code as it appears on the wire, such as `"csr_signature_invalid"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BadRequest => "bad_request",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::RateLimited => "rate_limited",
+            Self::CsrInvalid => "csr_invalid",
+            Self::CsrSignatureInvalid => "csr_signature_invalid",
+            Self::PolicyViolation => "policy_violation",
+            Self::TokenMissing => "token_missing",
+            Self::TokenInvalid => "token_invalid",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::Conflict => "conflict",
+            Self::Invalid => "invalid",
+            Self::ClusterUnreachable => "cluster_unreachable",
+            Self::Internal => "internal",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// Returns the HTTP status an endpoint answers with for this code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::BadRequest => 400,
+            Self::TokenMissing | Self::TokenInvalid => 401,
+            Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::Conflict => 409,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::CsrInvalid | Self::CsrSignatureInvalid | Self::PolicyViolation | Self::Invalid => 422,
+            Self::RateLimited => 429,
+            Self::ClusterUnreachable => 503,
+            Self::Internal | Self::Unknown => 500,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_round_trips_through_its_wire_name() {
+        let codes = [
+            ErrorCode::BadRequest,
+            ErrorCode::PayloadTooLarge,
+            ErrorCode::UnsupportedMediaType,
+            ErrorCode::RateLimited,
+            ErrorCode::CsrInvalid,
+            ErrorCode::CsrSignatureInvalid,
+            ErrorCode::PolicyViolation,
+            ErrorCode::TokenMissing,
+            ErrorCode::TokenInvalid,
+            ErrorCode::Forbidden,
+            ErrorCode::NotFound,
+            ErrorCode::Conflict,
+            ErrorCode::Invalid,
+            ErrorCode::ClusterUnreachable,
+            ErrorCode::Internal,
+        ];
+        for code in codes {
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(serde_json::from_str::<ErrorCode>(&json).unwrap(), code);
+        }
+    }
+
+    #[test]
+    fn an_unknown_code_from_a_newer_server_still_parses() {
+        let error: ApiError =
+            serde_json::from_str(r#"{"code":"brand_new","message":"m"}"#).unwrap();
+        assert_eq!(error.code, ErrorCode::Unknown);
+    }
+
+    #[test]
+    fn caller_mistakes_are_4xx_and_faults_5xx() {
+        assert_eq!(ErrorCode::PolicyViolation.http_status(), 422);
+        assert_eq!(ErrorCode::BadRequest.http_status(), 400);
+        assert_eq!(ErrorCode::ClusterUnreachable.http_status(), 503);
+        assert_eq!(ErrorCode::Internal.http_status(), 500);
+    }
+}

@@ -1,0 +1,23 @@
+//! The types CertDesk's backend and browser app exchange, and the pure logic both run.
+//!
+//! Nothing here performs I/O or needs an async runtime, so the crate builds for
+//! `wasm32-unknown-unknown` and for the host alike.
+//!
+//! ```
+//! use shared::{ApiError, ErrorCode};
+//!
+//! let body = r#"{"code":"csr_signature_invalid","message":"The CSR's signature does not verify."}"#;
+//! let error: ApiError = serde_json::from_str(body).unwrap();
+//! assert_eq!(error.code, ErrorCode::CsrSignatureInvalid);
+//! assert_eq!(error.code.http_status(), 422);
+//! ```
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod error;
+
+pub use api::{
+    DurationLimits, KeyAlgorithm, Phase, PolicyLimits, PortalConfig, RequestId, RequestStatus,
+    RequestTicket, SubmitRequest,
+};
+pub use error::{ApiError, ErrorCode};
