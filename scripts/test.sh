@@ -20,6 +20,14 @@ start_cluster() { cluster_dir=$("$CERTDESK_ROOT/scripts/cluster.sh" start); }
 step "start a local control plane" start_cluster
 export CERTDESK_TEST_CLUSTER="$cluster_dir"
 
+browser_tests() {
+  # wasm-bindgen-test in headless Chromium; the runner reads <crate>/webdriver.json for
+  # Chromium's flags. RSA-4096 in a debug build takes a while: allow for it.
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
+    WASM_BINDGEN_TEST_TIMEOUT=600 cargo test -p shared -p frontend --target wasm32-unknown-unknown
+}
+step "browser tests (wasm-bindgen-test in headless Chromium)" browser_tests
+
 # Tests marked #[ignore = "needs …"] need the cluster, the bundle or the browser: run them all.
 step "cargo test (unit, integration, cluster, browser)" cargo test --workspace -- --include-ignored
 

@@ -3,8 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
 use crate::cluster::ClusterEndpoint;
+use clap::{Parser, ValueEnum};
 use shared::{DurationLimits, KeyAlgorithm, PolicyLimits, PortalConfig};
 
 /// How log lines are written.
@@ -18,7 +18,11 @@ pub enum LogFormat {
 
 /// Everything the backend can be told at start-up.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "certdesk", version, about = "Self-service Kubernetes access with client certificates")]
+#[command(
+    name = "certdesk",
+    version,
+    about = "Self-service Kubernetes access with client certificates"
+)]
 pub struct Config {
     /// Address to serve HTTP on.
     #[arg(long, env = "CERTDESK_LISTEN", default_value = "127.0.0.1:8080")]

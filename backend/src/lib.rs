@@ -36,7 +36,10 @@ impl AppState {
             None => None,
         };
         let portal = config.portal_config(endpoint.as_ref());
-        Ok(Self { config: Arc::new(config), portal: Arc::new(portal) })
+        Ok(Self {
+            config: Arc::new(config),
+            portal: Arc::new(portal),
+        })
     }
 }
 
@@ -56,7 +59,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
             "cannot listen on {listen}: the address is in use or not available here; pass a free one with --listen or CERTDESK_LISTEN"
         )
     })?;
-    let address = listener.local_addr().context("cannot read the bound address")?;
+    let address = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
     // Scripts and tests wait for this exact line to know the server is up.
     println!("CertDesk is listening on http://{address}");
     tracing::info!(%address, "listening");

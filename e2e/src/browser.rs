@@ -58,13 +58,26 @@ impl Browser {
             },
             "goog:loggingPrefs": { "browser": "ALL", "performance": "ALL" },
         });
-        let serde_json::Value::Object(capabilities) = capabilities else { unreachable!() };
+        let serde_json::Value::Object(capabilities) = capabilities else {
+            unreachable!()
+        };
         let url = format!("http://127.0.0.1:{port}");
         let mut last_error = None;
         // chromedriver takes a moment to listen; wait for it rather than sleep blindly.
         for _ in 0..100 {
-            match ClientBuilder::rustls()?.capabilities(capabilities.clone()).connect(&url).await {
-                Ok(client) => return Ok(Self { client, driver, profile, downloads }),
+            match ClientBuilder::rustls()?
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Ok(Self {
+                        client,
+                        driver,
+                        profile,
+                        downloads,
+                    });
+                }
                 Err(error) => last_error = Some(error),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -105,23 +118,29 @@ impl Browser {
     pub async fn save_artifacts(&self, test: &str) -> Result<PathBuf> {
         let dir = crate::artifacts::dir(test);
         self.screenshot(&dir.join("screenshot.png")).await?;
-        let console = self.console_log().await.unwrap_or_else(|e| format!("(console log unavailable: {e})"));
+        let console = self
+            .console_log()
+            .await
+            .unwrap_or_else(|e| format!("(console log unavailable: {e})"));
         std::fs::write(dir.join("console.log"), console)?;
         Ok(dir)
     }
 
     /// Returns the browser console's messages so far, one a line.
     pub async fn console_log(&self) -> Result<String> {
-        let entries = self
-            .client
-            .issue_cmd(LogCommand("browser"))
-            .await?;
+        let entries = self.client.issue_cmd(LogCommand("browser")).await?;
         Ok(entries
             .as_array()
             .map(|entries| {
                 entries
                     .iter()
-                    .map(|e| format!("{} {}", e["level"].as_str().unwrap_or("?"), e["message"].as_str().unwrap_or("")))
+                    .map(|e| {
+                        format!(
+                            "{} {}",
+                            e["level"].as_str().unwrap_or("?"),
+                            e["message"].as_str().unwrap_or("")
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n")
             })
@@ -155,10 +174,16 @@ impl fantoccini::wd::WebDriverCompatibleCommand for LogCommand {
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> std::result::Result<url::Url, url::ParseError> {
-        base_url.join(&format!("session/{}/se/log", session_id.unwrap_or_default()))
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(json!({ "type": self.0 }).to_string()))
+        (
+            http::Method::POST,
+            Some(json!({ "type": self.0 }).to_string()),
+        )
     }
 }

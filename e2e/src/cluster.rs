@@ -33,7 +33,10 @@ impl ControlPlane {
         };
         let dir = PathBuf::from(dir);
         if !dir.join("admin.kubeconfig").is_file() {
-            bail!("CERTDESK_TEST_CLUSTER={} holds no running control plane", dir.display());
+            bail!(
+                "CERTDESK_TEST_CLUSTER={} holds no running control plane",
+                dir.display()
+            );
         }
         Ok(Self { dir, owned: false })
     }
@@ -41,12 +44,21 @@ impl ControlPlane {
     /// Starts a new control plane of this test's own; it stops when dropped.
     pub fn start() -> Result<Self> {
         let script = crate::repo_root().join("scripts/cluster.sh");
-        let output = Command::new(&script).arg("start").output().context("cannot run scripts/cluster.sh")?;
+        let output = Command::new(&script)
+            .arg("start")
+            .output()
+            .context("cannot run scripts/cluster.sh")?;
         if !output.status.success() {
-            bail!("scripts/cluster.sh start failed:\n{}", String::from_utf8_lossy(&output.stderr));
+            bail!(
+                "scripts/cluster.sh start failed:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
         }
         let dir = String::from_utf8(output.stdout).context("cluster dir is not UTF-8")?;
-        Ok(Self { dir: PathBuf::from(dir.trim()), owned: true })
+        Ok(Self {
+            dir: PathBuf::from(dir.trim()),
+            owned: true,
+        })
     }
 
     /// Stops the control plane's processes and removes its directory.
@@ -67,12 +79,16 @@ impl ControlPlane {
     /// The process ids of etcd, kube-apiserver and kube-controller-manager.
     pub fn pids(&self) -> Result<Vec<u32>> {
         let text = std::fs::read_to_string(self.dir.join("pids"))?;
-        text.lines().map(|l| l.trim().parse().context("a pid")).collect()
+        text.lines()
+            .map(|l| l.trim().parse().context("a pid"))
+            .collect()
     }
 
     /// The API server's URL (`https://127.0.0.1:<port>`).
     pub fn server(&self) -> Result<String> {
-        Ok(std::fs::read_to_string(self.dir.join("server"))?.trim().to_owned())
+        Ok(std::fs::read_to_string(self.dir.join("server"))?
+            .trim()
+            .to_owned())
     }
 
     /// The cluster CA's certificate (PEM).
@@ -92,7 +108,9 @@ impl ControlPlane {
 
     /// A bearer token of the approver ServiceAccount (`deploy/rbac-approver.yaml`).
     pub fn approver_token(&self) -> Result<String> {
-        Ok(std::fs::read_to_string(self.dir.join("approver.token"))?.trim().to_owned())
+        Ok(std::fs::read_to_string(self.dir.join("approver.token"))?
+            .trim()
+            .to_owned())
     }
 
     /// A client acting as the local admin.

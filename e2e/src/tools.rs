@@ -1,8 +1,8 @@
 //! Real command-line tools the tests use the way a person would: `kubectl`, `openssl`.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
-use std::io::Write;
 
 use anyhow::{Context, Result, bail};
 
@@ -31,11 +31,17 @@ impl From<Output> for Run {
 pub fn run(program: &str, args: &[&str], stdin: Option<&[u8]>) -> Result<Run> {
     let mut child = Command::new(program)
         .args(args)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .with_context(|| format!("cannot start {program}; is it installed (scripts/bootstrap.sh)?"))?;
+        .with_context(|| {
+            format!("cannot start {program}; is it installed (scripts/bootstrap.sh)?")
+        })?;
     if let Some(input) = stdin {
         child.stdin.take().context("stdin")?.write_all(input)?;
     }
@@ -46,14 +52,21 @@ pub fn run(program: &str, args: &[&str], stdin: Option<&[u8]>) -> Result<Run> {
 pub fn ok(program: &str, args: &[&str], stdin: Option<&[u8]>) -> Result<String> {
     let run = run(program, args, stdin)?;
     if !run.success {
-        bail!("{program} {} failed:\n{}{}", args.join(" "), run.stdout, run.stderr);
+        bail!(
+            "{program} {} failed:\n{}{}",
+            args.join(" "),
+            run.stdout,
+            run.stderr
+        );
     }
     Ok(run.stdout)
 }
 
 /// Runs `kubectl --kubeconfig <file> <args>`.
 pub fn kubectl(kubeconfig: &Path, args: &[&str], stdin: Option<&[u8]>) -> Result<Run> {
-    let file = kubeconfig.to_str().context("kubeconfig path is not UTF-8")?;
+    let file = kubeconfig
+        .to_str()
+        .context("kubeconfig path is not UTF-8")?;
     let mut all = vec!["--kubeconfig", file];
     all.extend_from_slice(args);
     run("kubectl", &all, stdin)

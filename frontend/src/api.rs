@@ -7,14 +7,20 @@ use shared::{ApiError, ErrorCode, PortalConfig};
 
 /// Fetches the portal configuration (`GET /api/v1/config`).
 pub async fn config() -> Result<PortalConfig, ApiError> {
-    let response = Request::get("/api/v1/config").send().await.map_err(unreachable)?;
+    let response = Request::get("/api/v1/config")
+        .send()
+        .await
+        .map_err(unreachable)?;
     decode(response).await
 }
 
 async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
     if response.ok() {
         return response.json::<T>().await.map_err(|e| {
-            ApiError::new(ErrorCode::Internal, format!("The server's answer could not be read: {e}"))
+            ApiError::new(
+                ErrorCode::Internal,
+                format!("The server's answer could not be read: {e}"),
+            )
         });
     }
     let status = response.status();
@@ -30,6 +36,8 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> 
 fn unreachable(error: gloo_net::Error) -> ApiError {
     ApiError::new(
         ErrorCode::ClusterUnreachable,
-        format!("CertDesk's server could not be reached ({error}). Check your connection and reload."),
+        format!(
+            "CertDesk's server could not be reached ({error}). Check your connection and reload."
+        ),
     )
 }

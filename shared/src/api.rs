@@ -177,7 +177,10 @@ pub enum Phase {
 impl Phase {
     /// Returns whether the request can still change phase.
     pub fn is_final(self) -> bool {
-        matches!(self, Self::Issued | Self::Denied | Self::Failed | Self::Gone)
+        matches!(
+            self,
+            Self::Issued | Self::Denied | Self::Failed | Self::Gone
+        )
     }
 }
 
@@ -198,6 +201,10 @@ pub struct RequestStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate_pem: Option<String>,
     /// When the issued certificate stops being valid.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "time::serde::rfc3339::option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
     pub not_after: Option<OffsetDateTime>,
 }

@@ -19,7 +19,11 @@ pub struct ApiError {
 impl ApiError {
     /// Returns an error with the given code and message and no details.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), details: None }
+        Self {
+            code,
+            message: message.into(),
+            details: None,
+        }
     }
 
     /// Returns the error with structured details attached.
@@ -110,7 +114,10 @@ impl ErrorCode {
             Self::Conflict => 409,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
-            Self::CsrInvalid | Self::CsrSignatureInvalid | Self::PolicyViolation | Self::Invalid => 422,
+            Self::CsrInvalid
+            | Self::CsrSignatureInvalid
+            | Self::PolicyViolation
+            | Self::Invalid => 422,
             Self::RateLimited => 429,
             Self::ClusterUnreachable => 503,
             Self::Internal | Self::Unknown => 500,

@@ -15,9 +15,15 @@
 
 pub mod api;
 pub mod error;
+pub mod inspect;
+pub mod keys;
+pub mod policy;
 
 pub use api::{
     DurationLimits, KeyAlgorithm, Phase, PolicyLimits, PortalConfig, RequestId, RequestStatus,
     RequestTicket, SubmitRequest,
 };
 pub use error::{ApiError, ErrorCode};
+pub use inspect::{CertificateInfo, CsrInfo, InspectError, PublicKeyInfo};
+pub use keys::{GeneratedKey, KeyError, PrivateKey, Subject};
+pub use policy::{Violation, ViolationCode};

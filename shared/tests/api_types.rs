@@ -30,8 +30,14 @@ fn a_submission_with_an_unknown_field_is_refused() {
 
 #[test]
 fn key_algorithms_use_kebab_case_names() {
-    assert_eq!(serde_json::to_string(&KeyAlgorithm::EcdsaP256).unwrap(), "\"ecdsa-p256\"");
-    assert_eq!(serde_json::to_string(&KeyAlgorithm::Rsa4096).unwrap(), "\"rsa4096\"");
+    assert_eq!(
+        serde_json::to_string(&KeyAlgorithm::EcdsaP256).unwrap(),
+        "\"ecdsa-p256\""
+    );
+    assert_eq!(
+        serde_json::to_string(&KeyAlgorithm::Rsa4096).unwrap(),
+        "\"rsa4096\""
+    );
     assert!(KeyAlgorithm::Rsa2048.is_rsa());
     assert!(!KeyAlgorithm::Ed25519.is_rsa());
 }

@@ -27,23 +27,39 @@ pub fn endpoint_from_kubeconfig(path: &Path) -> Result<ClusterEndpoint> {
         .iter()
         .find(|c| c.name == context_name)
         .and_then(|c| c.context.as_ref())
-        .with_context(|| format!("the kubeconfig {} has no context {context_name:?}", path.display()))?;
+        .with_context(|| {
+            format!(
+                "the kubeconfig {} has no context {context_name:?}",
+                path.display()
+            )
+        })?;
     let cluster = kubeconfig
         .clusters
         .iter()
         .find(|c| c.name == context.cluster)
         .and_then(|c| c.cluster.as_ref())
-        .with_context(|| format!("the kubeconfig {} has no cluster {:?}", path.display(), context.cluster))?;
-    let server = cluster.server.clone().context("the kubeconfig's cluster has no server")?;
+        .with_context(|| {
+            format!(
+                "the kubeconfig {} has no cluster {:?}",
+                path.display(),
+                context.cluster
+            )
+        })?;
+    let server = cluster
+        .server
+        .clone()
+        .context("the kubeconfig's cluster has no server")?;
     let ca_pem = if let Some(data) = &cluster.certificate_authority_data {
         use base64::Engine;
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(data.trim())
             .context("the kubeconfig's certificate-authority-data is not base64")?;
-        String::from_utf8(bytes).context("the kubeconfig's certificate-authority-data is not PEM")?
+        String::from_utf8(bytes)
+            .context("the kubeconfig's certificate-authority-data is not PEM")?
     } else if let Some(file) = &cluster.certificate_authority {
         let file = path.parent().unwrap_or(Path::new(".")).join(file);
-        std::fs::read_to_string(&file).with_context(|| format!("cannot read the CA file {}", file.display()))?
+        std::fs::read_to_string(&file)
+            .with_context(|| format!("cannot read the CA file {}", file.display()))?
     } else {
         String::new()
     };

@@ -16,8 +16,7 @@ use crate::error::Error;
 /// fallback to `index.html` for the app's own routes.
 pub fn router(state: AppState) -> Router {
     let static_dir = state.config.static_dir.clone();
-    let spa = ServeDir::new(&static_dir)
-        .fallback(ServeFile::new(static_dir.join("index.html")));
+    let spa = ServeDir::new(&static_dir).fallback(ServeFile::new(static_dir.join("index.html")));
     let api = Router::new()
         .merge(config::router())
         .fallback(|| async { Error::client(shared::ErrorCode::NotFound, "No such API endpoint.") });
@@ -26,13 +25,15 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .with_state(state)
         .fallback_service(spa)
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            let matched = request
-                .extensions()
-                .get::<MatchedPath>()
-                .map(MatchedPath::as_str)
-                .unwrap_or("static");
-            // The path alone: query strings could one day carry something private.
-            tracing::info_span!("http", method = %request.method(), matched_path = matched)
-        }))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+                let matched = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map(MatchedPath::as_str)
+                    .unwrap_or("static");
+                // The path alone: query strings could one day carry something private.
+                tracing::info_span!("http", method = %request.method(), matched_path = matched)
+            }),
+        )
 }

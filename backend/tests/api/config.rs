@@ -6,7 +6,12 @@ use crate::helpers::{INDEX_HTML, TestApp};
 
 #[tokio::test]
 async fn config_reports_the_configured_cluster() {
-    let app = TestApp::spawn(&["--cluster-name", "prod-eu", "--public-server-url", "https://k8s.example:6443"]);
+    let app = TestApp::spawn(&[
+        "--cluster-name",
+        "prod-eu",
+        "--public-server-url",
+        "https://k8s.example:6443",
+    ]);
     let response = app.get("/api/v1/config").await;
     assert_eq!(response.status, StatusCode::OK);
     let config: shared::PortalConfig = serde_json::from_slice(&response.body).unwrap();
@@ -30,7 +35,8 @@ async fn config_takes_the_server_and_ca_from_the_kubeconfig() {
     )
     .unwrap();
     let app = TestApp::spawn(&["--kubeconfig", kubeconfig.to_str().unwrap()]);
-    let config: shared::PortalConfig = serde_json::from_slice(&app.get("/api/v1/config").await.body).unwrap();
+    let config: shared::PortalConfig =
+        serde_json::from_slice(&app.get("/api/v1/config").await.body).unwrap();
     assert_eq!(config.server_url, "https://10.1.2.3:6443");
     assert_eq!(config.ca_bundle_pem, ca);
 }
@@ -52,7 +58,11 @@ async fn app_routes_fall_back_to_index_html() {
     }
     let js = app.get("/app.js").await;
     assert_eq!(js.status, StatusCode::OK);
-    assert!(js.content_type.contains("javascript"), "{}", js.content_type);
+    assert!(
+        js.content_type.contains("javascript"),
+        "{}",
+        js.content_type
+    );
 }
 
 #[tokio::test]

@@ -44,7 +44,10 @@ impl TestApp {
         let config = Config::try_parse_from(args).expect("valid flags");
         config.validate().expect("valid config");
         let router = backend::app(AppState::new(config).expect("state"));
-        Self { router, _static_dir: static_dir }
+        Self {
+            router,
+            _static_dir: static_dir,
+        }
     }
 
     pub async fn get(&self, uri: &str) -> TestResponse {
@@ -53,7 +56,12 @@ impl TestApp {
     }
 
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
-        let response = self.router.clone().oneshot(request).await.expect("infallible");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
         let status = response.status();
         let content_type = response
             .headers()
@@ -61,7 +69,17 @@ impl TestApp {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        let body = response.into_body().collect().await.expect("body").to_bytes().to_vec();
-        TestResponse { status, content_type, body }
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        TestResponse {
+            status,
+            content_type,
+            body,
+        }
     }
 }

@@ -7,7 +7,12 @@ use e2e::tools::kubectl;
 fn alive(pid: u32) -> bool {
     // A zombie is as good as gone: check the process state, not just its existence.
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|stat| !stat.split(')').nth(1).is_some_and(|rest| rest.trim_start().starts_with('Z')))
+        .map(|stat| {
+            !stat
+                .split(')')
+                .nth(1)
+                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+        })
         .unwrap_or(false)
 }
 
@@ -31,7 +36,11 @@ fn two_control_planes_run_side_by_side_and_stop_leaves_no_process() -> Result<()
 
     for plane in [a, b] {
         let pids = plane.pids()?;
-        assert_eq!(pids.len(), 3, "etcd, kube-apiserver, kube-controller-manager");
+        assert_eq!(
+            pids.len(),
+            3,
+            "etcd, kube-apiserver, kube-controller-manager"
+        );
         assert!(pids.iter().all(|&pid| alive(pid)));
         let dir = plane.dir().to_path_buf();
         plane.stop()?;

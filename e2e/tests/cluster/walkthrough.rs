@@ -23,7 +23,11 @@ fn openssl_csr(dir: &Path, user: &str, groups: &[&str]) -> Result<(String, Strin
     for group in groups {
         subject.push_str(&format!("/O={group}"));
     }
-    let csr = tools::ok("openssl", &["req", "-new", "-key", &key, "-subj", &subject], None)?;
+    let csr = tools::ok(
+        "openssl",
+        &["req", "-new", "-key", &key, "-subj", &subject],
+        None,
+    )?;
     Ok((key, csr))
 }
 
@@ -48,7 +52,11 @@ fn csr_object(name: &str, csr_pem: &str, expiration_seconds: u32) -> Vec<u8> {
 fn wait_for_certificate(admin: &Path, name: &str) -> Result<String> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let out = kubectl(admin, &["get", "csr", name, "-o", "jsonpath={.status.certificate}"], None)?;
+        let out = kubectl(
+            admin,
+            &["get", "csr", name, "-o", "jsonpath={.status.certificate}"],
+            None,
+        )?;
         if out.success && !out.stdout.trim().is_empty() {
             return Ok(String::from_utf8(STANDARD.decode(out.stdout.trim())?)?);
         }
@@ -60,34 +68,89 @@ fn wait_for_certificate(admin: &Path, name: &str) -> Result<String> {
 }
 
 fn approver_kubeconfig(cluster: &ControlPlane, dir: &Path) -> Result<std::path::PathBuf> {
-    kubeconfig_with(cluster, dir, "approver", &["--token", &cluster.approver_token()?])
+    kubeconfig_with(
+        cluster,
+        dir,
+        "approver",
+        &["--token", &cluster.approver_token()?],
+    )
 }
 
 /// Writes a kubeconfig the way the seed does, with `kubectl config` and `--embed-certs`.
-fn kubeconfig_with(cluster: &ControlPlane, dir: &Path, user: &str, credentials: &[&str]) -> Result<std::path::PathBuf> {
+fn kubeconfig_with(
+    cluster: &ControlPlane,
+    dir: &Path,
+    user: &str,
+    credentials: &[&str],
+) -> Result<std::path::PathBuf> {
     let file = dir.join(format!("{user}.kubeconfig"));
     let ca = cluster.dir().join("ca.crt");
     let f = file.to_str().context("utf-8")?;
     let server = cluster.server()?;
     tools::ok(
         "kubectl",
-        &["config", "set-cluster", "local", "--kubeconfig", f, "--server", &server, "--certificate-authority", ca.to_str().context("utf-8")?, "--embed-certs"],
+        &[
+            "config",
+            "set-cluster",
+            "local",
+            "--kubeconfig",
+            f,
+            "--server",
+            &server,
+            "--certificate-authority",
+            ca.to_str().context("utf-8")?,
+            "--embed-certs",
+        ],
         None,
     )?;
     let mut args = vec!["config", "set-credentials", user, "--kubeconfig", f];
     args.extend_from_slice(credentials);
     tools::ok("kubectl", &args, None)?;
-    tools::ok("kubectl", &["config", "set-context", user, "--kubeconfig", f, "--cluster", "local", "--user", user], None)?;
-    tools::ok("kubectl", &["config", "use-context", user, "--kubeconfig", f], None)?;
+    tools::ok(
+        "kubectl",
+        &[
+            "config",
+            "set-context",
+            user,
+            "--kubeconfig",
+            f,
+            "--cluster",
+            "local",
+            "--user",
+            user,
+        ],
+        None,
+    )?;
+    tools::ok(
+        "kubectl",
+        &["config", "use-context", user, "--kubeconfig", f],
+        None,
+    )?;
     Ok(file)
 }
 
 fn openssl_dates(cert_pem: &str) -> Result<(i64, i64)> {
-    let text = tools::ok("openssl", &["x509", "-noout", "-startdate", "-enddate", "-dateopt", "iso_8601"], Some(cert_pem.as_bytes()))?;
+    let text = tools::ok(
+        "openssl",
+        &[
+            "x509",
+            "-noout",
+            "-startdate",
+            "-enddate",
+            "-dateopt",
+            "iso_8601",
+        ],
+        Some(cert_pem.as_bytes()),
+    )?;
     let mut start = None;
     let mut end = None;
     for line in text.lines() {
-        let parse = |v: &str| time::OffsetDateTime::parse(&v.trim().replacen(' ', "T", 1), &time::format_description::well_known::Iso8601::DEFAULT);
+        let parse = |v: &str| {
+            time::OffsetDateTime::parse(
+                &v.trim().replacen(' ', "T", 1),
+                &time::format_description::well_known::Iso8601::DEFAULT,
+            )
+        };
         if let Some(v) = line.strip_prefix("notBefore=") {
             start = Some(parse(v)?.unix_timestamp());
         } else if let Some(v) = line.strip_prefix("notAfter=") {
@@ -110,9 +173,17 @@ fn the_seed_walkthrough_works_with_real_openssl_and_kubectl() -> Result<()> {
     let (key, csr_pem) = openssl_csr(work.path(), &user, &["dev-team"])?;
 
     // 2. The CSR object, created as CertDesk's ServiceAccount.
-    let created = kubectl(&cluster.backend_kubeconfig(), &["create", "-f", "-"], Some(&csr_object(&name, &csr_pem, 3600)))?;
+    let created = kubectl(
+        &cluster.backend_kubeconfig(),
+        &["create", "-f", "-"],
+        Some(&csr_object(&name, &csr_pem, 3600)),
+    )?;
     assert!(created.success, "{}", created.stderr);
-    let requester = kubectl(&admin, &["get", "csr", &name, "-o", "jsonpath={.spec.username}"], None)?;
+    let requester = kubectl(
+        &admin,
+        &["get", "csr", &name, "-o", "jsonpath={.spec.username}"],
+        None,
+    )?;
     assert_eq!(requester.stdout, "system:serviceaccount:certdesk:certdesk");
 
     // 3. kubectl certificate approve, as the approver.
@@ -126,8 +197,14 @@ fn the_seed_walkthrough_works_with_real_openssl_and_kubectl() -> Result<()> {
     let (not_before, not_after) = openssl_dates(&cert)?;
     // expirationSeconds is honoured: the signer back-dates notBefore by at most 5 minutes.
     let lifetime = not_after - not_before;
-    assert!((3600..=3600 + 300).contains(&lifetime), "lifetime {lifetime} s");
-    assert!((not_after - before - 3600).abs() <= 120, "notAfter {not_after} vs now {before}");
+    assert!(
+        (3600..=3600 + 300).contains(&lifetime),
+        "lifetime {lifetime} s"
+    );
+    assert!(
+        (not_after - before - 3600).abs() <= 120,
+        "notAfter {not_after} vs now {before}"
+    );
 
     // 5. A kubeconfig with the embedded certificate and key.
     let cert_file = work.path().join(format!("{user}.crt"));
@@ -136,20 +213,65 @@ fn the_seed_walkthrough_works_with_real_openssl_and_kubectl() -> Result<()> {
         &cluster,
         work.path(),
         &user,
-        &["--client-certificate", cert_file.to_str().context("utf-8")?, "--client-key", &key, "--embed-certs"],
+        &[
+            "--client-certificate",
+            cert_file.to_str().context("utf-8")?,
+            "--client-key",
+            &key,
+            "--embed-certs",
+        ],
     )?;
 
     // 6. Role pod-reader and a RoleBinding for User <user>, as the admin.
     let role = format!("pod-reader-{user}");
-    let made = kubectl(&admin, &["create", "role", &role, "-n", "default", "--verb=get,list,watch", "--resource=pods"], None)?;
+    let made = kubectl(
+        &admin,
+        &[
+            "create",
+            "role",
+            &role,
+            "-n",
+            "default",
+            "--verb=get,list,watch",
+            "--resource=pods",
+        ],
+        None,
+    )?;
     assert!(made.success, "{}", made.stderr);
-    let bound = kubectl(&admin, &["create", "rolebinding", &role, "-n", "default", "--role", &role, "--user", &user], None)?;
+    let bound = kubectl(
+        &admin,
+        &[
+            "create",
+            "rolebinding",
+            &role,
+            "-n",
+            "default",
+            "--role",
+            &role,
+            "--user",
+            &user,
+        ],
+        None,
+    )?;
     assert!(bound.success, "{}", bound.stderr);
 
     // 7. As the new user: pods yes, deployments no (the API server's own Forbidden).
-    let whoami = kubectl(&mine, &["auth", "whoami", "-o", "jsonpath={.status.userInfo.username} {.status.userInfo.groups}"], None)?;
+    let whoami = kubectl(
+        &mine,
+        &[
+            "auth",
+            "whoami",
+            "-o",
+            "jsonpath={.status.userInfo.username} {.status.userInfo.groups}",
+        ],
+        None,
+    )?;
     assert!(whoami.success, "{}", whoami.stderr);
-    assert!(whoami.stdout.starts_with(&format!("{user} ")) && whoami.stdout.contains("dev-team"), "{}", whoami.stdout);
+    assert!(
+        whoami.stdout.starts_with(&format!("{user} ")) && whoami.stdout.contains("dev-team"),
+        "{}",
+        whoami.stdout
+    );
     let pods = kubectl(&mine, &["get", "pods", "-n", "default"], None)?;
     assert!(pods.success, "{}", pods.stderr);
     let deployments = kubectl(&mine, &["get", "deployments", "-n", "default"], None)?;
@@ -178,13 +300,21 @@ fn certdesk_service_account_cannot_approve() -> Result<()> {
     let name = format!("csr-{user}");
     let (_, csr_pem) = openssl_csr(work.path(), &user, &[])?;
     let backend = cluster.backend_kubeconfig();
-    let created = kubectl(&backend, &["create", "-f", "-"], Some(&csr_object(&name, &csr_pem, 600)))?;
+    let created = kubectl(
+        &backend,
+        &["create", "-f", "-"],
+        Some(&csr_object(&name, &csr_pem, 600)),
+    )?;
     assert!(created.success, "{}", created.stderr);
 
     let approve = kubectl(&backend, &["certificate", "approve", &name], None)?;
     assert!(!approve.success);
     assert!(approve.stderr.contains("forbidden"), "{}", approve.stderr);
-    let conditions = kubectl(&cluster.admin_kubeconfig(), &["get", "csr", &name, "-o", "jsonpath={.status.conditions}"], None)?;
+    let conditions = kubectl(
+        &cluster.admin_kubeconfig(),
+        &["get", "csr", &name, "-o", "jsonpath={.status.conditions}"],
+        None,
+    )?;
     assert_eq!(conditions.stdout.trim(), "", "the CSR stays pending");
     kubectl(&cluster.admin_kubeconfig(), &["delete", "csr", &name], None)?;
     Ok(())
@@ -199,16 +329,69 @@ fn the_approver_cannot_grant_more_than_it_holds() -> Result<()> {
     let user = e2e::unique("mallory");
 
     // cluster-admin is more than the approver holds: RBAC's escalation check refuses it.
-    let escalate = kubectl(&approver, &["create", "clusterrolebinding", &user, "--clusterrole", "cluster-admin", "--user", &user], None)?;
+    let escalate = kubectl(
+        &approver,
+        &[
+            "create",
+            "clusterrolebinding",
+            &user,
+            "--clusterrole",
+            "cluster-admin",
+            "--user",
+            &user,
+        ],
+        None,
+    )?;
     assert!(!escalate.success);
-    assert!(escalate.stderr.contains("attempting to grant RBAC permissions not currently held"), "{}", escalate.stderr);
-    let edit = kubectl(&approver, &["create", "rolebinding", &user, "-n", "default", "--clusterrole", "edit", "--user", &user], None)?;
-    assert!(!edit.success, "edit includes writes the approver does not hold");
+    assert!(
+        escalate
+            .stderr
+            .contains("attempting to grant RBAC permissions not currently held"),
+        "{}",
+        escalate.stderr
+    );
+    let edit = kubectl(
+        &approver,
+        &[
+            "create",
+            "rolebinding",
+            &user,
+            "-n",
+            "default",
+            "--clusterrole",
+            "edit",
+            "--user",
+            &user,
+        ],
+        None,
+    )?;
+    assert!(
+        !edit.success,
+        "edit includes writes the approver does not hold"
+    );
 
     // `view` is within what it holds, so that grant goes through.
-    let view = kubectl(&approver, &["create", "rolebinding", &user, "-n", "default", "--clusterrole", "view", "--user", &user], None)?;
+    let view = kubectl(
+        &approver,
+        &[
+            "create",
+            "rolebinding",
+            &user,
+            "-n",
+            "default",
+            "--clusterrole",
+            "view",
+            "--user",
+            &user,
+        ],
+        None,
+    )?;
     assert!(view.success, "{}", view.stderr);
-    kubectl(&approver, &["delete", "rolebinding", &user, "-n", "default"], None)?;
+    kubectl(
+        &approver,
+        &["delete", "rolebinding", &user, "-n", "default"],
+        None,
+    )?;
     Ok(())
 }
 
@@ -219,10 +402,15 @@ fn a_csr_for_system_masters_is_refused_by_the_cluster() -> Result<()> {
     let work = tempfile::tempdir()?;
     let user = e2e::unique("root");
     let (_, csr_pem) = openssl_csr(work.path(), &user, &["system:masters"])?;
-    let created = kubectl(&cluster.backend_kubeconfig(), &["create", "-f", "-"], Some(&csr_object(&format!("csr-{user}"), &csr_pem, 600)))?;
+    let created = kubectl(
+        &cluster.backend_kubeconfig(),
+        &["create", "-f", "-"],
+        Some(&csr_object(&format!("csr-{user}"), &csr_pem, 600)),
+    )?;
     assert!(!created.success);
     assert!(
-        created.stderr.contains("system:masters") && created.stderr.contains("CertificateSubjectRestriction"),
+        created.stderr.contains("system:masters")
+            && created.stderr.contains("CertificateSubjectRestriction"),
         "{}",
         created.stderr
     );

@@ -40,7 +40,10 @@ impl RunCommand {
         match rx.recv_timeout(Duration::from_secs(600)) {
             Ok(url) => Ok(Self { child, url }),
             Err(_) => {
-                let mut me = Self { child, url: String::new() };
+                let mut me = Self {
+                    child,
+                    url: String::new(),
+                };
                 me.stop();
                 bail!("scripts/run.sh did not report a listening address")
             }
@@ -49,7 +52,9 @@ impl RunCommand {
 
     fn stop(&mut self) {
         // SIGTERM to the group: run.sh's trap stops the backend and the control plane.
-        let _ = Command::new("kill").args(["-TERM", &format!("-{}", self.child.id())]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &format!("-{}", self.child.id())])
+            .status();
         let _ = self.child.wait();
     }
 }
@@ -72,7 +77,12 @@ async fn the_run_command_serves_the_portal_and_the_page_shows_the_cluster_name()
     let shown = browser.text_of("[data-testid=cluster-name]").await;
     let artifacts = browser.save_artifacts("run_command").await?;
     browser.close().await?;
-    assert_eq!(shown?, cluster_name, "screenshot in {}", artifacts.display());
+    assert_eq!(
+        shown?,
+        cluster_name,
+        "screenshot in {}",
+        artifacts.display()
+    );
 
     run.stop();
     // run.sh stopped the control plane it started: no state directory left behind.
