@@ -11,7 +11,6 @@ export GOMODCACHE="${GOMODCACHE:-$CERTDESK_CACHE/go-mod}"
 export PATH="$HOME/.cargo/bin:$CERTDESK_CACHE/npm/node_modules/.bin:$PATH"
 # Trunk must never reach for the network; Trunk.toml says so too.
 export TRUNK_OFFLINE=true
-export NO_COLOR="${NO_COLOR:-1}"
 
 say() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { say "error: $*"; exit 1; }
