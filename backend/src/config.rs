@@ -3,8 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
 use crate::cluster::ClusterEndpoint;
+use clap::{Parser, ValueEnum};
 use shared::{DurationLimits, KeyAlgorithm, PolicyLimits, PortalConfig};
 
 /// How log lines are written.
@@ -18,7 +18,11 @@ pub enum LogFormat {
 
 /// Everything the backend can be told at start-up.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "certdesk", version, about = "Self-service Kubernetes access with client certificates")]
+#[command(
+    name = "certdesk",
+    version,
+    about = "Self-service Kubernetes access with client certificates"
+)]
 pub struct Config {
     /// Address to serve HTTP on.
     #[arg(long, env = "CERTDESK_LISTEN", default_value = "127.0.0.1:8080")]
@@ -39,6 +43,19 @@ pub struct Config {
     /// The API server URL requesters use (defaults to the kubeconfig's server).
     #[arg(long, env = "CERTDESK_PUBLIC_SERVER_URL")]
     pub public_server_url: Option<String>,
+
+    /// The namespace CertDesk runs in; its `kube-root-ca.crt` ConfigMap supplies the CA
+    /// bundle when the kubeconfig has none.
+    #[arg(long, env = "CERTDESK_NAMESPACE", default_value = "certdesk")]
+    pub namespace: String,
+
+    /// Submissions one client address may make per minute (sustained).
+    #[arg(long, env = "CERTDESK_SUBMIT_PER_MINUTE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub submit_per_minute: u32,
+
+    /// Submissions one client address may make in a burst.
+    #[arg(long, env = "CERTDESK_SUBMIT_BURST", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub submit_burst: u32,
 
     /// Log format.
     #[arg(long, env = "CERTDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]

@@ -6,7 +6,9 @@ use std::process::Command;
 
 fn certdesk() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_certdesk"));
-    command.env_clear().env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
     command
 }
 
@@ -19,12 +21,20 @@ fn static_dir() -> tempfile::TempDir {
 #[test]
 fn a_missing_static_dir_exits_non_zero_with_one_line_naming_the_fix() {
     let output = certdesk()
-        .args(["--static-dir", "/nonexistent/certdesk-dist", "--listen", "127.0.0.1:0"])
+        .args([
+            "--static-dir",
+            "/nonexistent/certdesk-dist",
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .output()
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("certdesk:")).collect();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("certdesk:"))
+        .collect();
     assert_eq!(lines.len(), 1, "{stderr}");
     assert!(lines[0].contains("/nonexistent/certdesk-dist"), "{stderr}");
     assert!(lines[0].contains("trunk build --release"), "{stderr}");
@@ -42,9 +52,15 @@ fn a_busy_port_exits_non_zero_with_one_line_naming_the_fix() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("certdesk:")).collect();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("certdesk:"))
+        .collect();
     assert_eq!(lines.len(), 1, "{stderr}");
-    assert!(lines[0].contains(&address) && lines[0].contains("--listen"), "{stderr}");
+    assert!(
+        lines[0].contains(&address) && lines[0].contains("--listen"),
+        "{stderr}"
+    );
 }
 
 #[test]
