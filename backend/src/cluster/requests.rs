@@ -217,6 +217,63 @@ mod tests {
         assert_eq!(sanitize(&"x".repeat(300), 40).len(), 40);
     }
 
+    fn csr_with(conditions: &[(&str, &str)], certificate: &[u8]) -> CertificateSigningRequest {
+        use k8s_openapi::api::certificates::v1::{
+            CertificateSigningRequestCondition, CertificateSigningRequestStatus,
+        };
+        CertificateSigningRequest {
+            metadata: ObjectMeta {
+                name: Some("certdesk-a-x".to_owned()),
+                ..ObjectMeta::default()
+            },
+            status: Some(CertificateSigningRequestStatus {
+                conditions: Some(
+                    conditions
+                        .iter()
+                        .map(|(kind, reason)| CertificateSigningRequestCondition {
+                            type_: (*kind).to_owned(),
+                            status: "True".to_owned(),
+                            reason: Some((*reason).to_owned()),
+                            message: Some(format!("{kind} because")),
+                            ..Default::default()
+                        })
+                        .collect(),
+                ),
+                certificate: (!certificate.is_empty()).then(|| ByteString(certificate.to_vec())),
+            }),
+            ..CertificateSigningRequest::default()
+        }
+    }
+
+    #[test]
+    fn the_phase_follows_the_conditions_and_the_certificate() {
+        assert_eq!(status_of(&csr_with(&[], b"")).phase, Phase::Pending);
+        let approved = status_of(&csr_with(&[("Approved", "CertDeskApprove")], b""));
+        assert_eq!(approved.phase, Phase::Approved);
+        assert_eq!(approved.reason.as_deref(), Some("CertDeskApprove"));
+        assert_eq!(approved.message.as_deref(), Some("Approved because"));
+        let issued = status_of(&csr_with(
+            &[("Approved", "CertDeskApprove")],
+            b"-----BEGIN CERTIFICATE-----",
+        ));
+        assert_eq!(issued.phase, Phase::Issued);
+        assert!(issued.certificate_pem.is_some());
+        assert_eq!(
+            status_of(&csr_with(&[("Denied", "CertDeskDeny")], b"")).phase,
+            Phase::Denied
+        );
+        let failed = status_of(&csr_with(
+            &[
+                ("Approved", "CertDeskApprove"),
+                ("Failed", "SignerValidationFailure"),
+            ],
+            b"",
+        ));
+        assert_eq!(failed.phase, Phase::Failed);
+        assert_eq!(failed.reason.as_deref(), Some("SignerValidationFailure"));
+        assert_eq!(gone("certdesk-a-x").phase, Phase::Gone);
+    }
+
     #[test]
     fn request_ids_are_dns_subdomains_with_80_random_bits() {
         let id = new_request_id("a\"\nusers:").unwrap().0;
