@@ -238,3 +238,78 @@ async fn metrics_are_exposed_in_the_prometheus_format() {
     );
     assert!(text.contains("route=\"/healthz\""), "{text}");
 }
+
+#[tokio::test]
+async fn an_unreachable_api_server_is_a_503_cluster_unreachable() {
+    // A port nothing listens on: connections are refused at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let ca = e2e::tools::ok(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "/dev/null",
+            "-subj",
+            "/CN=test-ca",
+            "-days",
+            "1",
+        ],
+        None,
+    )
+    .unwrap();
+    use base64::Engine;
+    let ca_data = base64::engine::general_purpose::STANDARD.encode(&ca);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n  cluster:\n    server: https://127.0.0.1:{port}\n    certificate-authority-data: {ca_data}\ncontexts:\n- name: c\n  context:\n    cluster: k\n    user: u\nusers:\n- name: u\n  user:\n    token: t\n"
+        ),
+    )
+    .unwrap();
+    let app = TestApp::spawn(&["--kubeconfig", kubeconfig.to_str().unwrap()]).await;
+    let pem = openssl_csr("/CN=minjun", "ec", &[]);
+    let submit = app
+        .post_json("/api/v1/requests", &body(&pem, 3600), None)
+        .await;
+    assert_eq!(
+        submit.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        submit.text()
+    );
+    assert_eq!(submit.json()["code"], "cluster_unreachable");
+    let status = app
+        .get("/api/v1/requests/certdesk-minjun-aaaaaaaaaaaaaaaa")
+        .await;
+    assert_eq!(
+        status.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        status.text()
+    );
+    let whoami = app
+        .get_with_token("/api/v1/admin/whoami", "some-token")
+        .await;
+    assert_eq!(
+        whoami.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        whoami.text()
+    );
+    assert_eq!(
+        app.get("/readyz").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}
