@@ -44,6 +44,19 @@ pub struct Config {
     #[arg(long, env = "CERTDESK_PUBLIC_SERVER_URL")]
     pub public_server_url: Option<String>,
 
+    /// The namespace CertDesk runs in; its `kube-root-ca.crt` ConfigMap supplies the CA
+    /// bundle when the kubeconfig has none.
+    #[arg(long, env = "CERTDESK_NAMESPACE", default_value = "certdesk")]
+    pub namespace: String,
+
+    /// Submissions one client address may make per minute (sustained).
+    #[arg(long, env = "CERTDESK_SUBMIT_PER_MINUTE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub submit_per_minute: u32,
+
+    /// Submissions one client address may make in a burst.
+    #[arg(long, env = "CERTDESK_SUBMIT_BURST", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub submit_burst: u32,
+
     /// Log format.
     #[arg(long, env = "CERTDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -44,3 +44,63 @@ impl IntoResponse for Error {
         (status, Json(body)).into_response()
     }
 }
+
+impl From<kube::Error> for Error {
+    /// Maps the API server's answers to the caller's terms: its refusals keep their own
+    /// message, and an unreachable API server is a 503 `cluster_unreachable`.
+    fn from(error: kube::Error) -> Self {
+        match error {
+            kube::Error::Api(status) => {
+                let message = status.message.clone();
+                match status.code {
+                    401 => Self::client(
+                        ErrorCode::TokenInvalid,
+                        format!("The cluster did not accept the token: {message}"),
+                    ),
+                    403 => Self::client(ErrorCode::Forbidden, message),
+                    404 => Self::client(ErrorCode::NotFound, message),
+                    409 => Self::client(ErrorCode::Conflict, message),
+                    400 | 422 => {
+                        let causes: Vec<serde_json::Value> = status
+                            .details
+                            .iter()
+                            .flat_map(|d| d.causes.iter())
+                            .map(|c| serde_json::json!({ "reason": c.reason, "message": c.message, "field": c.field }))
+                            .collect();
+                        let code = if status.code == 400 {
+                            ErrorCode::BadRequest
+                        } else {
+                            ErrorCode::Invalid
+                        };
+                        Self::Client(
+                            ApiError::new(code, message)
+                                .with_details(serde_json::json!({ "causes": causes })),
+                        )
+                    }
+                    429 | 503 | 504 => Self::client(
+                        ErrorCode::ClusterUnreachable,
+                        format!(
+                            "The Kubernetes API server is overloaded or unavailable: {message}"
+                        ),
+                    ),
+                    _ => Self::Internal(anyhow::Error::new(kube::Error::Api(status))),
+                }
+            }
+            kube::Error::HyperError(_) | kube::Error::Service(_) | kube::Error::RustlsTls(_) => {
+                tracing::warn!(error = %error, "the Kubernetes API server is unreachable");
+                Self::unreachable()
+            }
+            other => Self::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl Error {
+    /// Returns the 503 answer for when the backend cannot reach the API server.
+    pub fn unreachable() -> Self {
+        Self::client(
+            ErrorCode::ClusterUnreachable,
+            "CertDesk cannot reach the Kubernetes API server right now; try again shortly.",
+        )
+    }
+}

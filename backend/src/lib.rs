@@ -6,10 +6,16 @@
 
 pub mod cluster;
 pub mod config;
+pub mod csr;
 pub mod error;
+pub mod extract;
+pub mod metrics;
 pub mod routes;
+pub mod security;
 pub mod telemetry;
 
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -18,6 +24,9 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 
+/// The per-client-address limiter of submissions.
+pub type SubmitLimiter = governor::DefaultKeyedRateLimiter<IpAddr>;
+
 /// What every handler can read; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -25,21 +34,77 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The portal configuration the browser is given, computed once at start-up.
     pub portal: Arc<shared::PortalConfig>,
+    /// The cluster connection, when the backend found credentials for one.
+    pub cluster: Option<cluster::Cluster>,
+    /// The Prometheus metrics.
+    pub metrics: Arc<metrics::Metrics>,
+    /// The per-client limiter of submissions.
+    pub submit_limiter: Arc<SubmitLimiter>,
 }
 
 impl AppState {
-    /// Builds the state from a validated configuration, reading the kubeconfig if one
-    /// is configured.
-    pub fn new(config: Config) -> anyhow::Result<Self> {
-        let endpoint = match &config.kubeconfig {
-            Some(path) => Some(cluster::endpoint_from_kubeconfig(path)?),
-            None => None,
+    /// Builds the state from a validated configuration: connects to the cluster of the
+    /// kubeconfig (or the in-cluster one) and starts the watch cache.
+    ///
+    /// An explicit `--kubeconfig` that cannot be used is an error; with none and no
+    /// in-cluster credentials the backend still serves the app, answers API calls that
+    /// need the cluster with 503 `cluster_unreachable`, and is never ready.
+    pub async fn new(config: Config) -> anyhow::Result<Self> {
+        let (cluster, endpoint) = match &config.kubeconfig {
+            Some(path) => {
+                let mut endpoint = cluster::endpoint_from_kubeconfig(path)?;
+                let cluster = cluster::Cluster::connect(Some(path), &config.namespace).await?;
+                if endpoint.ca_pem.is_empty() {
+                    match cluster.root_ca_configmap().await {
+                        Ok(Some(pem)) => endpoint.ca_pem = pem,
+                        Ok(None) => tracing::warn!("the kube-root-ca.crt ConfigMap has no ca.crt"),
+                        Err(error) => tracing::warn!(
+                            error = format!("{error:#}"),
+                            "cannot read kube-root-ca.crt"
+                        ),
+                    }
+                }
+                (Some(cluster), Some(endpoint))
+            }
+            None => match cluster::Cluster::connect(None, &config.namespace).await {
+                Ok(cluster) => {
+                    let endpoint = cluster.endpoint().await;
+                    (Some(cluster), Some(endpoint))
+                }
+                Err(error) => {
+                    tracing::warn!(error = format!("{error:#}"), "running without a cluster");
+                    (None, None)
+                }
+            },
         };
         let portal = config.portal_config(endpoint.as_ref());
+        let quota = governor::Quota::per_minute(
+            NonZeroU32::new(config.submit_per_minute).unwrap_or(NonZeroU32::MIN),
+        )
+        .allow_burst(NonZeroU32::new(config.submit_burst).unwrap_or(NonZeroU32::MIN));
+        let submit_limiter = Arc::new(governor::RateLimiter::keyed(quota));
+        // Forget addresses whose quota has refilled, so the limiter's memory stays bounded.
+        let weak = Arc::downgrade(&submit_limiter);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                let Some(limiter) = weak.upgrade() else { break };
+                limiter.retain_recent();
+            }
+        });
         Ok(Self {
             config: Arc::new(config),
             portal: Arc::new(portal),
+            cluster,
+            metrics: Arc::new(metrics::Metrics::default()),
+            submit_limiter,
         })
+    }
+
+    /// Returns the cluster connection, or the 503 answer when there is none.
+    pub fn cluster(&self) -> error::Result<&cluster::Cluster> {
+        self.cluster.as_ref().ok_or_else(error::Error::unreachable)
     }
 }
 
@@ -53,7 +118,7 @@ pub fn app(state: AppState) -> Router {
 pub async fn run(config: Config) -> anyhow::Result<()> {
     config.validate()?;
     let listen = config.listen;
-    let state = AppState::new(config)?;
+    let state = AppState::new(config).await?;
     let listener = TcpListener::bind(listen).await.with_context(|| {
         format!(
             "cannot listen on {listen}: the address is in use or not available here; pass a free one with --listen or CERTDESK_LISTEN"
@@ -65,10 +130,13 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     // Scripts and tests wait for this exact line to know the server is up.
     println!("CertDesk is listening on http://{address}");
     tracing::info!(%address, "listening");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the HTTP server failed")?;
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the HTTP server failed")?;
     tracing::info!("stopped");
     Ok(())
 }

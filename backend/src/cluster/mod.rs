@@ -2,8 +2,17 @@
 
 use std::path::Path;
 
+pub mod approver;
+pub mod cache;
+pub mod requests;
+
 use anyhow::{Context, Result, bail};
 use kube::config::Kubeconfig;
+
+/// Makes ring the process's TLS crypto provider, once; later calls change nothing.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
 
 /// What requesters need to reach the cluster: its API server URL and CA bundle.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,4 +76,125 @@ pub fn endpoint_from_kubeconfig(path: &Path) -> Result<ClusterEndpoint> {
         bail!("the kubeconfig's CA is not a PEM certificate bundle");
     }
     Ok(ClusterEndpoint { server, ca_pem })
+}
+
+/// The backend's own connection to the cluster, its namespace, and the watch cache of
+/// CSRs every status page and the approver list read from.
+#[derive(Clone)]
+pub struct Cluster {
+    /// A client acting as CertDesk's own (least-privilege) identity.
+    pub client: kube::Client,
+    /// How the backend reaches the API server; approver clients reuse its URL and CA only.
+    pub config: kube::Config,
+    /// The namespace CertDesk runs in (where `kube-root-ca.crt` is read).
+    pub namespace: String,
+    /// The watch cache of `kube-apiserver-client` CSRs.
+    pub cache: cache::RequestCache,
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("server", &self.config.cluster_url.to_string())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Cluster {
+    /// Connects with the given kubeconfig, or else the in-cluster configuration (or the
+    /// usual kubeconfig lookup), and starts the watch cache in the background.
+    pub async fn connect(kubeconfig: Option<&Path>, namespace: &str) -> Result<Self> {
+        install_crypto_provider();
+        let config = match kubeconfig {
+            Some(path) => {
+                let kubeconfig = Kubeconfig::read_from(path)
+                    .with_context(|| format!("cannot read the kubeconfig {}", path.display()))?;
+                kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+                    .await
+                    .with_context(|| format!("cannot use the kubeconfig {}", path.display()))?
+            }
+            None => kube::Config::infer()
+                .await
+                .context("no --kubeconfig given and no in-cluster or default kubeconfig found")?,
+        };
+        let client =
+            kube::Client::try_from(config.clone()).context("cannot build a Kubernetes client")?;
+        let cache = cache::RequestCache::start(client.clone());
+        Ok(Self {
+            client,
+            config,
+            namespace: namespace.to_owned(),
+            cache,
+        })
+    }
+
+    /// Returns the API server URL and a CA bundle for requesters: the cluster's
+    /// `kube-root-ca.crt` ConfigMap in the backend's namespace, else the CA the backend
+    /// itself trusts.
+    pub async fn endpoint(&self) -> ClusterEndpoint {
+        let server = self
+            .config
+            .cluster_url
+            .to_string()
+            .trim_end_matches('/')
+            .to_owned();
+        let ca_pem = match self.root_ca_configmap().await {
+            Ok(Some(pem)) => pem,
+            Ok(None) => self.own_ca_pem(),
+            Err(error) => {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "cannot read the kube-root-ca.crt ConfigMap"
+                );
+                self.own_ca_pem()
+            }
+        };
+        ClusterEndpoint { server, ca_pem }
+    }
+
+    /// Reads `ca.crt` of the `kube-root-ca.crt` ConfigMap in the backend's namespace.
+    pub async fn root_ca_configmap(&self) -> Result<Option<String>> {
+        use k8s_openapi::api::core::v1::ConfigMap;
+        let api: kube::Api<ConfigMap> = kube::Api::namespaced(self.client.clone(), &self.namespace);
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            api.get_opt("kube-root-ca.crt"),
+        )
+        .await
+        .context("timed out reading the kube-root-ca.crt ConfigMap")??;
+        Ok(read
+            .and_then(|cm| cm.data)
+            .and_then(|mut data| data.remove("ca.crt")))
+    }
+
+    fn own_ca_pem(&self) -> String {
+        use base64::Engine;
+        let mut pem = String::new();
+        for der in self.config.root_cert.iter().flatten() {
+            let body = base64::engine::general_purpose::STANDARD.encode(der);
+            pem.push_str("-----BEGIN CERTIFICATE-----\n");
+            for chunk in body.as_bytes().chunks(64) {
+                pem.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+                pem.push('\n');
+            }
+            pem.push_str("-----END CERTIFICATE-----\n");
+        }
+        pem
+    }
+
+    /// Returns a client that acts only as the holder of `token`: the backend's API
+    /// server URL and CA, and none of the backend's own credentials.
+    pub fn client_for_token(&self, token: &str) -> Result<kube::Client> {
+        let mut config = kube::Config::new(self.config.cluster_url.clone());
+        config.root_cert = self.config.root_cert.clone();
+        config.root_cert_file = self.config.root_cert_file.clone();
+        config.accept_invalid_certs = self.config.accept_invalid_certs;
+        config.tls_server_name = self.config.tls_server_name.clone();
+        config.proxy_url = self.config.proxy_url.clone();
+        config.connect_timeout = self.config.connect_timeout;
+        config.read_timeout = self.config.read_timeout;
+        config.write_timeout = self.config.write_timeout;
+        config.auth_info.token = Some(token.to_owned().into());
+        kube::Client::try_from(config).context("cannot build a client for the approver's token")
+    }
 }

@@ -1,11 +1,39 @@
-//! Liveness.
+//! Liveness, readiness and metrics.
 
 use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use axum::routing::get;
 
 use crate::AppState;
 
-/// `GET /healthz`: the process is up and serving.
+/// `GET /healthz` (the process serves), `GET /readyz` (the watch cache has synced) and
+/// `GET /metrics` (Prometheus text format).
 pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(|| async { "ok" }))
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(metrics))
+}
+
+async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    match &state.cluster {
+        Some(cluster) if cluster.cache.is_ready() => (StatusCode::OK, "ok"),
+        Some(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the CSR watch cache has not synced yet",
+        ),
+        None => (StatusCode::SERVICE_UNAVAILABLE, "no cluster configured"),
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
 }

@@ -1,30 +1,42 @@
 //! The HTTP routes, one module a resource, merged into one router.
 
+pub mod admin;
 pub mod config;
 pub mod health;
+pub mod requests;
 
 use axum::Router;
 use axum::extract::MatchedPath;
-use axum::http::Request;
+use axum::http::{Request, header};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::AppState;
 use crate::error::Error;
 
-/// Builds the router: `/healthz`, the API under `/api/v1`, and the static app with a
-/// fallback to `index.html` for the app's own routes.
+/// Builds the router: `/healthz`, `/readyz`, `/metrics`, the API under `/api/v1`, and
+/// the static app with a fallback to `index.html` for the app's own routes; every
+/// response carries the security headers.
 pub fn router(state: AppState) -> Router {
     let static_dir = state.config.static_dir.clone();
+    let index_html = std::fs::read_to_string(static_dir.join("index.html")).unwrap_or_default();
     let spa = ServeDir::new(&static_dir).fallback(ServeFile::new(static_dir.join("index.html")));
     let api = Router::new()
         .merge(config::router())
+        .merge(requests::router(state.clone()))
+        .nest("/admin", admin::router())
         .fallback(|| async { Error::client(shared::ErrorCode::NotFound, "No such API endpoint.") });
-    Router::new()
+    let mut router = Router::new()
         .merge(health::router())
         .nest("/api/v1", api)
-        .with_state(state)
         .fallback_service(spa)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
+        .with_state(state)
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 let matched = request
@@ -32,8 +44,16 @@ pub fn router(state: AppState) -> Router {
                     .get::<MatchedPath>()
                     .map(MatchedPath::as_str)
                     .unwrap_or("static");
-                // The path alone: query strings could one day carry something private.
+                // The method and route alone: no headers (the approver's token) and no query.
                 tracing::info_span!("http", method = %request.method(), matched_path = matched)
             }),
-        )
+        );
+    for (name, value) in crate::security::headers(&index_html) {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
+    }
+    // Outermost: any layer or dependency that prints request headers sees it redacted.
+    router.layer(SetSensitiveRequestHeadersLayer::new([
+        header::AUTHORIZATION,
+        header::COOKIE,
+    ]))
 }

@@ -11,7 +11,8 @@ async fn config_reports_the_configured_cluster() {
         "prod-eu",
         "--public-server-url",
         "https://k8s.example:6443",
-    ]);
+    ])
+    .await;
     let response = app.get("/api/v1/config").await;
     assert_eq!(response.status, StatusCode::OK);
     let config: shared::PortalConfig = serde_json::from_slice(&response.body).unwrap();
@@ -24,9 +25,29 @@ async fn config_reports_the_configured_cluster() {
 async fn config_takes_the_server_and_ca_from_the_kubeconfig() {
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
-    let ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    // A real certificate: the backend builds a client that must load it.
+    let ca = e2e::tools::ok(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "/dev/null",
+            "-subj",
+            "/CN=test-ca",
+            "-days",
+            "1",
+        ],
+        None,
+    )
+    .unwrap();
     use base64::Engine;
-    let ca_data = base64::engine::general_purpose::STANDARD.encode(ca);
+    let ca_data = base64::engine::general_purpose::STANDARD.encode(&ca);
     std::fs::write(
         &kubeconfig,
         format!(
@@ -34,23 +55,28 @@ async fn config_takes_the_server_and_ca_from_the_kubeconfig() {
         ),
     )
     .unwrap();
-    let app = TestApp::spawn(&["--kubeconfig", kubeconfig.to_str().unwrap()]);
+    let app = TestApp::spawn(&["--kubeconfig", kubeconfig.to_str().unwrap()]).await;
     let config: shared::PortalConfig =
         serde_json::from_slice(&app.get("/api/v1/config").await.body).unwrap();
     assert_eq!(config.server_url, "https://10.1.2.3:6443");
     assert_eq!(config.ca_bundle_pem, ca);
+    // Nothing answers at 10.1.2.3, so the backend is not ready.
+    assert_eq!(
+        app.get("/readyz").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
 }
 
 #[tokio::test]
 async fn healthz_answers_ok() {
-    let response = TestApp::spawn(&[]).get("/healthz").await;
+    let response = TestApp::spawn(&[]).await.get("/healthz").await;
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.text(), "ok");
 }
 
 #[tokio::test]
 async fn app_routes_fall_back_to_index_html() {
-    let app = TestApp::spawn(&[]);
+    let app = TestApp::spawn(&[]).await;
     for path in ["/", "/requests/certdesk-minjun-x", "/admin"] {
         let response = app.get(path).await;
         assert_eq!(response.status, StatusCode::OK, "{path}");
@@ -67,7 +93,7 @@ async fn app_routes_fall_back_to_index_html() {
 
 #[tokio::test]
 async fn an_unknown_api_path_is_a_json_404_not_the_app() {
-    let response = TestApp::spawn(&[]).get("/api/v1/nope").await;
+    let response = TestApp::spawn(&[]).await.get("/api/v1/nope").await;
     assert_eq!(response.status, StatusCode::NOT_FOUND);
     assert_eq!(response.json()["code"], "not_found");
 }

@@ -34,7 +34,7 @@ impl TestResponse {
 }
 
 impl TestApp {
-    pub fn spawn(extra_args: &[&str]) -> Self {
+    pub async fn spawn(extra_args: &[&str]) -> Self {
         let static_dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(static_dir.path().join("index.html"), INDEX_HTML).expect("write index");
         std::fs::write(static_dir.path().join("app.js"), "console.log('app')").expect("write js");
@@ -43,7 +43,7 @@ impl TestApp {
         args.extend_from_slice(extra_args);
         let config = Config::try_parse_from(args).expect("valid flags");
         config.validate().expect("valid config");
-        let router = backend::app(AppState::new(config).expect("state"));
+        let router = backend::app(AppState::new(config).await.expect("state"));
         Self {
             router,
             _static_dir: static_dir,
@@ -81,5 +81,151 @@ impl TestApp {
             content_type,
             body,
         }
+    }
+}
+
+impl TestApp {
+    /// A backend acting as CertDesk's ServiceAccount on the shared control plane, once
+    /// its watch cache has synced.
+    pub async fn on_cluster(cluster: &e2e::cluster::ControlPlane, extra_args: &[&str]) -> Self {
+        let kubeconfig = cluster.backend_kubeconfig();
+        let mut args = vec!["--kubeconfig", kubeconfig.to_str().expect("utf-8 path")];
+        args.extend_from_slice(extra_args);
+        let app = Self::spawn(&args).await;
+        for _ in 0..200 {
+            if app.get("/readyz").await.status == StatusCode::OK {
+                return app;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the backend's watch cache did not sync within 20 s");
+    }
+
+    pub async fn post_json(
+        &self,
+        uri: &str,
+        body: &serde_json::Value,
+        token: Option<&str>,
+    ) -> TestResponse {
+        let mut request = Request::post(uri)
+            .header("content-type", "application/json")
+            .header("user-agent", "certdesk-tests/1");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        self.send(request.body(Body::from(body.to_string())).expect("request"))
+            .await
+    }
+
+    pub async fn get_with_token(&self, uri: &str, token: &str) -> TestResponse {
+        let request = Request::get(uri)
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty());
+        self.send(request.expect("request")).await
+    }
+
+    /// Submits a CSR for an hour and returns the request id.
+    pub async fn submit(&self, csr_pem: &str, expiration_seconds: u32) -> String {
+        let body = serde_json::json!({ "csr_pem": csr_pem, "expiration_seconds": expiration_seconds, "note": "for the tests" });
+        let response = self.post_json("/api/v1/requests", &body, None).await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
+        response.json()["id"].as_str().expect("an id").to_owned()
+    }
+
+    /// Opens the request's event stream.
+    pub async fn events(&self, id: &str) -> EventStream {
+        let request = Request::get(format!("/api/v1/requests/{id}/events"))
+            .body(Body::empty())
+            .expect("request");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        assert_eq!(response.status(), StatusCode::OK);
+        EventStream {
+            body: response.into_body(),
+            buffer: String::new(),
+        }
+    }
+}
+
+/// A server-sent event stream read frame by frame.
+pub struct EventStream {
+    body: Body,
+    buffer: String,
+}
+
+impl EventStream {
+    /// Returns the next `status` event's data, or None when the stream ends.
+    pub async fn next_status(&mut self) -> Option<shared::RequestStatus> {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let event: String = self.buffer.drain(..end + 2).collect();
+                let name = event
+                    .lines()
+                    .find_map(|l| l.strip_prefix("event:"))
+                    .map(str::trim);
+                let data: String = event
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data:"))
+                    .map(str::trim)
+                    .collect();
+                if name == Some("status") {
+                    return Some(serde_json::from_str(&data).expect("status JSON"));
+                }
+                continue;
+            }
+            let frame = tokio::time::timeout_at(deadline, self.body.frame())
+                .await
+                .expect("an event within 60 s")?;
+            if let Ok(data) = frame.expect("a body frame").into_data() {
+                self.buffer.push_str(&String::from_utf8_lossy(&data));
+            }
+        }
+    }
+}
+
+/// Makes a CSR with openssl: `key` is an openssl `-newkey` argument (`ec` uses P-256).
+pub fn openssl_csr(subject: &str, key: &str, extra: &[&str]) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let key_file = dir.path().join("key.pem");
+    let mut args: Vec<&str> = vec![
+        "req",
+        "-new",
+        "-nodes",
+        "-subj",
+        subject,
+        "-keyout",
+        key_file.to_str().expect("path"),
+    ];
+    if key == "ec" {
+        args.extend_from_slice(&["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]);
+    } else {
+        args.extend_from_slice(&["-newkey", key]);
+    }
+    args.extend_from_slice(extra);
+    e2e::tools::ok("openssl", &args, None).expect("openssl makes the CSR")
+}
+
+/// Returns a name no other test uses.
+pub fn unique(prefix: &str) -> String {
+    e2e::unique(prefix)
+}
+
+impl TestApp {
+    pub fn router(&self) -> RawRouter {
+        RawRouter(self.router.clone())
+    }
+}
+
+/// The router, answering with the raw response (headers included).
+pub struct RawRouter(Router);
+
+impl RawRouter {
+    pub async fn oneshot_raw(self, request: Request<Body>) -> axum::response::Response {
+        self.0.oneshot(request).await.expect("infallible")
     }
 }

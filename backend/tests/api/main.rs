@@ -1,5 +1,7 @@
 //! The backend's HTTP behaviour, through the router (no socket) and the real binary.
 
 mod cli;
+mod cluster_flow;
 mod config;
 mod helpers;
+mod requests;

@@ -1,0 +1,774 @@
+//! Approvers' side: everything here acts with the approver's own token, so Kubernetes
+//! RBAC (including its escalation check on bindings) decides what they may do.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use k8s_openapi::api::authentication::v1::SelfSubjectReview;
+use k8s_openapi::api::authorization::v1::{
+    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+};
+use k8s_openapi::api::certificates::v1::{
+    CertificateSigningRequest, CertificateSigningRequestCondition,
+};
+use k8s_openapi::api::rbac::v1::{
+    ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, RoleRef, Subject,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+use kube::api::{ListParams, PostParams};
+use kube::{Api, Client};
+use serde::{Deserialize, Serialize};
+use shared::{ApiError, ErrorCode, Phase, PolicyLimits};
+
+use super::cache::SIGNER;
+use super::requests::{
+    self, CLIENT_ADDRESS_ANNOTATION, MANAGED_BY, NOTE_ANNOTATION, USER_AGENT_ANNOTATION,
+};
+use crate::error::{Error, Result};
+
+/// The condition reason CertDesk writes when approving.
+pub const APPROVE_REASON: &str = "CertDeskApprove";
+/// The condition reason CertDesk writes when denying.
+pub const DENY_REASON: &str = "CertDeskDeny";
+
+/// Who the approver is and what the cluster lets them do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhoAmI {
+    /// The username the cluster knows the token by.
+    pub username: String,
+    /// The groups the cluster puts the token in.
+    pub groups: Vec<String>,
+    /// What the approver may do.
+    pub can: Abilities,
+}
+
+/// The approver's relevant permissions, from SelfSubjectAccessReviews.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Abilities {
+    /// `approve` on the `kubernetes.io/kube-apiserver-client` signer.
+    pub approve: bool,
+    /// `update` on `certificatesigningrequests/approval`.
+    pub update_approval: bool,
+    /// `list` on `certificatesigningrequests`.
+    pub list_requests: bool,
+    /// `create` on `rolebindings` (in every namespace).
+    pub create_role_bindings: bool,
+    /// `create` on `clusterrolebindings`.
+    pub create_cluster_role_bindings: bool,
+}
+
+/// How serious a risk flag is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Approving is very likely a mistake.
+    Red,
+    /// Worth a second look.
+    Amber,
+}
+
+/// One reason an approver should look twice at a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Risk {
+    /// A stable code such as `system_group`.
+    pub code: String,
+    /// How serious it is.
+    pub severity: Severity,
+    /// What the risk is, for a person.
+    pub message: String,
+}
+
+/// A CSR as the approver sees it: decoded, annotated and flagged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequestView {
+    /// The CSR object's name.
+    pub name: String,
+    /// Where it stands.
+    pub phase: Phase,
+    /// Whether CertDesk created it.
+    pub managed: bool,
+    /// Who created the CSR object (`spec.username`).
+    pub created_by: Option<String>,
+    /// When the CSR object was created.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub created: Option<time::OffsetDateTime>,
+    /// The age in seconds.
+    pub age_seconds: Option<i64>,
+    /// The requested username (CN), when the CSR decodes.
+    pub username: Option<String>,
+    /// The requested groups (O).
+    pub groups: Vec<String>,
+    /// The key, such as "ECDSA P-256".
+    pub key: Option<String>,
+    /// The requested lifetime in seconds.
+    pub expiration_seconds: Option<i32>,
+    /// The requester's note.
+    pub note: Option<String>,
+    /// The address the request came from.
+    pub client_address: Option<String>,
+    /// The requester's user agent.
+    pub user_agent: Option<String>,
+    /// Why the CSR could not be decoded, if it could not.
+    pub decode_error: Option<String>,
+    /// The risk flags.
+    pub risks: Vec<Risk>,
+}
+
+/// What a role grant gives: a Role or a ClusterRole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RoleKind {
+    /// A namespaced Role (needs a namespace).
+    Role,
+    /// A ClusterRole, bound in one namespace or (without one) cluster-wide.
+    ClusterRole,
+}
+
+/// One role to grant the requester on approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    /// Role or ClusterRole.
+    pub kind: RoleKind,
+    /// The role's name.
+    pub name: String,
+    /// The namespace to bind in; none binds a ClusterRole cluster-wide.
+    #[serde(default)]
+    pub namespace: Option<String>,
+}
+
+/// The body of `POST /api/v1/admin/requests/{name}/approve`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproveBody {
+    /// Roles to grant the requester.
+    #[serde(default)]
+    pub grants: Vec<Grant>,
+    /// A message for the requester.
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// The body of `POST /api/v1/admin/requests/{name}/deny`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DenyBody {
+    /// Why the request is denied; shown to the requester.
+    pub reason: String,
+}
+
+/// What happened to one binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BindingResult {
+    /// The binding was created.
+    Created,
+    /// An identical binding already existed (a retry).
+    AlreadyExists,
+    /// Creating it failed; see the error.
+    Failed,
+}
+
+/// One binding of an approval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BindingOutcome {
+    /// `RoleBinding` or `ClusterRoleBinding`.
+    pub kind: String,
+    /// The binding's name.
+    pub name: String,
+    /// Its namespace, for a RoleBinding.
+    pub namespace: Option<String>,
+    /// What happened.
+    pub result: BindingResult,
+    /// Why it failed, if it did.
+    pub error: Option<ApiError>,
+}
+
+/// The answer to an approval: the request is approved; `complete` says whether every
+/// binding exists too (if not, retrying the same approval creates the missing ones).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApproveOutcome {
+    /// The CSR's name.
+    pub name: String,
+    /// The approver's username, as the condition's message names them.
+    pub approved_by: String,
+    /// Each binding's outcome.
+    pub bindings: Vec<BindingOutcome>,
+    /// Whether the approval and every binding are in place.
+    pub complete: bool,
+}
+
+/// A role the approver can grant, with its rules for a preview.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleView {
+    /// Role or ClusterRole.
+    pub kind: RoleKind,
+    /// Its name.
+    pub name: String,
+    /// Its namespace, for a Role.
+    pub namespace: Option<String>,
+    /// What it allows.
+    pub rules: Vec<PolicyRule>,
+}
+
+/// Returns the token holder's username and groups (SelfSubjectReview).
+pub async fn identity(client: &Client) -> Result<(String, Vec<String>)> {
+    let review = Api::<SelfSubjectReview>::all(client.clone())
+        .create(&PostParams::default(), &SelfSubjectReview::default())
+        .await?;
+    let user = review.status.and_then(|s| s.user_info).unwrap_or_default();
+    let username = user.username.ok_or_else(|| {
+        Error::client(
+            ErrorCode::TokenInvalid,
+            "The cluster knows no username for this token.",
+        )
+    })?;
+    Ok((username, user.groups.unwrap_or_default()))
+}
+
+/// Returns whether the token holder may perform the action (SelfSubjectAccessReview).
+pub async fn may(client: &Client, attributes: ResourceAttributes) -> Result<bool> {
+    let review = SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(attributes),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let answer = Api::<SelfSubjectAccessReview>::all(client.clone())
+        .create(&PostParams::default(), &review)
+        .await?;
+    Ok(answer.status.is_some_and(|s| s.allowed))
+}
+
+fn attributes(group: &str, resource: &str, verb: &str) -> ResourceAttributes {
+    ResourceAttributes {
+        group: Some(group.to_owned()),
+        resource: Some(resource.to_owned()),
+        verb: Some(verb.to_owned()),
+        ..Default::default()
+    }
+}
+
+/// Returns who the approver is and what they may do.
+pub async fn whoami(client: &Client) -> Result<WhoAmI> {
+    let (username, groups) = identity(client).await?;
+    let approve = ResourceAttributes {
+        name: Some(SIGNER.to_owned()),
+        ..attributes("certificates.k8s.io", "signers", "approve")
+    };
+    let update_approval = ResourceAttributes {
+        subresource: Some("approval".to_owned()),
+        ..attributes(
+            "certificates.k8s.io",
+            "certificatesigningrequests",
+            "update",
+        )
+    };
+    let (
+        approve,
+        update_approval,
+        list_requests,
+        create_role_bindings,
+        create_cluster_role_bindings,
+    ) = tokio::try_join!(
+        may(client, approve),
+        may(client, update_approval),
+        may(
+            client,
+            attributes("certificates.k8s.io", "certificatesigningrequests", "list")
+        ),
+        may(
+            client,
+            attributes("rbac.authorization.k8s.io", "rolebindings", "create")
+        ),
+        may(
+            client,
+            attributes("rbac.authorization.k8s.io", "clusterrolebindings", "create")
+        ),
+    )?;
+    Ok(WhoAmI {
+        username,
+        groups,
+        can: Abilities {
+            approve,
+            update_approval,
+            list_requests,
+            create_role_bindings,
+            create_cluster_role_bindings,
+        },
+    })
+}
+
+/// Refuses unless the approver may list CSRs.
+pub async fn ensure_may_list(client: &Client) -> Result<()> {
+    if may(
+        client,
+        attributes("certificates.k8s.io", "certificatesigningrequests", "list"),
+    )
+    .await?
+    {
+        Ok(())
+    } else {
+        Err(Error::client(
+            ErrorCode::Forbidden,
+            "You may not list certificate signing requests in this cluster.",
+        ))
+    }
+}
+
+/// Returns the users named as subjects of any binding the approver can see (empty when
+/// they can see none).
+pub async fn bound_users(client: &Client) -> BTreeSet<String> {
+    let mut users = BTreeSet::new();
+    let users_of = |subjects: Option<Vec<Subject>>| {
+        subjects
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|s| s.kind == "User")
+            .map(|s| s.name)
+    };
+    if let Ok(list) = Api::<ClusterRoleBinding>::all(client.clone())
+        .list(&ListParams::default())
+        .await
+    {
+        users.extend(list.items.into_iter().flat_map(|b| users_of(b.subjects)));
+    }
+    if let Ok(list) = Api::<RoleBinding>::all(client.clone())
+        .list(&ListParams::default())
+        .await
+    {
+        users.extend(list.items.into_iter().flat_map(|b| users_of(b.subjects)));
+    }
+    users
+}
+
+/// Returns the CSR decoded for the approver, with its risk flags.
+pub fn view(
+    csr: &CertificateSigningRequest,
+    limits: &PolicyLimits,
+    bound: &BTreeSet<String>,
+) -> RequestView {
+    let annotation = |key: &str| {
+        csr.metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(key))
+            .cloned()
+    };
+    let created = csr
+        .metadata
+        .creation_timestamp
+        .as_ref()
+        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.0.as_second()).ok());
+    let age_seconds = created.map(|c| (time::OffsetDateTime::now_utc() - c).whole_seconds());
+    let mut view = RequestView {
+        name: csr.metadata.name.clone().unwrap_or_default(),
+        phase: requests::status_of(csr).phase,
+        managed: requests::is_managed(csr),
+        created_by: csr.spec.username.clone(),
+        created,
+        age_seconds,
+        username: None,
+        groups: Vec::new(),
+        key: None,
+        expiration_seconds: csr.spec.expiration_seconds,
+        note: annotation(NOTE_ANNOTATION),
+        client_address: annotation(CLIENT_ADDRESS_ANNOTATION),
+        user_agent: annotation(USER_AGENT_ANNOTATION),
+        decode_error: None,
+        risks: Vec::new(),
+    };
+    let mut risk = |code: &str, severity, message: String| {
+        view.risks.push(Risk {
+            code: code.to_owned(),
+            severity,
+            message,
+        });
+    };
+    match crate::csr::describe(&csr.spec.request.0) {
+        Ok(summary) => {
+            for group in &summary.groups {
+                if group.starts_with("system:") {
+                    risk(
+                        "system_group",
+                        Severity::Red,
+                        format!("Asks for the Kubernetes system group {group:?}."),
+                    );
+                } else if limits.admin_groups.iter().any(|g| g == group) {
+                    risk(
+                        "admin_group",
+                        Severity::Red,
+                        format!("Asks for the admin group {group:?}."),
+                    );
+                }
+            }
+            if summary.username.starts_with("system:") {
+                risk(
+                    "system_user",
+                    Severity::Red,
+                    format!("Asks for the system username {:?}.", summary.username),
+                );
+            }
+            if bound.contains(&summary.username) {
+                risk(
+                    "existing_subject",
+                    Severity::Red,
+                    format!(
+                        "{:?} is already a user named in role bindings: this would act as them.",
+                        summary.username
+                    ),
+                );
+            }
+            if summary.key.is_rsa && summary.key.bits < 3072 {
+                risk(
+                    "rsa_below_3072",
+                    Severity::Amber,
+                    format!("{} is below the recommended 3072 bits.", summary.key.label),
+                );
+            }
+            if summary.asks_for_ca {
+                risk(
+                    "ca_requested",
+                    Severity::Red,
+                    "Asks for a CA certificate.".to_owned(),
+                );
+            }
+            if !summary.signature_valid {
+                risk(
+                    "signature_invalid",
+                    Severity::Red,
+                    "The CSR's signature does not verify.".to_owned(),
+                );
+            }
+            view.username = Some(summary.username);
+            view.groups = summary.groups;
+            view.key = Some(summary.key.label);
+        }
+        Err(error) => view.decode_error = Some(error.to_string()),
+    }
+    if csr
+        .spec
+        .expiration_seconds
+        .is_none_or(|s| s > LONG_DURATION_SECONDS)
+    {
+        risk(
+            "long_duration",
+            Severity::Amber,
+            "Asks for a certificate valid longer than 90 days (or for the signer's maximum)."
+                .to_owned(),
+        );
+    }
+    view
+}
+
+/// A lifetime beyond which the approval page flags a request (90 days).
+pub const LONG_DURATION_SECONDS: i32 = 90 * 24 * 3600;
+
+/// Returns the binding name for a grant: `certdesk:<user>:<role>`, sanitized.
+pub fn binding_name(username: &str, role: &str) -> String {
+    format!(
+        "certdesk:{}:{}",
+        requests::sanitize(username, 60),
+        requests::sanitize(role, 60)
+    )
+}
+
+/// One binding to make for a grant.
+enum Binding {
+    Namespaced(RoleBinding),
+    Cluster(ClusterRoleBinding),
+}
+
+fn binding_for(username: &str, grant: &Grant) -> Result<Binding> {
+    let name = binding_name(username, &grant.name);
+    let metadata = |namespace: Option<String>| ObjectMeta {
+        name: Some(name.clone()),
+        namespace,
+        labels: Some(BTreeMap::from([(
+            MANAGED_BY.0.to_owned(),
+            MANAGED_BY.1.to_owned(),
+        )])),
+        ..ObjectMeta::default()
+    };
+    let role_ref = RoleRef {
+        api_group: "rbac.authorization.k8s.io".to_owned(),
+        kind: match grant.kind {
+            RoleKind::Role => "Role",
+            RoleKind::ClusterRole => "ClusterRole",
+        }
+        .to_owned(),
+        name: grant.name.clone(),
+    };
+    let subjects = Some(vec![Subject {
+        api_group: Some("rbac.authorization.k8s.io".to_owned()),
+        kind: "User".to_owned(),
+        name: username.to_owned(),
+        namespace: None,
+    }]);
+    match (
+        grant.kind,
+        grant.namespace.as_deref().filter(|n| !n.is_empty()),
+    ) {
+        (RoleKind::Role, None) => Err(Error::client(
+            ErrorCode::BadRequest,
+            format!(
+                "The Role {:?} needs a namespace to be granted in.",
+                grant.name
+            ),
+        )),
+        (_, Some(namespace)) => Ok(Binding::Namespaced(RoleBinding {
+            metadata: metadata(Some(namespace.to_owned())),
+            role_ref,
+            subjects,
+        })),
+        (RoleKind::ClusterRole, None) => Ok(Binding::Cluster(ClusterRoleBinding {
+            metadata: metadata(None),
+            role_ref,
+            subjects,
+        })),
+    }
+}
+
+impl Binding {
+    fn describe(&self, result: BindingResult, error: Option<ApiError>) -> BindingOutcome {
+        let (kind, meta) = match self {
+            Self::Namespaced(b) => ("RoleBinding", &b.metadata),
+            Self::Cluster(b) => ("ClusterRoleBinding", &b.metadata),
+        };
+        BindingOutcome {
+            kind: kind.to_owned(),
+            name: meta.name.clone().unwrap_or_default(),
+            namespace: meta.namespace.clone(),
+            result,
+            error,
+        }
+    }
+
+    /// Creates the binding (or dry-runs it); an existing identical binding counts as made.
+    async fn create(&self, client: &Client, dry_run: bool) -> Result<BindingResult> {
+        let params = PostParams {
+            dry_run,
+            ..PostParams::default()
+        };
+        let outcome = match self {
+            Self::Namespaced(b) => {
+                let api = Api::<RoleBinding>::namespaced(
+                    client.clone(),
+                    b.metadata.namespace.as_deref().unwrap_or_default(),
+                );
+                match api.create(&params, b).await {
+                    Ok(_) => Ok(BindingResult::Created),
+                    Err(kube::Error::Api(s)) if s.code == 409 => {
+                        let existing = api
+                            .get(b.metadata.name.as_deref().unwrap_or_default())
+                            .await?;
+                        same_binding(
+                            &existing.role_ref,
+                            &existing.subjects,
+                            &b.role_ref,
+                            &b.subjects,
+                        )
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Self::Cluster(b) => {
+                let api = Api::<ClusterRoleBinding>::all(client.clone());
+                match api.create(&params, b).await {
+                    Ok(_) => Ok(BindingResult::Created),
+                    Err(kube::Error::Api(s)) if s.code == 409 => {
+                        let existing = api
+                            .get(b.metadata.name.as_deref().unwrap_or_default())
+                            .await?;
+                        same_binding(
+                            &existing.role_ref,
+                            &existing.subjects,
+                            &b.role_ref,
+                            &b.subjects,
+                        )
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+        };
+        outcome
+    }
+}
+
+fn same_binding(
+    role: &RoleRef,
+    subjects: &Option<Vec<Subject>>,
+    want_role: &RoleRef,
+    want_subjects: &Option<Vec<Subject>>,
+) -> Result<BindingResult> {
+    if role == want_role && subjects == want_subjects {
+        Ok(BindingResult::AlreadyExists)
+    } else {
+        Err(Error::client(
+            ErrorCode::Conflict,
+            "A different binding of that name already exists; remove it or choose another role.",
+        ))
+    }
+}
+
+fn error_body(error: Error) -> ApiError {
+    match error {
+        Error::Client(api) => api,
+        Error::Internal(e) => {
+            tracing::error!(error = format!("{e:#}"), "creating a binding failed");
+            ApiError::new(
+                ErrorCode::Internal,
+                "Creating the binding failed; the details are in the server's log.",
+            )
+        }
+    }
+}
+
+/// Approves the CSR as the approver: dry-runs every binding first (so RBAC's escalation
+/// check refuses before anything changes), then writes the Approved condition through
+/// the `/approval` subresource, then creates the bindings.
+///
+/// A CSR already approved is not approved again, so a partly failed approval can be
+/// retried to create the missing bindings.
+pub async fn approve(client: &Client, name: &str, body: &ApproveBody) -> Result<ApproveOutcome> {
+    let api = Api::<CertificateSigningRequest>::all(client.clone());
+    let csr = api.get(name).await?;
+    if csr.spec.signer_name != SIGNER {
+        return Err(Error::client(
+            ErrorCode::Conflict,
+            format!(
+                "The CSR is for the signer {:?}, which CertDesk does not handle.",
+                csr.spec.signer_name
+            ),
+        ));
+    }
+    let phase = requests::status_of(&csr).phase;
+    if matches!(phase, Phase::Denied | Phase::Failed) {
+        return Err(Error::client(
+            ErrorCode::Conflict,
+            format!("The request is already {phase:?}."),
+        ));
+    }
+    let summary = crate::csr::describe(&csr.spec.request.0)?;
+    let (approver, _) = identity(client).await?;
+    let bindings = body
+        .grants
+        .iter()
+        .map(|g| binding_for(&summary.username, g))
+        .collect::<Result<Vec<_>>>()?;
+    for binding in &bindings {
+        binding.create(client, true).await?;
+    }
+    if phase == Phase::Pending {
+        let message = match body
+            .message
+            .as_deref()
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+        {
+            Some(text) => format!(
+                "Approved by {approver} through CertDesk: {}",
+                text.chars().take(500).collect::<String>()
+            ),
+            None => format!("Approved by {approver} through CertDesk."),
+        };
+        decide(&api, csr, "Approved", APPROVE_REASON, message).await?;
+    }
+    let mut outcomes = Vec::with_capacity(bindings.len());
+    for binding in &bindings {
+        outcomes.push(match binding.create(client, false).await {
+            Ok(result) => binding.describe(result, None),
+            Err(error) => binding.describe(BindingResult::Failed, Some(error_body(error))),
+        });
+    }
+    let complete = outcomes.iter().all(|o| o.result != BindingResult::Failed);
+    Ok(ApproveOutcome {
+        name: name.to_owned(),
+        approved_by: approver,
+        bindings: outcomes,
+        complete,
+    })
+}
+
+/// Denies the CSR as the approver, with the reason as the condition's message.
+pub async fn deny(client: &Client, name: &str, reason: &str) -> Result<()> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::client(
+            ErrorCode::BadRequest,
+            "A reason is required to deny a request.",
+        ));
+    }
+    let api = Api::<CertificateSigningRequest>::all(client.clone());
+    let csr = api.get(name).await?;
+    let phase = requests::status_of(&csr).phase;
+    if phase != Phase::Pending {
+        return Err(Error::client(
+            ErrorCode::Conflict,
+            format!("The request is already {phase:?}."),
+        ));
+    }
+    let (approver, _) = identity(client).await?;
+    let message = format!(
+        "Denied by {approver}: {}",
+        reason.chars().take(500).collect::<String>()
+    );
+    decide(&api, csr, "Denied", DENY_REASON, message).await
+}
+
+async fn decide(
+    api: &Api<CertificateSigningRequest>,
+    mut csr: CertificateSigningRequest,
+    kind: &str,
+    reason: &str,
+    message: String,
+) -> Result<()> {
+    let now = Time(k8s_openapi::jiff::Timestamp::now());
+    let status = csr.status.get_or_insert_with(Default::default);
+    status
+        .conditions
+        .get_or_insert_with(Vec::new)
+        .push(CertificateSigningRequestCondition {
+            type_: kind.to_owned(),
+            status: "True".to_owned(),
+            reason: Some(reason.to_owned()),
+            message: Some(message),
+            last_update_time: Some(now.clone()),
+            last_transition_time: Some(now),
+        });
+    let name = csr.metadata.name.clone().unwrap_or_default();
+    api.replace_subresource("approval", &name, &PostParams::default(), &csr)
+        .await?;
+    Ok(())
+}
+
+/// Returns the Roles (of the namespace, if given) and ClusterRoles the approver can see.
+pub async fn roles(client: &Client, namespace: Option<&str>) -> Result<Vec<RoleView>> {
+    let mut out = Vec::new();
+    if let Some(namespace) = namespace.filter(|n| !n.is_empty()) {
+        for role in Api::<Role>::namespaced(client.clone(), namespace)
+            .list(&ListParams::default())
+            .await?
+            .items
+        {
+            out.push(RoleView {
+                kind: RoleKind::Role,
+                name: role.metadata.name.unwrap_or_default(),
+                namespace: role.metadata.namespace,
+                rules: role.rules.unwrap_or_default(),
+            });
+        }
+    }
+    for role in Api::<ClusterRole>::all(client.clone())
+        .list(&ListParams::default())
+        .await?
+        .items
+    {
+        out.push(RoleView {
+            kind: RoleKind::ClusterRole,
+            name: role.metadata.name.unwrap_or_default(),
+            namespace: None,
+            rules: role.rules.unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,98 @@
+//! The watch cache of `kube-apiserver-client` CSRs, and change notifications for the
+//! live status streams.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::StreamExt;
+use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
+use kube::runtime::reflector::{self, ObjectRef, Store};
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Api, Client};
+use tokio::sync::broadcast;
+
+/// The signer CertDesk's requests are for.
+pub const SIGNER: &str = "kubernetes.io/kube-apiserver-client";
+
+/// What changed in the cache.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// A CSR was created or changed; this is its state at that moment, so a follower
+    /// sees every step even when the next one has already arrived.
+    Applied(Arc<CertificateSigningRequest>),
+    /// The named CSR was deleted.
+    Deleted(String),
+    /// The watch restarted and re-listed: any object may have changed.
+    Resync,
+}
+
+/// A cheap-to-clone handle on the reflector's store and its change feed.
+#[derive(Clone)]
+pub struct RequestCache {
+    store: Store<CertificateSigningRequest>,
+    ready: Arc<AtomicBool>,
+    changes: broadcast::Sender<Change>,
+}
+
+impl RequestCache {
+    /// Starts watching the cluster's `kube-apiserver-client` CSRs in a background task.
+    ///
+    /// The task retries with backoff when the API server is unreachable and resumes the
+    /// watch when it returns, so the backend never needs a restart.
+    pub fn start(client: Client) -> Self {
+        let (store, writer) = reflector::store();
+        let (changes, _) = broadcast::channel(1024);
+        let ready = Arc::new(AtomicBool::new(false));
+        let api: Api<CertificateSigningRequest> = Api::all(client);
+        let config = watcher::Config::default().fields(&format!("spec.signerName={SIGNER}"));
+        let stream = reflector::reflector(writer, watcher(api, config)).default_backoff();
+        let feed = changes.clone();
+        let flag = ready.clone();
+        tokio::spawn(async move {
+            let mut stream = std::pin::pin!(stream);
+            while let Some(event) = stream.next().await {
+                match event {
+                    Ok(watcher::Event::Apply(csr)) => {
+                        let _ = feed.send(Change::Applied(Arc::new(csr)));
+                    }
+                    Ok(watcher::Event::Delete(csr)) => {
+                        if let Some(name) = csr.metadata.name {
+                            let _ = feed.send(Change::Deleted(name));
+                        }
+                    }
+                    Ok(watcher::Event::InitDone) => {
+                        flag.store(true, Ordering::Release);
+                        let _ = feed.send(Change::Resync);
+                    }
+                    Ok(watcher::Event::Init | watcher::Event::InitApply(_)) => {}
+                    Err(error) => tracing::warn!(%error, "the CSR watch failed; retrying"),
+                }
+            }
+        });
+        Self {
+            store,
+            ready,
+            changes,
+        }
+    }
+
+    /// Returns whether the cache has listed the cluster's CSRs at least once.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Returns the cached CSR of that name, if the cluster has it.
+    pub fn get(&self, name: &str) -> Option<Arc<CertificateSigningRequest>> {
+        self.store.get(&ObjectRef::new(name))
+    }
+
+    /// Returns every cached CSR.
+    pub fn all(&self) -> Vec<Arc<CertificateSigningRequest>> {
+        self.store.state()
+    }
+
+    /// Returns a receiver of every later change.
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+}

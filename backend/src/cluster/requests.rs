@@ -1,0 +1,291 @@
+//! Requesters' side of a `CertificateSigningRequest`: creating one from a vetted CSR and
+//! reading where it stands.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::ByteString;
+use k8s_openapi::api::certificates::v1::{
+    CertificateSigningRequest, CertificateSigningRequestSpec,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use shared::{Phase, RequestId, RequestStatus};
+use time::OffsetDateTime;
+
+use super::cache::SIGNER;
+use crate::csr::VettedCsr;
+
+/// The label every object CertDesk creates carries.
+pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "certdesk");
+/// The annotation holding the requester's note for the approver.
+pub const NOTE_ANNOTATION: &str = "certdesk.dev/note";
+/// The annotation holding the address the request came from.
+pub const CLIENT_ADDRESS_ANNOTATION: &str = "certdesk.dev/client-address";
+/// The annotation holding the requester's browser user agent.
+pub const USER_AGENT_ANNOTATION: &str = "certdesk.dev/user-agent";
+
+/// The longest annotation value CertDesk writes, in characters.
+pub const MAX_ANNOTATION_CHARS: usize = 1024;
+
+/// Where a request came from, recorded for the approver.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// The requester's note.
+    pub note: Option<String>,
+    /// The peer address the request came from.
+    pub client_address: Option<String>,
+    /// The `User-Agent` header.
+    pub user_agent: Option<String>,
+}
+
+/// Returns `name` reduced to a DNS label fragment: lowercase ASCII letters, digits and
+/// single dashes, no dash at either end, at most `max` characters, never empty.
+pub fn sanitize(name: &str, max: usize) -> String {
+    let mut out = String::with_capacity(name.len().min(max));
+    for c in name.chars().flat_map(char::to_lowercase) {
+        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            c
+        } else {
+            '-'
+        };
+        if c == '-' && (out.is_empty() || out.ends_with('-')) {
+            continue;
+        }
+        out.push(c);
+        if out.len() >= max {
+            break;
+        }
+    }
+    let trimmed = out.trim_end_matches('-');
+    if trimmed.is_empty() {
+        "user".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
+
+/// Returns a fresh request id `certdesk-<sanitized username>-<80 random bits in base32>`.
+pub fn new_request_id(username: &str) -> anyhow::Result<RequestId> {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 10];
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| anyhow::anyhow!("the system random number generator failed"))?;
+    let random = data_encoding::BASE32_NOPAD
+        .encode(&bytes)
+        .to_ascii_lowercase();
+    Ok(RequestId(format!(
+        "certdesk-{}-{random}",
+        sanitize(username, 40)
+    )))
+}
+
+fn limited(value: &str) -> String {
+    value.chars().take(MAX_ANNOTATION_CHARS).collect()
+}
+
+/// Builds the `CertificateSigningRequest` object for a vetted CSR.
+pub fn build(
+    id: &RequestId,
+    csr: &VettedCsr,
+    expiration_seconds: u32,
+    origin: &Origin,
+) -> CertificateSigningRequest {
+    let mut annotations = BTreeMap::new();
+    for (key, value) in [
+        (NOTE_ANNOTATION, &origin.note),
+        (CLIENT_ADDRESS_ANNOTATION, &origin.client_address),
+        (USER_AGENT_ANNOTATION, &origin.user_agent),
+    ] {
+        if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+            annotations.insert(key.to_owned(), limited(value));
+        }
+    }
+    let mut usages = vec!["digital signature".to_owned()];
+    if csr.summary.key.is_rsa {
+        usages.push("key encipherment".to_owned());
+    }
+    usages.push("client auth".to_owned());
+    CertificateSigningRequest {
+        metadata: ObjectMeta {
+            name: Some(id.0.clone()),
+            labels: Some(BTreeMap::from([(
+                MANAGED_BY.0.to_owned(),
+                MANAGED_BY.1.to_owned(),
+            )])),
+            annotations: Some(annotations),
+            ..ObjectMeta::default()
+        },
+        spec: CertificateSigningRequestSpec {
+            request: ByteString(csr.pem.clone().into_bytes()),
+            signer_name: SIGNER.to_owned(),
+            usages: Some(usages),
+            expiration_seconds: Some(i32::try_from(expiration_seconds).unwrap_or(i32::MAX)),
+            ..CertificateSigningRequestSpec::default()
+        },
+        status: None,
+    }
+}
+
+/// Returns whether CertDesk created the CSR (it carries the managed-by label).
+pub fn is_managed(csr: &CertificateSigningRequest) -> bool {
+    csr.metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get(MANAGED_BY.0))
+        .is_some_and(|v| v == MANAGED_BY.1)
+}
+
+/// Returns the request phase derived from the CSR's status conditions, with the deciding
+/// condition's reason and message and, once issued, the certificate and its notAfter.
+pub fn status_of(csr: &CertificateSigningRequest) -> RequestStatus {
+    let id = RequestId(csr.metadata.name.clone().unwrap_or_default());
+    let status = csr.status.as_ref();
+    let conditions = status
+        .and_then(|s| s.conditions.as_deref())
+        .unwrap_or_default();
+    let holds = |kind: &str| {
+        conditions
+            .iter()
+            .find(|c| c.type_ == kind && c.status == "True")
+    };
+    let certificate = status
+        .and_then(|s| s.certificate.as_ref())
+        .filter(|c| !c.0.is_empty())
+        .and_then(|c| String::from_utf8(c.0.clone()).ok());
+    let (phase, condition) = if let Some(c) = holds("Denied") {
+        (Phase::Denied, Some(c))
+    } else if let Some(c) = holds("Failed") {
+        (Phase::Failed, Some(c))
+    } else if let Some(c) = holds("Approved") {
+        (
+            if certificate.is_some() {
+                Phase::Issued
+            } else {
+                Phase::Approved
+            },
+            Some(c),
+        )
+    } else {
+        (Phase::Pending, None)
+    };
+    let certificate_pem = certificate.filter(|_| phase == Phase::Issued);
+    RequestStatus {
+        id,
+        phase,
+        reason: condition.and_then(|c| c.reason.clone()),
+        message: condition.and_then(|c| c.message.clone()),
+        not_after: certificate_pem.as_deref().and_then(not_after),
+        certificate_pem,
+    }
+}
+
+/// Returns the status of a request the cluster no longer has.
+pub fn gone(id: &str) -> RequestStatus {
+    RequestStatus {
+        id: RequestId(id.to_owned()),
+        phase: Phase::Gone,
+        reason: None,
+        message: Some(
+            "The cluster no longer has this request (it was cleaned up or expired).".to_owned(),
+        ),
+        certificate_pem: None,
+        not_after: None,
+    }
+}
+
+/// Returns the notAfter of the first certificate of a PEM bundle.
+pub fn not_after(pem: &str) -> Option<OffsetDateTime> {
+    let (_, block) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).ok()?;
+    let cert = block.parse_x509().ok()?;
+    Some(cert.validity().not_after.to_datetime())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_usernames_become_safe_dns_labels() {
+        assert_eq!(sanitize("a\"\nusers:", 40), "a-users");
+        assert_eq!(
+            sanitize("Min-Jun.Kim@Example.COM", 40),
+            "min-jun-kim-example-com"
+        );
+        assert_eq!(sanitize("---", 40), "user");
+        assert_eq!(sanitize("", 40), "user");
+        assert_eq!(sanitize("ünïcode", 40), "n-code");
+        assert_eq!(sanitize(&"x".repeat(300), 40).len(), 40);
+    }
+
+    fn csr_with(conditions: &[(&str, &str)], certificate: &[u8]) -> CertificateSigningRequest {
+        use k8s_openapi::api::certificates::v1::{
+            CertificateSigningRequestCondition, CertificateSigningRequestStatus,
+        };
+        CertificateSigningRequest {
+            metadata: ObjectMeta {
+                name: Some("certdesk-a-x".to_owned()),
+                ..ObjectMeta::default()
+            },
+            status: Some(CertificateSigningRequestStatus {
+                conditions: Some(
+                    conditions
+                        .iter()
+                        .map(|(kind, reason)| CertificateSigningRequestCondition {
+                            type_: (*kind).to_owned(),
+                            status: "True".to_owned(),
+                            reason: Some((*reason).to_owned()),
+                            message: Some(format!("{kind} because")),
+                            ..Default::default()
+                        })
+                        .collect(),
+                ),
+                certificate: (!certificate.is_empty()).then(|| ByteString(certificate.to_vec())),
+            }),
+            ..CertificateSigningRequest::default()
+        }
+    }
+
+    #[test]
+    fn the_phase_follows_the_conditions_and_the_certificate() {
+        assert_eq!(status_of(&csr_with(&[], b"")).phase, Phase::Pending);
+        let approved = status_of(&csr_with(&[("Approved", "CertDeskApprove")], b""));
+        assert_eq!(approved.phase, Phase::Approved);
+        assert_eq!(approved.reason.as_deref(), Some("CertDeskApprove"));
+        assert_eq!(approved.message.as_deref(), Some("Approved because"));
+        let issued = status_of(&csr_with(
+            &[("Approved", "CertDeskApprove")],
+            b"-----BEGIN CERTIFICATE-----",
+        ));
+        assert_eq!(issued.phase, Phase::Issued);
+        assert!(issued.certificate_pem.is_some());
+        assert_eq!(
+            status_of(&csr_with(&[("Denied", "CertDeskDeny")], b"")).phase,
+            Phase::Denied
+        );
+        let failed = status_of(&csr_with(
+            &[
+                ("Approved", "CertDeskApprove"),
+                ("Failed", "SignerValidationFailure"),
+            ],
+            b"",
+        ));
+        assert_eq!(failed.phase, Phase::Failed);
+        assert_eq!(failed.reason.as_deref(), Some("SignerValidationFailure"));
+        assert_eq!(gone("certdesk-a-x").phase, Phase::Gone);
+    }
+
+    #[test]
+    fn request_ids_are_dns_subdomains_with_80_random_bits() {
+        let id = new_request_id("a\"\nusers:").unwrap().0;
+        assert!(id.starts_with("certdesk-a-users-"), "{id}");
+        let random = id.rsplit('-').next().unwrap();
+        assert_eq!(random.len(), 16);
+        assert!(
+            id.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "{id}"
+        );
+        assert!(id.len() <= 253);
+        assert_ne!(new_request_id("a").unwrap(), new_request_id("a").unwrap());
+    }
+}

@@ -1,0 +1,112 @@
+//! Prometheus metrics: submissions, decisions and HTTP latency.
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::AppState;
+
+/// The labels of one HTTP latency series.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabels {
+    /// The HTTP method.
+    pub method: String,
+    /// The route template (such as `/api/v1/requests/{id}`), never the raw path.
+    pub route: String,
+    /// The response status code.
+    pub status: u16,
+}
+
+/// The backend's metrics and the registry that renders them.
+pub struct Metrics {
+    registry: Registry,
+    /// CSRs created in the cluster.
+    pub submissions: Counter,
+    /// Requests approved through CertDesk.
+    pub approvals: Counter,
+    /// Requests denied through CertDesk.
+    pub denials: Counter,
+    /// HTTP request durations in seconds.
+    pub http: Family<HttpLabels, Histogram>,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.001, 2.0, 16))
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("certdesk");
+        let submissions = Counter::default();
+        let approvals = Counter::default();
+        let denials = Counter::default();
+        let http = Family::<HttpLabels, Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        registry.register(
+            "submissions",
+            "Certificate requests created in the cluster",
+            submissions.clone(),
+        );
+        registry.register(
+            "approvals",
+            "Requests approved through CertDesk",
+            approvals.clone(),
+        );
+        registry.register(
+            "denials",
+            "Requests denied through CertDesk",
+            denials.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            http.clone(),
+        );
+        Self {
+            registry,
+            submissions,
+            approvals,
+            denials,
+            http,
+        }
+    }
+}
+
+impl Metrics {
+    /// Returns the metrics in the OpenMetrics text format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// Records every request's latency under its route template.
+pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("other", MatchedPath::as_str)
+        .to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let labels = HttpLabels {
+        method,
+        route,
+        status: response.status().as_u16(),
+    };
+    state
+        .metrics
+        .http
+        .get_or_create(&labels)
+        .observe(started.elapsed().as_secs_f64());
+    response
+}

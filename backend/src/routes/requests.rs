@@ -1,0 +1,223 @@
+//! Requesters' API: `POST /requests`, `GET /requests/{id}` and its event stream.
+
+use std::convert::Infallible;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use futures::Stream;
+use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
+use kube::Api;
+use kube::api::PostParams;
+use shared::{ApiError, ErrorCode, RequestStatus, RequestTicket, SubmitRequest};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::AppState;
+use crate::cluster::Cluster;
+use crate::cluster::cache::{Change, SIGNER};
+use crate::cluster::requests::{self, Origin};
+use crate::error::{Error, Result};
+use crate::extract::{ClientAddress, Json, peer_ip};
+
+/// The largest submission body accepted; a CSR, even RSA 4096, is under 4 KiB.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// The longest note a requester may leave, in characters.
+pub const MAX_NOTE_CHARS: usize = 1000;
+
+/// The requesters' routes; submissions are rate-limited per client address.
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/requests",
+            post(submit)
+                .layer::<_, Infallible>(axum::middleware::from_fn_with_state(state, rate_limit))
+                .layer(DefaultBodyLimit::max(BODY_LIMIT)),
+        )
+        .route("/requests/{id}", get(status))
+        .route("/requests/{id}/events", get(events))
+}
+
+async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let key = peer_ip(request.extensions()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    match state.submit_limiter.check_key(&key) {
+        Ok(()) => next.run(request).await,
+        Err(not_until) => {
+            use governor::clock::{Clock, DefaultClock};
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            let body = ApiError::new(
+                ErrorCode::RateLimited,
+                format!("Too many requests from this address; try again in {seconds} s."),
+            );
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+            response
+        }
+    }
+}
+
+#[tracing::instrument(skip(state, headers, body), fields(id))]
+async fn submit(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+    Json(body): Json<SubmitRequest>,
+) -> Result<(StatusCode, axum::Json<RequestTicket>)> {
+    let limits = state.portal.duration;
+    if body.expiration_seconds < limits.min_seconds || body.expiration_seconds > limits.max_seconds
+    {
+        let message = format!(
+            "The requested lifetime of {} s is outside the allowed {}–{} s.",
+            body.expiration_seconds, limits.min_seconds, limits.max_seconds
+        );
+        let details = serde_json::json!({ "violations": [{ "code": "duration_out_of_range", "message": message }] });
+        return Err(Error::Client(
+            ApiError::new(ErrorCode::PolicyViolation, message).with_details(details),
+        ));
+    }
+    if body
+        .note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
+    {
+        return Err(Error::client(
+            ErrorCode::BadRequest,
+            format!("The note is longer than {MAX_NOTE_CHARS} characters."),
+        ));
+    }
+    let vetted = crate::csr::vet(&body.csr_pem, &state.portal.policy)?;
+    let cluster = state.cluster()?;
+    let id = requests::new_request_id(&vetted.summary.username)?;
+    tracing::Span::current().record("id", id.0.as_str());
+    let origin = Origin {
+        note: body.note,
+        client_address: address.map(|a| a.to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
+    let object = requests::build(&id, &vetted, body.expiration_seconds, &origin);
+    Api::<CertificateSigningRequest>::all(cluster.client.clone())
+        .create(&PostParams::default(), &object)
+        .await?;
+    state.metrics.submissions.inc();
+    tracing::info!(username = %vetted.summary.username, "request submitted");
+    Ok((StatusCode::CREATED, axum::Json(RequestTicket { id })))
+}
+
+#[tracing::instrument(skip(state))]
+async fn status(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<axum::Json<RequestStatus>> {
+    Ok(axum::Json(current_status(state.cluster()?, &id).await?))
+}
+
+fn not_found() -> Error {
+    Error::client(
+        ErrorCode::NotFound,
+        "There is no CertDesk request with that id.",
+    )
+}
+
+/// Returns the request's status from the watch cache, asking the API server only when
+/// the cache does not (yet) hold it, so a fresh submission is never reported `Gone`.
+async fn current_status(cluster: &Cluster, id: &str) -> Result<RequestStatus> {
+    if !id.starts_with("certdesk-") || id.len() > 253 {
+        return Err(not_found());
+    }
+    let csr = match cluster.cache.get(id) {
+        Some(csr) => Some(csr.as_ref().clone()),
+        None => {
+            Api::<CertificateSigningRequest>::all(cluster.client.clone())
+                .get_opt(id)
+                .await?
+        }
+    };
+    match csr {
+        None => Ok(requests::gone(id)),
+        Some(csr) if csr.spec.signer_name == SIGNER && requests::is_managed(&csr) => {
+            Ok(requests::status_of(&csr))
+        }
+        Some(_) => Err(not_found()),
+    }
+}
+
+#[tracing::instrument(skip(state))]
+async fn events(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let cluster = state.cluster()?.clone();
+    // Subscribe before the first read so no change between the two is missed.
+    let changes = cluster.cache.subscribe();
+    let first = current_status(&cluster, &id).await?;
+    let follow = Follow {
+        cluster,
+        id,
+        changes,
+        pending: Some(first),
+        last: None,
+    };
+    let stream = futures::stream::unfold(Some(follow), |follow| async move {
+        let mut follow = follow?;
+        let status = follow.next().await?;
+        let done = status.phase.is_final();
+        let event = Event::default()
+            .event("status")
+            .json_data(&status)
+            .unwrap_or_else(|_| Event::default().event("status").data("{}"));
+        Some((Ok(event), (!done).then_some(follow)))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// One requester's live view of a request: yields each new status until a final one.
+struct Follow {
+    cluster: Cluster,
+    id: String,
+    changes: tokio::sync::broadcast::Receiver<Change>,
+    pending: Option<RequestStatus>,
+    last: Option<RequestStatus>,
+}
+
+impl Follow {
+    async fn next(&mut self) -> Option<RequestStatus> {
+        loop {
+            let status = if let Some(status) = self.pending.take() {
+                status
+            } else {
+                match self.changes.recv().await {
+                    Ok(Change::Applied(csr))
+                        if csr.metadata.name.as_deref() == Some(self.id.as_str()) =>
+                    {
+                        requests::status_of(&csr)
+                    }
+                    Ok(Change::Deleted(name)) if name == self.id => requests::gone(&self.id),
+                    Ok(Change::Applied(_) | Change::Deleted(_)) => continue,
+                    Ok(Change::Resync) | Err(RecvError::Lagged(_)) => {
+                        match current_status(&self.cluster, &self.id).await {
+                            Ok(status) => status,
+                            Err(_) => continue,
+                        }
+                    }
+                    Err(RecvError::Closed) => return None,
+                }
+            };
+            if self.last.as_ref() != Some(&status) {
+                self.last = Some(status.clone());
+                return Some(status);
+            }
+        }
+    }
+}

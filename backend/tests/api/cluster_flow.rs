@@ -1,0 +1,517 @@
+//! The whole flow against the real local control plane: submit, follow, approve, deny,
+//! refusals by RBAC, garbage collection, and tokens kept out of the logs.
+
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use e2e::cluster::ControlPlane;
+use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
+use k8s_openapi::api::core::v1::ServiceAccount;
+use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
+use kube::Api;
+use kube::api::{DeleteParams, PostParams};
+use shared::Phase;
+
+use crate::helpers::{TestApp, openssl_csr, unique};
+
+const HOUR: u32 = 3600;
+
+fn cluster() -> ControlPlane {
+    ControlPlane::shared().unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+async fn csr_object(cluster: &ControlPlane, name: &str) -> CertificateSigningRequest {
+    Api::<CertificateSigningRequest>::all(cluster.admin_client().await.unwrap())
+        .get(name)
+        .await
+        .unwrap()
+}
+
+fn phase_of(csr: &CertificateSigningRequest) -> Phase {
+    backend::cluster::requests::status_of(csr).phase
+}
+
+/// Returns the bearer token in the backend's kubeconfig (written by kubectl).
+fn backend_token(cluster: &ControlPlane) -> String {
+    let text = std::fs::read_to_string(cluster.backend_kubeconfig()).unwrap();
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("token: "))
+        .expect("a token in the kubeconfig")
+        .trim()
+        .to_owned()
+}
+
+/// Creates a ServiceAccount with no roles at all and returns a token for it.
+async fn powerless_token(cluster: &ControlPlane) -> String {
+    let admin = cluster.admin_client().await.unwrap();
+    let name = unique("powerless");
+    let accounts = Api::<ServiceAccount>::namespaced(admin, "certdesk");
+    let account: ServiceAccount =
+        serde_json::from_value(serde_json::json!({ "metadata": { "name": name } })).unwrap();
+    accounts
+        .create(&PostParams::default(), &account)
+        .await
+        .unwrap();
+    let request = serde_json::json!({ "apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": { "expirationSeconds": 3600 } });
+    let answer: serde_json::Value = accounts
+        .create_subresource("token", &name, &PostParams::default(), &request)
+        .await
+        .unwrap();
+    answer["status"]["token"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+#[ignore = "needs cluster"]
+async fn a_submission_becomes_exactly_the_specified_csr_and_approval_streams_to_issued() {
+    let cluster = cluster();
+    let app = TestApp::on_cluster(&cluster, &[]).await;
+    let username = unique("minjun");
+    let id = app
+        .submit(
+            &openssl_csr(&format!("/CN={username}/O=dev-team"), "ec", &[]),
+            HOUR,
+        )
+        .await;
+    assert!(id.starts_with(&format!("certdesk-{username}-")), "{id}");
+
+    let csr = csr_object(&cluster, &id).await;
+    assert_eq!(csr.spec.signer_name, "kubernetes.io/kube-apiserver-client");
+    assert_eq!(
+        csr.spec.usages.as_deref().unwrap(),
+        ["digital signature", "client auth"]
+    );
+    assert_eq!(csr.spec.expiration_seconds, Some(3600));
+    assert_eq!(
+        csr.spec.username.as_deref(),
+        Some("system:serviceaccount:certdesk:certdesk")
+    );
+    let labels = csr.metadata.labels.clone().unwrap();
+    assert_eq!(
+        labels
+            .get("app.kubernetes.io/managed-by")
+            .map(String::as_str),
+        Some("certdesk")
+    );
+    let annotations = csr.metadata.annotations.clone().unwrap();
+    assert_eq!(annotations["certdesk.dev/note"], "for the tests");
+    assert_eq!(annotations["certdesk.dev/user-agent"], "certdesk-tests/1");
+    assert_eq!(phase_of(&csr), Phase::Pending);
+
+    let mut stream = app.events(&id).await;
+    assert_eq!(stream.next_status().await.unwrap().phase, Phase::Pending);
+
+    let token = cluster.approver_token().unwrap();
+    let approve = app
+        .post_json(
+            &format!("/api/v1/admin/requests/{id}/approve"),
+            &serde_json::json!({ "message": "welcome" }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(approve.status, StatusCode::OK, "{}", approve.text());
+    assert_eq!(approve.json()["complete"], true);
+
+    let mut phases = Vec::new();
+    let issued = loop {
+        let status = stream
+            .next_status()
+            .await
+            .expect("the stream ends only after a final phase");
+        phases.push(status.phase);
+        if status.phase.is_final() {
+            break status;
+        }
+    };
+    assert_eq!(phases, [Phase::Approved, Phase::Issued]);
+    assert_eq!(issued.reason.as_deref(), Some("CertDeskApprove"));
+    assert!(
+        issued
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("system:serviceaccount:certdesk:certdesk-approver"),
+        "{issued:?}"
+    );
+    assert!(
+        stream.next_status().await.is_none(),
+        "the stream closes after Issued"
+    );
+
+    let pem = issued.certificate_pem.unwrap();
+    let (_, block) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).unwrap();
+    let cert = block.parse_x509().unwrap();
+    let cn: Vec<_> = cert
+        .subject()
+        .iter_common_name()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect();
+    let o: Vec<_> = cert
+        .subject()
+        .iter_organization()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(cn, [username]);
+    assert_eq!(o, ["dev-team"]);
+    let not_after = cert.validity().not_after.to_datetime();
+    assert_eq!(issued.not_after, Some(not_after));
+    let lifetime = not_after - time::OffsetDateTime::now_utc();
+    assert!(
+        lifetime <= time::Duration::seconds(3600 + 60)
+            && lifetime >= time::Duration::seconds(3600 - 300),
+        "{lifetime}"
+    );
+
+    let status = app.get(&format!("/api/v1/requests/{id}")).await.json();
+    assert_eq!(status["phase"], "Issued");
+}
+
+#[tokio::test]
+#[ignore = "needs cluster"]
+async fn approving_without_approval_rights_is_the_api_servers_403_and_the_csr_stays_pending() {
+    let cluster = cluster();
+    let app = TestApp::on_cluster(&cluster, &[]).await;
+    let id = app
+        .submit(
+            &openssl_csr(&format!("/CN={}", unique("norights")), "ec", &[]),
+            HOUR,
+        )
+        .await;
+    for token in [backend_token(&cluster), powerless_token(&cluster).await] {
+        let response = app
+            .post_json(
+                &format!("/api/v1/admin/requests/{id}/approve"),
+                &serde_json::json!({}),
+                Some(&token),
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::FORBIDDEN,
+            "{}",
+            response.text()
+        );
+        let json = response.json();
+        assert_eq!(json["code"], "forbidden");
+        // The API server's own wording, naming the identity it refused.
+        let message = json["message"].as_str().unwrap();
+        assert!(
+            message.contains("is forbidden") && message.contains("system:serviceaccount:certdesk:"),
+            "{message}"
+        );
+        assert_eq!(phase_of(&csr_object(&cluster, &id).await), Phase::Pending);
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs cluster"]
+async fn an_escalating_grant_is_refused_in_the_dry_run_and_the_csr_stays_pending() {
+    let cluster = cluster();
+    let app = TestApp::on_cluster(&cluster, &[]).await;
+    let username = unique("escalate");
+    let id = app
+        .submit(&openssl_csr(&format!("/CN={username}"), "ec", &[]), HOUR)
+        .await;
+    let body =
+        serde_json::json!({ "grants": [{ "kind": "ClusterRole", "name": "cluster-admin" }] });
+    let token = cluster.approver_token().unwrap();
+    let response = app
+        .post_json(
+            &format!("/api/v1/admin/requests/{id}/approve"),
+            &body,
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        response.text()
+    );
+    let message = response.json()["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("escalat"), "{message}");
+    assert_eq!(phase_of(&csr_object(&cluster, &id).await), Phase::Pending);
+    let bindings = Api::<ClusterRoleBinding>::all(cluster.admin_client().await.unwrap());
+    let name = backend::cluster::approver::binding_name(&username, "cluster-admin");
+    assert!(bindings.get_opt(&name).await.unwrap().is_none());
+}
+
+#[tokio::test]
+#[ignore = "needs cluster"]
+async fn a_grant_within_the_approvers_rights_becomes_a_labelled_binding() {
+    let cluster = cluster();
+    let app = TestApp::on_cluster(&cluster, &[]).await;
+    let username = unique("viewer");
+    let id = app
+        .submit(&openssl_csr(&format!("/CN={username}"), "ec", &[]), HOUR)
+        .await;
+    let body = serde_json::json!({ "grants": [{ "kind": "ClusterRole", "name": "view", "namespace": "default" }] });
+    let token = cluster.approver_token().unwrap();
+    let response = app
+        .post_json(
+            &format!("/api/v1/admin/requests/{id}/approve"),
+            &body,
+            Some(&token),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    let outcome = response.json();
+    assert_eq!(outcome["complete"], true, "{outcome}");
+    assert_eq!(outcome["bindings"][0]["result"], "created", "{outcome}");
+    let name = backend::cluster::approver::binding_name(&username, "view");
+    let api = Api::<k8s_openapi::api::rbac::v1::RoleBinding>::namespaced(
+        cluster.admin_client().await.unwrap(),
+        "default",
+    );
+    let binding = api.get(&name).await.unwrap();
+    assert_eq!(binding.subjects.unwrap()[0].name, username);
+    assert_eq!(
+        binding.metadata.labels.unwrap()["app.kubernetes.io/managed-by"],
+        "certdesk"
+    );
+    // Retrying reports the binding as already there, not as a failure.
+    let again = app
+        .post_json(
+            &format!("/api/v1/admin/requests/{id}/approve"),
+            &body,
+            Some(&token),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text());
+    assert_eq!(again.json()["bindings"][0]["result"], "already_exists");
+    api.delete(&name, &DeleteParams::default()).await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs cluster"]
+async fn a_denial_reaches_the_requesters_stream_with_its_reason() {
+    let cluster = cluster();
+    let app = TestApp::on_cluster(&cluster, &[]).await;
+    let id = app
+        .submit(
+            &openssl_csr(&format!("/CN={}", unique("denied")), "ec", &[]),
+            HOUR,
+        )
+        .await;
+    let mut stream = app.events(&id).await;
+    assert_eq!(stream.next_status().await.unwrap().phase, Phase::Pending);
+    let token = cluster.approver_token().unwrap();
+    let missing = app
+        .post_json(
+            &format!("/api/v1/admin/requests/{id}/deny"),
+            &serde_json::json!({ "reason": " " }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST);
+    let response = app
+        .post_json(
+            &format!("/api/v1/admin/requests/{id}/deny"),
+            &serde_json::json!({ "reason": "unknown person" }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        response.text()
+    );
+    let status = stream.next_status().await.unwrap();
+    assert_eq!(status.phase, Phase::Denied);
+    assert_eq!(status.reason.as_deref(), Some("CertDeskDeny"));
+    assert!(
+        status
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("unknown person"),
+        "{status:?}"
+    );
+    assert!(stream.next_status().await.is_none());
+}
+
+#[tokio::test]
+#[ignore = "needs cluster"]
+async fn a_deleted_csr_shows_gone() {
+    let cluster = cluster();
+    let app = TestApp::on_cluster(&cluster, &[]).await;
+    let id = app
+        .submit(
+            &openssl_csr(&format!("/CN={}", unique("gone")), "ec", &[]),
+            HOUR,
+        )
+        .await;
+    let mut stream = app.events(&id).await;
+    assert_eq!(stream.next_status().await.unwrap().phase, Phase::Pending);
+    Api::<CertificateSigningRequest>::all(cluster.admin_client().await.unwrap())
+        .delete(&id, &DeleteParams::default())
+        .await
+        .unwrap();
+    assert_eq!(stream.next_status().await.unwrap().phase, Phase::Gone);
+    let response = app.get(&format!("/api/v1/requests/{id}")).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.json()["phase"], "Gone");
+    // Ids CertDesk never issued are not found rather than gone.
+    assert_eq!(
+        app.get("/api/v1/requests/not-ours").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs cluster"]
+async fn whoami_and_the_request_list_speak_for_the_approver() {
+    let cluster = cluster();
+    let app = TestApp::on_cluster(&cluster, &[]).await;
+    let token = cluster.approver_token().unwrap();
+    let me = app.get_with_token("/api/v1/admin/whoami", &token).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.text());
+    let me = me.json();
+    assert_eq!(
+        me["username"],
+        "system:serviceaccount:certdesk:certdesk-approver"
+    );
+    assert_eq!(me["can"]["approve"], true);
+    assert_eq!(me["can"]["list_requests"], true);
+
+    let id = app
+        .submit(
+            &openssl_csr(
+                &format!("/CN={}/O=kubeadm:cluster-admins", unique("risky")),
+                "rsa:2048",
+                &[],
+            ),
+            HOUR,
+        )
+        .await;
+    let mut found = None;
+    for _ in 0..50 {
+        let list = app.get_with_token("/api/v1/admin/requests", &token).await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.text());
+        found = list
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == id.as_str())
+            .cloned();
+        if found.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let view = found.expect("the new request is listed");
+    let codes: Vec<&str> = view["risks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"admin_group") && codes.contains(&"rsa_below_3072"),
+        "{view}"
+    );
+    assert_eq!(view["key"], "RSA 2048");
+    let usages = csr_object(&cluster, &id).await.spec.usages.unwrap();
+    assert_eq!(
+        usages,
+        ["digital signature", "key encipherment", "client auth"]
+    );
+
+    let powerless = powerless_token(&cluster).await;
+    let refused = app
+        .get_with_token("/api/v1/admin/requests", &powerless)
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let bogus = app
+        .get_with_token("/api/v1/admin/whoami", "not-a-token")
+        .await;
+    assert_eq!(bogus.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(bogus.json()["code"], "token_invalid");
+}
+
+/// A writer into a shared buffer, for a test subscriber.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+// One thread, so every task (the app's, the kube client's, hyper's) logs to this
+// test's subscriber.
+#[tokio::test(flavor = "current_thread")]
+#[ignore = "needs cluster"]
+async fn the_approvers_token_appears_in_no_log_line_at_any_level() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let cluster = cluster();
+    let app = TestApp::on_cluster(&cluster, &[]).await;
+    let token = cluster.approver_token().unwrap();
+    let id = app
+        .submit(
+            &openssl_csr(&format!("/CN={}", unique("logged")), "ec", &[]),
+            HOUR,
+        )
+        .await;
+    assert_eq!(
+        app.get_with_token("/api/v1/admin/whoami", &token)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get_with_token("/api/v1/admin/requests", &token)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let body =
+        serde_json::json!({ "grants": [{ "kind": "ClusterRole", "name": "cluster-admin" }] });
+    app.post_json(
+        &format!("/api/v1/admin/requests/{id}/approve"),
+        &body,
+        Some(&token),
+    )
+    .await;
+    let deny = app
+        .post_json(
+            &format!("/api/v1/admin/requests/{id}/deny"),
+            &serde_json::json!({ "reason": "test" }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(deny.status, StatusCode::NO_CONTENT);
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    // The capture works: the handlers' lines and the HTTP client's TRACE lines are in it.
+    // (How many TRACE lines varies: tests on other threads share callsite interest.)
+    assert!(
+        logs.contains("request denied"),
+        "handler logs are captured:\n{logs}"
+    );
+    assert!(
+        logs.contains(" TRACE "),
+        "TRACE lines are captured:\n{logs}"
+    );
+    // The whole token, and any long fragment of it (its signature part).
+    assert!(!logs.contains(&token), "the token leaked into the logs");
+    let signature = token.rsplit('.').next().unwrap();
+    assert!(
+        !logs.contains(&signature[..32]),
+        "part of the token leaked into the logs"
+    );
+}
