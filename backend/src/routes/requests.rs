@@ -72,14 +72,11 @@ async fn submit(
     headers: HeaderMap,
     Json(body): Json<SubmitRequest>,
 ) -> Result<(StatusCode, axum::Json<RequestTicket>)> {
-    let limits = state.portal.duration;
-    if body.expiration_seconds < limits.min_seconds || body.expiration_seconds > limits.max_seconds
+    if let Some(violation) =
+        shared::policy::check_duration(body.expiration_seconds, &state.portal.duration)
     {
-        let message = format!(
-            "The requested lifetime of {} s is outside the allowed {}–{} s.",
-            body.expiration_seconds, limits.min_seconds, limits.max_seconds
-        );
-        let details = serde_json::json!({ "violations": [{ "code": "duration_out_of_range", "message": message }] });
+        let message = violation.message.clone();
+        let details = serde_json::json!({ "violations": [violation] });
         return Err(Error::Client(
             ApiError::new(ErrorCode::PolicyViolation, message).with_details(details),
         ));
