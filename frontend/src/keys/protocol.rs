@@ -101,10 +101,9 @@ mod tests {
         })
         .unwrap();
         assert_eq!(step, r#"{"type":"step","step":"signing_csr"}"#);
-        let request: Request = serde_json::from_str(
-            r#"{"algorithm":"rsa-4096","username":"minjun","groups":["dev"]}"#,
-        )
-        .unwrap();
+        let request: Request =
+            serde_json::from_str(r#"{"algorithm":"rsa4096","username":"minjun","groups":["dev"]}"#)
+                .unwrap();
         assert_eq!(request.algorithm, KeyAlgorithm::Rsa4096);
     }
 

@@ -3,7 +3,8 @@
 //! ([`crate::keys::generate`]: RSA in the worker, the rest on the page's thread) and
 //! writes the figures as JSON into `<pre id="bench-results">` when it has finished.
 //!
-//! `algorithms=rsa-2048,ecdsa-p256` limits the run to those algorithms. Every CSR is
+//! `algorithms=rsa2048,ecdsa-p256` limits the run to those
+//! algorithms (the wire names of `KeyAlgorithm`). Every CSR is
 //! inspected (outside the timed span) to prove the timed code made a valid one, and a
 //! last probe cancels an RSA-4096 generation once its key search has started.
 //! `scripts/bench-keygen.sh` reads the JSON.
