@@ -1,10 +1,12 @@
 //! Helpers for CertDesk's end-to-end tests: a real local control plane ([`cluster`]),
 //! headless Chromium through chromedriver ([`browser`]), real `kubectl` and `openssl`
-//! ([`tools`]), and where a failing test leaves its evidence ([`artifacts`]).
+//! ([`tools`]), the backend alone serving the release bundle ([`portal`]), and where a
+//! failing test leaves its evidence ([`artifacts`]).
 
 pub mod artifacts;
 pub mod browser;
 pub mod cluster;
+pub mod portal;
 pub mod tools;
 
 use std::path::PathBuf;

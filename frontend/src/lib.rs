@@ -1,7 +1,8 @@
-//! CertDesk's browser app: the pages, the typed API client, and (later) key generation.
+//! CertDesk's browser app: the pages, the typed API client, and key generation.
 
 pub mod api;
 pub mod components;
+pub mod keys;
 pub mod pages;
 
 use leptos::prelude::*;
@@ -22,6 +23,8 @@ pub fn App() -> impl IntoView {
             <main>
                 <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
                     <Route path=path!("/") view=pages::home::Home />
+                    // A developer page, deliberately not in the navigation.
+                    <Route path=path!("/bench/keygen") view=pages::bench_keygen::BenchKeygen />
                 </Routes>
             </main>
         </Router>

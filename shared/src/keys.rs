@@ -185,7 +185,30 @@ impl KeyError {
 /// RSA keys take from a fraction of a second (2048 bits) to many seconds (4096 bits) in
 /// a browser; this function blocks until the key is made.
 pub fn generate(algorithm: KeyAlgorithm, subject: &Subject) -> Result<GeneratedKey, KeyError> {
+    generate_reporting(algorithm, subject, |_| {})
+}
+
+/// A step of key generation, announced just before it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GenerationStep {
+    /// The key pair is being generated (for RSA, the long search for two primes).
+    GeneratingKey,
+    /// The certificate signing request is being built and signed with the new key.
+    SigningCsr,
+}
+
+/// Does what [`generate`] does, and calls `on_step` just before each
+/// [`GenerationStep`] starts, so a caller can show which step a long RSA key
+/// generation is in. No real percentage can be given: the prime search takes a random
+/// number of attempts.
+pub fn generate_reporting(
+    algorithm: KeyAlgorithm,
+    subject: &Subject,
+    mut on_step: impl FnMut(GenerationStep),
+) -> Result<GeneratedKey, KeyError> {
+    on_step(GenerationStep::GeneratingKey);
     let (key_pair, der) = new_key_pair(algorithm)?;
+    on_step(GenerationStep::SigningCsr);
     let csr_der = signed_csr(&key_pair, algorithm, subject)?;
     let csr_pem = pem::encode_config(&pem::Pem::new(CSR_LABEL, csr_der), pem_config());
     Ok(GeneratedKey {
@@ -351,6 +374,20 @@ mod tests {
         let error = PrivateKey::from_pkcs8_pem(&key.csr_pem).unwrap_err();
         assert_eq!(error.code(), "private_key_invalid");
         assert!(PrivateKey::from_pkcs8_pem("not a key").is_err());
+    }
+
+    #[test]
+    fn each_step_is_announced_once_in_order() {
+        let subject = Subject {
+            username: "minjun".into(),
+            groups: vec![],
+        };
+        let mut steps = Vec::new();
+        generate_reporting(KeyAlgorithm::EcdsaP256, &subject, |step| steps.push(step)).unwrap();
+        assert_eq!(
+            steps,
+            [GenerationStep::GeneratingKey, GenerationStep::SigningCsr]
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
 //! One module a route.
 
+pub mod bench_keygen;
 pub mod home;
 pub mod not_found;

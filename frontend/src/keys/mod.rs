@@ -1,0 +1,338 @@
+//! Key pairs and CSRs made in the browser, without freezing the page.
+//!
+//! [`generate`] is what the pages call. RSA keys are made in a Web Worker
+//! ([`generate_in_worker`]): a 2048-bit key takes about a second in WebAssembly and a
+//! 4096-bit key several, which would freeze the page on its own thread. ECDSA and
+//! Ed25519 keys take a millisecond or two, less than starting a worker costs, so they
+//! are made on the page's thread ([`generate_inline`]).
+//!
+//! Progress is reported as [`Phase`]s with the time elapsed; no percentage is given
+//! because an RSA prime search takes a random number of attempts. A [`Cancel`] stops a
+//! worker at once (it is terminated, so it leaves no state behind) and the call returns
+//! [`KeyGenError::Cancelled`].
+//!
+//! The private key crosses from the worker to the page with `postMessage` (in memory,
+//! same origin) and nowhere else; only the CSR is ever sent to the server.
+
+pub mod protocol;
+#[cfg(target_arch = "wasm32")]
+mod worker;
+#[cfg(target_arch = "wasm32")]
+mod worker_scope;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use shared::KeyAlgorithm;
+use shared::keys::{GeneratedKey, GenerationStep, Subject};
+
+#[cfg(target_arch = "wasm32")]
+pub use worker_scope::serve_in_worker;
+
+/// Where the page loads the key-generation worker from: the loader script Trunk writes
+/// for the `keygen-worker` binary (`data-loader-shim` in `frontend/index.html`).
+pub const WORKER_SCRIPT: &str = "/keygen-worker_loader.js";
+
+/// What a key generation is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// The worker's script and WebAssembly are loading.
+    StartingWorker,
+    /// The key pair is being generated (for RSA, the search for two primes).
+    GeneratingKey,
+    /// The CSR is being built and signed with the new key.
+    SigningCsr,
+    /// The key and CSR are ready.
+    Done,
+}
+
+impl Phase {
+    /// Returns what the phase is, for a person, such as "Generating the key…".
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::StartingWorker => "Starting the key generator…",
+            Self::GeneratingKey => "Generating the key…",
+            Self::SigningCsr => "Signing the certificate signing request…",
+            Self::Done => "Done.",
+        }
+    }
+}
+
+impl From<GenerationStep> for Phase {
+    fn from(step: GenerationStep) -> Self {
+        match step {
+            GenerationStep::GeneratingKey => Self::GeneratingKey,
+            GenerationStep::SigningCsr => Self::SigningCsr,
+        }
+    }
+}
+
+/// A progress report: the phase that just started and the milliseconds since the call
+/// began.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// The phase that just started.
+    pub phase: Phase,
+    /// Milliseconds since the call began (from `performance.now()`).
+    pub elapsed_ms: f64,
+}
+
+/// Why a key and CSR could not be made in the browser.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyGenError {
+    /// The caller cancelled; the worker was terminated and nothing was kept.
+    #[error("key generation was cancelled")]
+    Cancelled,
+    /// The browser could not start the worker (no Web Worker support, or its script is
+    /// missing).
+    #[error("the key generator could not be started: {0}")]
+    WorkerUnavailable(String),
+    /// The worker stopped with an error (for example, its script failed to load).
+    #[error("the key generator stopped with an error: {0}")]
+    WorkerFailed(String),
+    /// The worker sent a message that is not part of the protocol.
+    #[error("the key generator sent an unreadable message: {0}")]
+    Protocol(String),
+    /// Generating the key or signing the CSR failed.
+    #[error("{message}")]
+    Generation {
+        /// The stable code of `shared::keys::KeyError`, such as `key_generation_failed`.
+        code: String,
+        /// A message for a person.
+        message: String,
+    },
+}
+
+impl From<shared::keys::KeyError> for KeyGenError {
+    fn from(error: shared::keys::KeyError) -> Self {
+        Self::Generation {
+            code: error.code().to_owned(),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// A handle that cancels a running key generation. Clones share the same state; once
+/// cancelled it stays cancelled, and a call started with it returns
+/// [`KeyGenError::Cancelled`] at once.
+#[derive(Clone, Default)]
+pub struct Cancel {
+    state: Rc<RefCell<CancelState>>,
+}
+
+#[derive(Default)]
+struct CancelState {
+    cancelled: bool,
+    on_cancel: Option<Box<dyn FnOnce()>>,
+}
+
+impl Cancel {
+    /// Returns a handle that has not been cancelled.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Cancels the generation this handle was given to: a running worker is
+    /// terminated at once.
+    pub fn cancel(&self) {
+        let on_cancel = {
+            let mut state = self.state.borrow_mut();
+            state.cancelled = true;
+            state.on_cancel.take()
+        };
+        if let Some(on_cancel) = on_cancel {
+            on_cancel();
+        }
+    }
+
+    /// Returns whether [`Cancel::cancel`] was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.state.borrow().cancelled
+    }
+
+    /// Runs `on_cancel` when the handle is cancelled (at once if it already is), until
+    /// the returned guard is dropped.
+    fn register(&self, on_cancel: Box<dyn FnOnce()>) -> CancelRegistration {
+        if self.is_cancelled() {
+            on_cancel();
+        } else {
+            self.state.borrow_mut().on_cancel = Some(on_cancel);
+        }
+        CancelRegistration {
+            state: Rc::clone(&self.state),
+        }
+    }
+}
+
+/// Forgets the registered cancel action when the call it belongs to ends.
+struct CancelRegistration {
+    state: Rc<RefCell<CancelState>>,
+}
+
+impl Drop for CancelRegistration {
+    fn drop(&mut self) {
+        self.state.borrow_mut().on_cancel = None;
+    }
+}
+
+/// Generates a key pair of `algorithm` and a CSR for `subject` the way the product
+/// does: RSA in a Web Worker, ECDSA and Ed25519 on the page's thread.
+pub async fn generate(
+    algorithm: KeyAlgorithm,
+    subject: &Subject,
+    on_progress: impl FnMut(Progress) + 'static,
+    cancel: &Cancel,
+) -> Result<GeneratedKey, KeyGenError> {
+    if algorithm.is_rsa() {
+        generate_in_worker(algorithm, subject, on_progress, cancel).await
+    } else {
+        generate_inline(algorithm, subject, on_progress, cancel)
+    }
+}
+
+/// Generates the key and CSR on the calling thread, reporting each phase. It cannot be
+/// cancelled once started; a handle cancelled beforehand makes it return
+/// [`KeyGenError::Cancelled`] without generating anything.
+pub fn generate_inline(
+    algorithm: KeyAlgorithm,
+    subject: &Subject,
+    mut on_progress: impl FnMut(Progress),
+    cancel: &Cancel,
+) -> Result<GeneratedKey, KeyGenError> {
+    if cancel.is_cancelled() {
+        return Err(KeyGenError::Cancelled);
+    }
+    let started = now_ms();
+    let key = shared::keys::generate_reporting(algorithm, subject, |step| {
+        on_progress(Progress {
+            phase: step.into(),
+            elapsed_ms: now_ms() - started,
+        })
+    })?;
+    on_progress(Progress {
+        phase: Phase::Done,
+        elapsed_ms: now_ms() - started,
+    });
+    Ok(key)
+}
+
+/// Generates the key and CSR in a new Web Worker, which is terminated when the call
+/// ends, is cancelled, or its future is dropped.
+///
+/// `on_progress` hears [`Phase::StartingWorker`] first, then each step the worker
+/// starts, then [`Phase::Done`]. Outside a browser it returns
+/// [`KeyGenError::WorkerUnavailable`].
+pub async fn generate_in_worker(
+    algorithm: KeyAlgorithm,
+    subject: &Subject,
+    on_progress: impl FnMut(Progress) + 'static,
+    cancel: &Cancel,
+) -> Result<GeneratedKey, KeyGenError> {
+    if cancel.is_cancelled() {
+        return Err(KeyGenError::Cancelled);
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        worker::generate(algorithm, subject, on_progress, cancel).await
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = (algorithm, subject, on_progress);
+        Err(KeyGenError::WorkerUnavailable(
+            "Web Workers exist only in a browser".to_owned(),
+        ))
+    }
+}
+
+/// Milliseconds from a fixed origin, from `performance.now()` in the browser.
+pub fn now_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window()
+            .and_then(|window| window.performance())
+            .map(|performance| performance.now())
+            .unwrap_or_else(js_sys::Date::now)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use std::sync::OnceLock;
+        use std::time::Instant;
+        static ORIGIN: OnceLock<Instant> = OnceLock::new();
+        ORIGIN.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    #[test]
+    fn cancelling_runs_the_registered_action_once_and_sticks() {
+        let cancel = Cancel::new();
+        let runs = Rc::new(Cell::new(0));
+        let counter = Rc::clone(&runs);
+        let registration = cancel.register(Box::new(move || counter.set(counter.get() + 1)));
+        assert!(!cancel.is_cancelled());
+        cancel.clone().cancel();
+        cancel.cancel();
+        assert_eq!(runs.get(), 1);
+        assert!(cancel.is_cancelled());
+        drop(registration);
+    }
+
+    #[test]
+    fn a_finished_call_forgets_its_cancel_action() {
+        let cancel = Cancel::new();
+        let runs = Rc::new(Cell::new(0));
+        let counter = Rc::clone(&runs);
+        drop(cancel.register(Box::new(move || counter.set(counter.get() + 1))));
+        cancel.cancel();
+        assert_eq!(runs.get(), 0);
+    }
+
+    #[test]
+    fn registering_on_a_cancelled_handle_acts_at_once() {
+        let cancel = Cancel::new();
+        cancel.cancel();
+        let runs = Rc::new(Cell::new(0));
+        let counter = Rc::clone(&runs);
+        let _registration = cancel.register(Box::new(move || counter.set(counter.get() + 1)));
+        assert_eq!(runs.get(), 1);
+    }
+
+    #[test]
+    fn a_cancelled_handle_stops_inline_generation_before_it_starts() {
+        let cancel = Cancel::new();
+        cancel.cancel();
+        let subject = Subject {
+            username: "minjun".into(),
+            groups: vec![],
+        };
+        let result = generate_inline(KeyAlgorithm::EcdsaP256, &subject, |_| {}, &cancel);
+        assert_eq!(result.err(), Some(KeyGenError::Cancelled));
+    }
+
+    #[test]
+    fn inline_generation_reports_every_phase_in_order() {
+        let subject = Subject {
+            username: "minjun".into(),
+            groups: vec!["dev".into()],
+        };
+        let mut phases = Vec::new();
+        let key = generate_inline(
+            KeyAlgorithm::Ed25519,
+            &subject,
+            |p| phases.push(p.phase),
+            &Cancel::new(),
+        )
+        .unwrap();
+        assert_eq!(
+            phases,
+            [Phase::GeneratingKey, Phase::SigningCsr, Phase::Done]
+        );
+        let info = shared::inspect::inspect_csr(&key.csr_pem).unwrap();
+        assert_eq!(info.common_name, "minjun");
+    }
+}

@@ -1,0 +1,119 @@
+//! The messages the page and the key-generation worker exchange with `postMessage`,
+//! each a JSON text.
+//!
+//! The page waits for [`WorkerMessage::Ready`] before it sends its [`Request`]: a
+//! message posted before the worker's WebAssembly has loaded would be lost.
+
+use serde::{Deserialize, Serialize};
+use shared::KeyAlgorithm;
+use shared::keys::GenerationStep;
+use zeroize::Zeroizing;
+
+/// What the page asks the worker to generate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    /// The key algorithm.
+    pub algorithm: KeyAlgorithm,
+    /// The username written as the CSR's common name.
+    pub username: String,
+    /// The groups written as the CSR's organizations, in order.
+    pub groups: Vec<String>,
+}
+
+/// What the worker tells the page. It has no `Debug`: [`WorkerMessage::Done`] holds the
+/// private key.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum WorkerMessage {
+    /// The worker's WebAssembly has loaded and it listens for a [`Request`].
+    Ready,
+    /// The worker starts a step.
+    Step {
+        /// The step that starts.
+        step: Step,
+    },
+    /// The key and CSR are made; the worker has nothing more to say.
+    Done {
+        /// The algorithm the key was made for.
+        algorithm: KeyAlgorithm,
+        /// The CSR, PEM-encoded.
+        csr_pem: String,
+        /// The private key, PKCS#8 PEM; wiped from Rust memory on both sides once used.
+        private_key_pem: Zeroizing<String>,
+    },
+    /// Generation failed (or the request could not be read).
+    Failed {
+        /// A stable code, such as `key_generation_failed`.
+        code: String,
+        /// A message for a person.
+        message: String,
+    },
+}
+
+/// A step the worker announces; the wire form of [`GenerationStep`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// The key pair is being generated.
+    GeneratingKey,
+    /// The CSR is being built and signed.
+    SigningCsr,
+}
+
+impl From<GenerationStep> for Step {
+    fn from(step: GenerationStep) -> Self {
+        match step {
+            GenerationStep::GeneratingKey => Self::GeneratingKey,
+            GenerationStep::SigningCsr => Self::SigningCsr,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_done_message_round_trips_with_its_key() {
+        let text = serde_json::to_string(&WorkerMessage::Done {
+            algorithm: KeyAlgorithm::Rsa2048,
+            csr_pem: "csr".into(),
+            private_key_pem: Zeroizing::new("key".into()),
+        })
+        .unwrap();
+        let Ok(WorkerMessage::Done {
+            algorithm,
+            csr_pem,
+            private_key_pem,
+        }) = serde_json::from_str(&text)
+        else {
+            panic!("not a done message: {text}");
+        };
+        assert_eq!(algorithm, KeyAlgorithm::Rsa2048);
+        assert_eq!(csr_pem, "csr");
+        assert_eq!(private_key_pem.as_str(), "key");
+    }
+
+    #[test]
+    fn steps_and_requests_have_a_stable_wire_form() {
+        let step = serde_json::to_string(&WorkerMessage::Step {
+            step: Step::SigningCsr,
+        })
+        .unwrap();
+        assert_eq!(step, r#"{"type":"step","step":"signing_csr"}"#);
+        let request: Request =
+            serde_json::from_str(r#"{"algorithm":"rsa4096","username":"minjun","groups":["dev"]}"#)
+                .unwrap();
+        assert_eq!(request.algorithm, KeyAlgorithm::Rsa4096);
+    }
+
+    #[test]
+    fn a_malformed_message_is_an_error_not_a_panic() {
+        for text in ["", "{}", r#"{"type":"done"}"#, r#"{"type":"bogus"}"#, "[1]"] {
+            assert!(
+                serde_json::from_str::<WorkerMessage>(text).is_err(),
+                "{text}"
+            );
+        }
+    }
+}
