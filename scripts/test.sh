@@ -29,6 +29,6 @@ browser_tests() {
 step "browser tests (wasm-bindgen-test in headless Chromium)" browser_tests
 
 # Tests marked #[ignore = "needs …"] need the cluster, the bundle or the browser: run them all.
-step "cargo test (unit, integration, cluster, browser)" cargo test --workspace -- --include-ignored
+step "cargo test (unit, integration, cluster, browser)" cargo test --workspace --no-fail-fast -- --include-ignored
 
 say "all tests passed in $((SECONDS - total)) s"
