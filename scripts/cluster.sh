@@ -134,19 +134,37 @@ start_once() {
     "${admin[@]}" get configmap kube-root-ca.crt -n certdesk
 }
 
+# running PID: the process exists and is not a zombie (a zombie holds no port
+# or file; whether its parent ever reaps it is not ours to decide).
+running() {
+  local state
+  state=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+# wait_gone SECONDS PID...: true once none of the PIDs is running.
+wait_gone() {
+  local tenths=$(($1 * 10)); shift
+  for _ in $(seq "$tenths"); do
+    local alive=0
+    for pid in "$@"; do running "$pid" && alive=1; done
+    ((alive)) || return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 stop() {
   local dir=$1
   [ -d "$dir" ] || { say "no such control plane directory: $dir"; return 0; }
   if [ -f "$dir/pids" ]; then
     local pids; pids=$(tac "$dir/pids")
     for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
-    for _ in $(seq 100); do
-      local alive=0
-      for pid in $pids; do kill -0 "$pid" 2>/dev/null && alive=1; done
-      ((alive)) || break
-      sleep 0.1
-    done
-    for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
+    if ! wait_gone 10 $pids; then
+      for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
+      # SIGKILL is delivered asynchronously: wait until the kernel has acted.
+      wait_gone 10 $pids || die "processes $(echo $pids) survived SIGKILL"
+    fi
   fi
   rm -rf "$dir"
 }

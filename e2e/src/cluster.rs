@@ -133,6 +133,7 @@ impl ControlPlane {
         let mut config = Config::new(self.server()?.parse()?);
         config.root_cert = Some(vec![pem_to_der(&self.ca_pem()?)?]);
         config.auth_info.token = Some(token.to_owned().into());
+        crate::tls::init();
         Ok(Client::try_from(config)?)
     }
 }
@@ -148,6 +149,7 @@ impl Drop for ControlPlane {
 async fn client_from_kubeconfig(path: &Path) -> Result<Client> {
     let kubeconfig = Kubeconfig::read_from(path)?;
     let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await?;
+    crate::tls::init();
     Ok(Client::try_from(config)?)
 }
 

@@ -9,6 +9,17 @@ pub mod cluster;
 pub mod portal;
 pub mod tools;
 
+/// TLS set-up shared by every client in this crate.
+pub mod tls {
+    /// Installs ring as rustls's process-wide crypto provider. Both ring and aws-lc-rs
+    /// are compiled in (kube and fantoccini each bring one), and then rustls refuses to
+    /// guess. Safe to call any number of times, from any thread.
+    pub fn init() {
+        // Err means a provider is already installed, which is all we need.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+}
+
 use std::path::PathBuf;
 
 /// The repository's root directory.

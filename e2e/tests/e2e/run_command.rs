@@ -18,7 +18,19 @@ struct RunCommand {
 
 impl RunCommand {
     fn start(cluster_name: &str) -> Result<Self> {
-        let mut child = Command::new(e2e::repo_root().join("scripts/run.sh"))
+        let mut command = Command::new(e2e::repo_root().join("scripts/run.sh"));
+        // A newcomer's shell, not cargo test's: the variables cargo sets for a test
+        // binary would make run.sh's own cargo and trunk builds see a changed
+        // environment and rebuild what the test command has just built.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            let from_cargo =
+                name.starts_with("CARGO_") && !matches!(&*name, "CARGO_HOME" | "CARGO_TARGET_DIR");
+            if from_cargo || matches!(&*name, "CARGO" | "LD_LIBRARY_PATH" | "OUT_DIR") {
+                command.env_remove(&*name);
+            }
+        }
+        let mut child = command
             .env("CERTDESK_LISTEN", "127.0.0.1:0")
             .env("CERTDESK_CLUSTER_NAME", cluster_name)
             .env_remove("KUBECONFIG")
@@ -52,8 +64,9 @@ impl RunCommand {
 
     fn stop(&mut self) {
         // SIGTERM to the group: run.sh's trap stops the backend and the control plane.
+        // `--` so that kill(1) reads the negative number as a process group, not an option.
         let _ = Command::new("kill")
-            .args(["-TERM", &format!("-{}", self.child.id())])
+            .args(["-s", "TERM", "--", &format!("-{}", self.child.id())])
             .status();
         let _ = self.child.wait();
     }
