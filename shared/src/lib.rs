@@ -13,6 +13,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod admin;
 pub mod api;
 pub mod error;
 pub mod inspect;

@@ -16,7 +16,10 @@ use k8s_openapi::api::rbac::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use kube::api::{ListParams, PostParams};
 use kube::{Api, Client};
-use serde::{Deserialize, Serialize};
+pub use shared::admin::{
+    Abilities, ApproveBody, ApproveOutcome, BindingOutcome, BindingResult, DenyBody, Grant,
+    RequestView, Risk, RoleKind, RoleView, Rule, Severity, WhoAmI,
+};
 use shared::{ApiError, ErrorCode, Phase, PolicyLimits};
 
 use super::cache::SIGNER;
@@ -29,185 +32,6 @@ use crate::error::{Error, Result};
 pub const APPROVE_REASON: &str = "CertDeskApprove";
 /// The condition reason CertDesk writes when denying.
 pub const DENY_REASON: &str = "CertDeskDeny";
-
-/// Who the approver is and what the cluster lets them do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WhoAmI {
-    /// The username the cluster knows the token by.
-    pub username: String,
-    /// The groups the cluster puts the token in.
-    pub groups: Vec<String>,
-    /// What the approver may do.
-    pub can: Abilities,
-}
-
-/// The approver's relevant permissions, from SelfSubjectAccessReviews.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Abilities {
-    /// `approve` on the `kubernetes.io/kube-apiserver-client` signer.
-    pub approve: bool,
-    /// `update` on `certificatesigningrequests/approval`.
-    pub update_approval: bool,
-    /// `list` on `certificatesigningrequests`.
-    pub list_requests: bool,
-    /// `create` on `rolebindings` (in every namespace).
-    pub create_role_bindings: bool,
-    /// `create` on `clusterrolebindings`.
-    pub create_cluster_role_bindings: bool,
-}
-
-/// How serious a risk flag is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Approving is very likely a mistake.
-    Red,
-    /// Worth a second look.
-    Amber,
-}
-
-/// One reason an approver should look twice at a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Risk {
-    /// A stable code such as `system_group`.
-    pub code: String,
-    /// How serious it is.
-    pub severity: Severity,
-    /// What the risk is, for a person.
-    pub message: String,
-}
-
-/// A CSR as the approver sees it: decoded, annotated and flagged.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RequestView {
-    /// The CSR object's name.
-    pub name: String,
-    /// Where it stands.
-    pub phase: Phase,
-    /// Whether CertDesk created it.
-    pub managed: bool,
-    /// Who created the CSR object (`spec.username`).
-    pub created_by: Option<String>,
-    /// When the CSR object was created.
-    #[serde(default, with = "time::serde::rfc3339::option")]
-    pub created: Option<time::OffsetDateTime>,
-    /// The age in seconds.
-    pub age_seconds: Option<i64>,
-    /// The requested username (CN), when the CSR decodes.
-    pub username: Option<String>,
-    /// The requested groups (O).
-    pub groups: Vec<String>,
-    /// The key, such as "ECDSA P-256".
-    pub key: Option<String>,
-    /// The requested lifetime in seconds.
-    pub expiration_seconds: Option<i32>,
-    /// The requester's note.
-    pub note: Option<String>,
-    /// The address the request came from.
-    pub client_address: Option<String>,
-    /// The requester's user agent.
-    pub user_agent: Option<String>,
-    /// Why the CSR could not be decoded, if it could not.
-    pub decode_error: Option<String>,
-    /// The risk flags.
-    pub risks: Vec<Risk>,
-}
-
-/// What a role grant gives: a Role or a ClusterRole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum RoleKind {
-    /// A namespaced Role (needs a namespace).
-    Role,
-    /// A ClusterRole, bound in one namespace or (without one) cluster-wide.
-    ClusterRole,
-}
-
-/// One role to grant the requester on approval.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Grant {
-    /// Role or ClusterRole.
-    pub kind: RoleKind,
-    /// The role's name.
-    pub name: String,
-    /// The namespace to bind in; none binds a ClusterRole cluster-wide.
-    #[serde(default)]
-    pub namespace: Option<String>,
-}
-
-/// The body of `POST /api/v1/admin/requests/{name}/approve`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApproveBody {
-    /// Roles to grant the requester.
-    #[serde(default)]
-    pub grants: Vec<Grant>,
-    /// A message for the requester.
-    #[serde(default)]
-    pub message: Option<String>,
-}
-
-/// The body of `POST /api/v1/admin/requests/{name}/deny`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DenyBody {
-    /// Why the request is denied; shown to the requester.
-    pub reason: String,
-}
-
-/// What happened to one binding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BindingResult {
-    /// The binding was created.
-    Created,
-    /// An identical binding already existed (a retry).
-    AlreadyExists,
-    /// Creating it failed; see the error.
-    Failed,
-}
-
-/// One binding of an approval.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BindingOutcome {
-    /// `RoleBinding` or `ClusterRoleBinding`.
-    pub kind: String,
-    /// The binding's name.
-    pub name: String,
-    /// Its namespace, for a RoleBinding.
-    pub namespace: Option<String>,
-    /// What happened.
-    pub result: BindingResult,
-    /// Why it failed, if it did.
-    pub error: Option<ApiError>,
-}
-
-/// The answer to an approval: the request is approved; `complete` says whether every
-/// binding exists too (if not, retrying the same approval creates the missing ones).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ApproveOutcome {
-    /// The CSR's name.
-    pub name: String,
-    /// The approver's username, as the condition's message names them.
-    pub approved_by: String,
-    /// Each binding's outcome.
-    pub bindings: Vec<BindingOutcome>,
-    /// Whether the approval and every binding are in place.
-    pub complete: bool,
-}
-
-/// A role the approver can grant, with its rules for a preview.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RoleView {
-    /// Role or ClusterRole.
-    pub kind: RoleKind,
-    /// Its name.
-    pub name: String,
-    /// Its namespace, for a Role.
-    pub namespace: Option<String>,
-    /// What it allows.
-    pub rules: Vec<PolicyRule>,
-}
 
 /// Returns the token holder's username and groups (SelfSubjectReview).
 pub async fn identity(client: &Client) -> Result<(String, Vec<String>)> {
@@ -754,7 +578,7 @@ pub async fn roles(client: &Client, namespace: Option<&str>) -> Result<Vec<RoleV
                 kind: RoleKind::Role,
                 name: role.metadata.name.unwrap_or_default(),
                 namespace: role.metadata.namespace,
-                rules: role.rules.unwrap_or_default(),
+                rules: rules(role.rules),
             });
         }
     }
@@ -767,8 +591,23 @@ pub async fn roles(client: &Client, namespace: Option<&str>) -> Result<Vec<RoleV
             kind: RoleKind::ClusterRole,
             name: role.metadata.name.unwrap_or_default(),
             namespace: None,
-            rules: role.rules.unwrap_or_default(),
+            rules: rules(role.rules),
         });
     }
     Ok(out)
+}
+
+/// The Kubernetes rules in the shape the browser reads.
+fn rules(rules: Option<Vec<PolicyRule>>) -> Vec<Rule> {
+    rules
+        .unwrap_or_default()
+        .into_iter()
+        .map(|rule| Rule {
+            verbs: rule.verbs,
+            api_groups: rule.api_groups.unwrap_or_default(),
+            resources: rule.resources.unwrap_or_default(),
+            resource_names: rule.resource_names.unwrap_or_default(),
+            non_resource_urls: rule.non_resource_urls.unwrap_or_default(),
+        })
+        .collect()
 }
