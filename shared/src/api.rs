@@ -207,4 +207,8 @@ pub struct RequestStatus {
         with = "time::serde::rfc3339::option"
     )]
     pub not_after: Option<OffsetDateTime>,
+    /// The namespace the approver granted a role in (the first namespaced grant), which
+    /// the kubeconfig's context uses; none when no namespaced role was granted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
 }

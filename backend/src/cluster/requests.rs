@@ -176,6 +176,8 @@ pub fn status_of(csr: &CertificateSigningRequest) -> RequestStatus {
         message: condition.and_then(|c| c.message.clone()),
         not_after: certificate_pem.as_deref().and_then(not_after),
         certificate_pem,
+        // Filled in from the approval's grants by a later change.
+        namespace: None,
     }
 }
 
@@ -190,6 +192,7 @@ pub fn gone(id: &str) -> RequestStatus {
         ),
         certificate_pem: None,
         not_after: None,
+        namespace: None,
     }
 }
 
