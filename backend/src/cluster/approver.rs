@@ -339,6 +339,10 @@ fn binding_for(username: &str, grant: &Grant) -> Result<Binding> {
                 grant.name
             ),
         )),
+        (_, Some(namespace)) if !requests::is_namespace_name(namespace) => Err(Error::client(
+            ErrorCode::BadRequest,
+            format!("{namespace:?} is not a valid namespace name."),
+        )),
         (_, Some(namespace)) => Ok(Binding::Namespaced(RoleBinding {
             metadata: metadata(Some(namespace.to_owned())),
             role_ref,
@@ -373,64 +377,60 @@ impl Binding {
             dry_run,
             ..PostParams::default()
         };
-        let outcome = match self {
+        match self {
             Self::Namespaced(b) => {
-                let api = Api::<RoleBinding>::namespaced(
-                    client.clone(),
-                    b.metadata.namespace.as_deref().unwrap_or_default(),
-                );
-                match api.create(&params, b).await {
-                    Ok(_) => Ok(BindingResult::Created),
-                    Err(kube::Error::Api(s)) if s.code == 409 => {
-                        let existing = api
-                            .get(b.metadata.name.as_deref().unwrap_or_default())
-                            .await?;
-                        same_binding(
-                            &existing.role_ref,
-                            &existing.subjects,
-                            &b.role_ref,
-                            &b.subjects,
-                        )
-                    }
-                    Err(e) => Err(e.into()),
-                }
+                let namespace = b.metadata.namespace.as_deref().unwrap_or_default();
+                create_or_compare(Api::namespaced(client.clone(), namespace), b, &params).await
             }
-            Self::Cluster(b) => {
-                let api = Api::<ClusterRoleBinding>::all(client.clone());
-                match api.create(&params, b).await {
-                    Ok(_) => Ok(BindingResult::Created),
-                    Err(kube::Error::Api(s)) if s.code == 409 => {
-                        let existing = api
-                            .get(b.metadata.name.as_deref().unwrap_or_default())
-                            .await?;
-                        same_binding(
-                            &existing.role_ref,
-                            &existing.subjects,
-                            &b.role_ref,
-                            &b.subjects,
-                        )
-                    }
-                    Err(e) => Err(e.into()),
-                }
-            }
-        };
-        outcome
+            Self::Cluster(b) => create_or_compare(Api::all(client.clone()), b, &params).await,
+        }
     }
 }
 
-fn same_binding(
-    role: &RoleRef,
-    subjects: &Option<Vec<Subject>>,
-    want_role: &RoleRef,
-    want_subjects: &Option<Vec<Subject>>,
+/// What RoleBindings and ClusterRoleBindings share: the role they bind and to whom.
+trait RoleBindingLike:
+    kube::Resource<DynamicType = ()>
+    + Clone
+    + std::fmt::Debug
+    + serde::Serialize
+    + serde::de::DeserializeOwned
+{
+    fn grant(&self) -> (&RoleRef, &Option<Vec<Subject>>);
+}
+
+impl RoleBindingLike for RoleBinding {
+    fn grant(&self) -> (&RoleRef, &Option<Vec<Subject>>) {
+        (&self.role_ref, &self.subjects)
+    }
+}
+
+impl RoleBindingLike for ClusterRoleBinding {
+    fn grant(&self) -> (&RoleRef, &Option<Vec<Subject>>) {
+        (&self.role_ref, &self.subjects)
+    }
+}
+
+/// Creates the binding; when one of that name exists, it counts as made if it binds the
+/// same role to the same subjects, and is a conflict otherwise.
+async fn create_or_compare<B: RoleBindingLike>(
+    api: Api<B>,
+    binding: &B,
+    params: &PostParams,
 ) -> Result<BindingResult> {
-    if role == want_role && subjects == want_subjects {
-        Ok(BindingResult::AlreadyExists)
-    } else {
-        Err(Error::client(
-            ErrorCode::Conflict,
-            "A different binding of that name already exists; remove it or choose another role.",
-        ))
+    match api.create(params, binding).await {
+        Ok(_) => Ok(BindingResult::Created),
+        Err(kube::Error::Api(s)) if s.code == 409 => {
+            let name = binding.meta().name.as_deref().unwrap_or_default();
+            if api.get(name).await?.grant() == binding.grant() {
+                Ok(BindingResult::AlreadyExists)
+            } else {
+                Err(Error::client(
+                    ErrorCode::Conflict,
+                    "A different binding of that name already exists; remove it or choose another role.",
+                ))
+            }
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -495,7 +495,14 @@ pub async fn approve(client: &Client, name: &str, body: &ApproveBody) -> Result<
             ),
             None => format!("Approved by {approver} through CertDesk."),
         };
-        decide(&api, csr, "Approved", APPROVE_REASON, message).await?;
+        let mut annotations = vec![(
+            requests::GRANTS_ANNOTATION,
+            serde_json::to_string(&body.grants).map_err(|e| Error::Internal(e.into()))?,
+        )];
+        if let Some(namespace) = first_namespace(&body.grants) {
+            annotations.push((requests::GRANTED_NAMESPACE_ANNOTATION, namespace.to_owned()));
+        }
+        decide(&api, csr, "Approved", APPROVE_REASON, message, &annotations).await?;
     }
     let mut outcomes = Vec::with_capacity(bindings.len());
     for binding in &bindings {
@@ -536,7 +543,14 @@ pub async fn deny(client: &Client, name: &str, reason: &str) -> Result<()> {
         "Denied by {approver}: {}",
         reason.chars().take(500).collect::<String>()
     );
-    decide(&api, csr, "Denied", DENY_REASON, message).await
+    decide(&api, csr, "Denied", DENY_REASON, message, &[]).await
+}
+
+/// Returns the namespace of the first namespaced grant (already checked to be valid).
+fn first_namespace(grants: &[Grant]) -> Option<&str> {
+    grants
+        .iter()
+        .find_map(|g| g.namespace.as_deref().filter(|n| !n.is_empty()))
 }
 
 async fn decide(
@@ -545,7 +559,14 @@ async fn decide(
     kind: &str,
     reason: &str,
     message: String,
+    annotations: &[(&str, String)],
 ) -> Result<()> {
+    // Metadata sent with the /approval update is persisted by the API server, so what
+    // the approval decided is recorded on the CSR itself, by the approver.
+    let recorded = csr.metadata.annotations.get_or_insert_with(BTreeMap::new);
+    for (key, value) in annotations {
+        recorded.insert((*key).to_owned(), value.clone());
+    }
     let now = Time(k8s_openapi::jiff::Timestamp::now());
     let status = csr.status.get_or_insert_with(Default::default);
     status

@@ -23,6 +23,39 @@ pub const CLIENT_ADDRESS_ANNOTATION: &str = "certdesk.dev/client-address";
 /// The annotation holding the requester's browser user agent.
 pub const USER_AGENT_ANNOTATION: &str = "certdesk.dev/user-agent";
 
+/// The annotation, written with the approval, naming the namespace of the approval's first
+/// namespaced grant (the requester's kubeconfig context uses it).
+///
+/// It travels with the `/approval` subresource update made with the approver's own
+/// token: the API server persists metadata sent with that update (checked against a
+/// real kube-apiserver 1.35), and the backend itself has no right to write CSRs.
+pub const GRANTED_NAMESPACE_ANNOTATION: &str = "certdesk.dev/granted-namespace";
+/// The annotation, written with the approval, holding the approval's grants as JSON.
+pub const GRANTS_ANNOTATION: &str = "certdesk.dev/grants";
+
+/// Returns whether `name` is a valid Kubernetes namespace name (an RFC 1123 label: at
+/// most 63 lowercase letters, digits and dashes, starting and ending alphanumeric).
+pub fn is_namespace_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    !bytes.is_empty()
+        && bytes.len() <= 63
+        && bytes.iter().all(|b| alnum(b) || *b == b'-')
+        && bytes.first().is_some_and(alnum)
+        && bytes.last().is_some_and(alnum)
+}
+
+/// Returns the namespace recorded with the approval, if it is a valid namespace name;
+/// anything else (hand-edited, hostile) is ignored rather than passed to the browser.
+pub fn granted_namespace(csr: &CertificateSigningRequest) -> Option<String> {
+    csr.metadata
+        .annotations
+        .as_ref()?
+        .get(GRANTED_NAMESPACE_ANNOTATION)
+        .filter(|n| is_namespace_name(n))
+        .cloned()
+}
+
 /// The longest annotation value CertDesk writes, in characters.
 pub const MAX_ANNOTATION_CHARS: usize = 1024;
 
@@ -176,8 +209,9 @@ pub fn status_of(csr: &CertificateSigningRequest) -> RequestStatus {
         message: condition.and_then(|c| c.message.clone()),
         not_after: certificate_pem.as_deref().and_then(not_after),
         certificate_pem,
-        // Filled in from the approval's grants by a later change.
-        namespace: None,
+        namespace: (phase == Phase::Approved || phase == Phase::Issued)
+            .then(|| granted_namespace(csr))
+            .flatten(),
     }
 }
 
@@ -275,6 +309,28 @@ mod tests {
         assert_eq!(failed.phase, Phase::Failed);
         assert_eq!(failed.reason.as_deref(), Some("SignerValidationFailure"));
         assert_eq!(gone("certdesk-a-x").phase, Phase::Gone);
+    }
+
+    #[test]
+    fn the_granted_namespace_is_read_only_when_it_is_a_namespace_name() {
+        let mut csr = csr_with(&[("Approved", "CertDeskApprove")], b"");
+        assert_eq!(status_of(&csr).namespace, None);
+        for (value, expected) in [
+            ("team-a", Some("team-a")),
+            ("default\nusers:", None),
+            ("Team", None),
+            ("-a", None),
+            ("a\"b", None),
+            ("", None),
+        ] {
+            csr.metadata.annotations = Some(BTreeMap::from([(
+                GRANTED_NAMESPACE_ANNOTATION.to_owned(),
+                value.to_owned(),
+            )]));
+            assert_eq!(status_of(&csr).namespace.as_deref(), expected, "{value:?}");
+        }
+        assert!(!is_namespace_name(&"a".repeat(64)));
+        assert!(is_namespace_name(&"a".repeat(63)));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use k8s_openapi::api::core::v1::ServiceAccount;
 use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
 use kube::Api;
-use kube::api::{DeleteParams, PostParams};
+use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 use shared::Phase;
 
 use crate::helpers::{TestApp, openssl_csr, unique};
@@ -279,6 +279,110 @@ async fn a_grant_within_the_approvers_rights_becomes_a_labelled_binding() {
     assert_eq!(again.status, StatusCode::OK, "{}", again.text());
     assert_eq!(again.json()["bindings"][0]["result"], "already_exists");
     api.delete(&name, &DeleteParams::default()).await.unwrap();
+
+    // The namespace is recorded on the CSR by the approval and reaches the requester.
+    let csr = csr_object(&cluster, &id).await;
+    let annotations = csr.metadata.annotations.unwrap();
+    assert_eq!(annotations["certdesk.dev/granted-namespace"], "default");
+    let grants: serde_json::Value =
+        serde_json::from_str(&annotations["certdesk.dev/grants"]).unwrap();
+    assert_eq!(grants, body["grants"]);
+    let status = wait_for_status(&app, &id, |s| s["namespace"] == "default").await;
+    assert!(
+        matches!(status["phase"].as_str(), Some("Approved" | "Issued")),
+        "{status}"
+    );
+}
+
+/// Polls the request's status until `done` holds (the watch cache lags the cluster).
+async fn wait_for_status(
+    app: &TestApp,
+    id: &str,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let mut last = serde_json::Value::Null;
+    for _ in 0..100 {
+        last = app.get(&format!("/api/v1/requests/{id}")).await.json();
+        if done(&last) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the status never reached the expected state: {last}");
+}
+
+#[tokio::test]
+#[ignore = "needs cluster"]
+async fn hostile_namespace_text_never_reaches_the_requesters_status() {
+    let cluster = cluster();
+    let app = TestApp::on_cluster(&cluster, &[]).await;
+    let token = cluster.approver_token().unwrap();
+    let id = app
+        .submit(
+            &openssl_csr(&format!("/CN={}", unique("hostile-ns")), "ec", &[]),
+            HOUR,
+        )
+        .await;
+    // A grant whose namespace is no namespace name is refused before anything changes.
+    let hostile = "default\ncontexts: [{name: evil}]";
+    let body = serde_json::json!({ "grants": [{ "kind": "ClusterRole", "name": "view", "namespace": hostile }] });
+    let response = app
+        .post_json(
+            &format!("/api/v1/admin/requests/{id}/approve"),
+            &body,
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        response.text()
+    );
+    assert_eq!(response.json()["code"], "bad_request");
+    assert_eq!(phase_of(&csr_object(&cluster, &id).await), Phase::Pending);
+
+    // Approved with no namespaced grant, then the annotation is set by hand to hostile
+    // text: the status ignores it rather than handing it to the kubeconfig.
+    let response = app
+        .post_json(
+            &format!("/api/v1/admin/requests/{id}/approve"),
+            &serde_json::json!({}),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    let api = Api::<CertificateSigningRequest>::all(cluster.admin_client().await.unwrap());
+    let marker = unique("marker");
+    let patch = serde_json::json!({ "metadata": { "annotations": {
+        "certdesk.dev/granted-namespace": hostile, "certdesk.dev/note": marker } } });
+    api.patch(&id, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .unwrap();
+    // The approver's list shows the note, so it tells when the cache has the patch.
+    let mut cached = false;
+    for _ in 0..100 {
+        let list = app
+            .get_with_token("/api/v1/admin/requests", &token)
+            .await
+            .json();
+        cached = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == id.as_str() && r["note"] == marker.as_str());
+        if cached {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(cached, "the watch cache never saw the patched annotations");
+    let status_after = app.get(&format!("/api/v1/requests/{id}")).await.json();
+    assert!(
+        matches!(status_after["phase"].as_str(), Some("Approved" | "Issued")),
+        "{status_after}"
+    );
+    assert!(status_after.get("namespace").is_none(), "{status_after}");
 }
 
 #[tokio::test]
