@@ -7,6 +7,7 @@ use crate::{ApiError, Phase};
 
 /// Who the approver is and what the cluster lets them do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WhoAmI {
     /// The username the cluster knows the token by.
     pub username: String,
@@ -18,6 +19,7 @@ pub struct WhoAmI {
 
 /// The approver's relevant permissions, from SelfSubjectAccessReviews.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Abilities {
     /// `approve` on the `kubernetes.io/kube-apiserver-client` signer.
     pub approve: bool,
@@ -33,6 +35,7 @@ pub struct Abilities {
 
 /// How serious a risk flag is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Approving is very likely a mistake.
@@ -43,6 +46,7 @@ pub enum Severity {
 
 /// One reason an approver should look twice at a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Risk {
     /// A stable code such as `system_group`.
     pub code: String,
@@ -54,6 +58,7 @@ pub struct Risk {
 
 /// A CSR as the approver sees it: decoded, annotated and flagged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestView {
     /// The CSR object's name.
     pub name: String,
@@ -90,6 +95,7 @@ pub struct RequestView {
 
 /// What a role grant gives: a Role or a ClusterRole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RoleKind {
     /// A namespaced Role (needs a namespace).
     Role,
@@ -99,6 +105,7 @@ pub enum RoleKind {
 
 /// One role to grant the requester on approval.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Grant {
     /// Role or ClusterRole.
@@ -112,6 +119,7 @@ pub struct Grant {
 
 /// The body of `POST /api/v1/admin/requests/{name}/approve`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApproveBody {
     /// Roles to grant the requester.
@@ -124,6 +132,7 @@ pub struct ApproveBody {
 
 /// The body of `POST /api/v1/admin/requests/{name}/deny`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DenyBody {
     /// Why the request is denied; shown to the requester.
@@ -132,6 +141,7 @@ pub struct DenyBody {
 
 /// What happened to one binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BindingResult {
     /// The binding was created.
@@ -144,6 +154,7 @@ pub enum BindingResult {
 
 /// One binding of an approval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BindingOutcome {
     /// `RoleBinding` or `ClusterRoleBinding`.
     pub kind: String,
@@ -160,6 +171,7 @@ pub struct BindingOutcome {
 /// The answer to an approval: the request is approved; `complete` says whether every
 /// binding exists too (if not, retrying the same approval creates the missing ones).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApproveOutcome {
     /// The CSR's name.
     pub name: String,
@@ -175,6 +187,7 @@ pub struct ApproveOutcome {
 /// `rbac.authorization.k8s.io/v1` `PolicyRule`, without pulling the Kubernetes types
 /// into the browser's bundle).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Rule {
     /// The verbs allowed, such as `get` or `*`.
@@ -195,6 +208,7 @@ pub struct Rule {
 
 /// A role the approver can grant, with its rules for a preview.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoleView {
     /// Role or ClusterRole.
     pub kind: RoleKind,

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 /// What the browser needs to know about the cluster and the operator's policy before it
 /// makes a key (`GET /api/v1/config`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PortalConfig {
     /// The cluster's name, used for the kubeconfig's cluster and context entries.
     pub cluster_name: String,
@@ -32,6 +33,7 @@ pub struct PortalConfig {
 
 /// The key algorithms a browser can generate a key pair with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyAlgorithm {
     /// ECDSA over NIST P-256 with SHA-256: small, fast, and the default.
@@ -80,6 +82,7 @@ impl KeyAlgorithm {
 
 /// Bounds on a certificate's requested lifetime, in seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DurationLimits {
     /// The lifetime a form proposes.
     pub default_seconds: u32,
@@ -102,6 +105,7 @@ impl Default for DurationLimits {
 
 /// Limits on the subject (username and groups) of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PolicyLimits {
     /// Whether a requester may ask for groups (`O=`) at all.
     pub groups_allowed: bool,
@@ -127,6 +131,7 @@ impl Default for PolicyLimits {
 
 /// A requester's submission (`POST /api/v1/requests`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
     /// The PKCS#10 certificate signing request, PEM-encoded.
@@ -141,6 +146,7 @@ pub struct SubmitRequest {
 /// The unguessable identifier of one request; it is also the name of the
 /// `CertificateSigningRequest` object in the cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct RequestId(pub String);
 
@@ -152,6 +158,7 @@ impl fmt::Display for RequestId {
 
 /// The answer to a successful submission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestTicket {
     /// The request's identifier, which the status page's URL carries.
     pub id: RequestId,
@@ -159,6 +166,7 @@ pub struct RequestTicket {
 
 /// Where a request stands, derived from the `CertificateSigningRequest`'s status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Phase {
     /// Waiting for an approver.
     Pending,
@@ -186,6 +194,7 @@ impl Phase {
 
 /// A request's current state (`GET /api/v1/requests/{id}` and its event stream).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestStatus {
     /// The request's identifier.
     pub id: RequestId,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The body of every error answer: `{"code": "…", "message": "…", "details": …}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     /// A stable, machine-readable code.
     pub code: ErrorCode,
@@ -43,6 +44,7 @@ impl std::error::Error for ApiError {}
 
 /// The stable codes of [`ApiError`]. A code, once published, keeps its meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ErrorCode {

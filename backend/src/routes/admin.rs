@@ -13,6 +13,7 @@ use crate::cluster::approver::{
 };
 use crate::error::Result;
 use crate::extract::{BearerToken, Json};
+use shared::ApiError;
 
 /// The approvers' routes.
 pub fn router() -> Router<AppState> {
@@ -28,6 +29,15 @@ fn client(state: &AppState, token: &BearerToken) -> Result<kube::Client> {
     Ok(state.cluster()?.client_for_token(token.expose())?)
 }
 
+/// Who the approver is and what they may do.
+#[utoipa::path(get, path = "/api/v1/admin/whoami", tag = "admin", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The approver's identity and abilities", body = WhoAmI),
+        (status = 400, description = "Malformed body or bad input", body = ApiError),
+        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
+        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
+        (status = 503, description = "The cluster is unreachable", body = ApiError),
+    ))]
 #[tracing::instrument(skip(state, token))]
 async fn whoami(State(state): State<AppState>, token: BearerToken) -> Result<axum::Json<WhoAmI>> {
     Ok(axum::Json(
@@ -35,6 +45,15 @@ async fn whoami(State(state): State<AppState>, token: BearerToken) -> Result<axu
     ))
 }
 
+/// Every kube-apiserver-client CSR in the watch cache, decoded, with risk flags.
+#[utoipa::path(get, path = "/api/v1/admin/requests", tag = "admin", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The requests, newest first", body = Vec<RequestView>),
+        (status = 400, description = "Malformed body or bad input", body = ApiError),
+        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
+        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
+        (status = 503, description = "The cluster is unreachable", body = ApiError),
+    ))]
 #[tracing::instrument(skip(state, token))]
 async fn list(
     State(state): State<AppState>,
@@ -54,6 +73,19 @@ async fn list(
     Ok(axum::Json(views))
 }
 
+/// Approves the request as the approver, after a dry run of every grant's binding.
+#[utoipa::path(post, path = "/api/v1/admin/requests/{name}/approve", tag = "admin",
+    security(("bearer" = [])), params(("name" = String, Path, description = "The CSR's name")),
+    request_body = ApproveBody,
+    responses(
+        (status = 200, description = "Approved; each binding's outcome", body = ApproveOutcome),
+        (status = 400, description = "Malformed body or bad input", body = ApiError),
+        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
+        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
+        (status = 503, description = "The cluster is unreachable", body = ApiError),
+        (status = 404, description = "No such CSR", body = ApiError),
+        (status = 409, description = "Already denied or failed, or a conflicting binding", body = ApiError),
+    ))]
 #[tracing::instrument(skip(state, token, body))]
 async fn approve(
     State(state): State<AppState>,
@@ -67,6 +99,19 @@ async fn approve(
     Ok(axum::Json(outcome))
 }
 
+/// Denies the request as the approver, with a reason.
+#[utoipa::path(post, path = "/api/v1/admin/requests/{name}/deny", tag = "admin",
+    security(("bearer" = [])), params(("name" = String, Path, description = "The CSR's name")),
+    request_body = DenyBody,
+    responses(
+        (status = 204, description = "Denied"),
+        (status = 400, description = "Malformed body or bad input", body = ApiError),
+        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
+        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
+        (status = 503, description = "The cluster is unreachable", body = ApiError),
+        (status = 404, description = "No such CSR", body = ApiError),
+        (status = 409, description = "Not pending any more", body = ApiError),
+    ))]
 #[tracing::instrument(skip(state, token, body))]
 async fn deny(
     State(state): State<AppState>,
@@ -81,11 +126,22 @@ async fn deny(
 }
 
 /// The query of `GET /api/v1/admin/roles`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 struct RolesQuery {
+    /// Also list the Roles of this namespace.
     namespace: Option<String>,
 }
 
+/// The Roles (of a namespace) and ClusterRoles the approver can see, with their rules.
+#[utoipa::path(get, path = "/api/v1/admin/roles", tag = "admin", security(("bearer" = [])),
+    params(RolesQuery),
+    responses(
+        (status = 200, description = "The roles", body = Vec<RoleView>),
+        (status = 400, description = "Malformed body or bad input", body = ApiError),
+        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
+        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
+        (status = 503, description = "The cluster is unreachable", body = ApiError),
+    ))]
 #[tracing::instrument(skip(state, token))]
 async fn roles(
     State(state): State<AppState>,

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod config;
 pub mod health;
+pub mod openapi;
 pub mod requests;
 
 use axum::Router;
@@ -25,6 +26,7 @@ pub fn router(state: AppState) -> Router {
     let spa = ServeDir::new(&static_dir).fallback(ServeFile::new(static_dir.join("index.html")));
     let api = Router::new()
         .merge(config::router())
+        .merge(openapi::router())
         .merge(requests::router(state.clone()))
         .nest("/admin", admin::router())
         .fallback(|| async { Error::client(shared::ErrorCode::NotFound, "No such API endpoint.") });

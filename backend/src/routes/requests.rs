@@ -65,6 +65,17 @@ async fn rate_limit(State(state): State<AppState>, request: Request, next: Next)
     }
 }
 
+/// Submits a CSR: inspected, verified and checked against the policy, then created in
+/// the cluster as a `CertificateSigningRequest`.
+#[utoipa::path(post, path = "/api/v1/requests", tag = "requester", request_body = SubmitRequest,
+    responses(
+        (status = 201, description = "Created; the request id", body = RequestTicket),
+        (status = 400, description = "Malformed body or CSR", body = ApiError),
+        (status = 413, description = "The body is over the limit", body = ApiError),
+        (status = 422, description = "Policy violations, each with its code", body = ApiError),
+        (status = 429, description = "Too many submissions from this address (Retry-After)", body = ApiError),
+        (status = 503, description = "The cluster is unreachable", body = ApiError),
+    ))]
 #[tracing::instrument(skip(state, headers, body), fields(id))]
 async fn submit(
     State(state): State<AppState>,
@@ -112,6 +123,14 @@ async fn submit(
     Ok((StatusCode::CREATED, axum::Json(RequestTicket { id })))
 }
 
+/// Where the request stands (from the watch cache).
+#[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "requester",
+    params(("id" = String, Path, description = "The request id")),
+    responses(
+        (status = 200, description = "The request's status", body = RequestStatus),
+        (status = 404, description = "Not a request CertDesk made", body = ApiError),
+        (status = 503, description = "The cluster is unreachable", body = ApiError),
+    ))]
 #[tracing::instrument(skip(state))]
 async fn status(
     State(state): State<AppState>,
@@ -150,6 +169,16 @@ async fn current_status(cluster: &Cluster, id: &str) -> Result<RequestStatus> {
     }
 }
 
+/// The request's status as server-sent events (`event: status`, data a `RequestStatus`),
+/// ending after a final phase.
+#[utoipa::path(get, path = "/api/v1/requests/{id}/events", tag = "requester",
+    params(("id" = String, Path, description = "The request id")),
+    responses(
+        (status = 200, description = "`text/event-stream` of `status` events, each a RequestStatus",
+            content_type = "text/event-stream", body = RequestStatus),
+        (status = 404, description = "Not a request CertDesk made", body = ApiError),
+        (status = 503, description = "The cluster is unreachable", body = ApiError),
+    ))]
 #[tracing::instrument(skip(state))]
 async fn events(
     State(state): State<AppState>,

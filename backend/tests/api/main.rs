@@ -4,4 +4,5 @@ mod cli;
 mod cluster_flow;
 mod config;
 mod helpers;
+mod openapi;
 mod requests;
