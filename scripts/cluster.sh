@@ -6,14 +6,18 @@
 #   scripts/cluster.sh start [DIR]   start one; DIR defaults to a new directory under
 #                                    $CERTDESK_CACHE/clusters. Prints DIR on stdout.
 #   scripts/cluster.sh stop DIR      stop exactly the processes it started; remove DIR.
+#   scripts/cluster.sh stop-apiserver DIR   stop only kube-apiserver (etcd keeps the state).
+#   scripts/cluster.sh start-apiserver DIR  start it again with its recorded command line
+#                                    (same port, same flags); returns once it is ready.
 #
 # DIR then holds: admin.kubeconfig (O=system:masters, local use only),
 # backend.kubeconfig (CertDesk's ServiceAccount, deploy/rbac-backend.yaml),
-# approver.token (deploy/rbac-approver.yaml + view), ca.crt, server, pids, logs/.
+# approver.token (deploy/rbac-approver.yaml + view), ca.crt, server, pids, logs/,
+# and per process cmd.NAME (its command line, shell-quoted) and pid.NAME.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -72,10 +76,39 @@ wait_for() {
   done
 }
 
+# launch NAME COMMAND...: starts it in the background and records its pid (in pids, which
+# `stop` reads, and in pid.NAME) and its command line (cmd.NAME, to re-run it).
 launch() {
   local name=$1; shift
-  "$@" >"$dir/logs/$name.log" 2>&1 &
+  printf '%q ' "$@" >"$dir/cmd.$name"
+  "$@" >>"$dir/logs/$name.log" 2>&1 &
   echo $! >>"$dir/pids"
+  echo $! >"$dir/pid.$name"
+}
+
+# stop_component NAME: stops that one process and removes it from pids.
+stop_component() {
+  local name=$1 pid
+  [ -f "$dir/pid.$name" ] || die "$name is not running in $dir"
+  pid=$(cat "$dir/pid.$name")
+  kill -TERM "$pid" 2>/dev/null || true
+  if ! wait_gone 10 "$pid"; then
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_gone 10 "$pid" || die "$name ($pid) survived SIGKILL"
+  fi
+  grep -vx "$pid" "$dir/pids" >"$dir/pids.new" || true
+  mv "$dir/pids.new" "$dir/pids"
+  rm -f "$dir/pid.$name"
+}
+
+# start_component NAME: runs its recorded command line again.
+start_component() {
+  local name=$1
+  [ -f "$dir/cmd.$name" ] || die "no recorded command line for $name in $dir"
+  [ ! -f "$dir/pid.$name" ] || die "$name is already running in $dir ($(cat "$dir/pid.$name"))"
+  local -a command
+  eval "command=($(cat "$dir/cmd.$name"))"
+  launch "$name" "${command[@]}"
 }
 
 start_once() {
@@ -191,6 +224,18 @@ case "$cmd" in
   stop)
     [ -n "${1:-}" ] || usage
     stop "$1"
+    ;;
+  stop-apiserver)
+    [ -d "${1:-}" ] || usage
+    dir=$(cd "$1" && pwd)
+    stop_component kube-apiserver
+    ;;
+  start-apiserver)
+    [ -d "${1:-}" ] || usage
+    dir=$(cd "$1" && pwd)
+    export PATH="$("$CERTDESK_ROOT/scripts/cluster-build.sh"):$PATH"
+    start_component kube-apiserver
+    wait_for "kube-apiserver /readyz" 90 kubectl --kubeconfig "$dir/admin.kubeconfig" get --raw /readyz
     ;;
   *) usage ;;
 esac

@@ -31,6 +31,8 @@ pub enum Change {
 pub struct RequestCache {
     store: Store<CertificateSigningRequest>,
     ready: Arc<AtomicBool>,
+    /// False from a watch failure until the watch (or a probe) reaches the API server.
+    connected: Arc<AtomicBool>,
     changes: broadcast::Sender<Change>,
 }
 
@@ -48,9 +50,12 @@ impl RequestCache {
         let stream = reflector::reflector(writer, watcher(api, config)).default_backoff();
         let feed = changes.clone();
         let flag = ready.clone();
+        let connected = Arc::new(AtomicBool::new(true));
+        let link = connected.clone();
         tokio::spawn(async move {
             let mut stream = std::pin::pin!(stream);
             while let Some(event) = stream.next().await {
+                link.store(event.is_ok(), Ordering::Release);
                 match event {
                     Ok(watcher::Event::Apply(csr)) => {
                         let _ = feed.send(Change::Applied(Arc::new(csr)));
@@ -72,13 +77,26 @@ impl RequestCache {
         Self {
             store,
             ready,
+            connected,
             changes,
         }
     }
 
     /// Returns whether the cache has listed the cluster's CSRs at least once.
-    pub fn is_ready(&self) -> bool {
+    pub fn is_synced(&self) -> bool {
         self.ready.load(Ordering::Acquire)
+    }
+
+    /// Returns whether the cache has synced and its watch has not failed since it last
+    /// reached the API server.
+    pub fn is_ready(&self) -> bool {
+        self.is_synced() && self.connected.load(Ordering::Acquire)
+    }
+
+    /// Records that the API server answered again after a watch failure (the watch
+    /// itself resumes on its own backoff and may have nothing to report).
+    pub fn mark_reachable(&self) {
+        self.connected.store(true, Ordering::Release);
     }
 
     /// Returns the cached CSR of that name, if the cluster has it.

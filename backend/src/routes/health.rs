@@ -20,6 +20,21 @@ pub fn router() -> Router<AppState> {
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     match &state.cluster {
         Some(cluster) if cluster.cache.is_ready() => (StatusCode::OK, "ok"),
+        Some(cluster) if cluster.cache.is_synced() => {
+            // The watch failed: ready again once the API server answers (one cheap call,
+            // made only while the backend believes the cluster is away).
+            let probe = cluster.client.apiserver_version();
+            match tokio::time::timeout(std::time::Duration::from_secs(2), probe).await {
+                Ok(Ok(_)) => {
+                    cluster.cache.mark_reachable();
+                    (StatusCode::OK, "ok")
+                }
+                _ => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the Kubernetes API server is unreachable",
+                ),
+            }
+        }
         Some(_) => (
             StatusCode::SERVICE_UNAVAILABLE,
             "the CSR watch cache has not synced yet",

@@ -229,3 +229,27 @@ impl RawRouter {
         self.0.oneshot(request).await.expect("infallible")
     }
 }
+
+/// Runs `scripts/cluster.sh <command> <the control plane's dir>` and requires success.
+pub fn cluster_script(cluster: &e2e::cluster::ControlPlane, command: &str) {
+    let status = std::process::Command::new(e2e::repo_root().join("scripts/cluster.sh"))
+        .arg(command)
+        .arg(cluster.dir())
+        .status()
+        .expect("scripts/cluster.sh runs");
+    assert!(status.success(), "scripts/cluster.sh {command} failed");
+}
+
+impl TestApp {
+    /// Polls `uri` until it answers `status`, for up to `seconds`; returns whether it did.
+    pub async fn wait_for(&self, uri: &str, status: StatusCode, seconds: u64) -> bool {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+        while tokio::time::Instant::now() < deadline {
+            if self.get(uri).await.status == status {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        false
+    }
+}

@@ -5,4 +5,5 @@ mod cluster_flow;
 mod config;
 mod helpers;
 mod openapi;
+mod recovery;
 mod requests;
