@@ -1,7 +1,6 @@
 //! The whole flow against the real local control plane: submit, follow, approve, deny,
 //! refusals by RBAC, garbage collection, and tokens kept out of the logs.
 
-use std::time::Duration;
 
 use axum::http::StatusCode;
 use e2e::cluster::ControlPlane;
@@ -102,13 +101,9 @@ async fn a_submission_becomes_exactly_the_specified_csr_and_approval_streams_to_
 
     let token = cluster.approver_token().unwrap();
     let approve = app
-        .post_json(
-            &format!("/api/v1/admin/requests/{id}/approve"),
-            &serde_json::json!({ "message": "welcome" }),
-            Some(&token),
-        )
+        .approve(&id, &serde_json::json!({ "message": "welcome" }), &token)
         .await;
-    assert_eq!(approve.status, StatusCode::OK, "{}", approve.text());
+    approve.assert_status(StatusCode::OK);
     assert_eq!(approve.json()["complete"], true);
 
     let mut phases = Vec::new();
@@ -177,21 +172,8 @@ async fn approving_without_approval_rights_is_the_api_servers_403_and_the_csr_st
         )
         .await;
     for token in [backend_token(&cluster), powerless_token(&cluster).await] {
-        let response = app
-            .post_json(
-                &format!("/api/v1/admin/requests/{id}/approve"),
-                &serde_json::json!({}),
-                Some(&token),
-            )
-            .await;
-        assert_eq!(
-            response.status,
-            StatusCode::FORBIDDEN,
-            "{}",
-            response.text()
-        );
-        let json = response.json();
-        assert_eq!(json["code"], "forbidden");
+        let response = app.approve(&id, &serde_json::json!({}), &token).await;
+        let json = response.assert_error(StatusCode::FORBIDDEN, "forbidden");
         // The API server's own wording, naming the identity it refused.
         let message = json["message"].as_str().unwrap();
         assert!(
@@ -214,19 +196,8 @@ async fn an_escalating_grant_is_refused_in_the_dry_run_and_the_csr_stays_pending
     let body =
         serde_json::json!({ "grants": [{ "kind": "ClusterRole", "name": "cluster-admin" }] });
     let token = cluster.approver_token().unwrap();
-    let response = app
-        .post_json(
-            &format!("/api/v1/admin/requests/{id}/approve"),
-            &body,
-            Some(&token),
-        )
-        .await;
-    assert_eq!(
-        response.status,
-        StatusCode::FORBIDDEN,
-        "{}",
-        response.text()
-    );
+    let response = app.approve(&id, &body, &token).await;
+    response.assert_status(StatusCode::FORBIDDEN);
     let message = response.json()["message"].as_str().unwrap().to_owned();
     assert!(message.contains("escalat"), "{message}");
     assert_eq!(phase_of(&csr_object(&cluster, &id).await), Phase::Pending);
@@ -246,14 +217,8 @@ async fn a_grant_within_the_approvers_rights_becomes_a_labelled_binding() {
         .await;
     let body = serde_json::json!({ "grants": [{ "kind": "ClusterRole", "name": "view", "namespace": "default" }] });
     let token = cluster.approver_token().unwrap();
-    let response = app
-        .post_json(
-            &format!("/api/v1/admin/requests/{id}/approve"),
-            &body,
-            Some(&token),
-        )
-        .await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    let response = app.approve(&id, &body, &token).await;
+    response.assert_status(StatusCode::OK);
     let outcome = response.json();
     assert_eq!(outcome["complete"], true, "{outcome}");
     assert_eq!(outcome["bindings"][0]["result"], "created", "{outcome}");
@@ -269,14 +234,8 @@ async fn a_grant_within_the_approvers_rights_becomes_a_labelled_binding() {
         "certdesk"
     );
     // Retrying reports the binding as already there, not as a failure.
-    let again = app
-        .post_json(
-            &format!("/api/v1/admin/requests/{id}/approve"),
-            &body,
-            Some(&token),
-        )
-        .await;
-    assert_eq!(again.status, StatusCode::OK, "{}", again.text());
+    let again = app.approve(&id, &body, &token).await;
+    again.assert_status(StatusCode::OK);
     assert_eq!(again.json()["bindings"][0]["result"], "already_exists");
     api.delete(&name, &DeleteParams::default()).await.unwrap();
 
@@ -287,28 +246,13 @@ async fn a_grant_within_the_approvers_rights_becomes_a_labelled_binding() {
     let grants: serde_json::Value =
         serde_json::from_str(&annotations["certdesk.dev/grants"]).unwrap();
     assert_eq!(grants, body["grants"]);
-    let status = wait_for_status(&app, &id, |s| s["namespace"] == "default").await;
+    let status = app
+        .wait_for_status(&id, |s| s["namespace"] == "default")
+        .await;
     assert!(
         matches!(status["phase"].as_str(), Some("Approved" | "Issued")),
         "{status}"
     );
-}
-
-/// Polls the request's status until `done` holds (the watch cache lags the cluster).
-async fn wait_for_status(
-    app: &TestApp,
-    id: &str,
-    done: impl Fn(&serde_json::Value) -> bool,
-) -> serde_json::Value {
-    let mut last = serde_json::Value::Null;
-    for _ in 0..100 {
-        last = app.get(&format!("/api/v1/requests/{id}")).await.json();
-        if done(&last) {
-            return last;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the status never reached the expected state: {last}");
 }
 
 #[tokio::test]
@@ -326,32 +270,14 @@ async fn hostile_namespace_text_never_reaches_the_requesters_status() {
     // A grant whose namespace is no namespace name is refused before anything changes.
     let hostile = "default\ncontexts: [{name: evil}]";
     let body = serde_json::json!({ "grants": [{ "kind": "ClusterRole", "name": "view", "namespace": hostile }] });
-    let response = app
-        .post_json(
-            &format!("/api/v1/admin/requests/{id}/approve"),
-            &body,
-            Some(&token),
-        )
-        .await;
-    assert_eq!(
-        response.status,
-        StatusCode::BAD_REQUEST,
-        "{}",
-        response.text()
-    );
-    assert_eq!(response.json()["code"], "bad_request");
+    let response = app.approve(&id, &body, &token).await;
+    response.assert_error(StatusCode::BAD_REQUEST, "bad_request");
     assert_eq!(phase_of(&csr_object(&cluster, &id).await), Phase::Pending);
 
     // Approved with no namespaced grant, then the annotation is set by hand to hostile
     // text: the status ignores it rather than handing it to the kubeconfig.
-    let response = app
-        .post_json(
-            &format!("/api/v1/admin/requests/{id}/approve"),
-            &serde_json::json!({}),
-            Some(&token),
-        )
-        .await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    let response = app.approve(&id, &serde_json::json!({}), &token).await;
+    response.assert_status(StatusCode::OK);
     let api = Api::<CertificateSigningRequest>::all(cluster.admin_client().await.unwrap());
     let marker = unique("marker");
     let patch = serde_json::json!({ "metadata": { "annotations": {
@@ -360,23 +286,15 @@ async fn hostile_namespace_text_never_reaches_the_requesters_status() {
         .await
         .unwrap();
     // The approver's list shows the note, so it tells when the cache has the patch.
-    let mut cached = false;
-    for _ in 0..100 {
-        let list = app
-            .get_with_token("/api/v1/admin/requests", &token)
-            .await
-            .json();
-        cached = list
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["name"] == id.as_str() && r["note"] == marker.as_str());
-        if cached {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(cached, "the watch cache never saw the patched annotations");
+    let cached = app
+        .wait_listed(&token, |r| {
+            r["name"] == id.as_str() && r["note"] == marker.as_str()
+        })
+        .await;
+    assert!(
+        cached.is_some(),
+        "the watch cache never saw the patched annotations"
+    );
     let status_after = app.get(&format!("/api/v1/requests/{id}")).await.json();
     assert!(
         matches!(status_after["phase"].as_str(), Some("Approved" | "Issued")),
@@ -399,27 +317,10 @@ async fn a_denial_reaches_the_requesters_stream_with_its_reason() {
     let mut stream = app.events(&id).await;
     assert_eq!(stream.next_status().await.unwrap().phase, Phase::Pending);
     let token = cluster.approver_token().unwrap();
-    let missing = app
-        .post_json(
-            &format!("/api/v1/admin/requests/{id}/deny"),
-            &serde_json::json!({ "reason": " " }),
-            Some(&token),
-        )
-        .await;
+    let missing = app.deny(&id, " ", &token).await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
-    let response = app
-        .post_json(
-            &format!("/api/v1/admin/requests/{id}/deny"),
-            &serde_json::json!({ "reason": "unknown person" }),
-            Some(&token),
-        )
-        .await;
-    assert_eq!(
-        response.status,
-        StatusCode::NO_CONTENT,
-        "{}",
-        response.text()
-    );
+    let response = app.deny(&id, "unknown person", &token).await;
+    response.assert_status(StatusCode::NO_CONTENT);
     let status = stream.next_status().await.unwrap();
     assert_eq!(status.phase, Phase::Denied);
     assert_eq!(status.reason.as_deref(), Some("CertDeskDeny"));
@@ -469,7 +370,7 @@ async fn whoami_and_the_request_list_speak_for_the_approver() {
     let app = TestApp::on_cluster(&cluster, &[]).await;
     let token = cluster.approver_token().unwrap();
     let me = app.get_with_token("/api/v1/admin/whoami", &token).await;
-    assert_eq!(me.status, StatusCode::OK, "{}", me.text());
+    me.assert_status(StatusCode::OK);
     let me = me.json();
     assert_eq!(
         me["username"],
@@ -488,23 +389,10 @@ async fn whoami_and_the_request_list_speak_for_the_approver() {
             HOUR,
         )
         .await;
-    let mut found = None;
-    for _ in 0..50 {
-        let list = app.get_with_token("/api/v1/admin/requests", &token).await;
-        assert_eq!(list.status, StatusCode::OK, "{}", list.text());
-        found = list
-            .json()
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["name"] == id.as_str())
-            .cloned();
-        if found.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let view = found.expect("the new request is listed");
+    let view = app
+        .wait_listed(&token, |r| r["name"] == id.as_str())
+        .await
+        .expect("the new request is listed");
     let codes: Vec<&str> = view["risks"]
         .as_array()
         .unwrap()
@@ -526,12 +414,11 @@ async fn whoami_and_the_request_list_speak_for_the_approver() {
     let refused = app
         .get_with_token("/api/v1/admin/requests", &powerless)
         .await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    refused.assert_error(StatusCode::FORBIDDEN, "forbidden");
     let bogus = app
         .get_with_token("/api/v1/admin/whoami", "not-a-token")
         .await;
-    assert_eq!(bogus.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(bogus.json()["code"], "token_invalid");
+    bogus.assert_error(StatusCode::UNAUTHORIZED, "token_invalid");
 }
 
 /// A writer into a shared buffer, for a test subscriber.
@@ -585,19 +472,8 @@ async fn the_approvers_token_appears_in_no_log_line_at_any_level() {
     );
     let body =
         serde_json::json!({ "grants": [{ "kind": "ClusterRole", "name": "cluster-admin" }] });
-    app.post_json(
-        &format!("/api/v1/admin/requests/{id}/approve"),
-        &body,
-        Some(&token),
-    )
-    .await;
-    let deny = app
-        .post_json(
-            &format!("/api/v1/admin/requests/{id}/deny"),
-            &serde_json::json!({ "reason": "test" }),
-            Some(&token),
-        )
-        .await;
+    app.approve(&id, &body, &token).await;
+    let deny = app.deny(&id, "test", &token).await;
     assert_eq!(deny.status, StatusCode::NO_CONTENT);
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();

@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 
-use crate::helpers::{INDEX_HTML, TestApp};
+use crate::helpers::{INDEX_HTML, TestApp, TokenKubeconfig};
 
 #[tokio::test]
 async fn config_reports_the_configured_cluster() {
@@ -23,43 +23,12 @@ async fn config_reports_the_configured_cluster() {
 
 #[tokio::test]
 async fn config_takes_the_server_and_ca_from_the_kubeconfig() {
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    // A real certificate: the backend builds a client that must load it.
-    let ca = e2e::tools::ok(
-        "openssl",
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            "/dev/null",
-            "-subj",
-            "/CN=test-ca",
-            "-days",
-            "1",
-        ],
-        None,
-    )
-    .unwrap();
-    use base64::Engine;
-    let ca_data = base64::engine::general_purpose::STANDARD.encode(&ca);
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n  cluster:\n    server: https://10.1.2.3:6443\n    certificate-authority-data: {ca_data}\ncontexts:\n- name: c\n  context:\n    cluster: k\n    user: u\nusers:\n- name: u\n  user:\n    token: t\n"
-        ),
-    )
-    .unwrap();
-    let app = TestApp::spawn(&["--kubeconfig", kubeconfig.to_str().unwrap()]).await;
+    let kubeconfig = TokenKubeconfig::new("https://10.1.2.3:6443");
+    let app = TestApp::spawn(&["--kubeconfig", kubeconfig.path()]).await;
     let config: shared::PortalConfig =
         serde_json::from_slice(&app.get("/api/v1/config").await.body).unwrap();
     assert_eq!(config.server_url, "https://10.1.2.3:6443");
-    assert_eq!(config.ca_bundle_pem, ca);
+    assert_eq!(config.ca_bundle_pem, kubeconfig.ca_pem);
     // Nothing answers at 10.1.2.3, so the backend is not ready.
     assert_eq!(
         app.get("/readyz").await.status,

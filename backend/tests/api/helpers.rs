@@ -253,3 +253,130 @@ impl TestApp {
         false
     }
 }
+
+/// A kubeconfig (in a temporary directory) for a server at `server` with a fresh
+/// self-signed CA and a placeholder token: enough for the backend to build a client.
+pub struct TokenKubeconfig {
+    _dir: TempDir,
+    path: String,
+    /// The CA certificate it names (PEM).
+    pub ca_pem: String,
+}
+
+impl TokenKubeconfig {
+    pub fn new(server: &str) -> Self {
+        use base64::Engine;
+        // A real certificate: the backend builds a client that must load it.
+        let ca_pem = e2e::tools::ok(
+            "openssl",
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                "/dev/null",
+                "-subj",
+                "/CN=test-ca",
+                "-days",
+                "1",
+            ],
+            None,
+        )
+        .expect("openssl makes the CA");
+        let ca_data = base64::engine::general_purpose::STANDARD.encode(&ca_pem);
+        // JSON is YAML: written by a serializer, not a template.
+        let kubeconfig = serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": "c",
+            "clusters": [{ "name": "k", "cluster": { "server": server, "certificate-authority-data": ca_data } }],
+            "contexts": [{ "name": "c", "context": { "cluster": "k", "user": "u" } }],
+            "users": [{ "name": "u", "user": { "token": "t" } }],
+        });
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("kubeconfig");
+        std::fs::write(&path, kubeconfig.to_string()).expect("write the kubeconfig");
+        Self {
+            path: path.to_str().expect("utf-8 path").to_owned(),
+            _dir: dir,
+            ca_pem,
+        }
+    }
+
+    /// The kubeconfig's path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+impl TestApp {
+    /// `POST /api/v1/admin/requests/{id}/approve` as the token's holder.
+    pub async fn approve(&self, id: &str, body: &serde_json::Value, token: &str) -> TestResponse {
+        let uri = format!("/api/v1/admin/requests/{id}/approve");
+        self.post_json(&uri, body, Some(token)).await
+    }
+
+    /// `POST /api/v1/admin/requests/{id}/deny` with the reason, as the token's holder.
+    pub async fn deny(&self, id: &str, reason: &str, token: &str) -> TestResponse {
+        let uri = format!("/api/v1/admin/requests/{id}/deny");
+        let body = serde_json::json!({ "reason": reason });
+        self.post_json(&uri, &body, Some(token)).await
+    }
+
+    /// Polls the approvers' list (served from the watch cache only) until an entry
+    /// satisfies `found`, for up to 20 s; returns it.
+    pub async fn wait_listed(
+        &self,
+        token: &str,
+        found: impl Fn(&serde_json::Value) -> bool,
+    ) -> Option<serde_json::Value> {
+        for _ in 0..100 {
+            let list = self.get_with_token("/api/v1/admin/requests", token).await;
+            list.assert_status(StatusCode::OK);
+            if let Some(view) = list.json().as_array().unwrap().iter().find(|v| found(v)) {
+                return Some(view.clone());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        None
+    }
+
+    /// Polls `GET /api/v1/requests/{id}` until `done` holds, for up to 20 s.
+    pub async fn wait_for_status(
+        &self,
+        id: &str,
+        done: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let mut last = serde_json::Value::Null;
+        for _ in 0..100 {
+            last = self.get(&format!("/api/v1/requests/{id}")).await.json();
+            if done(&last) {
+                return last;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        panic!("the status never reached the expected state: {last}");
+    }
+}
+
+impl TestResponse {
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn assert_status(&self, status: StatusCode) -> &Self {
+        assert_eq!(self.status, status, "{}", self.text());
+        self
+    }
+
+    /// Asserts an error answer: its status and its `ApiError` code.
+    #[track_caller]
+    pub fn assert_error(&self, status: StatusCode, code: &str) -> serde_json::Value {
+        self.assert_status(status);
+        let json = self.json();
+        assert_eq!(json["code"], code, "{json}");
+        json
+    }
+}

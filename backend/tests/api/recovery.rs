@@ -22,21 +22,9 @@ async fn a_stopped_api_server_is_503_cluster_unreachable_and_service_resumes_whe
 
     let body = serde_json::json!({ "csr_pem": csr("during"), "expiration_seconds": 3600 });
     let submit = app.post_json("/api/v1/requests", &body, None).await;
-    assert_eq!(
-        submit.status,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "{}",
-        submit.text()
-    );
-    assert_eq!(submit.json()["code"], "cluster_unreachable");
+    submit.assert_error(StatusCode::SERVICE_UNAVAILABLE, "cluster_unreachable");
     let whoami = app.get_with_token("/api/v1/admin/whoami", &token).await;
-    assert_eq!(
-        whoami.status,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "{}",
-        whoami.text()
-    );
-    assert_eq!(whoami.json()["code"], "cluster_unreachable");
+    whoami.assert_error(StatusCode::SERVICE_UNAVAILABLE, "cluster_unreachable");
     assert!(
         app.wait_for("/readyz", StatusCode::SERVICE_UNAVAILABLE, 30)
             .await,
@@ -44,7 +32,7 @@ async fn a_stopped_api_server_is_503_cluster_unreachable_and_service_resumes_whe
     );
     // What the watch cache holds is still served.
     let cached = app.get(&format!("/api/v1/requests/{before}")).await;
-    assert_eq!(cached.status, StatusCode::OK, "{}", cached.text());
+    cached.assert_status(StatusCode::OK);
     assert_eq!(cached.json()["phase"], "Pending");
 
     tokio::task::block_in_place(|| cluster_script(&cluster, "start-apiserver"));
@@ -55,23 +43,11 @@ async fn a_stopped_api_server_is_503_cluster_unreachable_and_service_resumes_whe
     );
     let after = app.submit(&csr("after"), 3600).await;
     // The watch resumed: the approvers' list (served only from the cache) shows it.
-    let mut listed = false;
-    for _ in 0..300 {
-        let list = app.get_with_token("/api/v1/admin/requests", &token).await;
-        assert_eq!(list.status, StatusCode::OK, "{}", list.text());
-        listed = list
-            .json()
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["name"] == after.as_str());
-        if listed {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    let listed = app
+        .wait_listed(&token, |r| r["name"] == after.as_str())
+        .await;
     assert!(
-        listed,
+        listed.is_some(),
         "the watch cache did not resume after the API server returned"
     );
     cluster.stop().unwrap();

@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 
-use crate::helpers::{TestApp, openssl_csr};
+use crate::helpers::{TestApp, TokenKubeconfig, openssl_csr};
 
 fn body(csr_pem: &str, seconds: u32) -> serde_json::Value {
     serde_json::json!({ "csr_pem": csr_pem, "expiration_seconds": seconds })
@@ -243,38 +243,8 @@ async fn an_unreachable_api_server_is_a_503_cluster_unreachable() {
         .local_addr()
         .unwrap()
         .port();
-    let ca = e2e::tools::ok(
-        "openssl",
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            "/dev/null",
-            "-subj",
-            "/CN=test-ca",
-            "-days",
-            "1",
-        ],
-        None,
-    )
-    .unwrap();
-    use base64::Engine;
-    let ca_data = base64::engine::general_purpose::STANDARD.encode(&ca);
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: k\n  cluster:\n    server: https://127.0.0.1:{port}\n    certificate-authority-data: {ca_data}\ncontexts:\n- name: c\n  context:\n    cluster: k\n    user: u\nusers:\n- name: u\n  user:\n    token: t\n"
-        ),
-    )
-    .unwrap();
-    let app = TestApp::spawn(&["--kubeconfig", kubeconfig.to_str().unwrap()]).await;
+    let kubeconfig = TokenKubeconfig::new(&format!("https://127.0.0.1:{port}"));
+    let app = TestApp::spawn(&["--kubeconfig", kubeconfig.path()]).await;
     let pem = openssl_csr("/CN=minjun", "ec", &[]);
     let submit = app
         .post_json("/api/v1/requests", &body(&pem, 3600), None)
