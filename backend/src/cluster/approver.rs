@@ -150,16 +150,17 @@ pub async fn bound_users(client: &Client) -> BTreeSet<String> {
             .filter(|s| s.kind == "User")
             .map(|s| s.name)
     };
-    if let Ok(list) = Api::<ClusterRoleBinding>::all(client.clone())
-        .list(&ListParams::default())
-        .await
-    {
+    let params = ListParams::default();
+    let (cluster_bindings, bindings) = (
+        Api::<ClusterRoleBinding>::all(client.clone()),
+        Api::<RoleBinding>::all(client.clone()),
+    );
+    let (cluster_wide, namespaced) =
+        tokio::join!(cluster_bindings.list(&params), bindings.list(&params));
+    if let Ok(list) = cluster_wide {
         users.extend(list.items.into_iter().flat_map(|b| users_of(b.subjects)));
     }
-    if let Ok(list) = Api::<RoleBinding>::all(client.clone())
-        .list(&ListParams::default())
-        .await
-    {
+    if let Ok(list) = namespaced {
         users.extend(list.items.into_iter().flat_map(|b| users_of(b.subjects)));
     }
     users
@@ -168,6 +169,7 @@ pub async fn bound_users(client: &Client) -> BTreeSet<String> {
 /// Returns the CSR decoded for the approver, with its risk flags.
 pub fn view(
     csr: &CertificateSigningRequest,
+    decoding: &std::result::Result<crate::csr::CsrSummary, String>,
     limits: &PolicyLimits,
     bound: &BTreeSet<String>,
 ) -> RequestView {
@@ -208,7 +210,7 @@ pub fn view(
             message,
         });
     };
-    match crate::csr::describe(&csr.spec.request.0) {
+    match decoding {
         Ok(summary) => {
             for group in &summary.groups {
                 if group.starts_with("system:") {
@@ -263,11 +265,11 @@ pub fn view(
                     "The CSR's signature does not verify.".to_owned(),
                 );
             }
-            view.username = Some(summary.username);
-            view.groups = summary.groups;
-            view.key = Some(summary.key.label);
+            view.username = Some(summary.username.clone());
+            view.groups = summary.groups.clone();
+            view.key = Some(summary.key.label.clone());
         }
-        Err(error) => view.decode_error = Some(error.to_string()),
+        Err(error) => view.decode_error = Some(error.clone()),
     }
     if csr
         .spec

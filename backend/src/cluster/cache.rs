@@ -1,8 +1,9 @@
 //! The watch cache of `kube-apiserver-client` CSRs, and change notifications for the
 //! live status streams.
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 
 use futures::StreamExt;
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
@@ -10,6 +11,8 @@ use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client};
 use tokio::sync::broadcast;
+
+use crate::csr::CsrSummary;
 
 /// The signer CertDesk's requests are for.
 pub const SIGNER: &str = "kubernetes.io/kube-apiserver-client";
@@ -34,6 +37,64 @@ pub struct RequestCache {
     /// False from a watch failure until the watch (or a probe) reaches the API server.
     connected: Arc<AtomicBool>,
     changes: broadcast::Sender<Change>,
+    decoded: Decoded,
+}
+
+/// A CSR's decoding for the approvers' list: the summary, or why it does not decode.
+pub type Decoding = Arc<Result<CsrSummary, String>>;
+
+/// Each cached CSR's decoding, by name, with the uid it was made for: `spec.request` is
+/// immutable, so a CSR is parsed and verified once, not on every list.
+#[derive(Clone, Default)]
+struct Decoded(Arc<RwLock<HashMap<String, (String, Decoding)>>>);
+
+fn decode(csr: &CertificateSigningRequest) -> Decoding {
+    Arc::new(crate::csr::describe(&csr.spec.request.0).map_err(|e| e.to_string()))
+}
+
+fn identity(csr: &CertificateSigningRequest) -> Option<(&str, &str)> {
+    Some((csr.metadata.name.as_deref()?, csr.metadata.uid.as_deref()?))
+}
+
+impl Decoded {
+    fn cached(&self, csr: &CertificateSigningRequest) -> Option<Decoding> {
+        let (name, uid) = identity(csr)?;
+        let map = self
+            .0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(name)
+            .filter(|(known, _)| known == uid)
+            .map(|(_, decoding)| decoding.clone())
+    }
+
+    fn remember(&self, csr: &CertificateSigningRequest) {
+        if self.cached(csr).is_some() {
+            return;
+        }
+        if let Some((name, uid)) = identity(csr) {
+            let decoding = decode(csr);
+            self.0
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(name.to_owned(), (uid.to_owned(), decoding));
+        }
+    }
+
+    fn forget(&self, name: &str) {
+        self.0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(name);
+    }
+
+    /// Keeps only the decodings of CSRs the store still holds (after a re-list).
+    fn retain(&self, store: &Store<CertificateSigningRequest>) {
+        self.0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|name, _| store.get(&ObjectRef::new(name)).is_some());
+    }
 }
 
 impl RequestCache {
@@ -52,24 +113,30 @@ impl RequestCache {
         let flag = ready.clone();
         let connected = Arc::new(AtomicBool::new(true));
         let link = connected.clone();
+        let decoded = Decoded::default();
+        let (memo, reader) = (decoded.clone(), store.clone());
         tokio::spawn(async move {
             let mut stream = std::pin::pin!(stream);
             while let Some(event) = stream.next().await {
                 link.store(event.is_ok(), Ordering::Release);
                 match event {
                     Ok(watcher::Event::Apply(csr)) => {
+                        memo.remember(&csr);
                         let _ = feed.send(Change::Applied(Arc::new(csr)));
                     }
                     Ok(watcher::Event::Delete(csr)) => {
                         if let Some(name) = csr.metadata.name {
+                            memo.forget(&name);
                             let _ = feed.send(Change::Deleted(name));
                         }
                     }
                     Ok(watcher::Event::InitDone) => {
+                        memo.retain(&reader);
                         flag.store(true, Ordering::Release);
                         let _ = feed.send(Change::Resync);
                     }
-                    Ok(watcher::Event::Init | watcher::Event::InitApply(_)) => {}
+                    Ok(watcher::Event::InitApply(csr)) => memo.remember(&csr),
+                    Ok(watcher::Event::Init) => {}
                     Err(error) => tracing::warn!(%error, "the CSR watch failed; retrying"),
                 }
             }
@@ -79,6 +146,7 @@ impl RequestCache {
             ready,
             connected,
             changes,
+            decoded,
         }
     }
 
@@ -107,6 +175,12 @@ impl RequestCache {
     /// Returns every cached CSR.
     pub fn all(&self) -> Vec<Arc<CertificateSigningRequest>> {
         self.store.state()
+    }
+
+    /// Returns the CSR's decoding, made once per CSR (and now if the watch task has not
+    /// reached it yet).
+    pub fn decoding(&self, csr: &CertificateSigningRequest) -> Decoding {
+        self.decoded.cached(csr).unwrap_or_else(|| decode(csr))
     }
 
     /// Returns a receiver of every later change.

@@ -60,14 +60,26 @@ async fn list(
     token: BearerToken,
 ) -> Result<axum::Json<Vec<RequestView>>> {
     let client = client(&state, &token)?;
-    approver::ensure_may_list(&client).await?;
-    let bound = approver::bound_users(&client).await;
+    // The bindings are fetched alongside the access review; nothing is shown unless
+    // the review allows listing.
+    let (allowed, bound) = tokio::join!(
+        approver::ensure_may_list(&client),
+        approver::bound_users(&client)
+    );
+    allowed?;
     let cluster = state.cluster()?;
     let mut views: Vec<RequestView> = cluster
         .cache
         .all()
         .iter()
-        .map(|csr| approver::view(csr, &state.portal.policy, &bound))
+        .map(|csr| {
+            approver::view(
+                csr,
+                &cluster.cache.decoding(csr),
+                &state.portal.policy,
+                &bound,
+            )
+        })
         .collect();
     views.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.name.cmp(&b.name)));
     Ok(axum::Json(views))
