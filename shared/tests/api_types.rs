@@ -12,11 +12,13 @@ fn request_status_serializes_with_rfc3339_times_and_omits_empty_fields() {
         message: None,
         certificate_pem: Some("-----BEGIN CERTIFICATE-----".into()),
         not_after: Some(datetime!(2026-12-22 10:00:00 UTC)),
+        namespace: None,
     };
     let json = serde_json::to_value(&status).unwrap();
     assert_eq!(json["phase"], "Issued");
     assert_eq!(json["not_after"], "2026-12-22T10:00:00Z");
     assert!(json.get("reason").is_none());
+    assert!(json.get("namespace").is_none());
     let back: RequestStatus = serde_json::from_value(json).unwrap();
     assert_eq!(back, status);
 }

@@ -1,7 +1,6 @@
 //! The whole flow against the real local control plane: submit, follow, approve, deny,
 //! refusals by RBAC, garbage collection, and tokens kept out of the logs.
 
-
 use axum::http::StatusCode;
 use e2e::cluster::ControlPlane;
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
