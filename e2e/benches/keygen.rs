@@ -2,8 +2,9 @@
 //!
 //! Run by `scripts/bench-keygen.sh` (which builds the release bundle and the backend
 //! first), or directly with `cargo bench -p e2e --bench keygen`. `KEYGEN_BENCH_RUNS`
-//! sets the runs per algorithm (default 10). It prints a markdown table and the release
-//! bundle's sizes.
+//! sets the runs per algorithm (default 10) and `KEYGEN_BENCH_ALGORITHMS` a comma-separated
+//! subset (wire names such as `rsa2048,ecdsa-p256`; default all). It prints a markdown
+//! table and the release bundle's sizes.
 //!
 //! Browser: the wall time `/bench/keygen` measures with `performance.now()` around one
 //! call of `frontend::keys::generate` (key + CSR; for RSA including the worker's start).
@@ -35,7 +36,8 @@ async fn main() -> Result<()> {
         .unwrap_or(10);
     ensure!(runs >= 1, "KEYGEN_BENCH_RUNS must be at least 1");
 
-    let browser_report = browser_figures(runs).await?;
+    let algorithms = std::env::var("KEYGEN_BENCH_ALGORITHMS").unwrap_or_default();
+    let browser_report = browser_figures(runs, &algorithms).await?;
     let results = browser_report["results"]
         .as_array()
         .context("the report has no results")?;
@@ -86,13 +88,21 @@ async fn main() -> Result<()> {
     bundle_sizes(&e2e::repo_root().join("dist"))
 }
 
-/// Opens `/bench/keygen?n=<runs>` in headless Chromium and returns its JSON report.
-async fn browser_figures(runs: usize) -> Result<Value> {
+/// Opens `/bench/keygen?n=<runs>[&algorithms=…]` in headless Chromium and returns its JSON report.
+async fn browser_figures(runs: usize, algorithms: &str) -> Result<Value> {
     let portal = Portal::serve_dist()?;
     let browser = Browser::start().await?;
     browser
         .client
-        .goto(&format!("{}/bench/keygen?n={runs}", portal.url))
+        .goto(&format!(
+            "{}/bench/keygen?n={runs}{}",
+            portal.url,
+            if algorithms.is_empty() {
+                String::new()
+            } else {
+                format!("&algorithms={algorithms}")
+            }
+        ))
         .await?;
     let found = browser
         .client

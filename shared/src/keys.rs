@@ -155,6 +155,9 @@ pub enum KeyError {
     /// Signing the certificate signing request failed.
     #[error("could not sign the certificate signing request: {0}")]
     Signing(#[source] rcgen::Error),
+    /// RSA keys are not made by this function (see [`generate_reporting_without_rsa`]).
+    #[error("RSA keys are made in the key-generation worker, not here")]
+    RsaNotHere,
     /// A stored private key could not be read back.
     #[error("the private key is not a usable PKCS#8 key: {0}")]
     PrivateKeyInvalid(String),
@@ -165,9 +168,10 @@ impl KeyError {
     /// `"key_generation_failed"`.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::RsaGeneration(_) | Self::RsaEncoding(_) | Self::KeyGeneration(_) => {
-                "key_generation_failed"
-            }
+            Self::RsaGeneration(_)
+            | Self::RsaEncoding(_)
+            | Self::KeyGeneration(_)
+            | Self::RsaNotHere => "key_generation_failed",
             Self::Signing(_) => "csr_signing_failed",
             Self::PrivateKeyInvalid(_) => "private_key_invalid",
         }
@@ -204,10 +208,34 @@ pub enum GenerationStep {
 pub fn generate_reporting(
     algorithm: KeyAlgorithm,
     subject: &Subject,
+    on_step: impl FnMut(GenerationStep),
+) -> Result<GeneratedKey, KeyError> {
+    generate_with(algorithm, subject, on_step, rsa_key_pair)
+}
+
+/// Does what [`generate_reporting`] does for ECDSA and Ed25519, and refuses RSA with
+/// [`KeyError::RsaNotHere`]. A program that makes RSA keys elsewhere (the browser page,
+/// whose RSA keys are made in a Web Worker) calls this one, so the RSA key generator is
+/// not linked into it.
+pub fn generate_reporting_without_rsa(
+    algorithm: KeyAlgorithm,
+    subject: &Subject,
+    on_step: impl FnMut(GenerationStep),
+) -> Result<GeneratedKey, KeyError> {
+    generate_with(algorithm, subject, on_step, |_| Err(KeyError::RsaNotHere))
+}
+
+/// Makes an RSA key pair of the given size ready to sign, and its PKCS#8 DER encoding.
+type RsaKeyPairMaker = fn(usize) -> Result<(Zeroizing<KeyPair>, Zeroizing<Vec<u8>>), KeyError>;
+
+fn generate_with(
+    algorithm: KeyAlgorithm,
+    subject: &Subject,
     mut on_step: impl FnMut(GenerationStep),
+    rsa: RsaKeyPairMaker,
 ) -> Result<GeneratedKey, KeyError> {
     on_step(GenerationStep::GeneratingKey);
-    let (key_pair, der) = new_key_pair(algorithm)?;
+    let (key_pair, der) = new_key_pair(algorithm, rsa)?;
     on_step(GenerationStep::SigningCsr);
     let csr_der = signed_csr(&key_pair, algorithm, subject)?;
     let csr_pem = pem::encode_config(&pem::Pem::new(CSR_LABEL, csr_der), pem_config());
@@ -221,18 +249,22 @@ pub fn generate_reporting(
 /// Makes a key pair ready to sign, and its PKCS#8 DER encoding.
 fn new_key_pair(
     algorithm: KeyAlgorithm,
+    rsa: RsaKeyPairMaker,
 ) -> Result<(Zeroizing<KeyPair>, Zeroizing<Vec<u8>>), KeyError> {
-    let rsa_bits = match algorithm {
-        KeyAlgorithm::EcdsaP256 => return ring_key_pair(&rcgen::PKCS_ECDSA_P256_SHA256),
-        KeyAlgorithm::EcdsaP384 => return ring_key_pair(&rcgen::PKCS_ECDSA_P384_SHA384),
-        KeyAlgorithm::Ed25519 => return ring_key_pair(&rcgen::PKCS_ED25519),
-        KeyAlgorithm::Rsa2048 => 2048,
-        KeyAlgorithm::Rsa3072 => 3072,
-        KeyAlgorithm::Rsa4096 => 4096,
-    };
-    // ring signs with RSA but cannot generate RSA keys, so the `rsa` crate makes the
-    // key and ring (through rcgen) signs the CSR with it.
-    let rsa_key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, rsa_bits)
+    match algorithm {
+        KeyAlgorithm::EcdsaP256 => ring_key_pair(&rcgen::PKCS_ECDSA_P256_SHA256),
+        KeyAlgorithm::EcdsaP384 => ring_key_pair(&rcgen::PKCS_ECDSA_P384_SHA384),
+        KeyAlgorithm::Ed25519 => ring_key_pair(&rcgen::PKCS_ED25519),
+        KeyAlgorithm::Rsa2048 => rsa(2048),
+        KeyAlgorithm::Rsa3072 => rsa(3072),
+        KeyAlgorithm::Rsa4096 => rsa(4096),
+    }
+}
+
+/// Generates an RSA key pair: ring signs with RSA but cannot generate RSA keys, so the
+/// `rsa` crate makes the key and ring (through rcgen) signs the CSR with it.
+fn rsa_key_pair(bits: usize) -> Result<(Zeroizing<KeyPair>, Zeroizing<Vec<u8>>), KeyError> {
+    let rsa_key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, bits)
         .map_err(KeyError::RsaGeneration)?;
     let document = rsa_key.to_pkcs8_der().map_err(KeyError::RsaEncoding)?;
     let der = Zeroizing::new(document.as_bytes().to_vec());
@@ -388,6 +420,17 @@ mod tests {
             steps,
             [GenerationStep::GeneratingKey, GenerationStep::SigningCsr]
         );
+    }
+
+    #[test]
+    fn without_rsa_makes_ecdsa_and_refuses_rsa() {
+        let subject = Subject {
+            username: "minjun".into(),
+            groups: vec!["dev-team".into()],
+        };
+        assert!(generate_reporting_without_rsa(KeyAlgorithm::EcdsaP256, &subject, |_| {}).is_ok());
+        let refused = generate_reporting_without_rsa(KeyAlgorithm::Rsa2048, &subject, |_| {});
+        assert!(matches!(refused, Err(KeyError::RsaNotHere)));
     }
 
     #[test]

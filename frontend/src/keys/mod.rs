@@ -204,7 +204,12 @@ pub fn generate_inline(
         return Err(KeyGenError::Cancelled);
     }
     let started = now_ms();
-    let key = shared::keys::generate_reporting(algorithm, subject, |step| {
+    // The page makes RSA keys in the worker only: not linking the RSA generator here
+    // keeps it out of the page's WebAssembly (docs/benchmarks.md, bundle size).
+    if algorithm.is_rsa() {
+        return Err(shared::keys::KeyError::RsaNotHere.into());
+    }
+    let key = shared::keys::generate_reporting_without_rsa(algorithm, subject, |step| {
         on_progress(Progress {
             phase: step.into(),
             elapsed_ms: now_ms() - started,
