@@ -42,7 +42,8 @@ pub struct CanIRow {
 }
 
 /// Returns the rows `kubectl auth can-i --list` would print for a subject given exactly
-/// these rules, in kubectl's order, without repeated rows.
+/// these rules, in kubectl's order. Unlike kubectl, which prints a permission granted by
+/// two roles twice, a repeated row is shown once.
 pub fn can_i_list(rules: &[Rule]) -> Vec<CanIRow> {
     let broken_down = rules.iter().flat_map(break_down);
     // Simple rules (one group, one resource, at most one name) that differ only by verb
