@@ -18,9 +18,14 @@ fn or_unknown(value: Option<String>) -> String {
 /// The request's facts as a description list, then its risk flags.
 #[component]
 pub fn RequestDetails(view: RequestView) -> impl IntoView {
-    let created = view.created.and_then(|c| {
-        c.format(&time::format_description::well_known::Rfc3339)
-            .ok()
+    // The browser formats the date: no date-formatting code in the bundle.
+    let created = view.created.map(|c| {
+        String::from(
+            js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+                c.unix_timestamp() as f64 * 1000.0,
+            ))
+            .to_iso_string(),
+        )
     });
     view! {
         <section class="card" data-testid="request-details" aria-labelledby="details-title">

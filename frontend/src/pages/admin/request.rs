@@ -20,7 +20,7 @@ use crate::components::grant_picker::GrantPicker;
 use crate::components::request_details::RequestDetails;
 
 /// What loading the request gave.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 enum Loaded {
     Found(Box<RequestView>),
     Missing,

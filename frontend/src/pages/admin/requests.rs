@@ -44,11 +44,14 @@ pub fn in_list_order(mut views: Vec<RequestView>) -> Vec<RequestView> {
     views
 }
 
-/// A row is rebuilt when anything but its age changed.
-fn row_key(view: &RequestView) -> String {
-    let mut stable = view.clone();
-    stable.age_seconds = None;
-    format!("{stable:?}")
+/// A row is rebuilt when anything it shows, but its age, changed.
+fn row_key(view: &RequestView) -> (String, &'static str, usize, Option<String>) {
+    (
+        view.name.clone(),
+        phase_name(view.phase),
+        view.risks.len(),
+        view.username.clone(),
+    )
 }
 
 fn page_hidden() -> bool {
