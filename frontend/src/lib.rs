@@ -18,11 +18,15 @@ pub fn App() -> impl IntoView {
                 <A href="/" attr:class="brand">"CertDesk"</A>
                 <nav aria-label="Main">
                     <A href="/">"Request access"</A>
+                    <A href="/admin">"Approve"</A>
                 </nav>
             </header>
             <main>
                 <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
                     <Route path=path!("/") view=pages::home::Home />
+                    <Route path=path!("/admin") view=pages::admin::sign_in::AdminSignIn />
+                    <Route path=path!("/admin/requests") view=pages::admin::requests::AdminRequests />
+                    <Route path=path!("/admin/requests/:name") view=pages::admin::request::AdminRequest />
                     // A developer page, deliberately not in the navigation.
                     <Route path=path!("/bench/keygen") view=pages::bench_keygen::BenchKeygen />
                 </Routes>
