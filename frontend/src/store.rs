@@ -115,10 +115,7 @@ impl KeyStore {
         let transaction = self
             .db
             .transaction(&[KEYS], rexie::TransactionMode::ReadOnly)?;
-        let value = transaction
-            .store(KEYS)?
-            .get(request_id.into())
-            .await?;
+        let value = transaction.store(KEYS)?.get(request_id.into()).await?;
         transaction.done().await?;
         value.as_ref().map(from_js).transpose()
     }

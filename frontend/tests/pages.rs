@@ -107,7 +107,11 @@ async fn the_form_names_the_rule_each_field_breaks() {
     let root = mount_form(true);
     settle().await;
     assert_eq!(text(&root, "username-error"), "", "no error before typing");
-    assert_eq!(text(&root, "lifetime-error"), "", "the default lifetime is valid");
+    assert_eq!(
+        text(&root, "lifetime-error"),
+        "",
+        "the default lifetime is valid"
+    );
 
     type_into(&root, "username-input", "minjun").await;
     assert_eq!(text(&root, "username-error"), "");
@@ -136,7 +140,8 @@ async fn the_form_names_the_rule_each_field_breaks() {
     type_into(&root, "lifetime-unit", "60").await;
     type_into(&root, "lifetime-input", "5").await;
     assert!(
-        text(&root, "lifetime-error").starts_with("The lifetime must be at least 600 seconds (300 requested)."),
+        text(&root, "lifetime-error")
+            .starts_with("The lifetime must be at least 600 seconds (300 requested)."),
         "{}",
         text(&root, "lifetime-error")
     );
@@ -144,7 +149,10 @@ async fn the_form_names_the_rule_each_field_breaks() {
     type_into(&root, "lifetime-input", "400").await;
     assert!(text(&root, "lifetime-error").contains("at most 31536000 seconds"));
     type_into(&root, "lifetime-input", "ten").await;
-    assert_eq!(text(&root, "lifetime-error"), "Enter the lifetime as a whole number.");
+    assert_eq!(
+        text(&root, "lifetime-error"),
+        "Enter the lifetime as a whole number."
+    );
     type_into(&root, "lifetime-input", "30").await;
     assert_eq!(text(&root, "lifetime-error"), "");
 }
@@ -157,7 +165,13 @@ async fn groups_are_not_offered_when_the_operator_allows_none() {
     assert!(find(&root, "username-input").is_some());
     // P-256 is the default, RSA behind the advanced disclosure.
     let select = find(&root, "algorithm-select").unwrap();
-    assert_eq!(select.dyn_into::<web_sys::HtmlSelectElement>().unwrap().value(), "ecdsa-p256");
+    assert_eq!(
+        select
+            .dyn_into::<web_sys::HtmlSelectElement>()
+            .unwrap()
+            .value(),
+        "ecdsa-p256"
+    );
     assert_eq!(find(&root, "advanced").unwrap().tag_name(), "DETAILS");
 }
 
@@ -171,14 +185,23 @@ async fn hostile_text_is_rendered_as_text() {
     })
     .forget();
     settle().await;
-    assert!(root.query_selector("img").unwrap().is_none(), "an <img> was created");
+    assert!(
+        root.query_selector("img").unwrap().is_none(),
+        "an <img> was created"
+    );
     assert_eq!(text(&root, "subject-username"), HOSTILE);
-    assert_eq!(text(&root, "subject-groups"), format!("a\"\nusers:, {long}"));
+    assert_eq!(
+        text(&root, "subject-groups"),
+        format!("a\"\nusers:, {long}")
+    );
 
     // The form echoes a refused group in its message: as text too.
     let form = mount_form(true);
     type_into(&form, "groups-input", &format!("system:{HOSTILE}")).await;
-    assert!(form.query_selector("img").unwrap().is_none(), "an <img> was created");
+    assert!(
+        form.query_selector("img").unwrap().is_none(),
+        "an <img> was created"
+    );
     assert!(text(&form, "groups-error").contains(HOSTILE));
 }
 
@@ -210,7 +233,9 @@ async fn a_kubeconfig_made_here_inspects_back_with_its_key_matching() {
     assert_eq!(text(&root, "inspect-issuer"), "CN=fixture-ca");
     assert_eq!(text(&root, "inspect-key-type"), "ECDSA P-256");
     assert!(text(&root, "inspect-key-match").starts_with("Yes"));
-    let fingerprint = shared::inspect::inspect_certificate(CERT).unwrap().sha256_fingerprint;
+    let fingerprint = shared::inspect::inspect_certificate(CERT)
+        .unwrap()
+        .sha256_fingerprint;
     assert_eq!(text(&root, "inspect-fingerprint"), fingerprint);
 
     // Another key: the page says it does not match.
@@ -220,9 +245,17 @@ async fn a_kubeconfig_made_here_inspects_back_with_its_key_matching() {
     };
     let other = shared::keys::generate(KeyAlgorithm::EcdsaP256, &subject).unwrap();
     let other_pem = other.private_key.pkcs8_pem().to_owned();
-    assert_eq!(inspect_text(&kubeconfig_yaml(&other_pem)).unwrap().key_matches, Some(false));
+    assert_eq!(
+        inspect_text(&kubeconfig_yaml(&other_pem))
+            .unwrap()
+            .key_matches,
+        Some(false)
+    );
     // A PEM file with certificate and key reads too; junk is an error, not a panic.
-    assert_eq!(inspect_text(&format!("{KEY}{CERT}")).unwrap().key_matches, Some(true));
+    assert_eq!(
+        inspect_text(&format!("{KEY}{CERT}")).unwrap().key_matches,
+        Some(true)
+    );
     assert!(inspect_text("kind: Config\nusers: []\n").is_err());
     assert!(inspect_text("not a kubeconfig: [").is_err());
 }

@@ -49,7 +49,14 @@ async fn a_key_survives_reopening_the_database_and_delete_forgets_it() {
     assert_eq!(listed, ["req-b", "req-a"], "newest first");
 
     store.mark_downloaded("req-a").await.unwrap();
-    assert!(store.get("req-a").await.unwrap().unwrap().kubeconfig_downloaded);
+    assert!(
+        store
+            .get("req-a")
+            .await
+            .unwrap()
+            .unwrap()
+            .kubeconfig_downloaded
+    );
 
     store.delete("req-a").await.unwrap();
     store.close();

@@ -11,7 +11,11 @@ pub fn format_utc(ms: f64) -> String {
         .to_iso_string()
         .into();
     // 2026-12-23T02:33:37.000Z
-    format!("{} {} UTC", &iso[..10.min(iso.len())], iso.get(11..16).unwrap_or(""))
+    format!(
+        "{} {} UTC",
+        &iso[..10.min(iso.len())],
+        iso.get(11..16).unwrap_or("")
+    )
 }
 
 /// How long until `ms` since the epoch, such as "29 days 23 hours left" or "expired".
@@ -45,7 +49,7 @@ pub fn describe_seconds(seconds: u32) -> String {
         3_600 => "hour",
         _ => "minute",
     };
-    if unit == 60 && seconds % 60 != 0 {
+    if unit == 60 && !seconds.is_multiple_of(60) {
         return format!("{seconds} seconds");
     }
     format!("{amount} {name}{}", if amount == 1 { "" } else { "s" })
@@ -54,7 +58,7 @@ pub fn describe_seconds(seconds: u32) -> String {
 /// Splits a lifetime into the largest whole unit (days, hours or minutes, in seconds).
 pub fn lifetime_parts(seconds: u32) -> (u32, u32) {
     for unit in [86_400, 3_600, 60] {
-        if seconds % unit == 0 && seconds >= unit {
+        if seconds.is_multiple_of(unit) && seconds >= unit {
             return (seconds / unit, unit);
         }
     }

@@ -46,8 +46,7 @@ pub fn inspect_text(text: &str) -> Result<Findings, String> {
     }
     let config = Kubeconfig::from_yaml(text).map_err(|e| e.to_string())?;
     let user = config.current_user().ok_or_else(|| {
-        "The kubeconfig has no current context naming a user, and not exactly one user."
-            .to_owned()
+        "The kubeconfig has no current context naming a user, and not exactly one user.".to_owned()
     })?;
     let certificate_pem = user
         .user

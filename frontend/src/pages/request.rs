@@ -14,7 +14,6 @@ use zeroize::Zeroizing;
 use crate::api;
 use crate::components::download;
 use crate::components::error_panel::ErrorPanel;
-use crate::components::subject::SubjectLine;
 use crate::components::time;
 use crate::keys::{self, Cancel, KeyGenError};
 use crate::store::{KeyStore, StoredKey};
@@ -81,8 +80,8 @@ fn ResumeItem(record: StoredKey) -> impl IntoView {
     let downloaded = record.kubeconfig_downloaded;
     view! {
         <li data-testid="resume-request" data-request-id=record.request_id.clone()>
-            <A href=href>"Continue your request for "</A>
-            <SubjectLine username=record.username.clone() groups=record.groups.clone() />
+            <A href=href attr:data-testid="resume-link">"Continue your request for " {record.username.clone()}</A>
+            {(!record.groups.is_empty()).then(|| view! { <span>" in groups " {record.groups.join(", ")}</span> })}
             <span class="muted">
                 " · " {record.algorithm.label()} " · made " {when}
                 {downloaded.then_some(" · kubeconfig downloaded")}
@@ -168,8 +167,7 @@ pub fn RequestForm(config: PortalConfig) -> impl IntoView {
     });
     let algorithm = move || rsa_algorithm.get().or(main_algorithm.get());
 
-    let (amount, unit) =
-        time::lifetime_parts(config.with_value(|c| c.duration.default_seconds));
+    let (amount, unit) = time::lifetime_parts(config.with_value(|c| c.duration.default_seconds));
     let lifetime_amount = RwSignal::new(amount.to_string());
     let lifetime_unit = RwSignal::new(unit);
 
@@ -188,7 +186,11 @@ pub fn RequestForm(config: PortalConfig) -> impl IntoView {
     });
     let username_errors = Memo::new(move |_| {
         let list = messages(&violations.get(), |f| matches!(f, Field::Username));
-        if username_touched.get() { list } else { Vec::new() }
+        if username_touched.get() {
+            list
+        } else {
+            Vec::new()
+        }
     });
     let group_errors = Memo::new(move |_| {
         messages(&violations.get(), |f| {
@@ -206,7 +208,9 @@ pub fn RequestForm(config: PortalConfig) -> impl IntoView {
             return;
         }
         let Some(algorithm) = algorithm() else { return };
-        let Ok(seconds) = lifetime.get_untracked() else { return };
+        let Ok(seconds) = lifetime.get_untracked() else {
+            return;
+        };
         if !violations.get_untracked().is_empty() {
             return;
         }

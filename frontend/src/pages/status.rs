@@ -273,9 +273,10 @@ fn Issued(status: RequestStatus, config: PortalConfig, key: RwSignal<KeyState>) 
     let matches = Memo::new({
         let info = info.clone();
         move |_| match key.get() {
-            KeyState::Held(record) => {
-                Some(shared::inspect::public_key_matches(&info, &record.private_key_pem).unwrap_or(false))
-            }
+            KeyState::Held(record) => Some(
+                shared::inspect::public_key_matches(&info, &record.private_key_pem)
+                    .unwrap_or(false),
+            ),
             _ => None,
         }
     });
@@ -335,7 +336,10 @@ fn Issued(status: RequestStatus, config: PortalConfig, key: RwSignal<KeyState>) 
         "KUBECONFIG=~/.kube/config:{file_name} kubectl config view --flatten > merged && mv merged ~/.kube/config"
     );
     let use_line = format!("kubectl --kubeconfig {file_name} get pods");
-    let context = format!("{username}@{}", config.with_value(|c| c.cluster_name.clone()));
+    let context = format!(
+        "{username}@{}",
+        config.with_value(|c| c.cluster_name.clone())
+    );
     view! {
         <section class="card issued" data-testid="issued">
             <h2>"Your certificate"</h2>
