@@ -4,6 +4,7 @@ pub mod api;
 pub mod components;
 pub mod keys;
 pub mod pages;
+pub mod store;
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
@@ -18,12 +19,15 @@ pub fn App() -> impl IntoView {
                 <A href="/" attr:class="brand">"CertDesk"</A>
                 <nav aria-label="Main">
                     <A href="/">"Request access"</A>
+                    <A href="/inspect">"Inspect a file"</A>
                     <A href="/admin">"Approve"</A>
                 </nav>
             </header>
             <main>
                 <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
-                    <Route path=path!("/") view=pages::home::Home />
+                    <Route path=path!("/") view=pages::request::RequestAccess />
+                    <Route path=path!("/requests/:id") view=pages::status::RequestStatusPage />
+                    <Route path=path!("/inspect") view=pages::inspect::Inspect />
                     <Route path=path!("/admin") view=pages::admin::sign_in::AdminSignIn />
                     <Route path=path!("/admin/requests") view=pages::admin::requests::AdminRequests />
                     <Route path=path!("/admin/requests/:name") view=pages::admin::request::AdminRequest />

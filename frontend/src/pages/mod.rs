@@ -2,5 +2,7 @@
 
 pub mod admin;
 pub mod bench_keygen;
-pub mod home;
+pub mod inspect;
 pub mod not_found;
+pub mod request;
+pub mod status;
