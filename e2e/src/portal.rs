@@ -1,13 +1,27 @@
-//! The backend alone, serving the release bundle in `dist/` with no cluster behind it:
-//! enough for pages that need only the browser (the key-generation benchmark).
+//! The backend (`certdesk`) serving the release bundle in `dist/`: alone, for pages that
+//! need only the browser (the key-generation benchmark), or against a control plane.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+
+/// How to start the backend; the default serves `dist/` with no cluster behind it.
+#[derive(Debug, Clone, Default)]
+pub struct PortalOptions {
+    /// `--kubeconfig`: the identity the backend talks to the cluster with.
+    pub kubeconfig: Option<PathBuf>,
+    /// `--cluster-name`: what the requesters' kubeconfigs call the cluster.
+    pub cluster_name: Option<String>,
+    /// `--public-server-url`: the API server URL requesters are given.
+    pub public_server_url: Option<String>,
+    /// A file that receives everything the backend prints.
+    pub log: Option<PathBuf>,
+}
 
 /// A running `certdesk` serving `dist/` on a free port of 127.0.0.1; dropping it stops
 /// the process.
@@ -19,8 +33,15 @@ pub struct Portal {
 
 impl Portal {
     /// Starts the debug `certdesk` binary (build it with `cargo build -p backend --bin
-    /// certdesk`) on the repository's `dist/` (build it with `trunk build --release`).
+    /// certdesk`) on the repository's `dist/` (build it with `trunk build --release`),
+    /// with no cluster.
     pub fn serve_dist() -> Result<Self> {
+        Self::serve(&PortalOptions::default())
+    }
+
+    /// Starts the debug `certdesk` binary on `dist/` with the given options, on a free
+    /// port, and returns once it says where it listens.
+    pub fn serve(options: &PortalOptions) -> Result<Self> {
         let root = crate::repo_root();
         let dist = root.join("dist");
         if !dist.join("index.html").is_file() {
@@ -33,12 +54,34 @@ impl Portal {
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("target"));
         let binary = target.join("debug/certdesk");
-        let mut child = Command::new(&binary)
+        let mut command = Command::new(&binary);
+        command
             .args(["--listen", "127.0.0.1:0", "--static-dir"])
             .arg(&dist)
             .env_remove("CERTDESK_KUBECONFIG")
+            .env_remove("CERTDESK_CLUSTER_NAME")
+            .env_remove("CERTDESK_PUBLIC_SERVER_URL")
+            .env_remove("KUBECONFIG");
+        if let Some(kubeconfig) = &options.kubeconfig {
+            command.arg("--kubeconfig").arg(kubeconfig);
+        }
+        if let Some(name) = &options.cluster_name {
+            command.args(["--cluster-name", name]);
+        }
+        if let Some(url) = &options.public_server_url {
+            command.args(["--public-server-url", url]);
+        }
+        let mut log = match &options.log {
+            Some(path) => Some(log_file(path)?),
+            None => None,
+        };
+        let stderr = match &log {
+            Some(file) => Stdio::from(file.try_clone()?),
+            None => Stdio::null(),
+        };
+        let mut child = command
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .with_context(|| {
                 format!(
@@ -50,6 +93,9 @@ impl Portal {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(file) = log.as_mut() {
+                    let _ = writeln!(file, "{line}");
+                }
                 if let Some(url) = line.strip_prefix("CertDesk is listening on ") {
                     let _ = tx.send(url.trim().to_owned());
                 }
@@ -60,10 +106,21 @@ impl Portal {
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
-                bail!("the backend did not report a listening address within 30 s")
+                bail!(
+                    "the backend did not report a listening address within 30 s{}",
+                    options
+                        .log
+                        .as_ref()
+                        .map(|p| format!("; its output is in {}", p.display()))
+                        .unwrap_or_default()
+                )
             }
         }
     }
+}
+
+fn log_file(path: &Path) -> Result<File> {
+    File::create(path).with_context(|| format!("cannot create {}", path.display()))
 }
 
 impl Drop for Portal {
