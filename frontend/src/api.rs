@@ -3,7 +3,7 @@
 
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
-use shared::{ApiError, ErrorCode, PortalConfig};
+use shared::{ApiError, ErrorCode, PortalConfig, RequestStatus, RequestTicket, SubmitRequest};
 
 /// Fetches the portal configuration (`GET /api/v1/config`).
 pub async fn config() -> Result<PortalConfig, ApiError> {
@@ -40,4 +40,36 @@ fn unreachable(error: gloo_net::Error) -> ApiError {
             "CertDesk's server could not be reached ({error}). Check your connection and reload."
         ),
     )
+}
+
+/// Submits a certificate signing request (`POST /api/v1/requests`). The body holds the
+/// CSR, the lifetime and the note: never the private key.
+pub async fn submit(body: &SubmitRequest) -> Result<RequestTicket, ApiError> {
+    let response = Request::post("/api/v1/requests")
+        .json(body)
+        .map_err(|e| {
+            ApiError::new(
+                ErrorCode::Internal,
+                format!("The request could not be prepared: {e}"),
+            )
+        })?
+        .send()
+        .await
+        .map_err(unreachable)?;
+    decode(response).await
+}
+
+/// Fetches a request's current status (`GET /api/v1/requests/{id}`).
+pub async fn request_status(id: &str) -> Result<RequestStatus, ApiError> {
+    let response = Request::get(&request_url(id, ""))
+        .send()
+        .await
+        .map_err(unreachable)?;
+    decode(response).await
+}
+
+/// The URL of a request (`suffix` such as `/events`), its id percent-encoded.
+pub fn request_url(id: &str, suffix: &str) -> String {
+    let id: String = js_sys::encode_uri_component(id).into();
+    format!("/api/v1/requests/{id}{suffix}")
 }

@@ -4,6 +4,7 @@ pub mod api;
 pub mod components;
 pub mod keys;
 pub mod pages;
+pub mod store;
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};
@@ -18,11 +19,14 @@ pub fn App() -> impl IntoView {
                 <A href="/" attr:class="brand">"CertDesk"</A>
                 <nav aria-label="Main">
                     <A href="/">"Request access"</A>
+                    <A href="/inspect">"Inspect a file"</A>
                 </nav>
             </header>
             <main>
                 <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
-                    <Route path=path!("/") view=pages::home::Home />
+                    <Route path=path!("/") view=pages::request::RequestAccess />
+                    <Route path=path!("/requests/:id") view=pages::status::RequestStatusPage />
+                    <Route path=path!("/inspect") view=pages::inspect::Inspect />
                     // A developer page, deliberately not in the navigation.
                     <Route path=path!("/bench/keygen") view=pages::bench_keygen::BenchKeygen />
                 </Routes>

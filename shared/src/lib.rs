@@ -18,6 +18,7 @@ pub mod api;
 pub mod error;
 pub mod inspect;
 pub mod keys;
+pub mod kubeconfig;
 pub mod policy;
 
 pub use api::{

@@ -1,5 +1,7 @@
 //! One module a route.
 
 pub mod bench_keygen;
-pub mod home;
+pub mod inspect;
 pub mod not_found;
+pub mod request;
+pub mod status;

@@ -1,0 +1,476 @@
+//! The start page (`/`): requests this browser holds a key for ("continue your
+//! request"), then the form that makes a key and CSR here and submits only the CSR.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::NavigateOptions;
+use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
+use shared::keys::Subject;
+use shared::policy::{self, Field, Violation};
+use shared::{ApiError, KeyAlgorithm, PortalConfig, SubmitRequest};
+use zeroize::Zeroizing;
+
+use crate::api;
+use crate::components::download;
+use crate::components::error_panel::ErrorPanel;
+use crate::components::subject::SubjectLine;
+use crate::components::time;
+use crate::keys::{self, Cancel, KeyGenError};
+use crate::store::{KeyStore, StoredKey};
+
+/// The start page: the cluster, the requests to continue, and the request form.
+#[component]
+pub fn RequestAccess() -> impl IntoView {
+    let config = LocalResource::new(api::config);
+    view! {
+        <h1>"Request access to a Kubernetes cluster"</h1>
+        <ResumeList />
+        <Suspense fallback=|| view! { <p class="muted">"Loading the cluster's details…"</p> }>
+            {move || Suspend::new(async move {
+                match config.await {
+                    Ok(config) => view! {
+                        <div class="card">
+                            <p>"Cluster: " <strong data-testid="cluster-name">{config.cluster_name.clone()}</strong></p>
+                            <p class="muted">"API server: " <code>{config.server_url.clone()}</code></p>
+                        </div>
+                        <RequestForm config />
+                    }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The requests whose key this browser holds, newest first, each a link to its status.
+#[component]
+pub fn ResumeList() -> impl IntoView {
+    let stored = LocalResource::new(|| async {
+        let store = KeyStore::open().await?;
+        let list = store.list().await;
+        store.close();
+        list
+    });
+    move || match stored.get() {
+        Some(Ok(list)) if !list.is_empty() => view! {
+            <section class="card resume" data-testid="resume-list" aria-labelledby="resume-title">
+                <h2 id="resume-title">"Continue where you left off"</h2>
+                <p class="muted">"This browser holds the private key of these requests."</p>
+                <ul>
+                    {list.into_iter().map(|record| view! { <ResumeItem record /> }).collect_view()}
+                </ul>
+            </section>
+        }
+        .into_any(),
+        Some(Err(error)) => view! {
+            <p class="card warning" data-testid="store-unavailable">{error.to_string()}</p>
+        }
+        .into_any(),
+        _ => ().into_any(),
+    }
+}
+
+#[component]
+fn ResumeItem(record: StoredKey) -> impl IntoView {
+    let href = format!(
+        "/requests/{}",
+        String::from(js_sys::encode_uri_component(&record.request_id))
+    );
+    let when = time::format_utc(record.created_ms);
+    let downloaded = record.kubeconfig_downloaded;
+    view! {
+        <li data-testid="resume-request" data-request-id=record.request_id.clone()>
+            <A href=href>"Continue your request for "</A>
+            <SubjectLine username=record.username.clone() groups=record.groups.clone() />
+            <span class="muted">
+                " · " {record.algorithm.label()} " · made " {when}
+                {downloaded.then_some(" · kubeconfig downloaded")}
+            </span>
+        </li>
+    }
+}
+
+/// The lifetime units the form offers, in seconds.
+const UNITS: [(u32, &str); 3] = [(86_400, "days"), (3_600, "hours"), (60, "minutes")];
+
+/// Splits "dev-team, ops" into groups, ignoring blanks between commas.
+pub fn parse_groups(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|group| !group.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The lifetime in seconds from the form's amount and unit, or what is wrong with it.
+pub fn lifetime_seconds(amount: &str, unit: u32, config: &PortalConfig) -> Result<u32, String> {
+    let amount: u32 = amount
+        .trim()
+        .parse()
+        .map_err(|_| "Enter the lifetime as a whole number.".to_owned())?;
+    let seconds = amount
+        .checked_mul(unit)
+        .ok_or_else(|| "The lifetime is far too long.".to_owned())?;
+    match policy::check_duration(seconds, &config.duration) {
+        Some(violation) => Err(format!(
+            "{} Allowed: {} to {}.",
+            violation.message,
+            time::describe_seconds(config.duration.min_seconds),
+            time::describe_seconds(config.duration.max_seconds)
+        )),
+        None => Ok(seconds),
+    }
+}
+
+fn messages(violations: &[Violation], wanted: impl Fn(&Field) -> bool) -> Vec<String> {
+    violations
+        .iter()
+        .filter(|v| v.field.as_ref().is_some_and(&wanted))
+        .map(|v| v.message.clone())
+        .collect()
+}
+
+/// What stopped a submission.
+#[derive(Clone)]
+enum Failure {
+    Server(ApiError),
+    KeyGen(KeyGenError),
+    /// The request was made, but this browser could not keep its key.
+    NotStored {
+        request_id: String,
+        reason: String,
+    },
+}
+
+/// The request form; validates with the shared policy as the person types.
+#[component]
+pub fn RequestForm(config: PortalConfig) -> impl IntoView {
+    let navigate = use_navigate();
+    let limits = StoredValue::new(config.policy.clone());
+    let groups_allowed = config.policy.groups_allowed;
+    let config = StoredValue::new(config);
+
+    let allowed = config.with_value(|c| c.key_algorithms.clone());
+    let basic: Vec<KeyAlgorithm> = allowed.iter().copied().filter(|a| !a.is_rsa()).collect();
+    let rsa: Vec<KeyAlgorithm> = allowed.iter().copied().filter(|a| a.is_rsa()).collect();
+    let default_basic = if basic.contains(&KeyAlgorithm::EcdsaP256) {
+        Some(KeyAlgorithm::EcdsaP256)
+    } else {
+        basic.first().copied()
+    };
+    let main_algorithm = RwSignal::new(default_basic);
+    // With no non-RSA algorithm allowed, RSA is the only choice and starts selected.
+    let rsa_algorithm = RwSignal::new(if default_basic.is_none() {
+        rsa.first().copied()
+    } else {
+        None
+    });
+    let algorithm = move || rsa_algorithm.get().or(main_algorithm.get());
+
+    let (amount, unit) =
+        time::lifetime_parts(config.with_value(|c| c.duration.default_seconds));
+    let lifetime_amount = RwSignal::new(amount.to_string());
+    let lifetime_unit = RwSignal::new(unit);
+
+    let username = RwSignal::new(String::new());
+    let username_touched = RwSignal::new(false);
+    let groups_text = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let progress = RwSignal::new(None::<&'static str>);
+    let failure = RwSignal::new(None::<Failure>);
+    let cancel = StoredValue::new_local(None::<Cancel>);
+
+    let groups = Memo::new(move |_| parse_groups(&groups_text.get()));
+    let violations = Memo::new(move |_| {
+        limits.with_value(|limits| policy::check_subject(&username.get(), &groups.get(), limits))
+    });
+    let username_errors = Memo::new(move |_| {
+        let list = messages(&violations.get(), |f| matches!(f, Field::Username));
+        if username_touched.get() { list } else { Vec::new() }
+    });
+    let group_errors = Memo::new(move |_| {
+        messages(&violations.get(), |f| {
+            matches!(f, Field::Groups | Field::Group { .. })
+        })
+    });
+    let lifetime = Memo::new(move |_| {
+        config.with_value(|c| lifetime_seconds(&lifetime_amount.get(), lifetime_unit.get(), c))
+    });
+
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        username_touched.set(true);
+        if busy.get_untracked() {
+            return;
+        }
+        let Some(algorithm) = algorithm() else { return };
+        let Ok(seconds) = lifetime.get_untracked() else { return };
+        if !violations.get_untracked().is_empty() {
+            return;
+        }
+        let subject = Subject {
+            username: username.get_untracked(),
+            groups: groups.get_untracked(),
+        };
+        let note_text = note.get_untracked().trim().to_owned();
+        let handle = Cancel::new();
+        cancel.set_value(Some(handle.clone()));
+        busy.set(true);
+        failure.set(None);
+        progress.set(None);
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            let outcome = submit(algorithm, subject, seconds, note_text, progress, handle).await;
+            cancel.try_set_value(None);
+            busy.try_set(false);
+            progress.try_set(None);
+            match outcome {
+                Ok(request_id) => navigate(
+                    &format!(
+                        "/requests/{}",
+                        String::from(js_sys::encode_uri_component(&request_id))
+                    ),
+                    NavigateOptions::default(),
+                ),
+                Err(error) => {
+                    failure.try_set(Some(error));
+                }
+            }
+        });
+    };
+    let on_cancel = move |_| {
+        cancel.with_value(|handle| {
+            if let Some(handle) = handle {
+                handle.cancel();
+            }
+        })
+    };
+
+    let algorithm_option = |a: KeyAlgorithm| {
+        let value = wire_name(a);
+        view! { <option value=value selected=move || main_algorithm.get() == Some(a)>{a.label()}</option> }
+    };
+    let rsa_option = |a: KeyAlgorithm| {
+        let value = wire_name(a);
+        view! { <option value=value selected=move || rsa_algorithm.get() == Some(a)>{a.label()}</option> }
+    };
+    let has_basic = !basic.is_empty();
+    let has_rsa = !rsa.is_empty();
+
+    view! {
+        <form class="card request-form" data-testid="request-form" on:submit=on_submit novalidate>
+            <h2>"Request new access"</h2>
+            <div class="field">
+                <label for="username">"Username"</label>
+                <input id="username" name="username" data-testid="username-input" autocomplete="username"
+                    aria-describedby="username-help username-error" required
+                    aria-invalid=move || (!username_errors.get().is_empty()).to_string()
+                    prop:value=move || username.get()
+                    on:input=move |ev| { username.set(event_target_value(&ev)); username_touched.set(true); }
+                    on:blur=move |_| username_touched.set(true) />
+                <p id="username-help" class="help">"Kubernetes sees this name (the certificate's CN) as your user."</p>
+                <FieldErrors id="username-error" testid="username-error" errors=username_errors />
+            </div>
+            {groups_allowed.then(|| view! {
+                <div class="field">
+                    <label for="groups">"Groups (optional, comma-separated)"</label>
+                    <input id="groups" name="groups" data-testid="groups-input"
+                        aria-describedby="groups-help groups-error"
+                        aria-invalid=move || (!group_errors.get().is_empty()).to_string()
+                        prop:value=move || groups_text.get()
+                        on:input=move |ev| groups_text.set(event_target_value(&ev)) />
+                    <p id="groups-help" class="help">
+                        "A group is written into the certificate and cannot be taken back before it expires. "
+                        "Prefer no groups: an approver can grant roles to your username, and those grants can be removed at any time."
+                    </p>
+                    <FieldErrors id="groups-error" testid="groups-error" errors=group_errors />
+                </div>
+            })}
+            {has_basic.then(|| view! {
+                <div class="field">
+                    <label for="algorithm">"Key algorithm"</label>
+                    <select id="algorithm" data-testid="algorithm-select"
+                        on:change=move |ev| main_algorithm.set(from_wire(&event_target_value(&ev)))>
+                        {basic.iter().copied().map(algorithm_option).collect_view()}
+                    </select>
+                </div>
+            })}
+            {has_rsa.then(|| view! {
+                <details class="field" data-testid="advanced" open=!has_basic>
+                    <summary>"Advanced: RSA key"</summary>
+                    <label for="rsa-algorithm">"RSA key size (slower to make; only if a tool needs RSA)"</label>
+                    <select id="rsa-algorithm" data-testid="rsa-select"
+                        on:change=move |ev| rsa_algorithm.set(from_wire(&event_target_value(&ev)))>
+                        {has_basic.then(|| view! { <option value="" selected=move || rsa_algorithm.get().is_none()>"No RSA: use the algorithm above"</option> })}
+                        {rsa.iter().copied().map(rsa_option).collect_view()}
+                    </select>
+                </details>
+            })}
+            <div class="field">
+                <label for="lifetime">"Certificate lifetime"</label>
+                <div class="inline">
+                    <input id="lifetime" type="number" min="1" inputmode="numeric" data-testid="lifetime-input"
+                        aria-describedby="lifetime-error"
+                        aria-invalid=move || lifetime.get().is_err().to_string()
+                        prop:value=move || lifetime_amount.get()
+                        on:input=move |ev| lifetime_amount.set(event_target_value(&ev)) />
+                    <select aria-label="Lifetime unit" data-testid="lifetime-unit"
+                        on:change=move |ev| {
+                            if let Ok(unit) = event_target_value(&ev).parse() { lifetime_unit.set(unit) }
+                        }>
+                        {UNITS.iter().map(|&(seconds, name)| view! {
+                            <option value=seconds.to_string() selected=move || lifetime_unit.get() == seconds>{name}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <FieldErrors id="lifetime-error" testid="lifetime-error"
+                    errors=Signal::derive(move || lifetime.get().err().into_iter().collect()) />
+            </div>
+            <div class="field">
+                <label for="note">"Note for the approver (optional)"</label>
+                <textarea id="note" data-testid="note-input" rows="2" maxlength="1000"
+                    prop:value=move || note.get()
+                    on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+            </div>
+            <p class="help">
+                "Your private key is made in this browser and stays here; only the certificate signing request is sent."
+            </p>
+            <div class="actions">
+                <button type="submit" data-testid="submit-request" disabled=move || busy.get()>
+                    {move || if busy.get() { "Working…" } else { "Make my key and send the request" }}
+                </button>
+                {move || busy.get().then(|| view! {
+                    <button type="button" class="secondary" data-testid="cancel-keygen" on:click=on_cancel>"Cancel"</button>
+                })}
+            </div>
+            <p role="status" aria-live="polite" data-testid="keygen-progress">
+                {move || progress.get()}
+            </p>
+            {move || failure.get().map(|failure| view! { <FailurePanel failure /> })}
+        </form>
+    }
+}
+
+/// The messages of one field, announced to screen readers.
+#[component]
+fn FieldErrors(
+    id: &'static str,
+    testid: &'static str,
+    #[prop(into)] errors: Signal<Vec<String>>,
+) -> impl IntoView {
+    view! {
+        <div id=id data-testid=testid class="field-error" aria-live="polite">
+            {move || errors.get().into_iter().map(|message| view! { <p>{message}</p> }).collect_view()}
+        </div>
+    }
+}
+
+#[component]
+fn FailurePanel(failure: Failure) -> impl IntoView {
+    match failure {
+        Failure::Server(error) => view! {
+            <div data-testid="request-error"><ErrorPanel error /></div>
+        }
+        .into_any(),
+        Failure::KeyGen(KeyGenError::Cancelled) => view! {
+            <p class="muted" data-testid="request-error">"Cancelled: no key was kept and nothing was sent."</p>
+        }
+        .into_any(),
+        Failure::KeyGen(error) => view! {
+            <div class="card error" role="alert" data-testid="request-error">
+                <p>"The key could not be made in this browser: " {error.to_string()}</p>
+            </div>
+        }
+        .into_any(),
+        Failure::NotStored { request_id, reason } => {
+            let href = format!(
+                "/requests/{}",
+                String::from(js_sys::encode_uri_component(&request_id))
+            );
+            view! {
+                <div class="card error" role="alert" data-testid="request-error">
+                    <p>"Your request was sent, but this browser could not keep its private key: " {reason}</p>
+                    <p>"Save the key file that was offered for download now: without it the certificate cannot be used."</p>
+                    <p><A href=href>"Follow the request"</A></p>
+                </div>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// Makes the key and CSR, submits the CSR, and keeps the key under the request id.
+async fn submit(
+    algorithm: KeyAlgorithm,
+    subject: Subject,
+    expiration_seconds: u32,
+    note: String,
+    progress: RwSignal<Option<&'static str>>,
+    cancel: Cancel,
+) -> Result<String, Failure> {
+    let key = keys::generate(
+        algorithm,
+        &subject,
+        move |p| {
+            progress.try_set(Some(p.phase.label()));
+        },
+        &cancel,
+    )
+    .await
+    .map_err(Failure::KeyGen)?;
+    progress.try_set(Some("Sending the certificate signing request…"));
+    let body = SubmitRequest {
+        csr_pem: key.csr_pem.clone(),
+        expiration_seconds,
+        note: (!note.is_empty()).then_some(note),
+    };
+    let ticket = api::submit(&body).await.map_err(Failure::Server)?;
+    let record = StoredKey {
+        request_id: ticket.id.0.clone(),
+        private_key_pem: Zeroizing::new(key.private_key.pkcs8_pem().to_owned()),
+        algorithm,
+        username: subject.username,
+        groups: subject.groups,
+        created_ms: time::now_ms(),
+        kubeconfig_downloaded: false,
+    };
+    let stored = match KeyStore::open().await {
+        Ok(store) => {
+            let result = store.put(&record).await;
+            store.close();
+            result
+        }
+        Err(error) => Err(error),
+    };
+    if let Err(error) = stored {
+        // The key would be lost on the next page: hand it over at once instead.
+        let _ = download::save_text(
+            &key_file_name(&record.username),
+            &record.private_key_pem,
+            "application/x-pem-file",
+        );
+        return Err(Failure::NotStored {
+            request_id: record.request_id,
+            reason: error.to_string(),
+        });
+    }
+    Ok(record.request_id)
+}
+
+/// The file name the private key is saved under.
+pub fn key_file_name(username: &str) -> String {
+    format!("{}.key.pem", download::file_name_part(username))
+}
+
+fn wire_name(algorithm: KeyAlgorithm) -> String {
+    serde_json::to_value(algorithm)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn from_wire(name: &str) -> Option<KeyAlgorithm> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
+}

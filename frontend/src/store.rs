@@ -1,0 +1,177 @@
+//! The browser's private-key store: one record per request id in IndexedDB (through
+//! `rexie`), so a reload, a closed tab or a visit tomorrow finds the key the request's
+//! certificate will belong to.
+//!
+//! Records live until the person has downloaded the kubeconfig and chosen to forget the
+//! key. Nothing here is ever sent to the server.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use shared::KeyAlgorithm;
+use zeroize::Zeroizing;
+
+/// The IndexedDB database the app uses.
+pub const DATABASE: &str = "certdesk";
+/// The object store that holds the keys, keyed by request id.
+const KEYS: &str = "keys";
+/// The database's schema version.
+const VERSION: u32 = 1;
+
+/// One request's private key and what the pages need to resume it.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredKey {
+    /// The request id the server answered with (the store's key).
+    pub request_id: String,
+    /// The private key, PKCS#8 PEM; wiped from this copy when dropped.
+    pub private_key_pem: Zeroizing<String>,
+    /// The key's algorithm.
+    pub algorithm: KeyAlgorithm,
+    /// The username the CSR asked for.
+    pub username: String,
+    /// The groups the CSR asked for.
+    pub groups: Vec<String>,
+    /// When the key was made, in milliseconds since the Unix epoch.
+    pub created_ms: f64,
+    /// Whether the kubeconfig holding this key has been downloaded.
+    pub kubeconfig_downloaded: bool,
+}
+
+impl fmt::Debug for StoredKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredKey")
+            .field("request_id", &self.request_id)
+            .field("private_key_pem", &"<redacted>")
+            .field("algorithm", &self.algorithm)
+            .field("username", &self.username)
+            .field("groups", &self.groups)
+            .field("created_ms", &self.created_ms)
+            .field("kubeconfig_downloaded", &self.kubeconfig_downloaded)
+            .finish()
+    }
+}
+
+/// Why the key store could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The browser refused IndexedDB (private mode in some browsers, or storage
+    /// disabled) or an operation on it failed.
+    #[error("this browser's storage (IndexedDB) is not available: {0}")]
+    Unavailable(String),
+    /// A stored record could not be read back.
+    #[error("a stored key record could not be read: {0}")]
+    Corrupt(String),
+}
+
+impl From<rexie::Error> for StoreError {
+    fn from(error: rexie::Error) -> Self {
+        Self::Unavailable(error.to_string())
+    }
+}
+
+/// Result of a key store operation.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open connection to the key store.
+pub struct KeyStore {
+    db: rexie::Rexie,
+}
+
+impl KeyStore {
+    /// Opens (creating on first use) the app's key store.
+    pub async fn open() -> Result<Self> {
+        Self::open_named(DATABASE).await
+    }
+
+    /// Opens (creating on first use) a key store in the database `name`; tests use
+    /// their own names so they do not touch each other's records.
+    pub async fn open_named(name: &str) -> Result<Self> {
+        let db = rexie::Rexie::builder(name)
+            .version(VERSION)
+            .add_object_store(rexie::ObjectStore::new(KEYS).key_path("request_id"))
+            .build()
+            .await?;
+        Ok(Self { db })
+    }
+
+    /// Returns every stored record, newest first.
+    pub async fn list(&self) -> Result<Vec<StoredKey>> {
+        let transaction = self
+            .db
+            .transaction(&[KEYS], rexie::TransactionMode::ReadOnly)?;
+        let values = transaction.store(KEYS)?.get_all(None, None).await?;
+        transaction.done().await?;
+        let mut records = values
+            .into_iter()
+            .map(|value| from_js(&value))
+            .collect::<Result<Vec<_>>>()?;
+        records.sort_by(|a, b| b.created_ms.total_cmp(&a.created_ms));
+        Ok(records)
+    }
+
+    /// Returns the record of `request_id`, if this browser has one.
+    pub async fn get(&self, request_id: &str) -> Result<Option<StoredKey>> {
+        let transaction = self
+            .db
+            .transaction(&[KEYS], rexie::TransactionMode::ReadOnly)?;
+        let value = transaction
+            .store(KEYS)?
+            .get(request_id.into())
+            .await?;
+        transaction.done().await?;
+        value.as_ref().map(from_js).transpose()
+    }
+
+    /// Stores `record`, replacing any record of the same request id.
+    pub async fn put(&self, record: &StoredKey) -> Result<()> {
+        let value = to_js(record)?;
+        let transaction = self
+            .db
+            .transaction(&[KEYS], rexie::TransactionMode::ReadWrite)?;
+        transaction.store(KEYS)?.put(&value, None).await?;
+        transaction.done().await?;
+        Ok(())
+    }
+
+    /// Records that the kubeconfig of `request_id` has been downloaded.
+    pub async fn mark_downloaded(&self, request_id: &str) -> Result<()> {
+        if let Some(mut record) = self.get(request_id).await? {
+            record.kubeconfig_downloaded = true;
+            self.put(&record).await?;
+        }
+        Ok(())
+    }
+
+    /// Forgets the record of `request_id` (nothing happens if there is none).
+    pub async fn delete(&self, request_id: &str) -> Result<()> {
+        let transaction = self
+            .db
+            .transaction(&[KEYS], rexie::TransactionMode::ReadWrite)?;
+        transaction.store(KEYS)?.delete(request_id.into()).await?;
+        transaction.done().await?;
+        Ok(())
+    }
+
+    /// Closes the connection.
+    pub fn close(self) {
+        self.db.close();
+    }
+}
+
+/// Converts through JSON text (wiped afterwards) rather than a new serde bridge crate.
+fn to_js(record: &StoredKey) -> Result<wasm_bindgen::JsValue> {
+    let text = Zeroizing::new(
+        serde_json::to_string(record).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+    );
+    js_sys::JSON::parse(&text).map_err(|_| StoreError::Corrupt("JSON.parse failed".to_owned()))
+}
+
+fn from_js(value: &wasm_bindgen::JsValue) -> Result<StoredKey> {
+    let text = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|text| text.as_string())
+        .map(Zeroizing::new)
+        .ok_or_else(|| StoreError::Corrupt("the record is not JSON".to_owned()))?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(e.to_string()))
+}

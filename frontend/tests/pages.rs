@@ -1,0 +1,228 @@
+//! The requester's pages in headless Chromium: the request form's validation messages as
+//! a person types, hostile text rendered as text, and the Inspect page's reading of a
+//! kubeconfig assembled from a fixed certificate, key and CA.
+#![cfg(target_arch = "wasm32")]
+
+use frontend::components::subject::SubjectLine;
+use frontend::pages::inspect::{FindingsView, inspect_text};
+use frontend::pages::request::RequestForm;
+use leptos::prelude::*;
+use leptos_router::components::Router;
+use shared::kubeconfig::{Credentials, Kubeconfig};
+use shared::{DurationLimits, KeyAlgorithm, PolicyLimits, PortalConfig};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const CA: &str = include_str!("../../shared/tests/fixtures/ca.crt");
+const CERT: &str = include_str!("../../shared/tests/fixtures/client.crt");
+const KEY: &str = include_str!("../../shared/tests/fixtures/client.key");
+const HOSTILE: &str = "<img src=x onerror=alert(1)>";
+
+fn config(groups_allowed: bool) -> PortalConfig {
+    PortalConfig {
+        cluster_name: "dev".into(),
+        server_url: "https://127.0.0.1:6443".into(),
+        ca_bundle_pem: CA.into(),
+        key_algorithms: KeyAlgorithm::ALL.to_vec(),
+        duration: DurationLimits::default(),
+        policy: PolicyLimits {
+            groups_allowed,
+            ..PolicyLimits::default()
+        },
+        invite_required: false,
+    }
+}
+
+/// A fresh element in the page to mount into.
+fn container() -> web_sys::HtmlElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let div = document
+        .create_element("div")
+        .unwrap()
+        .dyn_into::<web_sys::HtmlElement>()
+        .unwrap();
+    document.body().unwrap().append_child(&div).unwrap();
+    div
+}
+
+fn find(root: &web_sys::HtmlElement, testid: &str) -> Option<web_sys::Element> {
+    root.query_selector(&format!("[data-testid={testid}]"))
+        .unwrap()
+}
+
+fn text(root: &web_sys::HtmlElement, testid: &str) -> String {
+    find(root, testid)
+        .unwrap_or_else(|| panic!("no [data-testid={testid}]"))
+        .text_content()
+        .unwrap_or_default()
+}
+
+/// Lets Leptos run the effects a signal change scheduled.
+async fn settle() {
+    for _ in 0..3 {
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            web_sys::window()
+                .unwrap()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+                .unwrap();
+        });
+        wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    }
+}
+
+/// Types `value` into a field the way a person does: the value changes, then `input`
+/// (or `change` for a select) fires.
+async fn type_into(root: &web_sys::HtmlElement, testid: &str, value: &str) {
+    let element = find(root, testid).unwrap_or_else(|| panic!("no [data-testid={testid}]"));
+    let event_name = if let Some(select) = element.dyn_ref::<web_sys::HtmlSelectElement>() {
+        select.set_value(value);
+        "change"
+    } else if let Some(input) = element.dyn_ref::<web_sys::HtmlInputElement>() {
+        input.set_value(value);
+        "input"
+    } else {
+        panic!("[data-testid={testid}] is not an input or select");
+    };
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let event = web_sys::Event::new_with_event_init_dict(event_name, &init).unwrap();
+    element.dispatch_event(&event).unwrap();
+    settle().await;
+}
+
+fn mount_form(groups_allowed: bool) -> web_sys::HtmlElement {
+    let root = container();
+    let config = config(groups_allowed);
+    let handle = leptos::mount::mount_to(root.clone(), move || {
+        view! { <Router><RequestForm config /></Router> }
+    });
+    handle.forget();
+    root
+}
+
+#[wasm_bindgen_test]
+async fn the_form_names_the_rule_each_field_breaks() {
+    let root = mount_form(true);
+    settle().await;
+    assert_eq!(text(&root, "username-error"), "", "no error before typing");
+    assert_eq!(text(&root, "lifetime-error"), "", "the default lifetime is valid");
+
+    type_into(&root, "username-input", "minjun").await;
+    assert_eq!(text(&root, "username-error"), "");
+    type_into(&root, "username-input", "").await;
+    assert_eq!(text(&root, "username-error"), "Enter a username.");
+    type_into(&root, "username-input", "system:kube-proxy").await;
+    assert!(
+        text(&root, "username-error").contains("reserved for Kubernetes itself"),
+        "{}",
+        text(&root, "username-error")
+    );
+    type_into(&root, "username-input", &"a".repeat(65)).await;
+    assert_eq!(
+        text(&root, "username-error"),
+        "The username has 65 characters; at most 64 are allowed."
+    );
+
+    type_into(&root, "groups-input", "dev-team, system:masters").await;
+    assert_eq!(
+        text(&root, "groups-error"),
+        "Group \"system:masters\" is a Kubernetes system group and cannot be requested."
+    );
+    type_into(&root, "groups-input", "dev-team").await;
+    assert_eq!(text(&root, "groups-error"), "");
+
+    type_into(&root, "lifetime-unit", "60").await;
+    type_into(&root, "lifetime-input", "5").await;
+    assert!(
+        text(&root, "lifetime-error").starts_with("The lifetime must be at least 600 seconds (300 requested)."),
+        "{}",
+        text(&root, "lifetime-error")
+    );
+    type_into(&root, "lifetime-unit", "86400").await;
+    type_into(&root, "lifetime-input", "400").await;
+    assert!(text(&root, "lifetime-error").contains("at most 31536000 seconds"));
+    type_into(&root, "lifetime-input", "ten").await;
+    assert_eq!(text(&root, "lifetime-error"), "Enter the lifetime as a whole number.");
+    type_into(&root, "lifetime-input", "30").await;
+    assert_eq!(text(&root, "lifetime-error"), "");
+}
+
+#[wasm_bindgen_test]
+async fn groups_are_not_offered_when_the_operator_allows_none() {
+    let root = mount_form(false);
+    settle().await;
+    assert!(find(&root, "groups-input").is_none());
+    assert!(find(&root, "username-input").is_some());
+    // P-256 is the default, RSA behind the advanced disclosure.
+    let select = find(&root, "algorithm-select").unwrap();
+    assert_eq!(select.dyn_into::<web_sys::HtmlSelectElement>().unwrap().value(), "ecdsa-p256");
+    assert_eq!(find(&root, "advanced").unwrap().tag_name(), "DETAILS");
+}
+
+#[wasm_bindgen_test]
+async fn hostile_text_is_rendered_as_text() {
+    let root = container();
+    let long = "x".repeat(500);
+    let groups = vec!["a\"\nusers:".to_owned(), long.clone()];
+    leptos::mount::mount_to(root.clone(), move || {
+        view! { <SubjectLine username=HOSTILE.to_owned() groups /> }
+    })
+    .forget();
+    settle().await;
+    assert!(root.query_selector("img").unwrap().is_none(), "an <img> was created");
+    assert_eq!(text(&root, "subject-username"), HOSTILE);
+    assert_eq!(text(&root, "subject-groups"), format!("a\"\nusers:, {long}"));
+
+    // The form echoes a refused group in its message: as text too.
+    let form = mount_form(true);
+    type_into(&form, "groups-input", &format!("system:{HOSTILE}")).await;
+    assert!(form.query_selector("img").unwrap().is_none(), "an <img> was created");
+    assert!(text(&form, "groups-error").contains(HOSTILE));
+}
+
+fn kubeconfig_yaml(key: &str) -> String {
+    Kubeconfig::for_user(Credentials {
+        cluster_name: "dev",
+        server_url: "https://127.0.0.1:6443",
+        ca_pem: CA,
+        certificate_pem: CERT,
+        private_key_pem: key,
+        username: "minjun",
+        namespace: "default",
+    })
+    .to_yaml()
+    .unwrap()
+    .to_string()
+}
+
+#[wasm_bindgen_test]
+async fn a_kubeconfig_made_here_inspects_back_with_its_key_matching() {
+    let findings = inspect_text(&kubeconfig_yaml(KEY)).unwrap();
+    assert_eq!(findings.key_matches, Some(true));
+    assert_eq!(findings.server.as_deref(), Some("https://127.0.0.1:6443"));
+    let root = container();
+    leptos::mount::mount_to(root.clone(), move || view! { <FindingsView findings /> }).forget();
+    settle().await;
+    assert_eq!(text(&root, "subject-username"), "minjun");
+    assert_eq!(text(&root, "inspect-groups"), "dev-team");
+    assert_eq!(text(&root, "inspect-issuer"), "CN=fixture-ca");
+    assert_eq!(text(&root, "inspect-key-type"), "ECDSA P-256");
+    assert!(text(&root, "inspect-key-match").starts_with("Yes"));
+    let fingerprint = shared::inspect::inspect_certificate(CERT).unwrap().sha256_fingerprint;
+    assert_eq!(text(&root, "inspect-fingerprint"), fingerprint);
+
+    // Another key: the page says it does not match.
+    let subject = shared::keys::Subject {
+        username: "other".into(),
+        groups: Vec::new(),
+    };
+    let other = shared::keys::generate(KeyAlgorithm::EcdsaP256, &subject).unwrap();
+    let other_pem = other.private_key.pkcs8_pem().to_owned();
+    assert_eq!(inspect_text(&kubeconfig_yaml(&other_pem)).unwrap().key_matches, Some(false));
+    // A PEM file with certificate and key reads too; junk is an error, not a panic.
+    assert_eq!(inspect_text(&format!("{KEY}{CERT}")).unwrap().key_matches, Some(true));
+    assert!(inspect_text("kind: Config\nusers: []\n").is_err());
+    assert!(inspect_text("not a kubeconfig: [").is_err());
+}
