@@ -1,6 +1,8 @@
 //! Typed calls to the backend's `/api/v1`; every call returns the server's `ApiError`
 //! on failure, or one made here when the server could not be reached.
 
+pub mod admin;
+
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 use shared::{ApiError, ErrorCode, PortalConfig, RequestStatus, RequestTicket, SubmitRequest};

@@ -20,6 +20,7 @@ pub fn App() -> impl IntoView {
                 <nav aria-label="Main">
                     <A href="/">"Request access"</A>
                     <A href="/inspect">"Inspect a file"</A>
+                    <A href="/admin">"Approve"</A>
                 </nav>
             </header>
             <main>
@@ -27,6 +28,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::request::RequestAccess />
                     <Route path=path!("/requests/:id") view=pages::status::RequestStatusPage />
                     <Route path=path!("/inspect") view=pages::inspect::Inspect />
+                    <Route path=path!("/admin") view=pages::admin::sign_in::AdminSignIn />
+                    <Route path=path!("/admin/requests") view=pages::admin::requests::AdminRequests />
+                    <Route path=path!("/admin/requests/:name") view=pages::admin::request::AdminRequest />
                     // A developer page, deliberately not in the navigation.
                     <Route path=path!("/bench/keygen") view=pages::bench_keygen::BenchKeygen />
                 </Routes>

@@ -1,6 +1,14 @@
 //! Reusable pieces of the pages.
 
+pub mod approve_outcome;
+pub mod approver_session;
+pub mod can_i_preview;
+pub mod deny_form;
 pub mod download;
 pub mod error_panel;
+pub mod grant_picker;
+pub mod request_details;
+pub mod request_row;
+pub mod risk_flags;
 pub mod subject;
 pub mod time;

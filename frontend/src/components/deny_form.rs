@@ -1,0 +1,48 @@
+//! Denying a request: a reason is required, and the button stays disabled until one is
+//! typed (the server checks it again).
+
+use leptos::prelude::*;
+
+/// The reason field and the Deny button. `on_deny` receives the trimmed reason.
+#[component]
+pub fn DenyForm(
+    /// The reason typed so far; kept by the caller so an error does not lose it.
+    reason: RwSignal<String>,
+    /// Whether an action is in flight (disables the button).
+    #[prop(into)]
+    busy: Signal<bool>,
+    /// Called with the reason when the approver denies.
+    on_deny: Callback<String>,
+) -> impl IntoView {
+    let missing = move || reason.with(|r| r.trim().is_empty());
+    view! {
+        <form
+            class="deny-form"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                if !missing() && !busy.get() {
+                    on_deny.run(reason.get_untracked().trim().to_owned());
+                }
+            }
+        >
+            <label for="deny-reason">"Reason for denying (required, shown to the requester)"</label>
+            <textarea
+                id="deny-reason"
+                data-testid="deny-reason"
+                rows="3"
+                maxlength="500"
+                required
+                prop:value=move || reason.get()
+                on:input=move |ev| reason.set(event_target_value(&ev))
+            ></textarea>
+            <button
+                type="submit"
+                class="danger"
+                data-testid="deny-button"
+                prop:disabled=move || missing() || busy.get()
+            >
+                "Deny"
+            </button>
+        </form>
+    }
+}

@@ -1,0 +1,225 @@
+//! Choosing the roles to grant on approval: a Role in a namespace, a ClusterRole in a
+//! namespace, or a ClusterRole cluster-wide; several allowed, each removable.
+
+use leptos::prelude::*;
+use shared::ApiError;
+use shared::admin::{Grant, RoleKind, RoleView};
+use shared::admin_preview::GrantRules;
+
+use super::error_panel::ErrorPanel;
+use crate::api;
+
+/// Where and what a grant binds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    RoleInNamespace,
+    ClusterRoleInNamespace,
+    ClusterRoleClusterWide,
+}
+
+impl Mode {
+    fn from_value(value: &str) -> Self {
+        match value {
+            "clusterrole-namespace" => Self::ClusterRoleInNamespace,
+            "clusterrole-cluster" => Self::ClusterRoleClusterWide,
+            _ => Self::RoleInNamespace,
+        }
+    }
+
+    fn kind(self) -> RoleKind {
+        match self {
+            Self::RoleInNamespace => RoleKind::Role,
+            Self::ClusterRoleInNamespace | Self::ClusterRoleClusterWide => RoleKind::ClusterRole,
+        }
+    }
+
+    fn needs_namespace(self) -> bool {
+        self != Self::ClusterRoleClusterWide
+    }
+}
+
+/// How a grant reads to a person: "ClusterRole view in namespace team-a".
+pub fn grant_words(grant: &Grant) -> String {
+    let kind = match grant.kind {
+        RoleKind::Role => "Role",
+        RoleKind::ClusterRole => "ClusterRole",
+    };
+    match grant.namespace.as_deref().filter(|n| !n.is_empty()) {
+        Some(ns) => format!("{kind} {} in namespace {ns}", grant.name),
+        None => format!("{kind} {} cluster-wide", grant.name),
+    }
+}
+
+/// The picker and the list of chosen grants (kept in `grants` by the caller).
+#[component]
+pub fn GrantPicker(
+    /// The approver's token, for loading the roles.
+    token: String,
+    /// The grants chosen so far, with their roles' rules for the preview.
+    grants: RwSignal<Vec<GrantRules>>,
+) -> impl IntoView {
+    let mode = RwSignal::new(Mode::RoleInNamespace);
+    let namespace = RwSignal::new(String::new());
+    let roles: RwSignal<Option<Result<Vec<RoleView>, ApiError>>> = RwSignal::new(None);
+    let loading = RwSignal::new(false);
+    let chosen = RwSignal::new(String::new());
+    let hint = RwSignal::new(None::<String>);
+
+    let choices = move || -> Vec<RoleView> {
+        let kind = mode.get().kind();
+        roles.with(|r| match r {
+            Some(Ok(list)) => list.iter().filter(|v| v.kind == kind).cloned().collect(),
+            _ => Vec::new(),
+        })
+    };
+
+    let load = move || {
+        let m = mode.get_untracked();
+        let ns = namespace.get_untracked().trim().to_owned();
+        if m.needs_namespace() && ns.is_empty() {
+            hint.set(Some("Type the namespace first.".to_owned()));
+            return;
+        }
+        hint.set(None);
+        loading.set(true);
+        let token = token.clone();
+        leptos::task::spawn_local(async move {
+            let query = if m.needs_namespace() {
+                Some(ns.as_str())
+            } else {
+                None
+            };
+            let answer = api::admin::roles(&token, query).await;
+            let kind = m.kind();
+            let first = answer
+                .as_ref()
+                .ok()
+                .and_then(|list| list.iter().find(|v| v.kind == kind))
+                .map(|v| v.name.clone())
+                .unwrap_or_default();
+            chosen.set(first);
+            roles.set(Some(answer));
+            loading.set(false);
+        });
+    };
+
+    let add = move || {
+        let m = mode.get_untracked();
+        let name = chosen.get_untracked();
+        let Some(role) = choices().into_iter().find(|r| r.name == name) else {
+            hint.set(Some("Load the roles and choose one first.".to_owned()));
+            return;
+        };
+        let grant = Grant {
+            kind: m.kind(),
+            name: role.name.clone(),
+            namespace: m
+                .needs_namespace()
+                .then(|| namespace.get_untracked().trim().to_owned()),
+        };
+        hint.set(None);
+        grants.update(|list| {
+            if !list.iter().any(|g| g.grant == grant) {
+                list.push(GrantRules {
+                    grant,
+                    rules: role.rules,
+                });
+            }
+        });
+    };
+
+    view! {
+        <fieldset class="grant-picker" data-testid="grant-picker">
+            <legend>"Roles to grant (optional)"</legend>
+            <div class="field">
+                <label for="grant-kind">"What to grant"</label>
+                <select
+                    id="grant-kind"
+                    data-testid="grant-kind"
+                    on:change=move |ev| {
+                        mode.set(Mode::from_value(&event_target_value(&ev)));
+                        let first = choices().first().map(|r| r.name.clone()).unwrap_or_default();
+                        chosen.set(first);
+                    }
+                >
+                    <option value="role-namespace">"A Role in a namespace"</option>
+                    <option value="clusterrole-namespace">"A ClusterRole in a namespace"</option>
+                    <option value="clusterrole-cluster">"A ClusterRole cluster-wide"</option>
+                </select>
+            </div>
+            <Show when=move || mode.get().needs_namespace()>
+                <div class="field">
+                    <label for="grant-namespace">"Namespace"</label>
+                    <input
+                        id="grant-namespace"
+                        data-testid="grant-namespace"
+                        type="text"
+                        autocomplete="off"
+                        spellcheck="false"
+                        prop:value=move || namespace.get()
+                        on:input=move |ev| {
+                            namespace.set(event_target_value(&ev));
+                            roles.set(None);
+                            chosen.set(String::new());
+                        }
+                    />
+                </div>
+            </Show>
+            <button
+                type="button"
+                data-testid="grant-load"
+                prop:disabled=move || loading.get()
+                on:click=move |_| load()
+            >
+                {move || if loading.get() { "Loading roles…" } else { "Load roles" }}
+            </button>
+            {move || roles.with(|r| match r {
+                Some(Err(error)) => Some(view! {
+                    <div data-testid="error-panel"><ErrorPanel error=error.clone() /></div>
+                }.into_any()),
+                Some(Ok(_)) => Some(view! {
+                    <div class="field">
+                        <label for="grant-role">"Role"</label>
+                        <select
+                            id="grant-role"
+                            data-testid="grant-role"
+                            prop:value=move || chosen.get()
+                            on:change=move |ev| chosen.set(event_target_value(&ev))
+                        >
+                            {move || choices().into_iter().map(|r| {
+                                let name = r.name.clone();
+                                view! { <option value=name.clone() selected=move || chosen.get() == name>{r.name}</option> }
+                            }).collect_view()}
+                        </select>
+                        <button type="button" data-testid="grant-add" on:click=move |_| add()>
+                            "Add this grant"
+                        </button>
+                    </div>
+                }.into_any()),
+                None => None,
+            })}
+            {move || hint.get().map(|h| view! { <p class="hint" role="alert">{h}</p> })}
+            <ul class="grants" aria-label="Chosen grants" data-testid="grant-list">
+                {move || grants.get().into_iter().map(|g| {
+                    let words = grant_words(&g.grant);
+                    let grant = g.grant.clone();
+                    view! {
+                        <li data-testid="grant">
+                            <span>{words.clone()}</span>
+                            " "
+                            <button
+                                type="button"
+                                class="link"
+                                data-testid="grant-remove"
+                                aria-label=format!("Remove {words}")
+                                on:click=move |_| grants.update(|list| list.retain(|x| x.grant != grant))
+                            >
+                                "Remove"
+                            </button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </fieldset>
+    }
+}

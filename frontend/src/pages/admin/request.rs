@@ -1,0 +1,177 @@
+//! `/admin/requests/:name`: one request decoded, the roles to grant with a preview of
+//! what they allow, and the decision: approve with an optional message, or deny with a
+//! required reason. A refusal shows the API server's own message and keeps what the
+//! approver typed.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use shared::admin::{ApproveBody, ApproveOutcome, DenyBody, RequestView};
+use shared::admin_preview::{GrantRules, preview};
+use shared::{ApiError, Phase};
+
+use super::SignInFirst;
+use crate::api;
+use crate::components::approve_outcome::ApproveOutcomeView;
+use crate::components::approver_session;
+use crate::components::can_i_preview::CanIPreview;
+use crate::components::deny_form::DenyForm;
+use crate::components::error_panel::ErrorPanel;
+use crate::components::grant_picker::GrantPicker;
+use crate::components::request_details::RequestDetails;
+
+/// What loading the request gave.
+#[derive(Debug, Clone, PartialEq)]
+enum Loaded {
+    Found(Box<RequestView>),
+    Missing,
+    Failed(ApiError),
+}
+
+/// The request detail page.
+#[component]
+pub fn AdminRequest() -> impl IntoView {
+    let params = use_params_map();
+    let name = move || params.with(|p| p.get("name").unwrap_or_default());
+    let Some(token) = approver_session::token() else {
+        return view! { <h1>"Request"</h1> <SignInFirst /> }.into_any();
+    };
+    let token = StoredValue::new(token);
+
+    let loaded: RwSignal<Option<Loaded>> = RwSignal::new(None);
+    let grants: RwSignal<Vec<GrantRules>> = RwSignal::new(Vec::new());
+    let message = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let action_error: RwSignal<Option<ApiError>> = RwSignal::new(None);
+    let outcome: RwSignal<Option<ApproveOutcome>> = RwSignal::new(None);
+    let denied = RwSignal::new(false);
+
+    let reload = move || {
+        let wanted = name();
+        let token = token.get_value();
+        leptos::task::spawn_local(async move {
+            let answer = match api::admin::requests(&token).await {
+                Ok(list) => match list.into_iter().find(|v| v.name == wanted) {
+                    Some(view) => Loaded::Found(Box::new(view)),
+                    None => Loaded::Missing,
+                },
+                Err(e) => Loaded::Failed(e),
+            };
+            loaded.set(Some(answer));
+        });
+    };
+    Effect::new(move |_| {
+        // Runs again when the route's name changes.
+        name();
+        loaded.set(None);
+        reload();
+    });
+
+    let approve = move |_| {
+        busy.set(true);
+        action_error.set(None);
+        let body = ApproveBody {
+            grants: grants
+                .get_untracked()
+                .into_iter()
+                .map(|g| g.grant)
+                .collect(),
+            message: Some(message.get_untracked().trim().to_owned()).filter(|m| !m.is_empty()),
+        };
+        let (token, name) = (token.get_value(), name());
+        leptos::task::spawn_local(async move {
+            match api::admin::approve(&token, &name, &body).await {
+                Ok(answer) => {
+                    outcome.set(Some(answer));
+                    reload();
+                }
+                Err(e) => action_error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    let deny = Callback::new(move |why: String| {
+        busy.set(true);
+        action_error.set(None);
+        let (token, name) = (token.get_value(), name());
+        leptos::task::spawn_local(async move {
+            match api::admin::deny(&token, &name, &DenyBody { reason: why }).await {
+                Ok(()) => {
+                    denied.set(true);
+                    reload();
+                }
+                Err(e) => action_error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    });
+    let scopes = Signal::derive(move || grants.with(|g| preview(g)));
+    let phase = move || match loaded.get() {
+        Some(Loaded::Found(v)) => Some(v.phase),
+        _ => None,
+    };
+
+    view! {
+        <p><a href="/admin/requests">"← All requests"</a></p>
+        <h1>"Request " <code>{name}</code></h1>
+        {move || match loaded.get() {
+            None => view! { <p class="muted">"Loading the request…"</p> }.into_any(),
+            Some(Loaded::Missing) => view! {
+                <div class="card" data-testid="request-missing">
+                    <p>"The cluster has no request of this name: it may have been garbage-collected (an hour after a decision, a day if never decided)."</p>
+                </div>
+            }.into_any(),
+            Some(Loaded::Failed(error)) => view! {
+                <div data-testid="error-panel"><ErrorPanel error /></div>
+            }.into_any(),
+            Some(Loaded::Found(view)) => view! { <RequestDetails view=*view /> }.into_any(),
+        }}
+        {move || denied.get().then(|| view! {
+            <p class="card" role="status" data-testid="denied">"Denied. The requester sees your reason on their status page."</p>
+        })}
+        {move || outcome.get().map(|o| view! { <ApproveOutcomeView outcome=o /> })}
+        <Show when=move || matches!(phase(), Some(Phase::Pending | Phase::Approved | Phase::Issued))>
+            <section class="card decide" aria-labelledby="decide-title">
+                <h2 id="decide-title">
+                    {move || if phase() == Some(Phase::Pending) {
+                        "Decide"
+                    } else {
+                        "Grant roles to this approved request"
+                    }}
+                </h2>
+                <GrantPicker token=token.get_value() grants />
+                <h3>"What the roles allow"</h3>
+                <CanIPreview scopes />
+                <form
+                    class="approve-form"
+                    on:submit=move |ev: leptos::ev::SubmitEvent| {
+                        ev.prevent_default();
+                        if !busy.get_untracked() {
+                            approve(());
+                        }
+                    }
+                >
+                    <label for="approve-message">"Message for the requester (optional)"</label>
+                    <textarea
+                        id="approve-message"
+                        data-testid="approve-message"
+                        rows="2"
+                        maxlength="500"
+                        prop:value=move || message.get()
+                        on:input=move |ev| message.set(event_target_value(&ev))
+                    ></textarea>
+                    <button type="submit" class="primary" data-testid="approve-button" prop:disabled=move || busy.get()>
+                        {move || if phase() == Some(Phase::Pending) { "Approve" } else { "Make the bindings" }}
+                    </button>
+                </form>
+                <Show when=move || phase() == Some(Phase::Pending)>
+                    <DenyForm reason busy on_deny=deny />
+                </Show>
+                {move || action_error.get().map(|error| view! {
+                    <div data-testid="error-panel" data-action="true"><ErrorPanel error /></div>
+                })}
+            </section>
+        </Show>
+    }
+    .into_any()
+}

@@ -1,0 +1,335 @@
+//! The approver's components in headless Chromium: hostile strings from a CSR stay inert
+//! text, red risk flags are red, the permissions preview, and the deny button's guard.
+#![cfg(target_arch = "wasm32")]
+
+use frontend::components::can_i_preview::CanIPreview;
+use frontend::components::deny_form::DenyForm;
+use frontend::components::request_details::RequestDetails;
+use frontend::components::request_row::{RequestRow, age_words, duration_words, lifetime_words};
+use frontend::pages::admin::requests::in_list_order;
+use leptos::prelude::*;
+use shared::Phase;
+use shared::admin::{Grant, RequestView, Risk, RoleKind, Rule, Severity};
+use shared::admin_preview::{GrantRules, preview};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const IMG: &str = "<img src=x onerror=alert(1)>";
+const YAML: &str = "a\"\nusers:";
+
+fn long_name() -> String {
+    "n".repeat(500)
+}
+
+fn view_of(name: &str, phase: Phase, created: i64) -> RequestView {
+    RequestView {
+        name: name.to_owned(),
+        phase,
+        managed: true,
+        created_by: Some("system:serviceaccount:certdesk:certdesk".into()),
+        created: time::OffsetDateTime::from_unix_timestamp(created).ok(),
+        age_seconds: Some(90),
+        username: Some("minjun".into()),
+        groups: vec!["dev-team".into()],
+        key: Some("ECDSA P-256".into()),
+        expiration_seconds: Some(30 * 86_400),
+        note: None,
+        client_address: None,
+        user_agent: None,
+        decode_error: None,
+        risks: Vec::new(),
+    }
+}
+
+fn hostile() -> RequestView {
+    RequestView {
+        username: Some(IMG.to_owned()),
+        groups: vec![YAML.to_owned(), long_name(), "system:masters".to_owned()],
+        note: Some(format!("please {IMG}")),
+        user_agent: Some(IMG.to_owned()),
+        client_address: Some(YAML.to_owned()),
+        risks: vec![
+            Risk {
+                code: "system_group".into(),
+                severity: Severity::Red,
+                message: "Asks for the Kubernetes system group \"system:masters\".".into(),
+            },
+            Risk {
+                code: "long_duration".into(),
+                severity: Severity::Amber,
+                message: format!("{IMG} long"),
+            },
+        ],
+        ..view_of("csr-hostile", Phase::Pending, 1_700_000_000)
+    }
+}
+
+/// A fresh element in the page's body to mount into.
+fn container() -> web_sys::HtmlElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let div = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&div).unwrap();
+    div.unchecked_into()
+}
+
+fn all(root: &web_sys::HtmlElement, selector: &str) -> Vec<web_sys::Element> {
+    let list = root.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<web_sys::Element>().ok())
+        .collect()
+}
+
+fn assert_inert(root: &web_sys::HtmlElement) {
+    assert!(
+        root.query_selector("img").unwrap().is_none(),
+        "a CSR's string became an <img> element"
+    );
+    let text = root.text_content().unwrap();
+    assert!(
+        text.contains(IMG),
+        "the hostile string is not shown as text"
+    );
+    assert!(
+        text.contains(YAML),
+        "the YAML-breaking group is not shown as text"
+    );
+    assert!(
+        text.contains(&long_name()),
+        "the 500-character group is cut or missing"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_hostile_csr_in_the_list_row_stays_text() {
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), || {
+        view! { <ul><RequestRow view=hostile() /></ul> }
+    });
+    assert_inert(&root);
+    let row = root
+        .query_selector("[data-testid=request-row]")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.get_attribute("data-name").as_deref(),
+        Some("csr-hostile")
+    );
+    let link = root
+        .query_selector("[data-testid=request-link]")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("/admin/requests/csr-hostile")
+    );
+    assert_eq!(link.text_content().as_deref(), Some(IMG));
+}
+
+#[wasm_bindgen_test]
+fn a_hostile_csr_in_the_detail_stays_text() {
+    let root = container();
+    let _mounted =
+        leptos::mount::mount_to(root.clone(), || view! { <RequestDetails view=hostile() /> });
+    assert_inert(&root);
+    let username = root
+        .query_selector("[data-testid=detail-username]")
+        .unwrap()
+        .unwrap();
+    assert_eq!(username.text_content().as_deref(), Some(IMG));
+}
+
+#[wasm_bindgen_test]
+fn red_flags_are_red_and_amber_flags_amber() {
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), || {
+        view! { <ul><RequestRow view=hostile() /></ul> }
+    });
+    let flags = all(&root, "[data-testid=risk]");
+    assert_eq!(flags.len(), 2);
+    let red = &flags[0];
+    assert_eq!(
+        red.get_attribute("data-code").as_deref(),
+        Some("system_group")
+    );
+    assert!(red.class_list().contains("risk-red"));
+    assert!(!red.class_list().contains("risk-amber"));
+    assert!(red.text_content().unwrap().starts_with("Danger: "));
+    let amber = &flags[1];
+    assert!(amber.class_list().contains("risk-amber"));
+    assert!(!amber.class_list().contains("risk-red"));
+    // The row itself is marked for its worst flag.
+    let row = root
+        .query_selector("[data-testid=request-row]")
+        .unwrap()
+        .unwrap();
+    assert!(row.class_list().contains("has-red"));
+}
+
+#[wasm_bindgen_test]
+fn a_request_without_flags_says_so() {
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), || {
+        view! { <ul><RequestRow view=view_of("csr-calm", Phase::Pending, 1) /></ul> }
+    });
+    assert!(all(&root, "[data-testid=risk]").is_empty());
+    assert!(
+        root.query_selector("[data-testid=no-risks]")
+            .unwrap()
+            .is_some()
+    );
+    assert!(root.query_selector(".has-red").unwrap().is_none());
+}
+
+fn rule(verbs: &[&str], groups: &[&str], resources: &[&str]) -> Rule {
+    let strings = |s: &[&str]| s.iter().map(|x| (*x).to_owned()).collect();
+    Rule {
+        verbs: strings(verbs),
+        api_groups: strings(groups),
+        resources: strings(resources),
+        ..Rule::default()
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_preview_shows_kubectls_table_for_the_chosen_roles() {
+    let grants = vec![
+        GrantRules {
+            grant: Grant {
+                kind: RoleKind::Role,
+                name: "pod-reader".into(),
+                namespace: Some("team-a".into()),
+            },
+            rules: vec![rule(&["get", "list"], &[""], &["pods"])],
+        },
+        GrantRules {
+            grant: Grant {
+                kind: RoleKind::ClusterRole,
+                name: "deployer".into(),
+                namespace: Some("team-a".into()),
+            },
+            rules: vec![rule(&["create"], &["apps"], &["deployments"])],
+        },
+    ];
+    let scopes = preview(&grants);
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        view! { <CanIPreview scopes=Signal::stored(scopes) /> }
+    });
+    let headers: Vec<String> = all(&root, "th")
+        .iter()
+        .map(|h| h.text_content().unwrap())
+        .collect();
+    assert_eq!(
+        headers,
+        ["Resources", "Non-Resource URLs", "Resource Names", "Verbs"]
+    );
+    let rows: Vec<Vec<String>> = all(&root, "[data-testid=can-i-row]")
+        .iter()
+        .map(|row| {
+            let cells = row.query_selector_all("td").unwrap();
+            (0..cells.length())
+                .map(|i| cells.item(i).unwrap().text_content().unwrap())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ["deployments.apps", "[]", "[]", "[create]"],
+            ["pods", "[]", "[]", "[get list]"],
+        ]
+    );
+    assert_eq!(all(&root, "[data-testid=can-i-scope]").len(), 1);
+    assert!(root.text_content().unwrap().contains("--namespace team-a"));
+}
+
+#[wasm_bindgen_test]
+fn no_grant_means_an_empty_preview_with_an_explanation() {
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), || {
+        view! { <CanIPreview scopes=Signal::stored(Vec::new()) /> }
+    });
+    assert!(
+        root.query_selector("[data-testid=can-i-empty]")
+            .unwrap()
+            .is_some()
+    );
+    assert!(root.query_selector("table").unwrap().is_none());
+}
+
+fn type_into(area: &web_sys::HtmlTextAreaElement, text: &str) {
+    area.set_value(text);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let event = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
+    area.dispatch_event(&event).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn deny_is_disabled_until_a_reason_is_typed() {
+    let root = container();
+    let denied = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let heard = std::sync::Arc::clone(&denied);
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        let reason = RwSignal::new(String::new());
+        let on_deny = Callback::new(move |why: String| heard.lock().unwrap().push(why));
+        view! { <DenyForm reason busy=Signal::stored(false) on_deny /> }
+    });
+    let button: web_sys::HtmlButtonElement = root
+        .query_selector("[data-testid=deny-button]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    let area: web_sys::HtmlTextAreaElement = root
+        .query_selector("[data-testid=deny-reason]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert!(button.disabled(), "Deny is enabled with no reason");
+    // A label names the field for screen readers.
+    let label = root.query_selector("label[for=deny-reason]").unwrap();
+    assert!(label.is_some());
+
+    type_into(&area, "   ");
+    leptos::task::tick().await;
+    assert!(button.disabled(), "a blank reason enabled Deny");
+    button.click();
+    leptos::task::tick().await;
+    assert!(denied.lock().unwrap().is_empty());
+
+    type_into(&area, "  not a team member  ");
+    leptos::task::tick().await;
+    assert!(!button.disabled(), "Deny stays disabled with a reason");
+    button.click();
+    leptos::task::tick().await;
+    assert_eq!(*denied.lock().unwrap(), ["not a team member"]);
+}
+
+#[wasm_bindgen_test]
+fn lifetimes_and_ages_read_as_words() {
+    assert_eq!(lifetime_words(Some(30 * 86_400)), "30 days");
+    assert_eq!(lifetime_words(Some(86_400 + 12 * 3_600)), "1 day 12 hours");
+    assert_eq!(lifetime_words(Some(600)), "10 minutes");
+    assert_eq!(lifetime_words(None), "not set (the signer's maximum)");
+    assert_eq!(duration_words(3_600 + 60), "1 hour 1 minute");
+    assert_eq!(age_words(Some(5)), "just now");
+    assert_eq!(age_words(Some(3 * 3_600 + 59)), "3 hours ago");
+}
+
+#[wasm_bindgen_test]
+fn pending_requests_come_first_then_the_newest() {
+    let ordered = in_list_order(vec![
+        view_of("old-pending", Phase::Pending, 100),
+        view_of("new-issued", Phase::Issued, 300),
+        view_of("new-pending", Phase::Pending, 200),
+        view_of("old-denied", Phase::Denied, 50),
+    ]);
+    let names: Vec<&str> = ordered.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["new-pending", "old-pending", "new-issued", "old-denied"]
+    );
+}
