@@ -11,10 +11,11 @@ use fantoccini::elements::Element;
 use crate::browser::Browser;
 use crate::find::{self, PATIENCE};
 
-/// Types `text` into the element (after clearing it), firing input events as a person's
-/// keystrokes do.
+/// Replaces the element's text with `text` the way a person does (select all, delete,
+/// type), so the page sees an input event for every keystroke.
 pub async fn type_into(element: &Element, text: &str) -> Result<()> {
-    element.clear().await?;
+    // Ctrl+A, release the modifier (NULL key), Backspace.
+    element.send_keys("\u{E009}a\u{E000}\u{E003}").await?;
     element.send_keys(text).await?;
     Ok(())
 }
@@ -65,8 +66,19 @@ pub mod approver {
             {
                 let _ = refresh.click().await;
             }
-            tokio::time::sleep(Duration::from_millis(250)).await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
         }
+    }
+
+    /// Opens `/admin/requests`, waits until the list has loaded, and returns the text of
+    /// every row.
+    pub async fn listed_subjects(browser: &Browser, base: &str) -> Result<Vec<String>> {
+        browser
+            .client
+            .goto(&format!("{base}/admin/requests"))
+            .await?;
+        find::text_when(browser, "updated", PATIENCE, |t| t.starts_with("Updated")).await?;
+        find::texts_now(browser, "request-row").await
     }
 
     /// From the list, opens the request `name` and waits for its decoded details.
@@ -135,5 +147,173 @@ pub mod approver {
         let text = find::text_when(browser, "error-panel", PATIENCE, |t| !t.is_empty()).await?;
         ensure!(!text.is_empty(), "an empty error panel");
         Ok(text)
+    }
+}
+
+/// The requester's pages.
+pub mod requester {
+    use super::*;
+
+    /// A key algorithm as the request form offers it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Algorithm {
+        /// The default, ECDSA P-256.
+        EcdsaP256,
+        /// Ed25519.
+        Ed25519,
+        /// RSA 2048 (under "Advanced").
+        Rsa2048,
+    }
+
+    impl Algorithm {
+        /// The option's value in the form (the API's wire name).
+        pub fn value(self) -> &'static str {
+            match self {
+                Self::EcdsaP256 => "ecdsa-p256",
+                Self::Ed25519 => "ed25519",
+                Self::Rsa2048 => "rsa2048",
+            }
+        }
+    }
+
+    /// What a requester fills in.
+    #[derive(Debug, Clone)]
+    pub struct Form<'a> {
+        /// The username (CN).
+        pub username: &'a str,
+        /// The groups (O), comma-separated in the form.
+        pub groups: &'a [&'a str],
+        /// The key algorithm.
+        pub algorithm: Algorithm,
+        /// The lifetime, in hours.
+        pub lifetime_hours: u32,
+    }
+
+    impl Form<'_> {
+        /// The lifetime in seconds.
+        pub fn lifetime_seconds(&self) -> i64 {
+            i64::from(self.lifetime_hours) * 3600
+        }
+    }
+
+    /// Opens `/` and fills in the request form (without submitting it).
+    pub async fn fill_form(browser: &Browser, base: &str, form: &Form<'_>) -> Result<()> {
+        browser.client.goto(&format!("{base}/")).await?;
+        find::by_testid(browser, "request-form").await?;
+        type_into(
+            &find::by_testid(browser, "username-input").await?,
+            form.username,
+        )
+        .await?;
+        type_into(
+            &find::by_testid(browser, "groups-input").await?,
+            &form.groups.join(", "),
+        )
+        .await?;
+        match form.algorithm {
+            Algorithm::Rsa2048 => {
+                // RSA sits in the closed "Advanced" section: open it as a person would.
+                find::by_css(browser, "[data-testid=\"advanced\"] summary")
+                    .await?
+                    .click()
+                    .await?;
+                find::by_testid(browser, "rsa-select")
+                    .await?
+                    .select_by_value(form.algorithm.value())
+                    .await?;
+            }
+            other => {
+                find::by_testid(browser, "algorithm-select")
+                    .await?
+                    .select_by_value(other.value())
+                    .await?;
+            }
+        }
+        type_into(
+            &find::by_testid(browser, "lifetime-input").await?,
+            &form.lifetime_hours.to_string(),
+        )
+        .await?;
+        find::by_testid(browser, "lifetime-unit")
+            .await?
+            .select_by_value("3600")
+            .await?;
+        Ok(())
+    }
+
+    /// Presses the submit button and waits for the status page; returns the request id
+    /// it shows.
+    pub async fn submit(browser: &Browser) -> Result<String> {
+        click(browser, "submit-request").await?;
+        // Key generation (RSA in a worker) and the submission come first.
+        let id = find::text_when(browser, "request-id", Duration::from_secs(180), |t| {
+            t.starts_with("certdesk-")
+        })
+        .await
+        .context("the status page never showed the request id")?;
+        let url = browser.client.current_url().await?;
+        ensure!(
+            url.path() == format!("/requests/{id}"),
+            "the status page is at {url}, not /requests/{id}"
+        );
+        Ok(id)
+    }
+
+    /// Fills in and submits the form; returns the request id.
+    pub async fn request_access(browser: &Browser, base: &str, form: &Form<'_>) -> Result<String> {
+        fill_form(browser, base, form).await?;
+        submit(browser).await
+    }
+
+    /// Waits until the status page shows `phase` (`Pending`, `Issued`, `Denied`, …).
+    pub async fn wait_for_phase(browser: &Browser, phase: &str, at_most: Duration) -> Result<()> {
+        let css = format!("[data-testid=\"phase\"][data-phase=\"{phase}\"]");
+        let deadline = std::time::Instant::now() + at_most;
+        loop {
+            if browser.client.find(Locator::Css(&css)).await.is_ok() {
+                return Ok(());
+            }
+            if std::time::Instant::now() > deadline {
+                let shown = find::texts_now(browser, "phase").await.unwrap_or_default();
+                bail!("the status page never showed {phase}; it shows {shown:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Presses "Download kubeconfig" and returns the file once it is complete.
+    pub async fn download_kubeconfig(browser: &Browser) -> Result<std::path::PathBuf> {
+        let before = crate::downloads::snapshot(browser.downloads())?;
+        click(browser, "kubeconfig-download").await?;
+        crate::downloads::wait_for(
+            browser.downloads(),
+            &before,
+            |name| name.ends_with(".kubeconfig"),
+            PATIENCE,
+        )
+        .await
+    }
+
+    /// Puts a marker on the page's `window`; [`marker_survived`] tells whether the page
+    /// has been reloaded or left since.
+    pub async fn mark_page(browser: &Browser) -> Result<()> {
+        browser
+            .client
+            .execute(
+                "window.__certdeskE2eMarker = 'still here'; return null;",
+                vec![],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Whether the marker of [`mark_page`] is still on the page (no reload, no navigation
+    /// away).
+    pub async fn marker_survived(browser: &Browser) -> Result<bool> {
+        let value = browser
+            .client
+            .execute("return window.__certdeskE2eMarker || null;", vec![])
+            .await?;
+        Ok(value == serde_json::json!("still here"))
     }
 }

@@ -219,6 +219,38 @@ impl ControlPlane {
         Ok(token.trim().to_owned())
     }
 
+    /// A bearer token of a new ServiceAccount `name` (in namespace `default`) that may
+    /// read CertificateSigningRequests (a ClusterRole `name` with get, list and watch)
+    /// and nothing more: it sees requests but may not approve them.
+    pub fn token_of_csr_reader(&self, name: &str) -> Result<String> {
+        self.admin_kubectl_ok(&[
+            "create",
+            "clusterrole",
+            name,
+            "--verb=get,list,watch",
+            "--resource=certificatesigningrequests.certificates.k8s.io",
+        ])?;
+        self.admin_kubectl_ok(&[
+            "create",
+            "clusterrolebinding",
+            name,
+            &format!("--clusterrole={name}"),
+            &format!("--serviceaccount=default:{name}"),
+        ])?;
+        self.token_without_rights(name)
+    }
+
+    /// Names of the CertificateSigningRequests whose name starts with `prefix`.
+    pub fn csr_names(&self, prefix: &str) -> Result<Vec<String>> {
+        let out = self.admin_kubectl_ok(&["get", "csr", "-o", "name"])?;
+        Ok(out
+            .lines()
+            .filter_map(|l| l.trim().rsplit('/').next())
+            .filter(|n| n.starts_with(prefix))
+            .map(str::to_owned)
+            .collect())
+    }
+
     /// The CertificateSigningRequest `name` as the API server has it (JSON), read as the
     /// admin.
     pub fn csr(&self, name: &str) -> Result<serde_json::Value> {

@@ -183,7 +183,8 @@ fn body(request: &Value) -> Option<String> {
 }
 
 /// The forms a private key could take in a request: its PEM (whole and line by line,
-/// which also catches a JSON-escaped PEM), the base64 of its DER with and without line
+/// which also catches a JSON-escaped PEM; lines holding only public-key bytes, which
+/// the CSR carries too, left out), the base64 of its DER with and without line
 /// breaks, base64url, the DER in hex, the same for the key's other DER encoding
 /// (PKCS#8 or the algorithm's own), the base64 of the PEM text (as in a kubeconfig's
 /// `client-key-data`), and the bare private value in hex and base64. Each comes with a
@@ -199,6 +200,19 @@ pub fn key_needles(key_pem: &str) -> Result<Vec<(String, String)>> {
         Some(key_pem.as_bytes()),
     )
     .context("openssl cannot read the private key")?;
+    let public = crate::tools::ok(
+        "openssl",
+        &["pkey", "-pubout", "-outform", "PEM"],
+        Some(key_pem.as_bytes()),
+    )?;
+    let spki = STANDARD
+        .decode(
+            public
+                .lines()
+                .filter(|l| !l.starts_with("-----"))
+                .collect::<String>(),
+        )
+        .context("openssl's public key PEM is not base64")?;
     let mut forms = vec![("given", key_pem.to_owned()), ("PKCS#8", pkcs8)];
     // RSA and EC keys have an encoding of their own besides PKCS#8; Ed25519 has none.
     let traditional = crate::tools::run(
@@ -218,8 +232,14 @@ pub fn key_needles(key_pem: &str) -> Result<Vec<(String, String)>> {
         let der = STANDARD
             .decode(lines.concat())
             .with_context(|| format!("the {form} PEM body is not base64"))?;
+        // A line made only of public-key bytes is also in the CSR: not a leak.
         for line in lines.iter().filter(|l| l.len() >= 32) {
-            needles.push((format!("a line of the {form} PEM"), (*line).to_owned()));
+            let public_only = STANDARD
+                .decode(line)
+                .is_ok_and(|bytes| spki.windows(bytes.len()).any(|w| w == bytes));
+            if !public_only {
+                needles.push((format!("a line of the {form} PEM"), (*line).to_owned()));
+            }
         }
         needles.push((format!("{form} DER, base64"), STANDARD.encode(&der)));
         needles.push((
@@ -350,6 +370,38 @@ mod tests {
         let pem = key(&["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]);
         let other = key(&["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]);
         no_key_material(&[post(&format!("{{\"csr\":{other:?}}}"))], &pem).unwrap();
+    }
+
+    #[test]
+    fn the_csr_of_the_same_key_is_not_key_material() {
+        // The CSR carries the public key, which a PKCS#8 or RSA key file holds too; with
+        // several keys some PEM line lines up with the CSR's base64 by chance.
+        for algorithm in [
+            vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+            vec!["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+        ] {
+            for _ in 0..6 {
+                let pem = key(&algorithm);
+                let dir = tempfile::tempdir().unwrap();
+                let file = dir.path().join("key.pem");
+                std::fs::write(&file, &pem).unwrap();
+                let csr = crate::tools::ok(
+                    "openssl",
+                    &[
+                        "req",
+                        "-new",
+                        "-key",
+                        file.to_str().unwrap(),
+                        "-subj",
+                        "/CN=minjun",
+                    ],
+                    None,
+                )
+                .unwrap();
+                let body = serde_json::json!({ "csr_pem": csr }).to_string();
+                no_key_material(&[post(&body), post(&csr)], &pem).unwrap();
+            }
+        }
     }
 
     #[test]
