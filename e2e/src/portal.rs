@@ -1,5 +1,6 @@
-//! The backend (`certdesk`) serving the release bundle in `dist/`: alone, for pages that
-//! need only the browser (the key-generation benchmark), or against a control plane.
+//! The backend (`certdesk`) serving a copy of the release bundle in `dist/`: alone, for
+//! pages that need only the browser (the key-generation benchmark), or against a control
+//! plane.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
@@ -23,10 +24,11 @@ pub struct PortalOptions {
     pub log: Option<PathBuf>,
 }
 
-/// A running `certdesk` serving `dist/` on a free port of 127.0.0.1; dropping it stops
-/// the process.
+/// A running `certdesk` serving a copy of `dist/` on a free port of 127.0.0.1; dropping
+/// it stops the process.
 pub struct Portal {
     child: Child,
+    _bundle: tempfile::TempDir,
     /// The base address, such as `http://127.0.0.1:41234`.
     pub url: String,
 }
@@ -43,13 +45,8 @@ impl Portal {
     /// port, and returns once it says where it listens.
     pub fn serve(options: &PortalOptions) -> Result<Self> {
         let root = crate::repo_root();
-        let dist = root.join("dist");
-        if !dist.join("index.html").is_file() {
-            bail!(
-                "{} has no index.html: run `trunk build --release` first",
-                dist.display()
-            );
-        }
+        let bundle = copy_of_dist(&root.join("dist"))?;
+        let dist = bundle.path().to_path_buf();
         let target = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("target"));
@@ -102,7 +99,11 @@ impl Portal {
             }
         });
         match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(url) => Ok(Self { child, url }),
+            Ok(url) => Ok(Self {
+                child,
+                _bundle: bundle,
+                url,
+            }),
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();
@@ -117,6 +118,69 @@ impl Portal {
             }
         }
     }
+}
+
+/// Copies the release bundle into a directory of this portal's own. Another test may
+/// run `trunk build` (scripts/run.sh does), which empties `dist/` and refills it; a
+/// portal serving its own copy never sees that. A copy caught in the middle of such a
+/// swap is made again.
+fn copy_of_dist(dist: &Path) -> Result<tempfile::TempDir> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let copy = tempfile::tempdir()?;
+        let outcome = copy_bundle(dist, copy.path());
+        match outcome {
+            Ok(()) => return Ok(copy),
+            Err(error) if std::time::Instant::now() > deadline => {
+                return Err(error.context(format!(
+                    "{} holds no complete bundle: run `trunk build --release` first",
+                    dist.display()
+                )));
+            }
+            // A bundle being rebuilt: try again once trunk has put it back.
+            Err(_) => std::thread::sleep(Duration::from_millis(200)),
+        }
+    }
+}
+
+/// Copies `dist` (without trunk's hidden staging directory) and checks that every file
+/// `index.html` names came along.
+fn copy_bundle(dist: &Path, to: &Path) -> Result<()> {
+    copy_tree(dist, to)?;
+    let index = std::fs::read_to_string(to.join("index.html")).context("no index.html")?;
+    let named = index
+        .split(['"', '\''])
+        .filter_map(|part| part.strip_prefix('/'))
+        .filter(|name| {
+            !name.is_empty()
+                && !name.contains('/')
+                && [".js", ".wasm", ".css"]
+                    .iter()
+                    .any(|ext| name.ends_with(ext))
+        });
+    for name in named {
+        if !to.join(name).is_file() {
+            bail!("index.html names {name}, which is missing");
+        }
+    }
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            std::fs::create_dir(to.join(entry.file_name()))?;
+            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
 }
 
 fn log_file(path: &Path) -> Result<File> {
