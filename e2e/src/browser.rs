@@ -148,6 +148,34 @@ impl Browser {
             .unwrap_or_default())
     }
 
+    /// Returns (and removes from chromedriver's buffer) every DevTools event of the
+    /// performance log so far: objects with `method` and `params`.
+    pub async fn performance_events(&self) -> Result<Vec<serde_json::Value>> {
+        let mut events = Vec::new();
+        // chromedriver hands out a bounded batch a call; read until it has no more.
+        loop {
+            let entries = self.client.issue_cmd(LogCommand("performance")).await?;
+            let entries = entries.as_array().cloned().unwrap_or_default();
+            if entries.is_empty() {
+                return Ok(events);
+            }
+            for entry in entries {
+                let Some(message) = entry["message"].as_str() else {
+                    continue;
+                };
+                let parsed: serde_json::Value = serde_json::from_str(message)
+                    .with_context(|| format!("a performance log entry is not JSON: {message}"))?;
+                events.push(parsed["message"].clone());
+            }
+        }
+    }
+
+    /// Ends the session (closing every window) but leaves the driver to be stopped when
+    /// the last handle is dropped.
+    pub async fn quit(&self) -> Result<()> {
+        self.client.clone().close().await.map_err(Into::into)
+    }
+
     /// Ends the session and the driver.
     pub async fn close(mut self) -> Result<()> {
         let result = self.client.clone().close().await;

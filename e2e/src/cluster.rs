@@ -138,6 +138,182 @@ impl ControlPlane {
     }
 }
 
+impl ControlPlane {
+    /// Runs kubectl as the local admin (for set-up and for looking behind the portal).
+    pub fn admin_kubectl(&self, args: &[&str]) -> Result<crate::tools::Run> {
+        crate::tools::kubectl(&self.admin_kubeconfig(), args, None)
+    }
+
+    fn admin_kubectl_ok(&self, args: &[&str]) -> Result<String> {
+        let run = self.admin_kubectl(args)?;
+        if !run.success {
+            bail!(
+                "kubectl {} failed: {}{}",
+                args.join(" "),
+                run.stdout,
+                run.stderr
+            );
+        }
+        Ok(run.stdout)
+    }
+
+    /// Creates, as the admin, a Role `name` in `namespace` that may get, list and watch
+    /// pods (the seed's `pod-reader`). It and every RoleBinding to it are deleted when the
+    /// returned value is dropped.
+    pub fn create_pod_reader(&self, namespace: &str, name: &str) -> Result<TempRole> {
+        self.admin_kubectl_ok(&[
+            "create",
+            "role",
+            name,
+            "-n",
+            namespace,
+            "--verb=get,list,watch",
+            "--resource=pods",
+        ])?;
+        Ok(TempRole {
+            admin: self.admin_kubeconfig(),
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+        })
+    }
+
+    /// Whether the API server lets `user` (in `groups`) do `verb` on `resource` in
+    /// `namespace` (`kubectl auth can-i … --as`, asked as the admin).
+    pub fn can_i(
+        &self,
+        user: &str,
+        groups: &[&str],
+        verb: &str,
+        resource: &str,
+        namespace: &str,
+    ) -> Result<bool> {
+        let mut args = vec![
+            "auth".to_owned(),
+            "can-i".to_owned(),
+            verb.to_owned(),
+            resource.to_owned(),
+            "-n".to_owned(),
+            namespace.to_owned(),
+            format!("--as={user}"),
+        ];
+        args.extend(groups.iter().map(|g| format!("--as-group={g}")));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = self.admin_kubectl(&args)?;
+        match run.stdout.trim() {
+            "yes" => Ok(true),
+            "no" => Ok(false),
+            _ => bail!(
+                "kubectl auth can-i answered {:?} {:?}",
+                run.stdout,
+                run.stderr
+            ),
+        }
+    }
+
+    /// A bearer token of a new ServiceAccount `name` (in namespace `default`) that is
+    /// bound to nothing: it authenticates, and may do nothing a role would grant.
+    pub fn token_without_rights(&self, name: &str) -> Result<String> {
+        self.admin_kubectl_ok(&["create", "serviceaccount", name, "-n", "default"])?;
+        let token =
+            self.admin_kubectl_ok(&["create", "token", name, "-n", "default", "--duration", "1h"])?;
+        Ok(token.trim().to_owned())
+    }
+
+    /// A bearer token of a new ServiceAccount `name` (in namespace `default`) that may
+    /// read CertificateSigningRequests (a ClusterRole `name` with get, list and watch)
+    /// and nothing more: it sees requests but may not approve them.
+    pub fn token_of_csr_reader(&self, name: &str) -> Result<String> {
+        self.admin_kubectl_ok(&[
+            "create",
+            "clusterrole",
+            name,
+            "--verb=get,list,watch",
+            "--resource=certificatesigningrequests.certificates.k8s.io",
+        ])?;
+        self.admin_kubectl_ok(&[
+            "create",
+            "clusterrolebinding",
+            name,
+            &format!("--clusterrole={name}"),
+            &format!("--serviceaccount=default:{name}"),
+        ])?;
+        self.token_without_rights(name)
+    }
+
+    /// Names of the CertificateSigningRequests whose name starts with `prefix`.
+    pub fn csr_names(&self, prefix: &str) -> Result<Vec<String>> {
+        let out = self.admin_kubectl_ok(&["get", "csr", "-o", "name"])?;
+        Ok(out
+            .lines()
+            .filter_map(|l| l.trim().rsplit('/').next())
+            .filter(|n| n.starts_with(prefix))
+            .map(str::to_owned)
+            .collect())
+    }
+
+    /// The CertificateSigningRequest `name` as the API server has it (JSON), read as the
+    /// admin.
+    pub fn csr(&self, name: &str) -> Result<serde_json::Value> {
+        let json = self.admin_kubectl_ok(&["get", "csr", name, "-o", "json"])?;
+        Ok(serde_json::from_str(&json)?)
+    }
+
+    /// The type of every condition of the CSR `name` (`Approved`, `Denied`, `Failed`),
+    /// and whether it holds a certificate; no conditions and no certificate is pending.
+    pub fn csr_conditions(&self, name: &str) -> Result<(Vec<String>, bool)> {
+        let csr = self.csr(name)?;
+        let conditions = csr["status"]["conditions"]
+            .as_array()
+            .map(|c| {
+                c.iter()
+                    .filter_map(|c| c["type"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let certificate = csr["status"]["certificate"]
+            .as_str()
+            .is_some_and(|c| !c.is_empty());
+        Ok((conditions, certificate))
+    }
+}
+
+/// A Role made for one test; dropping it deletes it and the RoleBindings to it.
+#[derive(Debug)]
+pub struct TempRole {
+    admin: PathBuf,
+    /// The Role's namespace.
+    pub namespace: String,
+    /// The Role's name.
+    pub name: String,
+}
+
+impl Drop for TempRole {
+    fn drop(&mut self) {
+        let admin = &self.admin;
+        let ns = self.namespace.as_str();
+        if let Ok(run) = crate::tools::kubectl(
+            admin,
+            &["get", "rolebindings", "-n", ns, "-o", "json"],
+            None,
+        ) && let Ok(list) = serde_json::from_str::<serde_json::Value>(&run.stdout)
+        {
+            for binding in list["items"].as_array().into_iter().flatten() {
+                if binding["roleRef"]["kind"] == "Role"
+                    && binding["roleRef"]["name"] == self.name.as_str()
+                    && let Some(name) = binding["metadata"]["name"].as_str()
+                {
+                    let _ = crate::tools::kubectl(
+                        admin,
+                        &["delete", "rolebinding", name, "-n", ns],
+                        None,
+                    );
+                }
+            }
+        }
+        let _ = crate::tools::kubectl(admin, &["delete", "role", &self.name, "-n", ns], None);
+    }
+}
+
 impl Drop for ControlPlane {
     fn drop(&mut self) {
         if self.owned && self.dir.exists() {

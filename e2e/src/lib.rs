@@ -2,11 +2,23 @@
 //! headless Chromium through chromedriver ([`browser`]), real `kubectl` and `openssl`
 //! ([`tools`]), the backend alone serving the release bundle ([`portal`]), and where a
 //! failing test leaves its evidence ([`artifacts`]).
+//!
+//! Scenarios run on a [`stack::Stack`] (the shared control plane, a backend of their own,
+//! browsers of their own) and are written with [`action`] (what a person does on a
+//! page), [`find`] (what a page shows) and [`check`] (what must hold, in the browser,
+//! in kubectl and on the wire, via [`network`] and [`downloads`]).
 
+pub mod action;
 pub mod artifacts;
 pub mod browser;
+pub mod check;
 pub mod cluster;
+pub mod downloads;
+pub mod find;
+pub mod kubeconfig;
+pub mod network;
 pub mod portal;
+pub mod stack;
 pub mod tools;
 
 /// TLS set-up shared by every client in this crate.

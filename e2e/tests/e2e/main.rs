@@ -1,4 +1,11 @@
 //! CertDesk end to end, in one test binary.
 
+mod approver_rights;
+mod dangerous;
+mod deny;
+mod flow;
+mod key_algorithms;
 mod keygen;
+mod reload;
 mod run_command;
+mod seed_walkthrough;

@@ -1,0 +1,122 @@
+//! Scenario 5: `O=system:masters` is refused by the form as the person types, refused
+//! by the backend when a CSR asking for it is posted directly, and so never reaches the
+//! cluster or the approval page.
+
+use anyhow::{Context, Result, ensure};
+use e2e::action::approver;
+use e2e::action::requester::{self, Algorithm, Form};
+use e2e::network::NetworkRecorder;
+use e2e::stack::Stack;
+use serde_json::json;
+
+#[tokio::test]
+#[ignore = "needs the control plane, the release bundle and chromium; run by scripts/test.sh"]
+async fn system_masters_is_refused_by_the_form_and_by_the_backend() -> Result<()> {
+    let stack = Stack::start("dangerous_request")?;
+    stack.run(dangerous(&stack)).await
+}
+
+async fn dangerous(stack: &Stack) -> Result<()> {
+    let username = e2e::unique("masters");
+    let groups = ["dev-team", "system:masters"];
+    let form = Form {
+        username: &username,
+        groups: &groups,
+        algorithm: Algorithm::EcdsaP256,
+        lifetime_hours: 1,
+    };
+
+    // The form says why, as soon as the group is typed, and sends nothing.
+    let browser = stack.browser("requester").await?;
+    let mut network = NetworkRecorder::new();
+    requester::fill_form(&browser, &stack.portal.url, &form).await?;
+    let message = e2e::find::text_when(&browser, "groups-error", e2e::find::PATIENCE, |t| {
+        t.contains("system:masters")
+    })
+    .await?;
+    ensure!(
+        message.contains("is a Kubernetes system group and cannot be requested"),
+        "the form says {message:?}"
+    );
+    e2e::action::click(&browser, "submit-request").await?;
+    // Still the form, still the message.
+    e2e::find::text_when(&browser, "groups-error", e2e::find::PATIENCE, |t| {
+        t.contains("system:masters")
+    })
+    .await?;
+    network.collect(&browser).await?;
+    let posted: Vec<_> = network
+        .sent()
+        .iter()
+        .filter(|s| s.method == "POST")
+        .map(|s| s.url.clone())
+        .collect();
+    ensure!(posted.is_empty(), "the form sent {posted:?}");
+
+    // The same subject posted straight to the API: 422 policy_violation.
+    let csr = e2e::tools::ok(
+        "openssl",
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "/dev/null",
+            "-subj",
+            &format!("/CN={username}/O=dev-team/O=system:masters"),
+        ],
+        None,
+    )?;
+    let body = json!({ "csr_pem": csr, "expiration_seconds": 3600 }).to_string();
+    let answer = e2e::tools::ok(
+        "curl",
+        &[
+            "--silent",
+            "--show-error",
+            "--header",
+            "Content-Type: application/json",
+            "--data-binary",
+            "@-",
+            "--write-out",
+            "\n%{http_code}",
+            &stack.url("/api/v1/requests"),
+        ],
+        Some(body.as_bytes()),
+    )?;
+    let (json, status) = answer
+        .trim_end()
+        .rsplit_once('\n')
+        .context("curl printed no status")?;
+    ensure!(status == "422", "the backend answered {status}: {json}");
+    let error: serde_json::Value =
+        serde_json::from_str(json).with_context(|| format!("not JSON: {json}"))?;
+    ensure!(
+        error["code"] == "policy_violation"
+            && error["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("system:masters")),
+        "the backend's refusal is {error}"
+    );
+
+    // Nothing reached the cluster, so the approval page cannot offer it.
+    let prefix = format!("certdesk-{username}");
+    let created = stack.cluster.csr_names(&prefix)?;
+    ensure!(created.is_empty(), "CSRs were created: {created:?}");
+    let approver_browser = stack.browser("approver").await?;
+    approver::sign_in(
+        &approver_browser,
+        &stack.portal.url,
+        &stack.cluster.approver_token()?,
+    )
+    .await?;
+    let listed = approver::listed_subjects(&approver_browser, &stack.portal.url).await?;
+    ensure!(
+        !listed.iter().any(|row| row.contains(&username)),
+        "the approval page lists {username}: {listed:?}"
+    );
+    Ok(())
+}
