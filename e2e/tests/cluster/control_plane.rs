@@ -4,16 +4,28 @@ use anyhow::Result;
 use e2e::cluster::ControlPlane;
 use e2e::tools::kubectl;
 
-fn alive(pid: u32) -> bool {
-    // A zombie is as good as gone: check the process state, not just its existence.
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|stat| {
-            !stat
-                .split(')')
-                .nth(1)
-                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
-        })
-        .unwrap_or(false)
+/// A process as `/proc` knows it: its id and its start time (clock ticks since boot).
+/// With `pid_max` at 32768 an id is soon reused; the pair names one process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Process {
+    pid: u32,
+    start: u64,
+}
+
+/// Returns the process now running under `pid` (`None` when there is none, or only a
+/// zombie, which holds no port or file).
+fn process(pid: u32) -> Option<Process> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces or parentheses; the fields after its last ')' do not.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // fields[0] is the state (field 3 of proc(5)); fields[19] the start time (field 22).
+    if matches!(fields.first(), Some(&("Z" | "X"))) {
+        return None;
+    }
+    Some(Process {
+        pid,
+        start: fields.get(19)?.parse().ok()?,
+    })
 }
 
 #[test]
@@ -41,11 +53,20 @@ fn two_control_planes_run_side_by_side_and_stop_leaves_no_process() -> Result<()
             3,
             "etcd, kube-apiserver, kube-controller-manager"
         );
-        assert!(pids.iter().all(|&pid| alive(pid)));
+        let processes: Vec<Process> = pids
+            .iter()
+            .map(|&pid| process(pid).ok_or_else(|| anyhow::anyhow!("process {pid} is not running")))
+            .collect::<Result<_>>()?;
         let dir = plane.dir().to_path_buf();
         plane.stop()?;
-        for pid in pids {
-            assert!(!alive(pid), "process {pid} outlived stop");
+        for started in processes {
+            // The same id may already belong to a newer process; that one is not ours.
+            assert_ne!(
+                process(started.pid),
+                Some(started),
+                "process {} outlived stop",
+                started.pid
+            );
         }
         assert!(!dir.exists(), "{} was not removed", dir.display());
     }
