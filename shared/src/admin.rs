@@ -31,6 +31,12 @@ pub struct Abilities {
     pub create_role_bindings: bool,
     /// `create` on `clusterrolebindings`.
     pub create_cluster_role_bindings: bool,
+    /// `create` on CertDesk's `invites`.
+    #[serde(default)]
+    pub create_invites: bool,
+    /// `list` on CertDesk's `issuedcertificates` (the People view).
+    #[serde(default)]
+    pub list_people: bool,
 }
 
 /// How serious a risk flag is.
@@ -42,6 +48,8 @@ pub enum Severity {
     Red,
     /// Worth a second look.
     Amber,
+    /// Lowers the risk (for example, a renewal of the same identity).
+    Info,
 }
 
 /// One reason an approver should look twice at a request.
@@ -91,10 +99,16 @@ pub struct RequestView {
     pub decode_error: Option<String>,
     /// The risk flags.
     pub risks: Vec<Risk>,
+    /// The invite the request was made with, if any.
+    #[serde(default)]
+    pub invite: Option<crate::invite::InviteMatch>,
+    /// For a renewal: the serial number of the certificate it renews.
+    #[serde(default)]
+    pub renewal_of: Option<String>,
 }
 
 /// What a role grant gives: a Role or a ClusterRole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RoleKind {
     /// A namespaced Role (needs a namespace).

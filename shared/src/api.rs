@@ -29,6 +29,12 @@ pub struct PortalConfig {
     pub policy: PolicyLimits,
     /// Whether a request must come through an invite link.
     pub invite_required: bool,
+    /// Whether requests made with an invite are approved without an approver.
+    #[serde(default)]
+    pub auto_approve_invites: bool,
+    /// Whether renewals of a live CertDesk certificate are approved without an approver.
+    #[serde(default)]
+    pub auto_approve_renewals: bool,
 }
 
 /// The key algorithms a browser can generate a key pair with.
@@ -141,6 +147,9 @@ pub struct SubmitRequest {
     /// A note for the approver.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The token of the invite link the request is made with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<String>,
 }
 
 /// The unguessable identifier of one request; it is also the name of the

@@ -76,6 +76,36 @@ pub enum ErrorCode {
     Invalid,
     /// The backend cannot reach the Kubernetes API server.
     ClusterUnreachable,
+    /// This portal accepts requests only through an invite link.
+    InviteRequired,
+    /// The invite link is not one CertDesk issued (unknown, malformed or tampered with).
+    InviteInvalid,
+    /// The invite's validity period has ended.
+    InviteExpired,
+    /// An approver revoked the invite.
+    InviteRevoked,
+    /// The invite has already been used for a request; each invite is single-use.
+    InviteUsed,
+    /// The request does not match its invite (username, groups or lifetime).
+    InviteMismatch,
+    /// The certificate sent could not be read.
+    CertificateInvalid,
+    /// The renewal challenge was not issued by CertDesk or was altered.
+    RenewalChallengeInvalid,
+    /// The renewal challenge is too old; fetch a fresh one.
+    RenewalChallengeExpired,
+    /// The renewal challenge was already used for a renewal.
+    RenewalChallengeReplayed,
+    /// The certificate to renew was not issued by this cluster's certificate authority.
+    RenewalWrongCa,
+    /// The certificate to renew has expired (or is not yet valid).
+    RenewalCertificateExpired,
+    /// The new request's subject differs from the certificate being renewed.
+    RenewalSubjectMismatch,
+    /// The proof of possession does not verify with the old certificate's public key.
+    RenewalProofInvalid,
+    /// An approver removed this user's access; the certificate cannot be renewed.
+    RenewalAccessRemoved,
     /// An unexpected fault in CertDesk; the details are in the server's log.
     Internal,
     /// A code this version of CertDesk does not know (sent by a newer server).
@@ -101,6 +131,21 @@ impl ErrorCode {
             Self::Conflict => "conflict",
             Self::Invalid => "invalid",
             Self::ClusterUnreachable => "cluster_unreachable",
+            Self::InviteRequired => "invite_required",
+            Self::InviteInvalid => "invite_invalid",
+            Self::InviteExpired => "invite_expired",
+            Self::InviteRevoked => "invite_revoked",
+            Self::InviteUsed => "invite_used",
+            Self::InviteMismatch => "invite_mismatch",
+            Self::CertificateInvalid => "certificate_invalid",
+            Self::RenewalChallengeInvalid => "renewal_challenge_invalid",
+            Self::RenewalChallengeExpired => "renewal_challenge_expired",
+            Self::RenewalChallengeReplayed => "renewal_challenge_replayed",
+            Self::RenewalWrongCa => "renewal_wrong_ca",
+            Self::RenewalCertificateExpired => "renewal_certificate_expired",
+            Self::RenewalSubjectMismatch => "renewal_subject_mismatch",
+            Self::RenewalProofInvalid => "renewal_proof_invalid",
+            Self::RenewalAccessRemoved => "renewal_access_removed",
             Self::Internal => "internal",
             Self::Unknown => "unknown",
         }
@@ -111,15 +156,27 @@ impl ErrorCode {
         match self {
             Self::BadRequest => 400,
             Self::TokenMissing | Self::TokenInvalid => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden
+            | Self::InviteRequired
+            | Self::InviteInvalid
+            | Self::RenewalAccessRemoved => 403,
             Self::NotFound => 404,
-            Self::Conflict => 409,
+            Self::Conflict | Self::InviteUsed | Self::RenewalChallengeReplayed => 409,
+            Self::InviteExpired | Self::InviteRevoked => 410,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::CsrInvalid
             | Self::CsrSignatureInvalid
             | Self::PolicyViolation
-            | Self::Invalid => 422,
+            | Self::Invalid
+            | Self::InviteMismatch
+            | Self::CertificateInvalid
+            | Self::RenewalChallengeInvalid
+            | Self::RenewalChallengeExpired
+            | Self::RenewalWrongCa
+            | Self::RenewalCertificateExpired
+            | Self::RenewalSubjectMismatch
+            | Self::RenewalProofInvalid => 422,
             Self::RateLimited => 429,
             Self::ClusterUnreachable => 503,
             Self::Internal | Self::Unknown => 500,
@@ -148,6 +205,21 @@ mod tests {
             ErrorCode::Conflict,
             ErrorCode::Invalid,
             ErrorCode::ClusterUnreachable,
+            ErrorCode::InviteRequired,
+            ErrorCode::InviteInvalid,
+            ErrorCode::InviteExpired,
+            ErrorCode::InviteRevoked,
+            ErrorCode::InviteUsed,
+            ErrorCode::InviteMismatch,
+            ErrorCode::CertificateInvalid,
+            ErrorCode::RenewalChallengeInvalid,
+            ErrorCode::RenewalChallengeExpired,
+            ErrorCode::RenewalChallengeReplayed,
+            ErrorCode::RenewalWrongCa,
+            ErrorCode::RenewalCertificateExpired,
+            ErrorCode::RenewalSubjectMismatch,
+            ErrorCode::RenewalProofInvalid,
+            ErrorCode::RenewalAccessRemoved,
             ErrorCode::Internal,
         ];
         for code in codes {

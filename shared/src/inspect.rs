@@ -54,8 +54,6 @@ pub const MAX_INPUT_BYTES: usize = 64 * 1024;
 const CSR_LABEL: &str = "CERTIFICATE REQUEST";
 /// The PEM label of a certificate.
 const CERTIFICATE_LABEL: &str = "CERTIFICATE";
-/// The PEM label of an unencrypted PKCS#8 private key.
-const PRIVATE_KEY_LABEL: &str = "PRIVATE KEY";
 
 /// Why a CSR, certificate or key could not be inspected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -138,9 +136,9 @@ pub enum InspectError {
     /// altered, or whoever made it does not hold the private key.
     #[error("the signature does not verify with the request's own public key")]
     SignatureInvalid,
-    /// The private key could not be read (only unencrypted PKCS#8 RSA, ECDSA
-    /// P-256/P-384 and Ed25519 keys are supported).
-    #[error("the private key is not a usable PKCS#8 key")]
+    /// The private key could not be read (only unencrypted PKCS#8, PKCS#1 and SEC1 RSA,
+    /// ECDSA P-256/P-384 and Ed25519 keys are supported).
+    #[error("the private key is not a usable RSA, ECDSA P-256/P-384 or Ed25519 key")]
     PrivateKeyInvalid,
 }
 
@@ -482,7 +480,7 @@ pub fn inspect_csr_der(der: &[u8]) -> Result<CsrInfo, InspectError> {
         count => return Err(InspectError::SubjectMultipleCn { count }),
     };
     let public_key = decode_public_key(&info.subject_pki)?;
-    verify_self_signature(
+    verify_signature(
         &info.subject_pki,
         &public_key,
         &csr.signature_algorithm,
@@ -579,8 +577,9 @@ pub fn inspect_certificate_der(der: &[u8]) -> Result<CertificateInfo, InspectErr
     })
 }
 
-/// Returns whether `private_key_pem` (unencrypted PKCS#8, `PRIVATE KEY`) is the private
-/// half of the public key that `certificate` certifies.
+/// Returns whether `private_key_pem` (unencrypted PKCS#8, PKCS#1 or SEC1, as
+/// [`crate::keys::PrivateKey::from_pem`] reads) is the private half of the public key
+/// that `certificate` certifies.
 ///
 /// The two match when the key's SubjectPublicKeyInfo, written in its canonical DER
 /// form, has the same SHA-256 as the certificate's.
@@ -589,19 +588,81 @@ pub fn public_key_matches(
     private_key_pem: &str,
 ) -> Result<bool, InspectError> {
     check_size(private_key_pem)?;
-    let block = pem::parse(private_key_pem).map_err(pem_error)?;
-    if block.tag() != PRIVATE_KEY_LABEL {
-        return Err(InspectError::PemLabelUnexpected {
-            expected: PRIVATE_KEY_LABEL,
-            found: block.tag().to_owned(),
-        });
-    }
-    let der = zeroize::Zeroizing::new(block.into_contents());
+    let key = crate::keys::PrivateKey::from_pem(private_key_pem)
+        .map_err(|_| InspectError::PrivateKeyInvalid)?;
     let key_pair = zeroize::Zeroizing::new(
-        KeyPair::try_from(der.as_slice()).map_err(|_| InspectError::PrivateKeyInvalid)?,
+        KeyPair::try_from(key.pkcs8_der()).map_err(|_| InspectError::PrivateKeyInvalid)?,
     );
     let spki = key_pair.subject_public_key_info();
     Ok(colon_hex(&Sha256::digest(&spki)) == certificate.public_key_sha256)
+}
+
+/// Returns whether the certificate (in any form [`inspect_certificate`] reads) was
+/// signed by one of the CA certificates of the PEM bundle: its issuer is the CA's
+/// subject and its signature verifies with the CA's public key.
+///
+/// Validity periods are not checked here.
+pub fn issued_by(certificate: &str, ca_bundle_pem: &str) -> Result<bool, InspectError> {
+    let der = certificate_der(certificate)?;
+    let (_, leaf) = X509Certificate::from_der(&der).map_err(der_error)?;
+    check_size(ca_bundle_pem)?;
+    let blocks = pem::parse_many(ca_bundle_pem).map_err(pem_error)?;
+    for block in blocks.iter().filter(|b| b.tag() == CERTIFICATE_LABEL) {
+        let Ok((_, ca)) = X509Certificate::from_der(block.contents()) else {
+            continue;
+        };
+        if ca.subject().as_raw() != leaf.issuer().as_raw() {
+            continue;
+        }
+        let Ok(key) = decode_public_key(ca.public_key()) else {
+            continue;
+        };
+        let verified = verify_signature(
+            ca.public_key(),
+            &key,
+            &leaf.signature_algorithm,
+            leaf.signature_value.data.as_ref(),
+            leaf.tbs_certificate.as_ref(),
+        );
+        if verified.is_ok() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Verifies `signature` over `message` with the public key the certificate certifies,
+/// with the algorithm its key implies: ECDSA P-256 with SHA-256, ECDSA P-384 with
+/// SHA-384 (ASN.1 DER signatures), Ed25519, or RSA PKCS#1 v1.5 with SHA-256 (keys of
+/// 2048 to 8192 bits).
+pub fn verify_with_certificate_key(
+    certificate: &str,
+    message: &[u8],
+    signature_value: &[u8],
+) -> Result<(), InspectError> {
+    let der = certificate_der(certificate)?;
+    let (_, certificate) = X509Certificate::from_der(&der).map_err(der_error)?;
+    let spki = certificate.public_key();
+    let verifier: &'static dyn signature::VerificationAlgorithm = match decode_public_key(spki)? {
+        PublicKeyInfo::Ecdsa {
+            curve: EcCurve::P256,
+        } => &signature::ECDSA_P256_SHA256_ASN1,
+        PublicKeyInfo::Ecdsa {
+            curve: EcCurve::P384,
+        } => &signature::ECDSA_P384_SHA384_ASN1,
+        PublicKeyInfo::Ed25519 => &signature::ED25519,
+        PublicKeyInfo::Rsa { bits } if (2048..=RSA_MAX_BITS).contains(&bits) => {
+            &signature::RSA_PKCS1_2048_8192_SHA256
+        }
+        other => {
+            return Err(InspectError::SignatureAlgorithmUnsupported {
+                algorithm: other.label(),
+            });
+        }
+    };
+    signature::UnparsedPublicKey::new(verifier, spki.subject_public_key.data.as_ref())
+        .verify(message, signature_value)
+        .map_err(|_| InspectError::SignatureInvalid)
 }
 
 fn check_size(input: &str) -> Result<(), InspectError> {
@@ -815,8 +876,9 @@ fn rsa_modulus_bits(rsa_public_key: &[u8]) -> Result<u32, InspectError> {
 /// The largest RSA modulus ring verifies with.
 const RSA_MAX_BITS: u32 = 8192;
 
-/// Verifies a CSR's signature over `signed` with the CSR's own public key.
-fn verify_self_signature(
+/// Verifies a signature made with `algorithm` over `signed` with the public key `spki`
+/// (a CSR's own, or a CA's for a certificate it issued).
+fn verify_signature(
     spki: &SubjectPublicKeyInfo<'_>,
     key: &PublicKeyInfo,
     algorithm: &AlgorithmIdentifier<'_>,

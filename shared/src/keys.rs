@@ -51,6 +51,41 @@ const OID_SHA256_WITH_RSA: &[u64] = &[1, 2, 840, 113549, 1, 1, 11];
 
 /// The PEM label of an unencrypted PKCS#8 private key.
 const PKCS8_LABEL: &str = "PRIVATE KEY";
+/// The PEM label of a PKCS#1 RSA private key.
+const PKCS1_LABEL: &str = "RSA PRIVATE KEY";
+/// The PEM label of a SEC1 elliptic-curve private key.
+const SEC1_LABEL: &str = "EC PRIVATE KEY";
+/// `rsaEncryption` (RFC 8017).
+const OID_RSA_ENCRYPTION: &[u64] = &[1, 2, 840, 113549, 1, 1, 1];
+/// `id-ecPublicKey` (RFC 5480).
+const OID_EC_PUBLIC_KEY: &[u64] = &[1, 2, 840, 10045, 2, 1];
+/// `secp256r1` (P-256).
+const OID_P256: &[u64] = &[1, 2, 840, 10045, 3, 1, 7];
+/// `secp384r1` (P-384).
+const OID_P384: &[u64] = &[1, 3, 132, 0, 34];
+
+/// Wraps a PKCS#1 or SEC1 private key in a PKCS#8 `PrivateKeyInfo` (RFC 5208): the
+/// inner encoding is PKCS#8's `privateKey` for both.
+fn wrap_pkcs8(algorithm: &[u64], curve: Option<&[u64]>, inner: &[u8]) -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(yasna::construct_der(|writer| {
+        writer.write_sequence(|writer| {
+            writer.next().write_u8(0);
+            writer.next().write_sequence(|writer| {
+                writer
+                    .next()
+                    .write_oid(&ObjectIdentifier::from_slice(algorithm));
+                match curve {
+                    Some(curve) => writer
+                        .next()
+                        .write_oid(&ObjectIdentifier::from_slice(curve)),
+                    None => writer.next().write_null(),
+                }
+            });
+            writer.next().write_bytes(inner);
+        });
+    }))
+}
+
 /// The PEM label of a PKCS#10 certificate signing request.
 const CSR_LABEL: &str = "CERTIFICATE REQUEST";
 
@@ -122,6 +157,56 @@ impl PrivateKey {
         Ok(Self::from_der(der))
     }
 
+    /// Reads an unencrypted private key in any PEM form `openssl` and `kubectl` use:
+    /// PKCS#8 (`PRIVATE KEY`), PKCS#1 (`RSA PRIVATE KEY`, what `openssl genrsa` wrote
+    /// before OpenSSL 3) or SEC1 (`EC PRIVATE KEY`, what `openssl ecparam -genkey`
+    /// writes), and returns it as PKCS#8.
+    ///
+    /// The SEC1 key must carry its public key, as OpenSSL's always do.
+    pub fn from_pem(pem_text: &str) -> Result<Self, KeyError> {
+        let parsed =
+            pem::parse(pem_text).map_err(|e| KeyError::PrivateKeyInvalid(e.to_string()))?;
+        let tag = parsed.tag().to_owned();
+        let inner = Zeroizing::new(parsed.into_contents());
+        let candidates: Vec<Zeroizing<Vec<u8>>> = match tag.as_str() {
+            PKCS8_LABEL => vec![inner],
+            PKCS1_LABEL => vec![wrap_pkcs8(OID_RSA_ENCRYPTION, None, &inner)],
+            // SEC1 names its curve in an optional field; trying each supported curve
+            // lets ring, which checks the key against the curve, decide.
+            SEC1_LABEL => [OID_P256, OID_P384]
+                .into_iter()
+                .map(|curve| wrap_pkcs8(OID_EC_PUBLIC_KEY, Some(curve), &inner))
+                .collect(),
+            other => {
+                return Err(KeyError::PrivateKeyInvalid(format!(
+                    "expected a \"{PKCS8_LABEL}\", \"{PKCS1_LABEL}\" or \"{SEC1_LABEL}\" PEM block, found \"{other}\" (encrypted keys are not supported)"
+                )));
+            }
+        };
+        for der in candidates {
+            if KeyPair::try_from(der.as_slice())
+                .map(Zeroizing::new)
+                .is_ok()
+            {
+                return Ok(Self::from_der(der));
+            }
+        }
+        Err(KeyError::PrivateKeyInvalid(format!(
+            "the \"{tag}\" block does not hold an RSA, ECDSA P-256/P-384 or Ed25519 key"
+        )))
+    }
+
+    /// Signs `message` with the key: ECDSA P-256 with SHA-256 and P-384 with SHA-384
+    /// (ASN.1 DER signatures), Ed25519, or RSA PKCS#1 v1.5 with SHA-256, the algorithm
+    /// [`crate::inspect::verify_with_certificate_key`] checks with.
+    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        let key_pair = Zeroizing::new(
+            KeyPair::try_from(self.der.as_slice())
+                .map_err(|e| KeyError::PrivateKeyInvalid(e.to_string()))?,
+        );
+        key_pair.sign(message).map_err(KeyError::Signing)
+    }
+
     fn from_der(der: Zeroizing<Vec<u8>>) -> Self {
         let block = pem::Pem::new(PKCS8_LABEL, der.as_slice());
         let pem = Zeroizing::new(pem::encode_config(&block, pem_config()));
@@ -158,8 +243,8 @@ pub enum KeyError {
     /// RSA keys are not made by this function (see [`generate_reporting_without_rsa`]).
     #[error("RSA keys are made in the key-generation worker, not here")]
     RsaNotHere,
-    /// A stored private key could not be read back.
-    #[error("the private key is not a usable PKCS#8 key: {0}")]
+    /// A private key could not be read (or, once read, used to sign).
+    #[error("the private key is not usable: {0}")]
     PrivateKeyInvalid(String),
 }
 

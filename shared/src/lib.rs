@@ -18,9 +18,12 @@ pub mod admin_preview;
 pub mod api;
 pub mod error;
 pub mod inspect;
+pub mod invite;
 pub mod keys;
 pub mod kubeconfig;
+pub mod people;
 pub mod policy;
+pub mod renewal;
 
 pub use api::{
     DurationLimits, KeyAlgorithm, Phase, PolicyLimits, PortalConfig, RequestId, RequestStatus,
