@@ -12,12 +12,14 @@
 #
 # DIR then holds: admin.kubeconfig (O=system:masters, local use only),
 # backend.kubeconfig (CertDesk's ServiceAccount, deploy/rbac-backend.yaml),
+# backend-auto-approve.kubeconfig (a second CertDesk identity that may also approve,
+# deploy/rbac-backend-auto-approve.yaml, for --auto-approve-* backends),
 # approver.token (deploy/rbac-approver.yaml + view), ca.crt, server, pids, logs/,
 # and per process cmd.NAME (its command line, shell-quoted) and pid.NAME.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -69,7 +71,7 @@ wait_for() {
   local deadline=$((SECONDS + seconds))
   until "$@" >/dev/null 2>&1; do
     for pid in $(cat "$dir/pids"); do
-      kill -0 "$pid" 2>/dev/null || { say "a control plane process ($pid) exited while waiting for $what"; return 1; }
+      running "$pid" || { say "a control plane process ($pid) exited while waiting for $what"; return 1; }
     done
     ((SECONDS < deadline)) || { say "timed out after ${seconds}s waiting for $what"; return 1; }
     sleep 0.2
@@ -82,8 +84,10 @@ launch() {
   local name=$1; shift
   printf '%q ' "$@" >"$dir/cmd.$name"
   "$@" >>"$dir/logs/$name.log" 2>&1 &
-  echo $! >>"$dir/pids"
-  echo $! >"$dir/pid.$name"
+  local pid=$!
+  echo "$pid" >>"$dir/pids"
+  echo "$pid" >"$dir/pid.$name"
+  started "$pid" >"$dir/start.$pid" || true
 }
 
 # stop_component NAME: stops that one process and removes it from pids.
@@ -91,14 +95,14 @@ stop_component() {
   local name=$1 pid
   [ -f "$dir/pid.$name" ] || die "$name is not running in $dir"
   pid=$(cat "$dir/pid.$name")
-  kill -TERM "$pid" 2>/dev/null || true
+  signal TERM "$pid"
   if ! wait_gone 10 "$pid"; then
-    kill -KILL "$pid" 2>/dev/null || true
+    signal KILL "$pid"
     wait_gone 10 "$pid" || die "$name ($pid) survived SIGKILL"
   fi
   grep -vx "$pid" "$dir/pids" >"$dir/pids.new" || true
   mv "$dir/pids.new" "$dir/pids"
-  rm -f "$dir/pid.$name"
+  rm -f "$dir/pid.$name" "$dir/start.$pid"
 }
 
 # start_component NAME: runs its recorded command line again.
@@ -154,12 +158,22 @@ start_once() {
     --service-account-private-key-file "$dir/pki/sa.key" --root-ca-file "$dir/pki/ca.crt"
 
   local admin=(kubectl --kubeconfig "$dir/admin.kubeconfig")
+  "${admin[@]}" apply -f "$CERTDESK_ROOT/deploy/crds.yaml" >/dev/null
+  "${admin[@]}" wait --for condition=established --timeout 60s \
+    crd/issuedcertificates.certdesk.dev crd/invites.certdesk.dev >/dev/null
   "${admin[@]}" apply -f "$CERTDESK_ROOT/deploy/rbac-backend.yaml" -f "$CERTDESK_ROOT/deploy/rbac-approver.yaml" \
     -f "$CERTDESK_ROOT/deploy/local/approver.yaml" >/dev/null
+  # Of the auto-approval overlay only its ClusterRole: it binds CertDesk's own
+  # ServiceAccount, and locally only certdesk-auto may approve.
+  "${admin[@]}" apply -f "$CERTDESK_ROOT/deploy/rbac-backend-auto-approve.yaml" \
+    -l app.kubernetes.io/component=approval-rights >/dev/null
+  "${admin[@]}" apply -f "$CERTDESK_ROOT/deploy/local/backend-auto-approve.yaml" >/dev/null
   # The ServiceAccounts exist once the API server has them; tokens need no controller.
   local token
   token=$("${admin[@]}" create token certdesk -n certdesk --duration 8760h)
   kubeconfig "$dir/backend.kubeconfig" "$server" --token "$token"
+  token=$("${admin[@]}" create token certdesk-auto -n certdesk --duration 8760h)
+  kubeconfig "$dir/backend-auto-approve.kubeconfig" "$server" --token "$token"
   "${admin[@]}" create token certdesk-approver -n certdesk --duration 24h >"$dir/approver.token"
   chmod 600 "$dir"/*.kubeconfig "$dir/approver.token" "$dir"/pki/*.key
   # Ready for CertDesk when the controller manager publishes the CA in its namespace.
@@ -167,12 +181,33 @@ start_once() {
     "${admin[@]}" get configmap kube-root-ca.crt -n certdesk
 }
 
-# running PID: the process exists and is not a zombie (a zombie holds no port
-# or file; whether its parent ever reaps it is not ours to decide).
+# started PID: the process's start time (clock ticks since boot, field 22 of
+# /proc/PID/stat). With pid_max at 32768 a PID is soon reused; the start time tells
+# the process launched here from a later one that got the same number.
+started() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  set -- $stat
+  echo "${20}"
+}
+
+# running PID: the process launched here still exists and is not a zombie (a zombie
+# holds no port or file; whether its parent ever reaps it is not ours to decide).
 running() {
-  local state
-  state=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
-  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+  local stat state
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  state=${stat%% *}
+  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ] || return 1
+  # A PID without a recorded start time (an older state directory) is taken as ours.
+  [ ! -f "$dir/start.$1" ] || [ "$(started "$1")" = "$(cat "$dir/start.$1")" ]
+}
+
+# signal SIG PID...: sends SIG to each PID that is still the process launched here.
+signal() {
+  local sig=$1; shift
+  for pid in "$@"; do running "$pid" && kill "-$sig" "$pid" 2>/dev/null || true; done
 }
 
 # wait_gone SECONDS PID...: true once none of the PIDs is running.
@@ -192,9 +227,9 @@ stop() {
   [ -d "$dir" ] || { say "no such control plane directory: $dir"; return 0; }
   if [ -f "$dir/pids" ]; then
     local pids; pids=$(tac "$dir/pids")
-    for pid in $pids; do kill -TERM "$pid" 2>/dev/null || true; done
+    signal TERM $pids
     if ! wait_gone 10 $pids; then
-      for pid in $pids; do kill -KILL "$pid" 2>/dev/null || true; done
+      signal KILL $pids
       # SIGKILL is delivered asynchronously: wait until the kernel has acted.
       wait_gone 10 $pids || die "processes $(echo $pids) survived SIGKILL"
     fi
