@@ -264,6 +264,7 @@ async fn main() -> Result<()> {
                     &cluster_state.cache.decoding(csr),
                     &policy,
                     &bound,
+                    cluster_state.own_username(),
                 )
             })
             .collect();

@@ -60,6 +60,33 @@ pub struct Config {
     /// Log format.
     #[arg(long, env = "CERTDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Accept requests only through invite links.
+    #[arg(long, env = "CERTDESK_INVITE_REQUIRED")]
+    pub invite_required: bool,
+
+    /// Approve requests made with an invite without an approver. The invite's grants are
+    /// then bound when the invite is made, with the inviting approver's credentials, and
+    /// CertDesk's ServiceAccount needs deploy/rbac-backend-auto-approve.yaml.
+    #[arg(long, env = "CERTDESK_AUTO_APPROVE_INVITES")]
+    pub auto_approve_invites: bool,
+
+    /// Approve renewals of a live certificate CertDesk issued (same identity, proven
+    /// possession of its key, access not removed) without an approver. CertDesk's
+    /// ServiceAccount then needs deploy/rbac-backend-auto-approve.yaml.
+    #[arg(long, env = "CERTDESK_AUTO_APPROVE_RENEWALS")]
+    pub auto_approve_renewals: bool,
+
+    /// A file whose bytes authenticate renewal challenges; every replica needs the same
+    /// one. Without it each process makes a random secret, and a challenge is accepted
+    /// only by the replica that issued it.
+    #[arg(long, env = "CERTDESK_RENEWAL_SECRET_FILE")]
+    pub renewal_secret_file: Option<PathBuf>,
+
+    /// The PEM bundle of the CA that signs client certificates (renewals must chain to
+    /// it). Defaults to the cluster CA bundle given to requesters.
+    #[arg(long, env = "CERTDESK_CLIENT_CA_FILE")]
+    pub client_ca_file: Option<PathBuf>,
 }
 
 /// A configuration that cannot work, with what to change.
@@ -76,6 +103,16 @@ pub enum ConfigError {
     /// The cluster name is empty.
     #[error("--cluster-name (CERTDESK_CLUSTER_NAME) must not be empty")]
     ClusterNameEmpty,
+    /// The renewal secret file cannot be read or is too short.
+    #[error(
+        "--renewal-secret-file (CERTDESK_RENEWAL_SECRET_FILE) {0}: {1}; write at least 32 random bytes into it, e.g. `head -c 32 /dev/urandom > FILE`"
+    )]
+    RenewalSecret(PathBuf, String),
+    /// The client CA file cannot be read or holds no certificate.
+    #[error(
+        "--client-ca-file (CERTDESK_CLIENT_CA_FILE) {0}: {1}; give the PEM bundle of the CA that signs client certificates"
+    )]
+    ClientCa(PathBuf, String),
 }
 
 impl Config {
@@ -92,7 +129,41 @@ impl Config {
         if self.cluster_name.trim().is_empty() {
             return Err(ConfigError::ClusterNameEmpty);
         }
+        self.renewal_secret()?;
+        self.client_ca()?;
         Ok(())
+    }
+
+    /// Reads the renewal secret file, if one is configured.
+    pub fn renewal_secret(&self) -> Result<Option<Vec<u8>>, ConfigError> {
+        let Some(path) = &self.renewal_secret_file else {
+            return Ok(None);
+        };
+        let secret = std::fs::read(path)
+            .map_err(|e| ConfigError::RenewalSecret(path.clone(), e.to_string()))?;
+        if secret.len() < 32 {
+            return Err(ConfigError::RenewalSecret(
+                path.clone(),
+                format!("it holds {} bytes", secret.len()),
+            ));
+        }
+        Ok(Some(secret))
+    }
+
+    /// Reads the client CA bundle, if one is configured.
+    pub fn client_ca(&self) -> Result<Option<String>, ConfigError> {
+        let Some(path) = &self.client_ca_file else {
+            return Ok(None);
+        };
+        let pem = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::ClientCa(path.clone(), e.to_string()))?;
+        if !pem.contains("-----BEGIN CERTIFICATE-----") {
+            return Err(ConfigError::ClientCa(
+                path.clone(),
+                "it holds no PEM certificate".to_owned(),
+            ));
+        }
+        Ok(Some(pem))
     }
 
     /// Returns what the browser is told about the cluster and the policy, given the
@@ -109,7 +180,9 @@ impl Config {
             key_algorithms: KeyAlgorithm::ALL.to_vec(),
             duration: DurationLimits::default(),
             policy: PolicyLimits::default(),
-            invite_required: false,
+            invite_required: self.invite_required,
+            auto_approve_invites: self.auto_approve_invites,
+            auto_approve_renewals: self.auto_approve_renewals,
         }
     }
 }

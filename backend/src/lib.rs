@@ -4,6 +4,7 @@
 //! the router alone, for tests.
 #![deny(missing_docs)]
 
+pub mod audit;
 pub mod cluster;
 pub mod config;
 pub mod csr;
@@ -40,6 +41,10 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// The per-client limiter of submissions.
     pub submit_limiter: Arc<SubmitLimiter>,
+    /// The key that authenticates renewal challenges.
+    pub challenge_key: cluster::renewal::ChallengeKey,
+    /// The CA bundle a certificate to renew must chain to.
+    pub client_ca_pem: Arc<String>,
 }
 
 impl AppState {
@@ -93,12 +98,21 @@ impl AppState {
                 limiter.retain_recent();
             }
         });
+        let challenge_key = match config.renewal_secret()? {
+            Some(secret) => cluster::renewal::ChallengeKey::from_secret(&secret),
+            None => cluster::renewal::ChallengeKey::random()?,
+        };
+        let client_ca_pem = config
+            .client_ca()?
+            .unwrap_or_else(|| portal.ca_bundle_pem.clone());
         Ok(Self {
             config: Arc::new(config),
             portal: Arc::new(portal),
             cluster,
             metrics: Arc::new(metrics::Metrics::default()),
             submit_limiter,
+            challenge_key,
+            client_ca_pem: Arc::new(client_ca_pem),
         })
     }
 

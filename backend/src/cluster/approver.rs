@@ -20,16 +20,21 @@ pub use shared::admin::{
     Abilities, ApproveBody, ApproveOutcome, BindingOutcome, BindingResult, DenyBody, Grant,
     RequestView, Risk, RoleKind, RoleView, Rule, Severity, WhoAmI,
 };
+use shared::invite::InviteMatch;
+use shared::people::BindingRef;
 use shared::{ApiError, ErrorCode, Phase, PolicyLimits};
 
 use super::cache::SIGNER;
 use super::requests::{
     self, CLIENT_ADDRESS_ANNOTATION, MANAGED_BY, NOTE_ANNOTATION, USER_AGENT_ANNOTATION,
 };
+use super::resources::GROUP;
 use crate::error::{Error, Result};
 
 /// The condition reason CertDesk writes when approving.
 pub const APPROVE_REASON: &str = "CertDeskApprove";
+/// The condition reason CertDesk writes when it approves by itself (auto-approval).
+pub const AUTO_APPROVE_REASON: &str = "CertDeskAutoApprove";
 /// The condition reason CertDesk writes when denying.
 pub const DENY_REASON: &str = "CertDeskDeny";
 
@@ -93,6 +98,8 @@ pub async fn whoami(client: &Client) -> Result<WhoAmI> {
         list_requests,
         create_role_bindings,
         create_cluster_role_bindings,
+        create_invites,
+        list_people,
     ) = tokio::try_join!(
         may(client, approve),
         may(client, update_approval),
@@ -108,6 +115,8 @@ pub async fn whoami(client: &Client) -> Result<WhoAmI> {
             client,
             attributes("rbac.authorization.k8s.io", "clusterrolebindings", "create")
         ),
+        may(client, attributes(GROUP, "invites", "create")),
+        may(client, attributes(GROUP, "issuedcertificates", "list")),
     )?;
     Ok(WhoAmI {
         username,
@@ -118,24 +127,37 @@ pub async fn whoami(client: &Client) -> Result<WhoAmI> {
             list_requests,
             create_role_bindings,
             create_cluster_role_bindings,
+            create_invites,
+            list_people,
         },
     })
 }
 
 /// Refuses unless the approver may list CSRs.
 pub async fn ensure_may_list(client: &Client) -> Result<()> {
-    if may(
+    ensure_may(
         client,
         attributes("certificates.k8s.io", "certificatesigningrequests", "list"),
+        "You may not list certificate signing requests in this cluster.",
     )
-    .await?
-    {
+    .await
+}
+
+/// Refuses unless the approver may list CertDesk's issuance records.
+pub async fn ensure_may_list_records(client: &Client) -> Result<()> {
+    ensure_may(
+        client,
+        attributes(GROUP, "issuedcertificates", "list"),
+        "You may not list CertDesk's issuance records (issuedcertificates.certdesk.dev) in this cluster.",
+    )
+    .await
+}
+
+async fn ensure_may(client: &Client, attributes: ResourceAttributes, refusal: &str) -> Result<()> {
+    if may(client, attributes).await? {
         Ok(())
     } else {
-        Err(Error::client(
-            ErrorCode::Forbidden,
-            "You may not list certificate signing requests in this cluster.",
-        ))
+        Err(Error::client(ErrorCode::Forbidden, refusal))
     }
 }
 
@@ -167,11 +189,17 @@ pub async fn bound_users(client: &Client) -> BTreeSet<String> {
 }
 
 /// Returns the CSR decoded for the approver, with its risk flags.
+///
+/// What the backend itself wrote on the CSR (the invite it matched, the certificate it
+/// renews) is shown only when the CSR was created by `certdesk_user`, the backend's own
+/// identity as the API server recorded it in `spec.username`: anyone else who may
+/// create CSRs could write the same annotations.
 pub fn view(
     csr: &CertificateSigningRequest,
     decoding: &std::result::Result<crate::csr::CsrSummary, String>,
     limits: &PolicyLimits,
     bound: &BTreeSet<String>,
+    certdesk_user: Option<&str>,
 ) -> RequestView {
     let annotation = |key: &str| {
         csr.metadata
@@ -202,7 +230,27 @@ pub fn view(
         user_agent: annotation(USER_AGENT_ANNOTATION),
         decode_error: None,
         risks: Vec::new(),
+        invite: None,
+        renewal_of: None,
     };
+    let by_certdesk = requests::is_managed(csr)
+        && certdesk_user.is_some()
+        && csr.spec.username.as_deref() == certdesk_user;
+    if by_certdesk {
+        view.invite = annotation(requests::INVITE_ANNOTATION).map(|name| InviteMatch {
+            name,
+            created_by: annotation(requests::INVITED_BY_ANNOTATION).unwrap_or_default(),
+            grants: annotation(requests::INVITE_GRANTS_ANNOTATION)
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default(),
+        });
+        view.renewal_of = annotation(requests::RENEWAL_OF_ANNOTATION);
+    }
+    let renewal_of = view.renewal_of.clone();
+    let invite = view
+        .invite
+        .as_ref()
+        .map(|i| (i.name.clone(), i.created_by.clone()));
     let mut risk = |code: &str, severity, message: String| {
         view.risks.push(Risk {
             code: code.to_owned(),
@@ -210,6 +258,24 @@ pub fn view(
             message,
         });
     };
+    if let Some(serial) = renewal_of {
+        risk(
+            "renewal",
+            Severity::Info,
+            format!(
+                "Renewal, same identity: the requester proved they hold the key of the live certificate {serial} for this subject."
+            ),
+        );
+    }
+    if let Some((name, created_by)) = invite {
+        risk(
+            "invite",
+            Severity::Info,
+            format!(
+                "Matches invite {name} from {created_by}: the subject and lifetime are the ones the invite names."
+            ),
+        );
+    }
     match decoding {
         Ok(summary) => {
             for group in &summary.groups {
@@ -298,6 +364,12 @@ pub fn binding_name(username: &str, role: &str) -> String {
     )
 }
 
+/// Returns the binding CertDesk makes (or made) for a grant to `username`, or `None`
+/// when the grant is malformed (a Role without a namespace, a bad namespace name).
+pub fn binding_ref(username: &str, grant: &Grant) -> Option<BindingRef> {
+    Some(binding_for(username, grant).ok()?.reference(grant))
+}
+
 /// One binding to make for a grant.
 enum Binding {
     Namespaced(RoleBinding),
@@ -359,6 +431,20 @@ fn binding_for(username: &str, grant: &Grant) -> Result<Binding> {
 }
 
 impl Binding {
+    fn reference(&self, grant: &Grant) -> BindingRef {
+        let (kind, meta) = match self {
+            Self::Namespaced(b) => ("RoleBinding", &b.metadata),
+            Self::Cluster(b) => ("ClusterRoleBinding", &b.metadata),
+        };
+        BindingRef {
+            kind: kind.to_owned(),
+            name: meta.name.clone().unwrap_or_default(),
+            namespace: meta.namespace.clone(),
+            role_kind: grant.kind,
+            role: grant.name.clone(),
+        }
+    }
+
     fn describe(&self, result: BindingResult, error: Option<ApiError>) -> BindingOutcome {
         let (kind, meta) = match self {
             Self::Namespaced(b) => ("RoleBinding", &b.metadata),
@@ -504,6 +590,7 @@ pub async fn approve(client: &Client, name: &str, body: &ApproveBody) -> Result<
         if let Some(namespace) = first_namespace(&body.grants) {
             annotations.push((requests::GRANTED_NAMESPACE_ANNOTATION, namespace.to_owned()));
         }
+        annotations.push((requests::APPROVED_BY_ANNOTATION, approver.clone()));
         decide(&api, csr, "Approved", APPROVE_REASON, message, &annotations).await?;
     }
     let mut outcomes = Vec::with_capacity(bindings.len());
@@ -522,8 +609,109 @@ pub async fn approve(client: &Client, name: &str, body: &ApproveBody) -> Result<
     })
 }
 
-/// Denies the CSR as the approver, with the reason as the condition's message.
-pub async fn deny(client: &Client, name: &str, reason: &str) -> Result<()> {
+/// Approves the CSR as CertDesk itself (the operator enabled auto-approval of invites
+/// or renewals; the backend's identity then needs the approval rights of
+/// `deploy/rbac-backend-auto-approve.yaml`). `grants` were already bound (with an
+/// approver's credentials, when the invite was made) and are only recorded.
+pub async fn approve_automatically(
+    client: &Client,
+    csr: CertificateSigningRequest,
+    approved_by: &str,
+    message: String,
+    grants: &[Grant],
+) -> Result<()> {
+    let api = Api::<CertificateSigningRequest>::all(client.clone());
+    let mut annotations = vec![
+        (
+            requests::GRANTS_ANNOTATION,
+            serde_json::to_string(grants).map_err(|e| Error::Internal(e.into()))?,
+        ),
+        (requests::APPROVED_BY_ANNOTATION, approved_by.to_owned()),
+    ];
+    if let Some(namespace) = first_namespace(grants) {
+        annotations.push((requests::GRANTED_NAMESPACE_ANNOTATION, namespace.to_owned()));
+    }
+    decide(
+        &api,
+        csr,
+        "Approved",
+        AUTO_APPROVE_REASON,
+        message,
+        &annotations,
+    )
+    .await
+}
+
+/// Makes the bindings of `grants` for `username` as the holder of `client`: first a dry
+/// run of every one (so RBAC's escalation check refuses before anything is made), then
+/// each for real. Returns the bindings; on a failure, the ones made here are removed
+/// again and the error is returned, so nothing is left half-done.
+pub async fn make_bindings(
+    client: &Client,
+    username: &str,
+    grants: &[Grant],
+) -> Result<Vec<BindingRef>> {
+    let bindings = grants
+        .iter()
+        .map(|g| binding_for(username, g).map(|b| (b, g)))
+        .collect::<Result<Vec<_>>>()?;
+    for (binding, _) in &bindings {
+        binding.create(client, true).await?;
+    }
+    let mut made: Vec<BindingRef> = Vec::with_capacity(bindings.len());
+    for (binding, grant) in &bindings {
+        match binding.create(client, false).await {
+            Ok(BindingResult::Created) => made.push(binding.reference(grant)),
+            // An identical binding was there before: it is not ours to remove on failure.
+            Ok(_) => {}
+            Err(error) => {
+                for binding in &made {
+                    if let Err(cleanup) = delete_binding(client, binding).await {
+                        tracing::warn!(error = %cleanup, binding = binding.name, "could not remove a binding after a failed grant");
+                    }
+                }
+                return Err(error);
+            }
+        }
+    }
+    Ok(bindings
+        .iter()
+        .map(|(binding, grant)| binding.reference(grant))
+        .collect())
+}
+
+/// Dry-runs the bindings of `grants` for `username` as the holder of `client`, so RBAC's
+/// escalation check refuses a grant they may not make, and nothing is made.
+pub async fn check_bindings(client: &Client, username: &str, grants: &[Grant]) -> Result<()> {
+    for grant in grants {
+        binding_for(username, grant)?.create(client, true).await?;
+    }
+    Ok(())
+}
+
+/// Deletes the binding as the holder of `client`. Returns `false` when it was already gone.
+pub async fn delete_binding(client: &Client, binding: &BindingRef) -> Result<bool> {
+    let params = kube::api::DeleteParams::default();
+    let deleted = match binding.namespace.as_deref() {
+        Some(namespace) => Api::<RoleBinding>::namespaced(client.clone(), namespace)
+            .delete(&binding.name, &params)
+            .await
+            .map(|_| ()),
+        None => Api::<ClusterRoleBinding>::all(client.clone())
+            .delete(&binding.name, &params)
+            .await
+            .map(|_| ()),
+    };
+    match deleted {
+        Ok(()) => Ok(true),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Denies the CSR as the approver, with the reason as the condition's message. Returns
+/// the approver's username and the requested username.
+pub async fn deny(client: &Client, name: &str, reason: &str) -> Result<(String, String)> {
     let reason = reason.trim();
     if reason.is_empty() {
         return Err(Error::client(
@@ -545,7 +733,11 @@ pub async fn deny(client: &Client, name: &str, reason: &str) -> Result<()> {
         "Denied by {approver}: {}",
         reason.chars().take(500).collect::<String>()
     );
-    decide(&api, csr, "Denied", DENY_REASON, message, &[]).await
+    let subject = crate::csr::describe(&csr.spec.request.0)
+        .map(|s| s.username)
+        .unwrap_or_default();
+    decide(&api, csr, "Denied", DENY_REASON, message, &[]).await?;
+    Ok((approver, subject))
 }
 
 /// Returns the namespace of the first namespaced grant (already checked to be valid).

@@ -4,7 +4,12 @@ use std::path::Path;
 
 pub mod approver;
 pub mod cache;
+pub mod invites;
+pub mod people;
+pub mod records;
+pub mod renewal;
 pub mod requests;
+pub mod resources;
 
 use anyhow::{Context, Result, bail};
 use kube::config::Kubeconfig;
@@ -90,6 +95,11 @@ pub struct Cluster {
     pub namespace: String,
     /// The watch cache of `kube-apiserver-client` CSRs.
     pub cache: cache::RequestCache,
+    /// The watch cache of issuance records.
+    pub records: records::RecordStore,
+    /// The audit trail (log lines and Kubernetes Events).
+    pub audit: crate::audit::Audit,
+    identity: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -120,12 +130,31 @@ impl Cluster {
         let client =
             kube::Client::try_from(config.clone()).context("cannot build a Kubernetes client")?;
         let cache = cache::RequestCache::start(client.clone());
+        let records = records::RecordStore::start(client.clone());
+        let audit = crate::audit::Audit::new(client.clone());
+        records::spawn_writer(
+            client.clone(),
+            cache.clone(),
+            records.clone(),
+            audit.clone(),
+        );
+        let identity = std::sync::Arc::new(std::sync::OnceLock::new());
+        tokio::spawn(learn_identity(client.clone(), identity.clone()));
         Ok(Self {
             client,
             config,
             namespace: namespace.to_owned(),
             cache,
+            records,
+            audit,
+            identity,
         })
+    }
+
+    /// Returns the backend's own username as the API server knows it (it records it in
+    /// the `spec.username` of every CSR the backend creates), once it has been learnt.
+    pub fn own_username(&self) -> Option<&str> {
+        self.identity.get().map(String::as_str)
     }
 
     /// Returns the API server URL and a CA bundle for requesters: the cluster's
@@ -196,5 +225,27 @@ impl Cluster {
         config.write_timeout = self.config.write_timeout;
         config.auth_info.token = Some(token.to_owned().into());
         kube::Client::try_from(config).context("cannot build a client for the approver's token")
+    }
+}
+
+/// Asks the API server who the backend is (SelfSubjectReview, which every
+/// authenticated identity may make), retrying until it answers.
+async fn learn_identity(
+    client: kube::Client,
+    identity: std::sync::Arc<std::sync::OnceLock<String>>,
+) {
+    let mut wait = std::time::Duration::from_millis(500);
+    loop {
+        match approver::identity(&client).await {
+            Ok((username, _)) => {
+                let _ = identity.set(username);
+                return;
+            }
+            Err(error) => {
+                tracing::debug!(?error, "cannot learn the backend's own username yet");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(std::time::Duration::from_secs(30));
+            }
+        }
     }
 }

@@ -33,6 +33,23 @@ pub const GRANTED_NAMESPACE_ANNOTATION: &str = "certdesk.dev/granted-namespace";
 /// The annotation, written with the approval, holding the approval's grants as JSON.
 pub const GRANTS_ANNOTATION: &str = "certdesk.dev/grants";
 
+/// The annotation, written with the approval, naming the approver.
+pub const APPROVED_BY_ANNOTATION: &str = "certdesk.dev/approved-by";
+/// The annotation naming the invite a request was made with.
+pub const INVITE_ANNOTATION: &str = "certdesk.dev/invite";
+/// The annotation naming the approver who made the request's invite.
+pub const INVITED_BY_ANNOTATION: &str = "certdesk.dev/invited-by";
+/// The annotation holding the request's invite's grants as JSON (pre-filled on the
+/// approval page).
+pub const INVITE_GRANTS_ANNOTATION: &str = "certdesk.dev/invite-grants";
+/// The annotation holding the serial number of the certificate a renewal renews.
+pub const RENEWAL_OF_ANNOTATION: &str = "certdesk.dev/renewal-of";
+
+/// Returns the CSR's annotation `key`, if it has one.
+pub fn annotation(csr: &CertificateSigningRequest, key: &str) -> Option<String> {
+    csr.metadata.annotations.as_ref()?.get(key).cloned()
+}
+
 /// Returns whether `name` is a valid Kubernetes namespace name (an RFC 1123 label: at
 /// most 63 lowercase letters, digits and dashes, starting and ending alphanumeric).
 pub fn is_namespace_name(name: &str) -> bool {

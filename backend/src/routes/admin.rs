@@ -8,12 +8,17 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::audit::{Action, Entry};
 use crate::cluster::approver::{
     self, ApproveBody, ApproveOutcome, DenyBody, RequestView, RoleView, WhoAmI,
 };
+use crate::cluster::{invites, people};
 use crate::error::Result;
 use crate::extract::{BearerToken, Json};
+use k8s_openapi::api::core::v1::ObjectReference;
 use shared::ApiError;
+use shared::invite::{CreateInvite, InviteCreated, InviteView};
+use shared::people::{PersonView, RemoveAccessOutcome};
 
 /// The approvers' routes.
 pub fn router() -> Router<AppState> {
@@ -23,6 +28,10 @@ pub fn router() -> Router<AppState> {
         .route("/requests/{name}/approve", post(approve))
         .route("/requests/{name}/deny", post(deny))
         .route("/roles", get(roles))
+        .route("/invites", get(list_invites).post(create_invite))
+        .route("/invites/{name}/revoke", post(revoke_invite))
+        .route("/people", get(people))
+        .route("/people/{username}/remove-access", post(remove_access))
 }
 
 fn client(state: &AppState, token: &BearerToken) -> Result<kube::Client> {
@@ -78,6 +87,7 @@ async fn list(
                 &cluster.cache.decoding(csr),
                 &state.portal.policy,
                 &bound,
+                cluster.own_username(),
             )
         })
         .collect();
@@ -108,6 +118,58 @@ async fn approve(
     let outcome = approver::approve(&client(&state, &token)?, &name, &body).await?;
     state.metrics.approvals.inc();
     tracing::info!(approver = %outcome.approved_by, complete = outcome.complete, "request approved");
+    let audit = &state.cluster()?.audit;
+    let subject = state
+        .cluster()?
+        .cache
+        .get(&name)
+        .and_then(|csr| crate::csr::describe(&csr.spec.request.0).ok())
+        .map(|summary| summary.username)
+        .unwrap_or_default();
+    audit.record_on(
+        csr_reference(&name),
+        Entry {
+            action: Action::Approved,
+            actor: &outcome.approved_by,
+            subject: &subject,
+            request: Some(&name),
+            note: format!(
+                "{} approved request {name} for {subject:?}{}.",
+                outcome.approved_by,
+                body.message
+                    .as_deref()
+                    .filter(|m| !m.trim().is_empty())
+                    .map(|m| format!(": {}", m.chars().take(300).collect::<String>()))
+                    .unwrap_or_default()
+            ),
+        },
+    );
+    for binding in outcome
+        .bindings
+        .iter()
+        .filter(|b| b.result == shared::admin::BindingResult::Created)
+    {
+        audit.record_on(
+            csr_reference(&name),
+            Entry {
+                action: Action::Granted,
+                actor: &outcome.approved_by,
+                subject: &subject,
+                request: Some(&name),
+                note: format!(
+                    "{} made {} {:?}{} for {subject:?}.",
+                    outcome.approved_by,
+                    binding.kind,
+                    binding.name,
+                    binding
+                        .namespace
+                        .as_deref()
+                        .map(|n| format!(" in {n}"))
+                        .unwrap_or_default()
+                ),
+            },
+        );
+    }
     Ok(axum::Json(outcome))
 }
 
@@ -131,10 +193,33 @@ async fn deny(
     Path(name): Path<String>,
     Json(body): Json<DenyBody>,
 ) -> Result<StatusCode> {
-    approver::deny(&client(&state, &token)?, &name, &body.reason).await?;
+    let (denied_by, subject) =
+        approver::deny(&client(&state, &token)?, &name, &body.reason).await?;
     state.metrics.denials.inc();
-    tracing::info!("request denied");
+    state.cluster()?.audit.record_on(
+        csr_reference(&name),
+        Entry {
+            action: Action::Denied,
+            actor: &denied_by,
+            subject: &subject,
+            request: Some(&name),
+            note: format!(
+                "{denied_by} denied request {name} for {subject:?}: {}",
+                body.reason.trim().chars().take(300).collect::<String>()
+            ),
+        },
+    );
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A reference to the CSR of that name, for audit Events.
+fn csr_reference(name: &str) -> ObjectReference {
+    ObjectReference {
+        api_version: Some("certificates.k8s.io/v1".to_owned()),
+        kind: Some("CertificateSigningRequest".to_owned()),
+        name: Some(name.to_owned()),
+        ..ObjectReference::default()
+    }
 }
 
 /// The query of `GET /api/v1/admin/roles`.
@@ -162,5 +247,132 @@ async fn roles(
 ) -> Result<axum::Json<Vec<RoleView>>> {
     Ok(axum::Json(
         approver::roles(&client(&state, &token)?, query.namespace.as_deref()).await?,
+    ))
+}
+
+/// Makes an invite as the approver: the identity, lifetime and grants are checked now
+/// (grants by a dry run as the approver), and the link's token is returned once.
+#[utoipa::path(post, path = "/api/v1/admin/invites", tag = "admin", security(("bearer" = [])),
+    request_body = CreateInvite,
+    responses(
+        (status = 201, description = "The invite and its link (the token is shown only now)", body = InviteCreated),
+        (status = 400, description = "Malformed body or bad input", body = ApiError),
+        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
+        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
+        (status = 422, description = "The identity or lifetime breaks the policy", body = ApiError),
+        (status = 503, description = "The cluster is unreachable", body = ApiError),
+    ))]
+#[tracing::instrument(skip(state, token, body))]
+async fn create_invite(
+    State(state): State<AppState>,
+    token: BearerToken,
+    Json(body): Json<CreateInvite>,
+) -> Result<(StatusCode, axum::Json<InviteCreated>)> {
+    let cluster = state.cluster()?;
+    let created = invites::create(
+        &client(&state, &token)?,
+        &body,
+        &state.portal,
+        state.config.auto_approve_invites,
+        &cluster.audit,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, axum::Json(created)))
+}
+
+/// Every invite the approver may see (listed with their own token), newest first.
+#[utoipa::path(get, path = "/api/v1/admin/invites", tag = "admin", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The invites", body = Vec<InviteView>),
+        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
+        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
+        (status = 503, description = "The cluster is unreachable", body = ApiError),
+    ))]
+#[tracing::instrument(skip(state, token))]
+async fn list_invites(
+    State(state): State<AppState>,
+    token: BearerToken,
+) -> Result<axum::Json<Vec<InviteView>>> {
+    Ok(axum::Json(invites::list(&client(&state, &token)?).await?))
+}
+
+/// Revokes an unused invite and removes the bindings made with it.
+#[utoipa::path(post, path = "/api/v1/admin/invites/{name}/revoke", tag = "admin",
+    security(("bearer" = [])), params(("name" = String, Path, description = "The invite's name")),
+    responses(
+        (status = 200, description = "The revoked invite", body = InviteView),
+        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
+        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
+        (status = 404, description = "No such invite", body = ApiError),
+        (status = 409, description = "The invite was already used", body = ApiError),
+        (status = 503, description = "The cluster is unreachable", body = ApiError),
+    ))]
+#[tracing::instrument(skip(state, token))]
+async fn revoke_invite(
+    State(state): State<AppState>,
+    token: BearerToken,
+    Path(name): Path<String>,
+) -> Result<axum::Json<InviteView>> {
+    let cluster = state.cluster()?;
+    Ok(axum::Json(
+        invites::revoke(&client(&state, &token)?, &name, &cluster.audit).await?,
+    ))
+}
+
+/// Everyone CertDesk issued a certificate to or made a binding for, with their
+/// certificates (time left) and their CertDesk-made bindings.
+#[utoipa::path(get, path = "/api/v1/admin/people", tag = "admin", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The people, by username", body = Vec<PersonView>),
+        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
+        (status = 403, description = "The approver may not list issuance records or bindings", body = ApiError),
+        (status = 503, description = "The cluster is unreachable", body = ApiError),
+    ))]
+#[tracing::instrument(skip(state, token))]
+async fn people(
+    State(state): State<AppState>,
+    token: BearerToken,
+) -> Result<axum::Json<Vec<PersonView>>> {
+    let client = client(&state, &token)?;
+    let (allowed, bindings) = tokio::join!(
+        approver::ensure_may_list_records(&client),
+        people::certdesk_bindings(&client)
+    );
+    allowed?;
+    let cluster = state.cluster()?;
+    Ok(axum::Json(people::people(
+        &cluster.records.all(),
+        bindings?,
+        time::OffsetDateTime::now_utc(),
+    )))
+}
+
+/// Removes a person's access: marks their issuance records and deletes the bindings
+/// CertDesk made for them, as the approver. Their certificate still authenticates
+/// until it expires; the answer says until when and what they can still do.
+#[utoipa::path(post, path = "/api/v1/admin/people/{username}/remove-access", tag = "admin",
+    security(("bearer" = [])), params(("username" = String, Path, description = "The username")),
+    responses(
+        (status = 200, description = "What was removed", body = RemoveAccessOutcome),
+        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
+        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
+        (status = 404, description = "CertDesk issued nothing to that user", body = ApiError),
+        (status = 503, description = "The cluster is unreachable", body = ApiError),
+    ))]
+#[tracing::instrument(skip(state, token))]
+async fn remove_access(
+    State(state): State<AppState>,
+    token: BearerToken,
+    Path(username): Path<String>,
+) -> Result<axum::Json<RemoveAccessOutcome>> {
+    let cluster = state.cluster()?;
+    Ok(axum::Json(
+        people::remove_access(
+            &client(&state, &token)?,
+            &cluster.records,
+            &username,
+            &cluster.audit,
+        )
+        .await?,
     ))
 }

@@ -3,7 +3,9 @@
 pub mod admin;
 pub mod config;
 pub mod health;
+pub mod invites;
 pub mod openapi;
+pub mod renewals;
 pub mod requests;
 
 use axum::Router;
@@ -28,6 +30,8 @@ pub fn router(state: AppState) -> Router {
         .merge(config::router())
         .merge(openapi::router())
         .merge(requests::router(state.clone()))
+        .merge(renewals::router(state.clone()))
+        .merge(invites::router())
         .nest("/admin", admin::router())
         .fallback(|| async { Error::client(shared::ErrorCode::NotFound, "No such API endpoint.") });
     let mut router = Router::new()

@@ -19,11 +19,17 @@ use shared::{ApiError, ErrorCode, RequestStatus, RequestTicket, SubmitRequest};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::AppState;
+use crate::audit::{Action, Entry};
 use crate::cluster::Cluster;
+use crate::cluster::approver;
 use crate::cluster::cache::{Change, SIGNER};
+use crate::cluster::invites;
+use crate::cluster::records;
 use crate::cluster::requests::{self, Origin};
+use crate::cluster::resources::IssuedCertificate;
 use crate::error::{Error, Result};
 use crate::extract::{ClientAddress, Json, peer_ip};
+use shared::admin::Grant;
 
 /// The largest submission body accepted; a CSR, even RSA 4096, is under 4 KiB.
 pub const BODY_LIMIT: usize = 16 * 1024;
@@ -44,7 +50,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/requests/{id}/events", get(events))
 }
 
-async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn rate_limit(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let key = peer_ip(request.extensions()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
     match state.submit_limiter.check_key(&key) {
         Ok(()) => next.run(request).await,
@@ -83,6 +93,17 @@ async fn submit(
     headers: HeaderMap,
     Json(body): Json<SubmitRequest>,
 ) -> Result<(StatusCode, axum::Json<RequestTicket>)> {
+    let cluster = state.cluster()?;
+    let invite = match body.invite.as_deref() {
+        Some(token) => Some(invites::open(&cluster.client, token).await?),
+        None if state.config.invite_required => {
+            return Err(Error::client(
+                ErrorCode::InviteRequired,
+                "This portal takes requests through invite links only: ask an approver for one.",
+            ));
+        }
+        None => None,
+    };
     if let Some(violation) =
         shared::policy::check_duration(body.expiration_seconds, &state.portal.duration)
     {
@@ -103,7 +124,9 @@ async fn submit(
         ));
     }
     let vetted = crate::csr::vet(&body.csr_pem, &state.portal.policy)?;
-    let cluster = state.cluster()?;
+    if let Some(invite) = &invite {
+        invites::check_match(invite, &vetted.summary, body.expiration_seconds)?;
+    }
     let id = requests::new_request_id(&vetted.summary.username)?;
     tracing::Span::current().record("id", id.0.as_str());
     let origin = Origin {
@@ -114,13 +137,108 @@ async fn submit(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
     };
-    let object = requests::build(&id, &vetted, body.expiration_seconds, &origin);
-    Api::<CertificateSigningRequest>::all(cluster.client.clone())
+    let mut object = requests::build(&id, &vetted, body.expiration_seconds, &origin);
+    let invite = match invite {
+        Some(invite) => {
+            invites::annotate(&mut object, &invite);
+            Some(invites::consume(&cluster.client, invite, &id.0).await?)
+        }
+        None => None,
+    };
+    let created = match Api::<CertificateSigningRequest>::all(cluster.client.clone())
         .create(&PostParams::default(), &object)
-        .await?;
+        .await
+    {
+        Ok(created) => created,
+        Err(error) => {
+            if let Some(invite) = invite {
+                invites::release(&cluster.client, invite).await;
+            }
+            return Err(error.into());
+        }
+    };
     state.metrics.submissions.inc();
-    tracing::info!(username = %vetted.summary.username, "request submitted");
+    let username = vetted.summary.username.as_str();
+    cluster.audit.record(
+        &created,
+        Entry {
+            action: Action::Submitted,
+            actor: "requester",
+            subject: username,
+            request: Some(&id.0),
+            note: format!(
+                "Request for {username:?} (groups {:?}, {}) submitted from {}.",
+                vetted.summary.groups,
+                vetted.summary.key.label,
+                origin
+                    .client_address
+                    .as_deref()
+                    .unwrap_or("an unknown address")
+            ),
+        },
+    );
+    if let Some(invite) = invite {
+        cluster.audit.record(
+            &invite,
+            Entry {
+                action: Action::InviteUsed,
+                actor: "requester",
+                subject: username,
+                request: Some(&id.0),
+                note: format!("Invite used for request {id}."),
+            },
+        );
+        if state.config.auto_approve_invites && invites::grants_bound(&invite) {
+            let grants: Vec<Grant> = invite.spec.grants.iter().map(Grant::from).collect();
+            let approved_by = format!("certdesk (invite from {})", invite.spec.created_by);
+            let message = format!(
+                "Approved automatically by CertDesk: the request matches invite {} from {}.",
+                invite.metadata.name.as_deref().unwrap_or_default(),
+                invite.spec.created_by
+            );
+            auto_approve(cluster, created, &approved_by, message, &grants, username).await;
+        }
+    }
     Ok((StatusCode::CREATED, axum::Json(RequestTicket { id })))
+}
+
+/// Approves a request as CertDesk itself; a refusal (the operator did not give the
+/// backend the approval rights) leaves it pending for an approver, and is logged.
+pub(crate) async fn auto_approve(
+    cluster: &Cluster,
+    csr: CertificateSigningRequest,
+    approved_by: &str,
+    message: String,
+    grants: &[Grant],
+    username: &str,
+) {
+    let id = csr.metadata.name.clone().unwrap_or_default();
+    let regarding = kube::Resource::object_ref(&csr, &());
+    match approver::approve_automatically(
+        &cluster.client,
+        csr,
+        approved_by,
+        message.clone(),
+        grants,
+    )
+    .await
+    {
+        Ok(()) => cluster.audit.record_on(
+            regarding,
+            Entry {
+                action: Action::AutoApproved,
+                actor: approved_by,
+                subject: username,
+                request: Some(&id),
+                note: message,
+            },
+        ),
+        Err(error) => tracing::warn!(
+            request = id,
+            ?error,
+            "auto-approval failed (does CertDesk's ServiceAccount have deploy/rbac-backend-auto-approve.yaml?); the request waits for an approver"
+        ),
+    }
 }
 
 /// Where the request stands (from the watch cache).
@@ -161,7 +279,18 @@ async fn current_status(cluster: &Cluster, id: &str) -> Result<RequestStatus> {
         }
     };
     match csr {
-        None => Ok(requests::gone(id)),
+        None => match cluster.records.get(id) {
+            Some(record) => Ok(records::status_of(&record)),
+            None => match Api::<IssuedCertificate>::all(cluster.client.clone())
+                .get_opt(id)
+                .await
+            {
+                Ok(Some(record)) => Ok(records::status_of(&record)),
+                // Without records (the CRD is not installed, say) the request is just gone.
+                Ok(None) | Err(kube::Error::Api(_)) => Ok(requests::gone(id)),
+                Err(error) => Err(error.into()),
+            },
+        },
         Some(csr) if csr.spec.signer_name == SIGNER && requests::is_managed(&csr) => {
             Ok(requests::status_of(&csr))
         }
@@ -229,7 +358,12 @@ impl Follow {
                     {
                         requests::status_of(&csr)
                     }
-                    Ok(Change::Deleted(name)) if name == self.id => requests::gone(&self.id),
+                    Ok(Change::Deleted(name)) if name == self.id => {
+                        match self.cluster.records.get(&self.id) {
+                            Some(record) => records::status_of(&record),
+                            None => requests::gone(&self.id),
+                        }
+                    }
                     Ok(Change::Applied(_) | Change::Deleted(_)) => continue,
                     Ok(Change::Resync) | Err(RecvError::Lagged(_)) => {
                         match current_status(&self.cluster, &self.id).await {

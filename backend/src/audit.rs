@@ -1,0 +1,154 @@
+//! The audit trail: every submission, decision, grant, invite, renewal, issuance and
+//! removal of access is one structured log event (target `certdesk::audit`, with the
+//! action, request id, actor and subject as fields, so `--log-format json` gives one JSON
+//! object per event) and one Kubernetes Event on the object it concerns, published by
+//! the backend's own identity.
+//!
+//! Events are published in the background: an action never waits for, or fails
+//! because of, its Event. Tokens and keys are never part of an audit event.
+
+use k8s_openapi::api::core::v1::ObjectReference;
+use kube::Resource;
+use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// A requester submitted a request.
+    Submitted,
+    /// An approver approved a request.
+    Approved,
+    /// CertDesk approved a request itself (invite or renewal auto-approval).
+    AutoApproved,
+    /// An approver denied a request.
+    Denied,
+    /// A role binding was made for a user.
+    Granted,
+    /// The cluster issued a certificate and CertDesk recorded it.
+    Issued,
+    /// An approver made an invite.
+    InviteCreated,
+    /// A request was made with an invite.
+    InviteUsed,
+    /// An approver revoked an invite.
+    InviteRevoked,
+    /// A user asked to renew a certificate by proof of possession.
+    RenewalRequested,
+    /// An approver removed a user's access.
+    AccessRemoved,
+}
+
+impl Action {
+    /// The action's stable name (the Event's reason and the log field).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Submitted => "Submitted",
+            Self::Approved => "Approved",
+            Self::AutoApproved => "AutoApproved",
+            Self::Denied => "Denied",
+            Self::Granted => "Granted",
+            Self::Issued => "Issued",
+            Self::InviteCreated => "InviteCreated",
+            Self::InviteUsed => "InviteUsed",
+            Self::InviteRevoked => "InviteRevoked",
+            Self::RenewalRequested => "RenewalRequested",
+            Self::AccessRemoved => "AccessRemoved",
+        }
+    }
+}
+
+/// One audit event.
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    /// What happened.
+    pub action: Action,
+    /// Who did it: an approver's username, or `certdesk` for the backend itself, or
+    /// `requester` for an anonymous requester.
+    pub actor: &'a str,
+    /// The username the action concerns.
+    pub subject: &'a str,
+    /// The request (CSR) id, when there is one.
+    pub request: Option<&'a str>,
+    /// A sentence for people.
+    pub note: String,
+}
+
+/// Writes audit events; cheap to clone.
+#[derive(Clone)]
+pub struct Audit {
+    recorder: Option<std::sync::Arc<Recorder>>,
+}
+
+impl std::fmt::Debug for Audit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Audit")
+            .field("events", &self.recorder.is_some())
+            .finish()
+    }
+}
+
+/// The longest Event note the API server accepts is 1 kB.
+const MAX_NOTE_BYTES: usize = 1000;
+
+impl Audit {
+    /// Returns an audit trail that publishes Events with `client` (the backend's own
+    /// identity; it needs `create` and `patch` on `events.events.k8s.io` in `default`,
+    /// where Events about cluster-scoped objects go).
+    pub fn new(client: kube::Client) -> Self {
+        let reporter = Reporter {
+            controller: "certdesk".to_owned(),
+            instance: None,
+        };
+        Self {
+            recorder: Some(std::sync::Arc::new(Recorder::new(client, reporter))),
+        }
+    }
+
+    /// Returns an audit trail that only logs (no cluster to publish Events to).
+    pub fn log_only() -> Self {
+        Self { recorder: None }
+    }
+
+    /// Logs the entry and publishes it as an Event on `object`.
+    pub fn record<K: Resource<DynamicType = ()>>(&self, object: &K, entry: Entry<'_>) {
+        self.record_on(object.object_ref(&()), entry);
+    }
+
+    /// Logs the entry and publishes it as an Event on the referenced object.
+    pub fn record_on(&self, regarding: ObjectReference, entry: Entry<'_>) {
+        tracing::info!(
+            target: "certdesk::audit",
+            action = entry.action.as_str(),
+            actor = entry.actor,
+            subject = entry.subject,
+            request = entry.request.unwrap_or_default(),
+            object_kind = regarding.kind.as_deref().unwrap_or_default(),
+            object = regarding.name.as_deref().unwrap_or_default(),
+            "{}",
+            entry.note
+        );
+        let Some(recorder) = self.recorder.clone() else {
+            return;
+        };
+        let mut note = entry.note;
+        if note.len() > MAX_NOTE_BYTES {
+            let mut end = MAX_NOTE_BYTES;
+            while !note.is_char_boundary(end) {
+                end -= 1;
+            }
+            note.truncate(end);
+        }
+        let event = Event {
+            type_: EventType::Normal,
+            reason: entry.action.as_str().to_owned(),
+            note: Some(note),
+            action: entry.action.as_str().to_owned(),
+            secondary: None,
+        };
+        tokio::spawn(async move {
+            if let Err(error) = recorder.publish(&event, &regarding).await {
+                tracing::warn!(%error, "could not publish an audit Event");
+            }
+        });
+    }
+}

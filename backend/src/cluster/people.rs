@@ -1,0 +1,286 @@
+//! The People view: who CertDesk issued certificates to, what CertDesk bound for them,
+//! and removing that access, all with the approver's own credentials.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subject};
+use kube::api::{ListParams, PostParams};
+use kube::{Api, Client};
+use shared::ErrorCode;
+use shared::admin::RoleKind;
+use shared::people::{
+    BindingRef, BindingRemoval, EXPIRING_SOON_DAYS, IssuedView, PersonView, RemoveAccessOutcome,
+    WHAT_REMAINS,
+};
+use time::OffsetDateTime;
+
+use super::approver;
+use super::records::RecordStore;
+use super::requests::MANAGED_BY;
+use super::resources::{IssuedCertificate, IssuedCertificateStatus, RemovalRecord};
+use crate::audit::{Action, Audit, Entry};
+use crate::error::{Error, Result};
+
+/// A binding CertDesk made, and the one user it binds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserBinding {
+    /// The binding.
+    pub binding: BindingRef,
+    /// The user it binds.
+    pub user: String,
+}
+
+fn only_user(subjects: Option<&Vec<Subject>>) -> Option<String> {
+    match subjects.map(Vec::as_slice) {
+        Some([subject]) if subject.kind == "User" => Some(subject.name.clone()),
+        _ => None,
+    }
+}
+
+fn role_kind(role_ref: &RoleRef) -> RoleKind {
+    if role_ref.kind == "Role" {
+        RoleKind::Role
+    } else {
+        RoleKind::ClusterRole
+    }
+}
+
+/// Returns the bindings CertDesk made (its label, exactly one User subject) that the
+/// holder of `client` can see.
+pub async fn certdesk_bindings(client: &Client) -> Result<Vec<UserBinding>> {
+    let params = ListParams::default().labels(&format!("{}={}", MANAGED_BY.0, MANAGED_BY.1));
+    let (role_bindings, cluster_role_bindings) = (
+        Api::<RoleBinding>::all(client.clone()),
+        Api::<ClusterRoleBinding>::all(client.clone()),
+    );
+    let (namespaced, cluster_wide) = tokio::try_join!(
+        role_bindings.list(&params),
+        cluster_role_bindings.list(&params),
+    )?;
+    let mut out = Vec::new();
+    for binding in namespaced.items {
+        if let Some(user) = only_user(binding.subjects.as_ref()) {
+            out.push(UserBinding {
+                binding: BindingRef {
+                    kind: "RoleBinding".to_owned(),
+                    name: binding.metadata.name.unwrap_or_default(),
+                    namespace: binding.metadata.namespace,
+                    role_kind: role_kind(&binding.role_ref),
+                    role: binding.role_ref.name,
+                },
+                user,
+            });
+        }
+    }
+    for binding in cluster_wide.items {
+        if let Some(user) = only_user(binding.subjects.as_ref()) {
+            out.push(UserBinding {
+                binding: BindingRef {
+                    kind: "ClusterRoleBinding".to_owned(),
+                    name: binding.metadata.name.unwrap_or_default(),
+                    namespace: None,
+                    role_kind: role_kind(&binding.role_ref),
+                    role: binding.role_ref.name,
+                },
+                user,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn issued_view(record: &IssuedCertificate, now: OffsetDateTime) -> IssuedView {
+    let spec = &record.spec;
+    let live = spec.not_before <= now && now < spec.not_after;
+    IssuedView {
+        request: record.metadata.name.clone().unwrap_or_default(),
+        serial: spec.serial.clone(),
+        sha256_fingerprint: spec.sha256_fingerprint.clone(),
+        groups: spec.groups.clone(),
+        not_before: spec.not_before,
+        not_after: spec.not_after,
+        approver: spec.approver.clone(),
+        renewal_of: spec.renewal_of.clone(),
+        invite: spec.invite.clone(),
+        live,
+        expiring_soon: live && spec.not_after - now < time::Duration::days(EXPIRING_SOON_DAYS),
+        access_removed: record
+            .status
+            .as_ref()
+            .and_then(|s| s.access_removed.as_ref())
+            .map(Into::into),
+    }
+}
+
+/// Returns everyone with a record or a CertDesk binding, by username.
+pub fn people(
+    records: &[Arc<IssuedCertificate>],
+    bindings: Vec<UserBinding>,
+    now: OffsetDateTime,
+) -> Vec<PersonView> {
+    let mut people: BTreeMap<String, PersonView> = BTreeMap::new();
+    let person = |people: &mut BTreeMap<String, PersonView>, username: &str| {
+        people
+            .entry(username.to_owned())
+            .or_insert_with(|| PersonView {
+                username: username.to_owned(),
+                certificates: Vec::new(),
+                bindings: Vec::new(),
+                authenticates_until: None,
+                expiring_soon: false,
+            })
+            .clone()
+    };
+    for record in records {
+        let mut entry = person(&mut people, &record.spec.username);
+        entry.certificates.push(issued_view(record, now));
+        people.insert(entry.username.clone(), entry);
+    }
+    for UserBinding { binding, user } in bindings {
+        let mut entry = person(&mut people, &user);
+        entry.bindings.push(binding);
+        people.insert(user, entry);
+    }
+    people
+        .into_values()
+        .map(|mut person| {
+            person.certificates.sort_by(|a, b| {
+                b.not_before
+                    .cmp(&a.not_before)
+                    .then(a.request.cmp(&b.request))
+            });
+            person.bindings.sort();
+            person.authenticates_until = person
+                .certificates
+                .iter()
+                .filter(|c| c.live)
+                .map(|c| c.not_after)
+                .max();
+            person.expiring_soon = person
+                .authenticates_until
+                .is_some_and(|until| until - now < time::Duration::days(EXPIRING_SOON_DAYS));
+            person
+        })
+        .collect()
+}
+
+/// Removes what CertDesk granted `username`, as the approver holding `client`: marks
+/// their issuance records (first, so an approver who may not do that changes nothing),
+/// then deletes every binding CertDesk made for them. The certificates themselves
+/// still authenticate until they expire; the answer says until when.
+pub async fn remove_access(
+    client: &Client,
+    records: &RecordStore,
+    username: &str,
+    audit: &Audit,
+) -> Result<RemoveAccessOutcome> {
+    let (approver_name, _) = approver::identity(client).await?;
+    let now = OffsetDateTime::now_utc();
+    let theirs: Vec<Arc<IssuedCertificate>> = records
+        .all()
+        .into_iter()
+        .filter(|r| r.spec.username == username)
+        .collect();
+    let bindings: Vec<BindingRef> = certdesk_bindings(client)
+        .await?
+        .into_iter()
+        .filter(|b| b.user == username)
+        .map(|b| b.binding)
+        .collect();
+    if theirs.is_empty() && bindings.is_empty() {
+        return Err(Error::client(
+            ErrorCode::NotFound,
+            format!(
+                "CertDesk has issued no certificate to {username:?} and made no bindings for them."
+            ),
+        ));
+    }
+    let api = Api::<IssuedCertificate>::all(client.clone());
+    let mut records_marked = Vec::new();
+    for record in &theirs {
+        let already = record
+            .status
+            .as_ref()
+            .is_some_and(|s| s.access_removed.is_some());
+        if already {
+            continue;
+        }
+        let mut marked = record.as_ref().clone();
+        marked.status = Some(IssuedCertificateStatus {
+            access_removed: Some(RemovalRecord {
+                by: approver_name.clone(),
+                at: now,
+            }),
+        });
+        let name = marked.metadata.name.clone().unwrap_or_default();
+        let written = api
+            .replace_status(&name, &PostParams::default(), &marked)
+            .await?;
+        records_marked.push(name.clone());
+        audit.record(
+            &written,
+            Entry {
+                action: Action::AccessRemoved,
+                actor: &approver_name,
+                subject: username,
+                request: Some(&name),
+                note: format!(
+                    "{approver_name} removed {username:?}'s access; certificate {} still authenticates until {}.",
+                    written.spec.serial, written.spec.not_after
+                ),
+            },
+        );
+    }
+    let mut outcomes = Vec::with_capacity(bindings.len());
+    for binding in bindings {
+        let outcome = match approver::delete_binding(client, &binding).await {
+            Ok(_) => {
+                tracing::info!(
+                    target: "certdesk::audit",
+                    action = Action::AccessRemoved.as_str(),
+                    actor = approver_name.as_str(),
+                    subject = username,
+                    binding = binding.name.as_str(),
+                    namespace = binding.namespace.as_deref().unwrap_or_default(),
+                    "{approver_name} deleted {} {:?} of {username:?}", binding.kind, binding.name
+                );
+                BindingRemoval {
+                    binding,
+                    removed: true,
+                    error: None,
+                }
+            }
+            Err(Error::Client(error)) => BindingRemoval {
+                binding,
+                removed: false,
+                error: Some(error),
+            },
+            Err(Error::Internal(error)) => {
+                tracing::error!(error = format!("{error:#}"), "deleting a binding failed");
+                BindingRemoval {
+                    binding,
+                    removed: false,
+                    error: Some(shared::ApiError::new(
+                        ErrorCode::Internal,
+                        "Deleting the binding failed; the details are in the server's log.",
+                    )),
+                }
+            }
+        };
+        outcomes.push(outcome);
+    }
+    let authenticates_until = theirs
+        .iter()
+        .filter(|r| r.spec.not_before <= now && now < r.spec.not_after)
+        .map(|r| r.spec.not_after)
+        .max();
+    Ok(RemoveAccessOutcome {
+        username: username.to_owned(),
+        complete: outcomes.iter().all(|o| o.removed),
+        bindings: outcomes,
+        records_marked,
+        authenticates_until,
+        what_remains: WHAT_REMAINS.to_owned(),
+    })
+}

@@ -1,0 +1,298 @@
+//! Renewal by proof of possession: the backend's half (see `shared::renewal` for the
+//! browser's).
+//!
+//! Challenges are stateless, so any replica can check any other's: a challenge is a
+//! random nonce and an expiry, authenticated with HMAC-SHA256 under the operator's
+//! renewal secret (`--renewal-secret-file`; a random one per process when unset). A
+//! challenge is spent by the request made with it: the request's id derives from the
+//! nonce, so the API server refuses a second CSR of the same name (409) for as long as
+//! the challenge is valid (minutes; a decided CSR stays for an hour).
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use ring::hmac;
+use shared::inspect::CertificateInfo;
+use shared::renewal::{ProofError, RenewalChallenge, RenewalRequest};
+use shared::{ApiError, ErrorCode, PolicyLimits, RequestId};
+use time::OffsetDateTime;
+
+use super::records::RecordStore;
+use super::requests::sanitize;
+use super::resources::IssuedCertificate;
+use crate::csr::VettedCsr;
+use crate::error::{Error, Result};
+
+/// How long a challenge is accepted.
+pub const CHALLENGE_LIFETIME: time::Duration = time::Duration::minutes(5);
+
+/// The nonce's length in bytes (128 bits).
+const NONCE_BYTES: usize = 16;
+/// The authentication tag's length in bytes (a truncated HMAC-SHA256).
+const TAG_BYTES: usize = 16;
+/// What the HMAC covers first, so the key signs nothing else by accident.
+const TAG_CONTEXT: &[u8] = b"certdesk renewal challenge v1\0";
+
+/// The key that authenticates challenges.
+#[derive(Clone)]
+pub struct ChallengeKey(Arc<hmac::Key>);
+
+impl std::fmt::Debug for ChallengeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChallengeKey(<redacted>)")
+    }
+}
+
+impl ChallengeKey {
+    /// Returns the key for an operator's secret (several replicas share one).
+    pub fn from_secret(secret: &[u8]) -> Self {
+        Self(Arc::new(hmac::Key::new(hmac::HMAC_SHA256, secret)))
+    }
+
+    /// Returns a fresh random key (challenges then verify only in this process).
+    pub fn random() -> anyhow::Result<Self> {
+        let rng = ring::rand::SystemRandom::new();
+        let key = hmac::Key::generate(hmac::HMAC_SHA256, &rng)
+            .map_err(|_| anyhow::anyhow!("the system random number generator failed"))?;
+        Ok(Self(Arc::new(key)))
+    }
+
+    /// Issues a challenge valid for [`CHALLENGE_LIFETIME`] from `now`.
+    pub fn issue(&self, now: OffsetDateTime) -> Result<RenewalChallenge> {
+        use ring::rand::SecureRandom as _;
+        let mut nonce = [0u8; NONCE_BYTES];
+        ring::rand::SystemRandom::new()
+            .fill(&mut nonce)
+            .map_err(|_| {
+                Error::Internal(anyhow::anyhow!("the system random number generator failed"))
+            })?;
+        let expires_at = now + CHALLENGE_LIFETIME;
+        let mut payload = nonce.to_vec();
+        payload.extend_from_slice(&expires_at.unix_timestamp().to_be_bytes());
+        let tag = self.tag(&payload);
+        payload.extend_from_slice(&tag.as_ref()[..TAG_BYTES]);
+        Ok(RenewalChallenge {
+            challenge: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload),
+            // The expiry travels in whole seconds.
+            expires_at: OffsetDateTime::from_unix_timestamp(expires_at.unix_timestamp())
+                .unwrap_or(expires_at),
+        })
+    }
+
+    /// Checks that the challenge was issued with this key and has not expired at
+    /// `now`; returns its nonce.
+    pub fn check(&self, challenge: &str, now: OffsetDateTime) -> Result<[u8; NONCE_BYTES]> {
+        let invalid = || {
+            Error::client(
+                ErrorCode::RenewalChallengeInvalid,
+                "The renewal challenge was not issued by CertDesk or was altered; start the renewal again.",
+            )
+        };
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(challenge.trim().as_bytes())
+            .map_err(|_| invalid())?;
+        if bytes.len() != NONCE_BYTES + 8 + TAG_BYTES {
+            return Err(invalid());
+        }
+        let (payload, tag) = bytes.split_at(NONCE_BYTES + 8);
+        let expected = self.tag(payload);
+        if !constant_time_eq(&expected.as_ref()[..TAG_BYTES], tag) {
+            return Err(invalid());
+        }
+        let mut expiry = [0u8; 8];
+        expiry.copy_from_slice(&payload[NONCE_BYTES..]);
+        if now.unix_timestamp() >= i64::from_be_bytes(expiry) {
+            return Err(Error::client(
+                ErrorCode::RenewalChallengeExpired,
+                "The renewal challenge has expired (it is valid for five minutes); start the renewal again.",
+            ));
+        }
+        let mut nonce = [0u8; NONCE_BYTES];
+        nonce.copy_from_slice(&payload[..NONCE_BYTES]);
+        Ok(nonce)
+    }
+
+    fn tag(&self, payload: &[u8]) -> hmac::Tag {
+        let mut context = hmac::Context::with_key(&self.0);
+        context.update(TAG_CONTEXT);
+        context.update(payload);
+        context.sign()
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Returns the request id a renewal made with this challenge gets: the username and 80
+/// bits derived from the nonce, so a challenge can name one request only.
+pub fn request_id(username: &str, nonce: &[u8; NONCE_BYTES]) -> RequestId {
+    let mut hasher = ring::digest::Context::new(&ring::digest::SHA256);
+    hasher.update(b"certdesk renewal request id\0");
+    hasher.update(nonce);
+    let digest = hasher.finish();
+    let random = data_encoding::BASE32_NOPAD
+        .encode(&digest.as_ref()[..10])
+        .to_ascii_lowercase();
+    RequestId(format!("certdesk-{}-{random}", sanitize(username, 40)))
+}
+
+/// A renewal that passed every check.
+#[derive(Debug)]
+pub struct VettedRenewal {
+    /// The new CSR.
+    pub csr: VettedCsr,
+    /// The certificate being renewed.
+    pub old: CertificateInfo,
+    /// The request id the renewal gets.
+    pub id: RequestId,
+    /// CertDesk's record of the certificate being renewed, if CertDesk issued it.
+    pub record: Option<Arc<IssuedCertificate>>,
+}
+
+/// Checks a renewal: the challenge, that the old certificate chains to `ca_bundle_pem`
+/// and is valid at `now`, the new CSR and the policy, that both name the same subject,
+/// the proof of possession of the old key, and that no approver removed the user's
+/// access since the old certificate was issued. Each refusal has its own code.
+pub fn vet(
+    body: &RenewalRequest,
+    key: &ChallengeKey,
+    ca_bundle_pem: &str,
+    limits: &PolicyLimits,
+    records: &RecordStore,
+    now: OffsetDateTime,
+) -> Result<VettedRenewal> {
+    let nonce = key.check(&body.challenge, now)?;
+    let old = shared::inspect::inspect_certificate(&body.certificate_pem).map_err(|e| {
+        Error::Client(
+            ApiError::new(
+                ErrorCode::CertificateInvalid,
+                format!("The certificate to renew could not be read: {e}"),
+            )
+            .with_details(serde_json::json!({ "reason": e.code() })),
+        )
+    })?;
+    let issued_here = !ca_bundle_pem.trim().is_empty()
+        && shared::inspect::issued_by(&body.certificate_pem, ca_bundle_pem).unwrap_or(false);
+    if !issued_here {
+        return Err(Error::client(
+            ErrorCode::RenewalWrongCa,
+            format!(
+                "The certificate was issued by {:?}, not by this cluster's certificate authority; only this cluster's certificates can be renewed here.",
+                old.issuer
+            ),
+        ));
+    }
+    if now < old.not_before || now >= old.not_after {
+        return Err(Error::client(
+            ErrorCode::RenewalCertificateExpired,
+            format!(
+                "The certificate is valid from {} to {}, not now; an expired certificate cannot be renewed: request access anew.",
+                old.not_before, old.not_after
+            ),
+        ));
+    }
+    let csr = crate::csr::vet(&body.csr_pem, limits)?;
+    let old_username = old.common_name.clone().unwrap_or_default();
+    if csr.summary.username != old_username || csr.summary.groups != old.organizations {
+        return Err(Error::client(
+            ErrorCode::RenewalSubjectMismatch,
+            format!(
+                "A renewal keeps the identity: the certificate names {:?} in groups {:?}, the new request {:?} in groups {:?}.",
+                old_username, old.organizations, csr.summary.username, csr.summary.groups
+            ),
+        ));
+    }
+    shared::renewal::verify_proof(&body.certificate_pem, &body.challenge, &body.csr_pem, &body.proof)
+        .map_err(|error| {
+            let reason = match &error {
+                ProofError::ProofMalformed => "proof_malformed",
+                _ => "proof_does_not_verify",
+            };
+            Error::Client(
+                ApiError::new(
+                    ErrorCode::RenewalProofInvalid,
+                    "The proof does not verify with the certificate's public key: it must be signed with the key of the certificate being renewed.",
+                )
+                .with_details(serde_json::json!({ "reason": reason })),
+            )
+        })?;
+    let record = records.by_fingerprint(&old.sha256_fingerprint);
+    if let Some(removal) = record
+        .as_ref()
+        .and_then(|r| r.status.as_ref())
+        .and_then(|s| s.access_removed.as_ref())
+    {
+        return Err(Error::client(
+            ErrorCode::RenewalAccessRemoved,
+            format!(
+                "{} removed this user's access on {}; the certificate cannot be renewed. Ask an approver.",
+                removal.by, removal.at
+            ),
+        ));
+    }
+    let id = request_id(&csr.summary.username, &nonce);
+    Ok(VettedRenewal {
+        csr,
+        old,
+        id,
+        record,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_challenge_verifies_once_issued_and_not_after_expiry_or_change() {
+        let key = ChallengeKey::from_secret(b"operator secret");
+        let now = OffsetDateTime::now_utc();
+        let challenge = key.issue(now).unwrap();
+        let nonce = key.check(&challenge.challenge, now).unwrap();
+        assert_eq!(
+            nonce,
+            key.check(&challenge.challenge, now + time::Duration::minutes(4))
+                .unwrap()
+        );
+
+        let code = |result: Result<[u8; NONCE_BYTES]>| match result {
+            Err(Error::Client(error)) => error.code,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            code(key.check(&challenge.challenge, now + CHALLENGE_LIFETIME)),
+            ErrorCode::RenewalChallengeExpired
+        );
+        let other = ChallengeKey::from_secret(b"another secret");
+        assert_eq!(
+            code(other.check(&challenge.challenge, now)),
+            ErrorCode::RenewalChallengeInvalid
+        );
+        let mut bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&challenge.challenge)
+            .unwrap();
+        // Moving the expiry forward breaks the tag.
+        bytes[NONCE_BYTES + 7] ^= 1;
+        let altered = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
+        assert_eq!(
+            code(key.check(&altered, now)),
+            ErrorCode::RenewalChallengeInvalid
+        );
+        for garbage in ["", "!!", "AAAA", &"A".repeat(500)] {
+            assert_eq!(
+                code(key.check(garbage, now)),
+                ErrorCode::RenewalChallengeInvalid
+            );
+        }
+    }
+
+    #[test]
+    fn a_challenge_names_one_request_id() {
+        let a = request_id("Min Jun", &[1; NONCE_BYTES]);
+        assert_eq!(a, request_id("Min Jun", &[1; NONCE_BYTES]));
+        assert_ne!(a, request_id("Min Jun", &[2; NONCE_BYTES]));
+        assert!(a.0.starts_with("certdesk-min-jun-"), "{a}");
+        assert_eq!(a.0.rsplit('-').next().unwrap().len(), 16);
+    }
+}

@@ -1,0 +1,177 @@
+//! Renewal by proof of possession: `POST /api/v1/renewals/challenge` and
+//! `POST /api/v1/renewals`.
+
+use std::convert::Infallible;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::post;
+use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
+use kube::Api;
+use kube::api::PostParams;
+use shared::renewal::{RenewalChallenge, RenewalRequest};
+use shared::{ApiError, ErrorCode, RequestTicket};
+use time::OffsetDateTime;
+
+use crate::AppState;
+use crate::audit::{Action, Entry};
+use crate::cluster::renewal;
+use crate::cluster::requests::{self, GRANTED_NAMESPACE_ANNOTATION, Origin, RENEWAL_OF_ANNOTATION};
+use crate::error::{Error, Result};
+use crate::extract::{ClientAddress, Json};
+use crate::routes::requests::{BODY_LIMIT, MAX_NOTE_CHARS, auto_approve, rate_limit};
+
+/// The renewal routes; both count against the per-client submission limit.
+pub fn router(state: AppState) -> Router<AppState> {
+    let limited = || axum::middleware::from_fn_with_state(state.clone(), rate_limit);
+    Router::new()
+        .route(
+            "/renewals/challenge",
+            post(challenge).layer::<_, Infallible>(limited()),
+        )
+        .route(
+            "/renewals",
+            post(renew)
+                .layer::<_, Infallible>(limited())
+                // The old certificate travels beside the new CSR.
+                .layer(DefaultBodyLimit::max(2 * BODY_LIMIT)),
+        )
+}
+
+/// A fresh challenge for a renewal, valid for five minutes.
+#[utoipa::path(post, path = "/api/v1/renewals/challenge", tag = "requester",
+    responses(
+        (status = 200, description = "The challenge to sign with the old key", body = RenewalChallenge),
+        (status = 429, description = "Too many requests from this address (Retry-After)", body = ApiError),
+    ))]
+#[tracing::instrument(skip(state))]
+async fn challenge(State(state): State<AppState>) -> Result<axum::Json<RenewalChallenge>> {
+    Ok(axum::Json(
+        state.challenge_key.issue(OffsetDateTime::now_utc())?,
+    ))
+}
+
+/// Renews a certificate: a new CSR for the same subject, with the old key's proof of
+/// possession over the challenge and the new CSR. Created like any request, annotated as
+/// a renewal of the old serial; approved at once only when the operator enabled renewal
+/// auto-approval and CertDesk issued the old certificate.
+#[utoipa::path(post, path = "/api/v1/renewals", tag = "requester", request_body = RenewalRequest,
+    responses(
+        (status = 201, description = "Created; the new request's id", body = RequestTicket),
+        (status = 400, description = "Malformed body", body = ApiError),
+        (status = 403, description = "Access was removed (`renewal_access_removed`)", body = ApiError),
+        (status = 409, description = "The challenge was already used (`renewal_challenge_replayed`)", body = ApiError),
+        (status = 413, description = "The body is over the limit", body = ApiError),
+        (status = 422, description = "Refused: `renewal_wrong_ca`, `renewal_certificate_expired`, `renewal_subject_mismatch`, `renewal_proof_invalid`, `renewal_challenge_invalid`, `renewal_challenge_expired`, `certificate_invalid`, or the CSR's own errors", body = ApiError),
+        (status = 429, description = "Too many requests from this address (Retry-After)", body = ApiError),
+        (status = 503, description = "The cluster is unreachable", body = ApiError),
+    ))]
+#[tracing::instrument(skip(state, headers, body), fields(id))]
+async fn renew(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    headers: HeaderMap,
+    Json(body): Json<RenewalRequest>,
+) -> Result<(StatusCode, axum::Json<RequestTicket>)> {
+    if let Some(violation) =
+        shared::policy::check_duration(body.expiration_seconds, &state.portal.duration)
+    {
+        let message = violation.message.clone();
+        return Err(Error::Client(
+            ApiError::new(ErrorCode::PolicyViolation, message)
+                .with_details(serde_json::json!({ "violations": [violation] })),
+        ));
+    }
+    if body
+        .note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
+    {
+        return Err(Error::client(
+            ErrorCode::BadRequest,
+            format!("The note is longer than {MAX_NOTE_CHARS} characters."),
+        ));
+    }
+    let cluster = state.cluster()?;
+    let vetted = renewal::vet(
+        &body,
+        &state.challenge_key,
+        &state.client_ca_pem,
+        &state.portal.policy,
+        &cluster.records,
+        OffsetDateTime::now_utc(),
+    )?;
+    let id = vetted.id.clone();
+    tracing::Span::current().record("id", id.0.as_str());
+    if cluster.records.get(&id.0).is_some() {
+        return Err(replayed());
+    }
+    let origin = Origin {
+        note: body.note,
+        client_address: address.map(|a| a.to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
+    let mut object = requests::build(&id, &vetted.csr, body.expiration_seconds, &origin);
+    let annotations = object
+        .metadata
+        .annotations
+        .get_or_insert_with(Default::default);
+    annotations.insert(RENEWAL_OF_ANNOTATION.to_owned(), vetted.old.serial.clone());
+    if let Some(namespace) = vetted
+        .record
+        .as_ref()
+        .and_then(|r| r.spec.namespace.clone())
+    {
+        annotations.insert(GRANTED_NAMESPACE_ANNOTATION.to_owned(), namespace);
+    }
+    let created = match Api::<CertificateSigningRequest>::all(cluster.client.clone())
+        .create(&PostParams::default(), &object)
+        .await
+    {
+        Ok(created) => created,
+        Err(kube::Error::Api(status)) if status.code == 409 => return Err(replayed()),
+        Err(error) => return Err(error.into()),
+    };
+    state.metrics.submissions.inc();
+    let username = vetted.csr.summary.username.as_str();
+    cluster.audit.record(
+        &created,
+        Entry {
+            action: Action::RenewalRequested,
+            actor: username,
+            subject: username,
+            request: Some(&id.0),
+            note: format!(
+                "{username:?} asked to renew certificate {} (valid until {}) with a proof of possession of its key.",
+                vetted.old.serial, vetted.old.not_after
+            ),
+        },
+    );
+    if state.config.auto_approve_renewals && vetted.record.is_some() {
+        let message = format!(
+            "Approved automatically by CertDesk: a renewal of certificate {} for the same identity, with proof of possession of its key.",
+            vetted.old.serial
+        );
+        auto_approve(
+            cluster,
+            created,
+            "certdesk (renewal)",
+            message,
+            &[],
+            username,
+        )
+        .await;
+    }
+    Ok((StatusCode::CREATED, axum::Json(RequestTicket { id })))
+}
+
+fn replayed() -> Error {
+    Error::client(
+        ErrorCode::RenewalChallengeReplayed,
+        "This renewal challenge was already used; start the renewal again for a fresh one.",
+    )
+}
