@@ -4,7 +4,10 @@
 pub mod admin;
 
 use gloo_net::http::{Request, Response};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
+use shared::invite::InviteInfo;
+use shared::renewal::{RenewalChallenge, RenewalRequest};
 use shared::{ApiError, ErrorCode, PortalConfig, RequestStatus, RequestTicket, SubmitRequest};
 
 /// Fetches the portal configuration (`GET /api/v1/config`).
@@ -45,9 +48,34 @@ fn unreachable(error: gloo_net::Error) -> ApiError {
 }
 
 /// Submits a certificate signing request (`POST /api/v1/requests`). The body holds the
-/// CSR, the lifetime and the note: never the private key.
+/// CSR, the lifetime, the note and the invite token: never the private key.
 pub async fn submit(body: &SubmitRequest) -> Result<RequestTicket, ApiError> {
-    let response = Request::post("/api/v1/requests")
+    post_json("/api/v1/requests", body).await
+}
+
+/// Reads what an invite link offers (`GET /api/v1/invites/{token}`).
+pub async fn invite(token: &str) -> Result<InviteInfo, ApiError> {
+    let token: String = js_sys::encode_uri_component(token).into();
+    let response = Request::get(&format!("/api/v1/invites/{token}"))
+        .send()
+        .await
+        .map_err(unreachable)?;
+    decode(response).await
+}
+
+/// Asks for a renewal challenge (`POST /api/v1/renewals/challenge`).
+pub async fn renewal_challenge() -> Result<RenewalChallenge, ApiError> {
+    post_json("/api/v1/renewals/challenge", &serde_json::json!({})).await
+}
+
+/// Sends a renewal (`POST /api/v1/renewals`): the new CSR, the old certificate and the
+/// old key's signature over the challenge; never a private key.
+pub async fn renew(body: &RenewalRequest) -> Result<RequestTicket, ApiError> {
+    post_json("/api/v1/renewals", body).await
+}
+
+async fn post_json<T: DeserializeOwned>(url: &str, body: &impl Serialize) -> Result<T, ApiError> {
+    let response = Request::post(url)
         .json(body)
         .map_err(|e| {
             ApiError::new(

@@ -31,6 +31,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=pages::admin::sign_in::AdminSignIn />
                     <Route path=path!("/admin/requests") view=pages::admin::requests::AdminRequests />
                     <Route path=path!("/admin/requests/:name") view=pages::admin::request::AdminRequest />
+                    <Route path=path!("/admin/invites") view=pages::admin::invites::AdminInvites />
+                    <Route path=path!("/admin/people") view=pages::admin::people::AdminPeople />
                     // A developer page, deliberately not in the navigation.
                     <Route path=path!("/bench/keygen") view=pages::bench_keygen::BenchKeygen />
                 </Routes>

@@ -40,6 +40,8 @@ fn view_of(name: &str, phase: Phase, created: i64) -> RequestView {
         user_agent: None,
         decode_error: None,
         risks: Vec::new(),
+        invite: None,
+        renewal_of: None,
     }
 }
 

@@ -32,6 +32,8 @@ fn config(groups_allowed: bool) -> PortalConfig {
             ..PolicyLimits::default()
         },
         invite_required: false,
+        auto_approve_invites: false,
+        auto_approve_renewals: false,
     }
 }
 

@@ -6,6 +6,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::ApiError;
 use shared::admin::{ApproveBody, ApproveOutcome, DenyBody, RequestView, RoleView, WhoAmI};
+use shared::invite::{CreateInvite, InviteCreated, InviteView};
+use shared::people::{PersonView, RemoveAccessOutcome};
 
 use super::{decode, unreachable};
 
@@ -82,4 +84,69 @@ pub async fn deny(token: &str, name: &str, body: &DenyBody) -> Result<(), ApiErr
     } else {
         decode::<serde_json::Value>(response).await.map(|_| ())
     }
+}
+
+/// Makes an invite (`POST /admin/invites`); the answer holds the link's token, once.
+pub async fn create_invite(token: &str, body: &CreateInvite) -> Result<InviteCreated, ApiError> {
+    decode(post("/api/v1/admin/invites", token, body).await?).await
+}
+
+/// Returns the invites the approver can see (`GET /admin/invites`).
+pub async fn invites(token: &str) -> Result<Vec<InviteView>, ApiError> {
+    get("/api/v1/admin/invites", token).await
+}
+
+/// Revokes an invite (`POST /admin/invites/{name}/revoke`).
+pub async fn revoke_invite(token: &str, name: &str) -> Result<InviteView, ApiError> {
+    let url = format!("/api/v1/admin/invites/{}/revoke", path_segment(name));
+    decode(post(&url, token, &serde_json::json!({})).await?).await
+}
+
+/// Returns everyone CertDesk issued to (`GET /admin/people`).
+pub async fn people(token: &str) -> Result<Vec<PersonView>, ApiError> {
+    get("/api/v1/admin/people", token).await
+}
+
+/// Removes a person's access (`POST /admin/people/{username}/remove-access`).
+pub async fn remove_access(token: &str, username: &str) -> Result<RemoveAccessOutcome, ApiError> {
+    let url = format!(
+        "/api/v1/admin/people/{}/remove-access",
+        path_segment(username)
+    );
+    decode(post(&url, token, &serde_json::json!({})).await?).await
+}
+
+/// Returns each grant with the rules of the role it names (for the preview), loading
+/// the roles of each namespace the grants name; a role the approver cannot see comes
+/// back with no rules.
+pub async fn grant_rules(
+    token: &str,
+    grants: &[shared::admin::Grant],
+) -> Result<Vec<shared::admin_preview::GrantRules>, ApiError> {
+    let mut namespaces: Vec<Option<&str>> = grants
+        .iter()
+        .map(|g| g.namespace.as_deref().filter(|n| !n.is_empty()))
+        .collect();
+    namespaces.sort();
+    namespaces.dedup();
+    let mut known: Vec<RoleView> = Vec::new();
+    for namespace in namespaces {
+        known.extend(roles(token, namespace).await?);
+    }
+    Ok(grants
+        .iter()
+        .map(|grant| shared::admin_preview::GrantRules {
+            grant: grant.clone(),
+            rules: known
+                .iter()
+                .find(|r| {
+                    r.kind == grant.kind
+                        && r.name == grant.name
+                        && (r.kind == shared::admin::RoleKind::ClusterRole
+                            || r.namespace == grant.namespace)
+                })
+                .map(|r| r.rules.clone())
+                .unwrap_or_default(),
+        })
+        .collect())
 }

@@ -38,6 +38,18 @@ pub fn RequestDetails(view: RequestView) -> impl IntoView {
                 </span>
                 " " {phase_meaning(view.phase)}
             </p>
+            {view.invite.clone().map(|invite| view! {
+                <p class="card" data-testid="invite-match">
+                    "Matches invite " <code>{invite.name.clone()}</code> " from "
+                    <strong data-testid="invite-from">{invite.created_by.clone()}</strong>
+                    {(!invite.grants.is_empty()).then_some(" — its roles are chosen below.")}
+                </p>
+            })}
+            {view.renewal_of.clone().map(|serial| view! {
+                <p class="card" data-testid="renewal-of">
+                    "Renewal, same identity: renews certificate " <code>{serial}</code> "."
+                </p>
+            })}
             <h3>"Risk flags"</h3>
             <RiskFlags risks=view.risks.clone() />
             <h3>"From the CSR"</h3>

@@ -1,14 +1,16 @@
 //! A request's risk flags in plain words, red for what is very likely a mistake to
-//! approve and amber for what deserves a second look.
+//! approve, amber for what deserves a second look, and a note for what lowers the risk
+//! (a renewal of the same identity, a request matching an invite).
 
 use leptos::prelude::*;
 use shared::admin::{Risk, Severity};
 
-/// The CSS class of a severity (`risk-red` or `risk-amber`).
+/// The CSS class of a severity (`risk-red`, `risk-amber` or `risk-info`).
 pub fn severity_class(severity: Severity) -> &'static str {
     match severity {
         Severity::Red => "risk risk-red",
         Severity::Amber => "risk risk-amber",
+        Severity::Info => "risk risk-info",
     }
 }
 
@@ -17,6 +19,7 @@ pub fn severity_word(severity: Severity) -> &'static str {
     match severity {
         Severity::Red => "Danger",
         Severity::Amber => "Check",
+        Severity::Info => "Note",
     }
 }
 

@@ -3,13 +3,16 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::CertificateInfo;
+use shared::keys::Subject;
 use shared::kubeconfig::Kubeconfig;
+use shared::renewal::RenewalRequest;
+use shared::{ApiError, CertificateInfo, ErrorCode, KeyAlgorithm};
 use wasm_bindgen::JsCast;
 use zeroize::Zeroizing;
 
 use crate::components::subject::SubjectLine;
 use crate::components::time;
+use crate::pages::request::{Failure, FailurePanel, keep_key};
 
 /// The largest file read, in bytes.
 const MAX_FILE_BYTES: f64 = 1024.0 * 1024.0;
@@ -25,6 +28,30 @@ pub struct Findings {
     pub key_matches: Option<bool>,
     /// The API server a kubeconfig points at.
     pub server: Option<String>,
+    /// The certificate and its key, when the file held a key that matches: what a
+    /// renewal needs. The key stays in this page's memory (wiped when dropped).
+    pub renewable: Option<RenewalSource>,
+}
+
+/// A certificate and the private key that belongs to it, read from a file here.
+#[derive(Clone, PartialEq)]
+pub struct RenewalSource {
+    /// The certificate, PEM.
+    pub certificate_pem: String,
+    /// Its private key, PEM (PKCS#8, PKCS#1 or SEC1).
+    pub key_pem: Zeroizing<String>,
+}
+
+fn renewal_source(
+    certificate_pem: &str,
+    key: Option<Zeroizing<String>>,
+    key_matches: Option<bool>,
+) -> Option<RenewalSource> {
+    (key_matches == Some(true)).then_some(())?;
+    Some(RenewalSource {
+        certificate_pem: certificate_pem.to_owned(),
+        key_pem: key?,
+    })
 }
 
 /// Reads a kubeconfig (YAML) or PEM certificate text, with an optional private key.
@@ -34,11 +61,13 @@ pub fn inspect_text(text: &str) -> Result<Findings, String> {
         let certificate = shared::inspect::inspect_certificate(&certificate_text)
             .map_err(|e| format!("No certificate could be read from the file: {e}"))?;
         let key_matches = key
-            .map(|key| shared::inspect::public_key_matches(&certificate, &key))
+            .as_ref()
+            .map(|key| shared::inspect::public_key_matches(&certificate, key))
             .transpose()
             .map_err(|e| format!("The private key in the file could not be read: {e}"))?;
         return Ok(Findings {
             source: "PEM file".to_owned(),
+            renewable: renewal_source(&certificate_text, key, key_matches),
             certificate,
             key_matches,
             server: None,
@@ -60,11 +89,10 @@ pub fn inspect_text(text: &str) -> Result<Findings, String> {
         })?;
     let certificate = shared::inspect::inspect_certificate(&certificate_pem)
         .map_err(|e| format!("The client certificate could not be read: {e}"))?;
-    let key_matches = user
-        .user
-        .private_key_pem()
-        .map_err(|e| e.to_string())?
-        .map(|key| shared::inspect::public_key_matches(&certificate, &key))
+    let key = user.user.private_key_pem().map_err(|e| e.to_string())?;
+    let key_matches = key
+        .as_ref()
+        .map(|key| shared::inspect::public_key_matches(&certificate, key))
         .transpose()
         .map_err(|e| format!("The client key could not be read: {e}"))?;
     let source = match config.current() {
@@ -73,23 +101,27 @@ pub fn inspect_text(text: &str) -> Result<Findings, String> {
     };
     Ok(Findings {
         source,
+        renewable: renewal_source(&certificate_pem, key, key_matches),
         certificate,
         key_matches,
         server: config.current_cluster().map(|c| c.cluster.server.clone()),
     })
 }
 
-/// Takes a `PRIVATE KEY` block out of PEM text; returns the rest and the key.
+/// Takes a private key block (`PRIVATE KEY`, `RSA PRIVATE KEY` or `EC PRIVATE KEY`)
+/// out of PEM text; returns the rest and the key.
 fn split_private_key(text: &str) -> (String, Option<Zeroizing<String>>) {
-    const BEGIN: &str = "-----BEGIN PRIVATE KEY-----";
-    const END: &str = "-----END PRIVATE KEY-----";
-    if let Some(start) = text.find(BEGIN)
-        && let Some(end) = text[start..].find(END)
-    {
-        let end = start + end + END.len();
-        let key = Zeroizing::new(text[start..end].to_owned());
-        let rest = format!("{}{}", &text[..start], &text[end..]);
-        return (rest, Some(key));
+    for label in ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"] {
+        let begin = format!("-----BEGIN {label}-----");
+        let end_line = format!("-----END {label}-----");
+        if let Some(start) = text.find(&begin)
+            && let Some(end) = text[start..].find(&end_line)
+        {
+            let end = start + end + end_line.len();
+            let key = Zeroizing::new(text[start..end].to_owned());
+            let rest = format!("{}{}", &text[..start], &text[end..]);
+            return (rest, Some(key));
+        }
     }
     (text.to_owned(), None)
 }
@@ -159,7 +191,13 @@ pub fn Inspect() -> impl IntoView {
         </div>
         {move || file_name.get().map(|name| view! { <p class="muted">"File: " {name}</p> })}
         {move || result.get().map(|outcome| match outcome {
-            Ok(findings) => view! { <FindingsView findings /> }.into_any(),
+            Ok(findings) => {
+                let renewal = findings.renewable.clone().map(|source| {
+                    let certificate = findings.certificate.clone();
+                    view! { <Renew source certificate /> }
+                });
+                view! { <FindingsView findings /> {renewal} }.into_any()
+            }
             Err(message) => view! {
                 <div class="card error" role="alert" data-testid="inspect-error"><p>{message}</p></div>
             }.into_any(),
@@ -213,4 +251,154 @@ pub fn FindingsView(findings: Findings) -> impl IntoView {
             </dl>
         </section>
     }
+}
+
+/// Renewal by proof of possession: a new key and CSR for the same identity, made here,
+/// and the old key's signature over a fresh challenge and the new CSR. Only the new
+/// CSR, the old certificate and that signature are sent; the new key is kept in this
+/// browser like any request's, and the status page assembles the new kubeconfig.
+#[component]
+pub fn Renew(source: RenewalSource, certificate: CertificateInfo) -> impl IntoView {
+    let navigate = leptos_router::hooks::use_navigate();
+    let live = certificate.not_after.unix_timestamp() as f64 * 1000.0 > time::now_ms();
+    let lifetime = (certificate.not_after - certificate.not_before).whole_seconds();
+    let lifetime = u32::try_from(lifetime.max(0)).unwrap_or(u32::MAX);
+    let algorithm = RwSignal::new(
+        certificate
+            .public_key
+            .key_algorithm()
+            .unwrap_or(KeyAlgorithm::EcdsaP256),
+    );
+    let busy = RwSignal::new(false);
+    let progress = RwSignal::new(None::<&'static str>);
+    let failure = RwSignal::new(None::<Failure>);
+    let source = StoredValue::new(source);
+    let subject = Subject {
+        username: certificate.common_name.clone().unwrap_or_default(),
+        groups: certificate.organizations.clone(),
+    };
+    let subject = StoredValue::new(subject);
+    let config = LocalResource::new(crate::api::config);
+
+    let renew = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        let Some(Ok(config)) = config.get_untracked() else {
+            return;
+        };
+        // The old lifetime, within what the operator allows now.
+        let seconds = lifetime.clamp(config.duration.min_seconds, config.duration.max_seconds);
+        busy.set(true);
+        failure.set(None);
+        let navigate = navigate.clone();
+        let (source, subject, chosen) = (
+            source.get_value(),
+            subject.get_value(),
+            algorithm.get_untracked(),
+        );
+        spawn_local(async move {
+            let outcome = renew_with(chosen, subject, seconds, source, progress).await;
+            busy.try_set(false);
+            progress.try_set(None);
+            match outcome {
+                Ok(request_id) => navigate(
+                    &format!(
+                        "/requests/{}",
+                        String::from(js_sys::encode_uri_component(&request_id))
+                    ),
+                    leptos_router::NavigateOptions::default(),
+                ),
+                Err(error) => {
+                    failure.try_set(Some(error));
+                }
+            }
+        });
+    };
+
+    view! {
+        <section class="card" data-testid="renewal" aria-labelledby="renew-title">
+            <h2 id="renew-title">"Renew this certificate"</h2>
+            {if live {
+                view! {
+                    <p>
+                        "Get a new certificate for the same identity (" {subject.with_value(|s| s.username.clone())}
+                        ") without starting over: a new key is made in this browser, and the key in this file proves it is you. "
+                        "An approver may still have to approve it."
+                    </p>
+                    <div class="field">
+                        <label for="renew-algorithm">"New key algorithm"</label>
+                        <select id="renew-algorithm" data-testid="renew-algorithm"
+                            on:change=move |ev| {
+                                if let Ok(a) = serde_json::from_value(serde_json::Value::String(event_target_value(&ev))) {
+                                    algorithm.set(a);
+                                }
+                            }>
+                            {KeyAlgorithm::ALL.into_iter().map(|a| {
+                                let wire = serde_json::to_value(a).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+                                view! { <option value=wire selected=move || algorithm.get() == a>{a.label()}</option> }
+                            }).collect_view()}
+                        </select>
+                    </div>
+                    <button type="button" class="primary" data-testid="renew-button"
+                        prop:disabled=move || busy.get() on:click=renew>
+                        {move || if busy.get() { "Renewing…" } else { "Renew" }}
+                    </button>
+                    <p role="status" aria-live="polite" data-testid="renew-progress">{move || progress.get()}</p>
+                    {move || failure.get().map(|failure| view! { <div data-testid="renew-error"><FailurePanel failure /></div> })}
+                }.into_any()
+            } else {
+                view! {
+                    <p data-testid="renew-expired">"This certificate has expired: it can no longer prove who you are. Request access anew."</p>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+async fn renew_with(
+    algorithm: KeyAlgorithm,
+    subject: Subject,
+    expiration_seconds: u32,
+    source: RenewalSource,
+    progress: RwSignal<Option<&'static str>>,
+) -> Result<String, Failure> {
+    let old_key = shared::keys::PrivateKey::from_pem(&source.key_pem).map_err(|e| {
+        Failure::Server(ApiError::new(
+            ErrorCode::BadRequest,
+            format!("The key in the file cannot sign: {e}"),
+        ))
+    })?;
+    let key = crate::keys::generate(
+        algorithm,
+        &subject,
+        move |p| {
+            progress.try_set(Some(p.phase.label()));
+        },
+        &crate::keys::Cancel::new(),
+    )
+    .await
+    .map_err(Failure::KeyGen)?;
+    progress.try_set(Some("Proving it is you with the old key…"));
+    let challenge = crate::api::renewal_challenge()
+        .await
+        .map_err(Failure::Server)?;
+    let proof =
+        shared::renewal::sign_proof(&old_key, &challenge.challenge, &key.csr_pem).map_err(|e| {
+            Failure::Server(ApiError::new(
+                ErrorCode::BadRequest,
+                format!("The proof could not be made: {e}"),
+            ))
+        })?;
+    progress.try_set(Some("Sending the renewal…"));
+    let body = RenewalRequest {
+        csr_pem: key.csr_pem.clone(),
+        expiration_seconds,
+        certificate_pem: source.certificate_pem.clone(),
+        challenge: challenge.challenge,
+        proof,
+        note: None,
+    };
+    let ticket = crate::api::renew(&body).await.map_err(Failure::Server)?;
+    keep_key(ticket.id.0, &key, subject).await
 }

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use shared::invite::InviteInfo;
 use shared::keys::Subject;
 use shared::policy::{self, Field, Violation};
 use shared::{ApiError, KeyAlgorithm, PortalConfig, SubmitRequest};
@@ -18,27 +19,93 @@ use crate::components::time;
 use crate::keys::{self, Cancel, KeyGenError};
 use crate::store::{KeyStore, StoredKey};
 
-/// The start page: the cluster, the requests to continue, and the request form.
+/// An invite link's token and what it offers: the request form is locked to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invitation {
+    /// The link's token, sent with the request.
+    pub token: String,
+    /// The identity and lifetime the invite names.
+    pub info: InviteInfo,
+}
+
+/// The start page: the cluster, the requests to continue, and the request form (locked
+/// to the invite when the page was opened from an invite link, `/?invite=<token>`).
 #[component]
 pub fn RequestAccess() -> impl IntoView {
+    let query = use_query_map();
+    let token = query
+        .with_untracked(|q| q.get(shared::invite::QUERY_PARAMETER))
+        .filter(|t| !t.trim().is_empty());
     let config = LocalResource::new(api::config);
+    let invitation = LocalResource::new(move || {
+        let token = token.clone();
+        async move {
+            match token {
+                Some(token) => Some(
+                    api::invite(&token)
+                        .await
+                        .map(|info| Invitation { token, info }),
+                ),
+                None => None,
+            }
+        }
+    });
     view! {
         <h1>"Request access to a Kubernetes cluster"</h1>
         <ResumeList />
         <Suspense fallback=|| view! { <p class="muted">"Loading the cluster's details…"</p> }>
             {move || Suspend::new(async move {
-                match config.await {
-                    Ok(config) => view! {
-                        <div class="card">
-                            <p>"Cluster: " <strong data-testid="cluster-name">{config.cluster_name.clone()}</strong></p>
-                            <p class="muted">"API server: " <code>{config.server_url.clone()}</code></p>
-                        </div>
-                        <RequestForm config />
+                let (config, invitation) = (config.await, invitation.await);
+                let config = match config {
+                    Ok(config) => config,
+                    Err(error) => return view! { <ErrorPanel error /> }.into_any(),
+                };
+                let cluster = view! {
+                    <div class="card">
+                        <p>"Cluster: " <strong data-testid="cluster-name">{config.cluster_name.clone()}</strong></p>
+                        <p class="muted">"API server: " <code>{config.server_url.clone()}</code></p>
+                    </div>
+                };
+                match invitation {
+                    Some(Err(error)) => view! {
+                        {cluster}
+                        <section class="card error" data-testid="invite-error" role="alert">
+                            <h2>"This invite link cannot be used"</h2>
+                            <ErrorPanel error />
+                        </section>
                     }.into_any(),
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                    Some(Ok(invitation)) => view! {
+                        {cluster}
+                        <InviteCard info=invitation.info.clone() />
+                        <RequestForm config invitation />
+                    }.into_any(),
+                    None if config.invite_required => view! {
+                        {cluster}
+                        <p class="card" data-testid="invite-required">
+                            "This portal takes requests through invite links only. Ask an approver for one."
+                        </p>
+                    }.into_any(),
+                    None => view! { {cluster} <RequestForm config /> }.into_any(),
                 }
             })}
         </Suspense>
+    }
+}
+
+/// Who invited the person, and what the invite sets.
+#[component]
+fn InviteCard(info: InviteInfo) -> impl IntoView {
+    view! {
+        <section class="card" data-testid="invite-card" aria-labelledby="invite-title">
+            <h2 id="invite-title">"You were invited by " <span data-testid="invited-by">{info.invited_by.clone()}</span></h2>
+            <p>
+                "The invite sets your username, groups and certificate lifetime; they cannot be changed here. "
+                "The link works once and until " {time::format_utc(info.expires_at.unix_timestamp() as f64 * 1000.0)} "."
+            </p>
+            {info.auto_approved.then(|| view! {
+                <p data-testid="invite-auto">"Requests made with this invite are approved at once: your kubeconfig will be ready in seconds."</p>
+            })}
+        </section>
     }
 }
 
@@ -132,19 +199,27 @@ fn messages(violations: &[Violation], wanted: impl Fn(&Field) -> bool) -> Vec<St
 
 /// What stopped a submission.
 #[derive(Clone)]
-enum Failure {
+pub enum Failure {
+    /// The server refused it (or could not be reached).
     Server(ApiError),
+    /// The key could not be made.
     KeyGen(KeyGenError),
     /// The request was made, but this browser could not keep its key.
     NotStored {
+        /// The request that was made.
         request_id: String,
+        /// Why the key could not be kept.
         reason: String,
     },
 }
 
-/// The request form; validates with the shared policy as the person types.
+/// The request form; validates with the shared policy as the person types. With an
+/// invitation, the username, groups and lifetime are the invite's and cannot be edited.
 #[component]
-pub fn RequestForm(config: PortalConfig) -> impl IntoView {
+pub fn RequestForm(
+    config: PortalConfig,
+    #[prop(optional)] invitation: Option<Invitation>,
+) -> impl IntoView {
     let navigate = use_navigate();
     let limits = StoredValue::new(config.policy.clone());
     let groups_allowed = config.policy.groups_allowed;
@@ -167,20 +242,43 @@ pub fn RequestForm(config: PortalConfig) -> impl IntoView {
     });
     let algorithm = move || rsa_algorithm.get().or(main_algorithm.get());
 
-    let (amount, unit) = time::lifetime_parts(config.with_value(|c| c.duration.default_seconds));
+    let locked = invitation.is_some();
+    let invite_token = invitation.as_ref().map(|i| i.token.clone());
+    let invited = invitation.map(|i| i.info);
+    let default_seconds = invited.as_ref().map_or_else(
+        || config.with_value(|c| c.duration.default_seconds),
+        |i| i.expiration_seconds,
+    );
+    let (amount, unit) = time::lifetime_parts(default_seconds);
     let lifetime_amount = RwSignal::new(amount.to_string());
     let lifetime_unit = RwSignal::new(unit);
 
-    let username = RwSignal::new(String::new());
-    let username_touched = RwSignal::new(false);
-    let groups_text = RwSignal::new(String::new());
+    let username = RwSignal::new(
+        invited
+            .as_ref()
+            .map(|i| i.username.clone())
+            .unwrap_or_default(),
+    );
+    let username_touched = RwSignal::new(locked);
+    let invited_groups = invited.as_ref().map(|i| i.groups.clone());
+    let groups_text = RwSignal::new(
+        invited_groups
+            .as_ref()
+            .map(|g| g.join(", "))
+            .unwrap_or_default(),
+    );
+    let show_groups = groups_allowed || invited_groups.as_ref().is_some_and(|g| !g.is_empty());
     let note = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let progress = RwSignal::new(None::<&'static str>);
     let failure = RwSignal::new(None::<Failure>);
     let cancel = StoredValue::new_local(None::<Cancel>);
 
-    let groups = Memo::new(move |_| parse_groups(&groups_text.get()));
+    // The invite's groups are taken as they are (a group may hold a comma).
+    let groups = Memo::new(move |_| match &invited_groups {
+        Some(groups) => groups.clone(),
+        None => parse_groups(&groups_text.get()),
+    });
     let violations = Memo::new(move |_| {
         limits.with_value(|limits| policy::check_subject(&username.get(), &groups.get(), limits))
     });
@@ -197,8 +295,11 @@ pub fn RequestForm(config: PortalConfig) -> impl IntoView {
             matches!(f, Field::Groups | Field::Group { .. })
         })
     });
-    let lifetime = Memo::new(move |_| {
-        config.with_value(|c| lifetime_seconds(&lifetime_amount.get(), lifetime_unit.get(), c))
+    let lifetime = Memo::new(move |_| match invited.as_ref() {
+        Some(invite) => Ok(invite.expiration_seconds),
+        None => {
+            config.with_value(|c| lifetime_seconds(&lifetime_amount.get(), lifetime_unit.get(), c))
+        }
     });
 
     let on_submit = move |event: leptos::ev::SubmitEvent| {
@@ -219,6 +320,7 @@ pub fn RequestForm(config: PortalConfig) -> impl IntoView {
             groups: groups.get_untracked(),
         };
         let note_text = note.get_untracked().trim().to_owned();
+        let invite = invite_token.clone();
         let handle = Cancel::new();
         cancel.set_value(Some(handle.clone()));
         busy.set(true);
@@ -226,7 +328,10 @@ pub fn RequestForm(config: PortalConfig) -> impl IntoView {
         progress.set(None);
         let navigate = navigate.clone();
         spawn_local(async move {
-            let outcome = submit(algorithm, subject, seconds, note_text, progress, handle).await;
+            let outcome = submit(
+                algorithm, subject, seconds, note_text, invite, progress, handle,
+            )
+            .await;
             cancel.try_set_value(None);
             busy.try_set(false);
             progress.try_set(None);
@@ -269,7 +374,7 @@ pub fn RequestForm(config: PortalConfig) -> impl IntoView {
             <div class="field">
                 <label for="username">"Username"</label>
                 <input id="username" name="username" data-testid="username-input" autocomplete="username"
-                    aria-describedby="username-help username-error" required
+                    aria-describedby="username-help username-error" required readonly=locked
                     aria-invalid=move || (!username_errors.get().is_empty()).to_string()
                     prop:value=move || username.get()
                     on:input=move |ev| { username.set(event_target_value(&ev)); username_touched.set(true); }
@@ -277,10 +382,10 @@ pub fn RequestForm(config: PortalConfig) -> impl IntoView {
                 <p id="username-help" class="help">"Kubernetes sees this name (the certificate's CN) as your user."</p>
                 <FieldErrors id="username-error" testid="username-error" errors=username_errors />
             </div>
-            {groups_allowed.then(|| view! {
+            {show_groups.then(|| view! {
                 <div class="field">
                     <label for="groups">"Groups (optional, comma-separated)"</label>
-                    <input id="groups" name="groups" data-testid="groups-input"
+                    <input id="groups" name="groups" data-testid="groups-input" readonly=locked
                         aria-describedby="groups-help groups-error"
                         aria-invalid=move || (!group_errors.get().is_empty()).to_string()
                         prop:value=move || groups_text.get()
@@ -316,11 +421,11 @@ pub fn RequestForm(config: PortalConfig) -> impl IntoView {
                 <label for="lifetime">"Certificate lifetime"</label>
                 <div class="inline">
                     <input id="lifetime" type="number" min="1" inputmode="numeric" data-testid="lifetime-input"
-                        aria-describedby="lifetime-error"
+                        aria-describedby="lifetime-error" readonly=locked
                         aria-invalid=move || lifetime.get().is_err().to_string()
                         prop:value=move || lifetime_amount.get()
                         on:input=move |ev| lifetime_amount.set(event_target_value(&ev)) />
-                    <select aria-label="Lifetime unit" data-testid="lifetime-unit"
+                    <select aria-label="Lifetime unit" data-testid="lifetime-unit" disabled=locked
                         on:change=move |ev| {
                             if let Ok(unit) = event_target_value(&ev).parse() { lifetime_unit.set(unit) }
                         }>
@@ -371,8 +476,9 @@ fn FieldErrors(
     }
 }
 
+/// What stopped a submission, and what to do about it.
 #[component]
-fn FailurePanel(failure: Failure) -> impl IntoView {
+pub fn FailurePanel(failure: Failure) -> impl IntoView {
     match failure {
         Failure::Server(error) => view! {
             <div data-testid="request-error"><ErrorPanel error /></div>
@@ -411,6 +517,7 @@ async fn submit(
     subject: Subject,
     expiration_seconds: u32,
     note: String,
+    invite: Option<String>,
     progress: RwSignal<Option<&'static str>>,
     cancel: Cancel,
 ) -> Result<String, Failure> {
@@ -429,12 +536,24 @@ async fn submit(
         csr_pem: key.csr_pem.clone(),
         expiration_seconds,
         note: (!note.is_empty()).then_some(note),
+        invite,
     };
     let ticket = api::submit(&body).await.map_err(Failure::Server)?;
+    keep_key(ticket.id.0, &key, subject).await
+}
+
+/// Keeps a new key in this browser under its request id, so the status page (now, or
+/// after a reload or another day) can assemble the kubeconfig; returns the request id.
+/// When the browser cannot keep it, the key is offered as a download at once.
+pub async fn keep_key(
+    request_id: String,
+    key: &shared::GeneratedKey,
+    subject: Subject,
+) -> Result<String, Failure> {
     let record = StoredKey {
-        request_id: ticket.id.0.clone(),
+        request_id,
         private_key_pem: Zeroizing::new(key.private_key.pkcs8_pem().to_owned()),
-        algorithm,
+        algorithm: key.algorithm,
         username: subject.username,
         groups: subject.groups,
         created_ms: time::now_ms(),

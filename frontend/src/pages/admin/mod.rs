@@ -1,5 +1,8 @@
-//! The approvers' pages under `/admin`: sign in, the requests list, one request.
+//! The approvers' pages under `/admin`: sign in, the requests list, one request,
+//! invites, and the people CertDesk issued certificates to.
 
+pub mod invites;
+pub mod people;
 pub mod request;
 pub mod requests;
 pub mod sign_in;
@@ -14,5 +17,21 @@ pub fn SignInFirst() -> impl IntoView {
             <p>"Sign in with your Kubernetes token to see and decide requests."</p>
             <p><a href="/admin">"Sign in"</a></p>
         </div>
+    }
+}
+
+/// The links between the approver's pages.
+#[component]
+pub fn AdminNav() -> impl IntoView {
+    view! {
+        <nav class="admin-nav" aria-label="Approver pages">
+            <a href="/admin/requests">"Requests"</a>
+            " · "
+            <a href="/admin/invites">"Invites"</a>
+            " · "
+            <a href="/admin/people">"People"</a>
+            " · "
+            <a href="/admin">"Signed in as…"</a>
+        </nav>
     }
 }

@@ -46,6 +46,7 @@ pub fn AdminRequest() -> impl IntoView {
     let outcome: RwSignal<Option<ApproveOutcome>> = RwSignal::new(None);
     let denied = RwSignal::new(false);
 
+    let prefilled = RwSignal::new(false);
     let reload = move || {
         let wanted = name();
         let token = token.get_value();
@@ -57,7 +58,26 @@ pub fn AdminRequest() -> impl IntoView {
                 },
                 Err(e) => Loaded::Failed(e),
             };
+            // A request made with an invite starts with the invite's grants chosen.
+            let invited = match &answer {
+                Loaded::Found(view) if view.phase == Phase::Pending => view
+                    .invite
+                    .as_ref()
+                    .map(|i| i.grants.clone())
+                    .filter(|g| !g.is_empty()),
+                _ => None,
+            };
             loaded.set(Some(answer));
+            if let Some(invited) = invited
+                && !prefilled.get_untracked()
+                && grants.with_untracked(Vec::is_empty)
+            {
+                prefilled.set(true);
+                match api::admin::grant_rules(&token, &invited).await {
+                    Ok(rules) => grants.set(rules),
+                    Err(e) => action_error.set(Some(e)),
+                }
+            }
         });
     };
     Effect::new(move |_| {

@@ -26,6 +26,11 @@ pub fn ability_words(can: &Abilities) -> Vec<(bool, &'static str)> {
             can.create_cluster_role_bindings,
             "grant ClusterRoles cluster-wide (ClusterRoleBindings)",
         ),
+        (can.create_invites, "invite people with a link"),
+        (
+            can.list_people,
+            "see who holds CertDesk certificates, and remove their access",
+        ),
     ]
 }
 
@@ -104,6 +109,8 @@ pub fn AdminSignIn() -> impl IntoView {
                     <SignedIn who=answer />
                     <p class="actions">
                         <a href="/admin/requests" class="button" data-testid="to-requests">"See the requests"</a>
+                        <a href="/admin/invites" class="button" data-testid="to-invites">"Invites"</a>
+                        <a href="/admin/people" class="button" data-testid="to-people">"People"</a>
                         <button type="button" data-testid="sign-out" on:click=sign_out>"Sign out"</button>
                     </p>
                 </section>

@@ -1,0 +1,233 @@
+//! `/admin/invites`: make an invite link for one identity (username, groups, roles,
+//! certificate lifetime, link validity), see every invite and where it stands, and
+//! revoke the ones not used yet. Everything is done with the approver's own token.
+
+use leptos::prelude::*;
+use shared::ApiError;
+use shared::admin_preview::GrantRules;
+use shared::invite::{CreateInvite, InviteCreated, InviteState, InviteView};
+
+use super::{AdminNav, SignInFirst};
+use crate::api;
+use crate::components::approver_session;
+use crate::components::error_panel::ErrorPanel;
+use crate::components::grant_picker::{GrantPicker, grant_words};
+use crate::components::time;
+use crate::pages::request::parse_groups;
+
+/// The validity choices of a link, in seconds.
+const VALIDITY: [(u32, &str); 4] = [
+    (3_600, "1 hour"),
+    (86_400, "1 day"),
+    (7 * 86_400, "7 days"),
+    (30 * 86_400, "30 days"),
+];
+
+/// The lifetime choices of the certificate, in seconds.
+const LIFETIMES: [(u32, &str); 4] = [
+    (86_400, "1 day"),
+    (7 * 86_400, "7 days"),
+    (30 * 86_400, "30 days"),
+    (90 * 86_400, "90 days"),
+];
+
+/// An invite state in words.
+pub fn state_words(state: InviteState) -> &'static str {
+    match state {
+        InviteState::Open => "open",
+        InviteState::Used => "used",
+        InviteState::Revoked => "revoked",
+        InviteState::Expired => "expired",
+    }
+}
+
+/// The link a person opens, on this portal's own address.
+fn absolute_link(path: &str) -> String {
+    let origin = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
+    format!("{origin}{path}")
+}
+
+/// The invites page.
+#[component]
+pub fn AdminInvites() -> impl IntoView {
+    let Some(token) = approver_session::token() else {
+        return view! { <h1>"Invites"</h1> <SignInFirst /> }.into_any();
+    };
+    let token = StoredValue::new(token);
+    let list: RwSignal<Option<Result<Vec<InviteView>, ApiError>>> = RwSignal::new(None);
+    let reload = move || {
+        let token = token.get_value();
+        leptos::task::spawn_local(async move {
+            list.set(Some(api::admin::invites(&token).await));
+        });
+    };
+    reload();
+
+    let username = RwSignal::new(String::new());
+    let groups_text = RwSignal::new(String::new());
+    let grants: RwSignal<Vec<GrantRules>> = RwSignal::new(Vec::new());
+    let lifetime = RwSignal::new(LIFETIMES[2].0);
+    let validity = RwSignal::new(VALIDITY[2].0);
+    let busy = RwSignal::new(false);
+    let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
+    let created: RwSignal<Option<InviteCreated>> = RwSignal::new(None);
+    let revoke_error: RwSignal<Option<ApiError>> = RwSignal::new(None);
+
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        created.set(None);
+        let body = CreateInvite {
+            username: username.get_untracked().trim().to_owned(),
+            groups: parse_groups(&groups_text.get_untracked()),
+            grants: grants
+                .get_untracked()
+                .into_iter()
+                .map(|g| g.grant)
+                .collect(),
+            expiration_seconds: lifetime.get_untracked(),
+            valid_for_seconds: validity.get_untracked(),
+        };
+        let token = token.get_value();
+        leptos::task::spawn_local(async move {
+            match api::admin::create_invite(&token, &body).await {
+                Ok(answer) => {
+                    created.set(Some(answer));
+                    username.set(String::new());
+                    groups_text.set(String::new());
+                    grants.set(Vec::new());
+                    reload();
+                }
+                // What was typed stays, so the approver can correct it.
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    let revoke = move |name: String| {
+        revoke_error.set(None);
+        let token = token.get_value();
+        leptos::task::spawn_local(async move {
+            match api::admin::revoke_invite(&token, &name).await {
+                Ok(_) => reload(),
+                Err(e) => revoke_error.set(Some(e)),
+            }
+        });
+    };
+
+    view! {
+        <AdminNav />
+        <h1>"Invites"</h1>
+        <form class="card" data-testid="invite-form" on:submit=create novalidate>
+            <h2>"Invite someone"</h2>
+            <p class="help">
+                "The link lets one person request a certificate for exactly this identity, once. "
+                "The cluster keeps only a hash of the link's secret."
+            </p>
+            <div class="field">
+                <label for="invite-username">"Username"</label>
+                <input id="invite-username" type="text" data-testid="invite-username" autocomplete="off"
+                    spellcheck="false" required
+                    prop:value=move || username.get()
+                    on:input=move |ev| username.set(event_target_value(&ev)) />
+            </div>
+            <div class="field">
+                <label for="invite-groups">"Groups (optional, comma-separated)"</label>
+                <input id="invite-groups" type="text" data-testid="invite-groups" autocomplete="off"
+                    spellcheck="false"
+                    prop:value=move || groups_text.get()
+                    on:input=move |ev| groups_text.set(event_target_value(&ev)) />
+            </div>
+            <GrantPicker token=token.get_value() grants />
+            <div class="field">
+                <label for="invite-lifetime">"Certificate lifetime"</label>
+                <select id="invite-lifetime" data-testid="invite-lifetime"
+                    on:change=move |ev| if let Ok(v) = event_target_value(&ev).parse() { lifetime.set(v) }>
+                    {LIFETIMES.iter().map(|&(seconds, words)| view! {
+                        <option value=seconds.to_string() selected=move || lifetime.get() == seconds>{words}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="invite-validity">"The link works for"</label>
+                <select id="invite-validity" data-testid="invite-validity"
+                    on:change=move |ev| if let Ok(v) = event_target_value(&ev).parse() { validity.set(v) }>
+                    {VALIDITY.iter().map(|&(seconds, words)| view! {
+                        <option value=seconds.to_string() selected=move || validity.get() == seconds>{words}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <button type="submit" class="primary" data-testid="invite-create" prop:disabled=move || busy.get()>
+                {move || if busy.get() { "Making the invite…" } else { "Make the invite link" }}
+            </button>
+            {move || error.get().map(|error| view! { <div data-testid="error-panel"><ErrorPanel error /></div> })}
+        </form>
+        {move || created.get().map(|answer| {
+            let link = absolute_link(&answer.path);
+            view! {
+                <section class="card outcome ok" data-testid="invite-created" role="status">
+                    <h2>"Invite for " {answer.invite.username.clone()}</h2>
+                    <p>"Send this link to them. It is shown only now; it works once, until "
+                        {time::format_utc(answer.invite.expires_at.unix_timestamp() as f64 * 1000.0)} "."</p>
+                    <p class="invite-link" data-testid="invite-link">{link}</p>
+                    {answer.invite.grants_bound.then(|| view! {
+                        <p class="muted">"Requests with this invite are approved automatically; its roles were granted now, with your credentials."</p>
+                    })}
+                </section>
+            }
+        })}
+        <h2>"All invites"</h2>
+        {move || revoke_error.get().map(|error| view! { <div data-testid="error-panel"><ErrorPanel error /></div> })}
+        {move || match list.get() {
+            None => view! { <p class="muted">"Loading the invites…"</p> }.into_any(),
+            Some(Err(error)) => view! { <div data-testid="error-panel"><ErrorPanel error /></div> }.into_any(),
+            Some(Ok(invites)) if invites.is_empty() => view! {
+                <p class="muted" data-testid="no-invites">"No invites yet."</p>
+            }.into_any(),
+            Some(Ok(invites)) => view! {
+                <div class="table-scroll">
+                    <table class="plain" data-testid="invites">
+                        <thead><tr>
+                            <th>"User"</th><th>"Groups"</th><th>"Roles"</th><th>"By"</th>
+                            <th>"Link valid until"</th><th>"State"</th><th></th>
+                        </tr></thead>
+                        <tbody>
+                            {invites.into_iter().map(|invite| {
+                                let name = invite.name.clone();
+                                let open = invite.state == InviteState::Open;
+                                view! {
+                                    <tr data-testid="invite-row" data-invite=invite.name.clone()
+                                        data-state=state_words(invite.state)>
+                                        <td>{invite.username.clone()}</td>
+                                        <td>{invite.groups.join(", ")}</td>
+                                        <td>{invite.grants.iter().map(grant_words).collect::<Vec<_>>().join("; ")}</td>
+                                        <td>{invite.created_by.clone()}</td>
+                                        <td>{time::format_utc(invite.expires_at.unix_timestamp() as f64 * 1000.0)}</td>
+                                        <td>
+                                            {state_words(invite.state)}
+                                            {invite.request.clone().map(|r| view! { <br /><small><code>{r}</code></small> })}
+                                            {invite.revoked_by.clone().map(|by| view! { <br /><small>"by " {by}</small> })}
+                                        </td>
+                                        <td>
+                                            {open.then(|| view! {
+                                                <button type="button" class="danger" data-testid="invite-revoke"
+                                                    on:click=move |_| revoke(name.clone())>"Revoke"</button>
+                                            })}
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            }.into_any(),
+        }}
+    }
+    .into_any()
+}

@@ -1,0 +1,236 @@
+//! `/admin/people`: everyone CertDesk issued a certificate to, with their live
+//! certificates (time left; expiring soon highlighted) and the bindings CertDesk made
+//! for them, and "remove access", which deletes those bindings with the approver's own
+//! token and marks the records. It says plainly that a client certificate cannot be
+//! revoked: it authenticates until it expires.
+
+use leptos::prelude::*;
+use shared::ApiError;
+use shared::admin::RoleKind;
+use shared::people::{BindingRef, PersonView, RemoveAccessOutcome};
+
+use super::{AdminNav, SignInFirst};
+use crate::api;
+use crate::components::approver_session;
+use crate::components::error_panel::ErrorPanel;
+use crate::components::time;
+
+/// Milliseconds since the epoch of a Unix time in seconds (what the time helpers take).
+fn ms(unix_seconds: i64) -> f64 {
+    unix_seconds as f64 * 1000.0
+}
+
+/// A binding in words: "RoleBinding certdesk:minjun:pod-reader (Role pod-reader) in default".
+pub fn binding_words(binding: &BindingRef) -> String {
+    let role_kind = match binding.role_kind {
+        RoleKind::Role => "Role",
+        RoleKind::ClusterRole => "ClusterRole",
+    };
+    let place = binding
+        .namespace
+        .as_deref()
+        .map_or_else(|| " cluster-wide".to_owned(), |n| format!(" in {n}"));
+    format!(
+        "{} {} ({role_kind} {}){place}",
+        binding.kind, binding.name, binding.role
+    )
+}
+
+/// The People page.
+#[component]
+pub fn AdminPeople() -> impl IntoView {
+    let Some(token) = approver_session::token() else {
+        return view! { <h1>"People"</h1> <SignInFirst /> }.into_any();
+    };
+    let token = StoredValue::new(token);
+    let list: RwSignal<Option<Result<Vec<PersonView>, ApiError>>> = RwSignal::new(None);
+    let reload = move || {
+        let token = token.get_value();
+        leptos::task::spawn_local(async move {
+            list.set(Some(api::admin::people(&token).await));
+        });
+    };
+    reload();
+    let outcome: RwSignal<Option<RemoveAccessOutcome>> = RwSignal::new(None);
+    let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
+    let busy = RwSignal::new(None::<String>);
+    let remove = Callback::new(move |username: String| {
+        busy.set(Some(username.clone()));
+        error.set(None);
+        outcome.set(None);
+        let token = token.get_value();
+        leptos::task::spawn_local(async move {
+            match api::admin::remove_access(&token, &username).await {
+                Ok(answer) => {
+                    outcome.set(Some(answer));
+                    reload();
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(None);
+        });
+    });
+
+    view! {
+        <AdminNav />
+        <h1>"People"</h1>
+        <p class="help">
+            "Everyone CertDesk issued a client certificate to. Kubernetes cannot revoke a client certificate: "
+            "it authenticates until it expires. Removing access deletes the role bindings CertDesk made for the "
+            "person, so from then on the certificate lets them do only what every authenticated user may."
+        </p>
+        {move || error.get().map(|error| view! { <div data-testid="error-panel"><ErrorPanel error /></div> })}
+        {move || outcome.get().map(|o| view! { <RemovalOutcome outcome=o /> })}
+        {move || match list.get() {
+            None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+            Some(Err(error)) => view! { <div data-testid="error-panel"><ErrorPanel error /></div> }.into_any(),
+            Some(Ok(people)) if people.is_empty() => view! {
+                <p class="muted" data-testid="no-people">"CertDesk has issued no certificates yet."</p>
+            }.into_any(),
+            Some(Ok(people)) => view! {
+                <ul class="requests" data-testid="people">
+                    {people.into_iter().map(|person| view! { <Person person busy remove /> }).collect_view()}
+                </ul>
+            }.into_any(),
+        }}
+    }
+    .into_any()
+}
+
+#[component]
+fn Person(
+    person: PersonView,
+    busy: RwSignal<Option<String>>,
+    remove: Callback<String>,
+) -> impl IntoView {
+    let username = person.username.clone();
+    let confirming = RwSignal::new(false);
+    let removed = person.bindings.is_empty()
+        && person
+            .certificates
+            .iter()
+            .all(|c| c.access_removed.is_some());
+    let class = format!(
+        "person{}{}",
+        if person.expiring_soon {
+            " expiring"
+        } else {
+            ""
+        },
+        if removed { " removed" } else { "" }
+    );
+    let until = person.authenticates_until.map(|t| ms(t.unix_timestamp()));
+    let has_something = !person.bindings.is_empty()
+        || person
+            .certificates
+            .iter()
+            .any(|c| c.access_removed.is_none());
+    let who = username.clone();
+    view! {
+        <li class=class data-testid="person" data-username=person.username.clone()
+            data-expiring=person.expiring_soon.to_string() data-removed=removed.to_string()>
+            <div class="request-head">
+                <span class="subject">{person.username.clone()}</span>
+                {match until {
+                    Some(until) => view! {
+                        <span data-testid="authenticates-until">
+                            "Certificate valid until " {time::format_utc(until)} " (" {time::time_left(until)} ")"
+                        </span>
+                    }.into_any(),
+                    None => view! { <span class="muted">"No live certificate"</span> }.into_any(),
+                }}
+            </div>
+            {person.expiring_soon.then(|| view! {
+                <p class="hint" data-testid="expiring-soon">"Expires within a week: they can renew it from the Inspect page."</p>
+            })}
+            <div class="table-scroll">
+                <table class="plain" aria-label=format!("Certificates of {username}")>
+                    <thead><tr><th>"Serial"</th><th>"Groups"</th><th>"Valid until"</th><th>"Approved by"</th><th>"Access"</th></tr></thead>
+                    <tbody>
+                        {person.certificates.iter().map(|c| {
+                            let until = ms(c.not_after.unix_timestamp());
+                            view! {
+                                <tr class=if c.expiring_soon { "expiring" } else { "" } data-testid="certificate"
+                                    data-live=c.live.to_string()>
+                                    <td><code>{c.serial.clone()}</code>
+                                        {c.renewal_of.clone().map(|s| view! { <br /><small>"renews " <code>{s}</code></small> })}
+                                    </td>
+                                    <td>{c.groups.join(", ")}</td>
+                                    <td>{time::format_utc(until)} <br /><small>{if c.live { time::time_left(until) } else { "not valid now".to_owned() }}</small></td>
+                                    <td>{c.approver.clone().unwrap_or_else(|| "—".to_owned())}</td>
+                                    <td data-testid="access">{match &c.access_removed {
+                                        Some(r) => format!("removed by {} on {}", r.by, time::format_utc(ms(r.at.unix_timestamp()))),
+                                        None => "granted".to_owned(),
+                                    }}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <p><strong>"Bindings CertDesk made: "</strong>
+                {if person.bindings.is_empty() { "none".to_owned() } else { String::new() }}
+            </p>
+            <ul class="bindings" data-testid="bindings">
+                {person.bindings.iter().map(|b| view! { <li data-testid="binding">{binding_words(b)}</li> }).collect_view()}
+            </ul>
+            {has_something.then(|| view! {
+                <div class="actions">
+                    <Show when=move || !confirming.get()>
+                        <button type="button" class="danger" data-testid="remove-access"
+                            on:click=move |_| confirming.set(true)>"Remove access"</button>
+                    </Show>
+                    <Show when=move || confirming.get()>
+                        <p role="alert">
+                            "Delete the bindings CertDesk made for " <strong>{who.clone()}</strong>
+                            "? Their certificate still authenticates until it expires; it cannot be revoked."
+                        </p>
+                        <button type="button" class="danger" data-testid="confirm-remove-access"
+                            prop:disabled=move || busy.get().is_some()
+                            on:click={
+                                let who = who.clone();
+                                move |_| remove.run(who.clone())
+                            }>
+                            {move || if busy.get().is_some() { "Removing…" } else { "Yes, remove access" }}
+                        </button>
+                        <button type="button" on:click=move |_| confirming.set(false)>"Keep"</button>
+                    </Show>
+                </div>
+            })}
+        </li>
+    }
+}
+
+#[component]
+fn RemovalOutcome(outcome: RemoveAccessOutcome) -> impl IntoView {
+    let class = if outcome.complete {
+        "card outcome ok"
+    } else {
+        "card outcome warn"
+    };
+    view! {
+        <section class=class data-testid="removal-outcome" role="status"
+            data-complete=outcome.complete.to_string()>
+            <h2>"Access of " {outcome.username.clone()} {if outcome.complete { " removed" } else { " partly removed" }}</h2>
+            <ul class="bindings">
+                {outcome.bindings.iter().map(|b| view! {
+                    <li data-testid="removed-binding" data-removed=b.removed.to_string()>
+                        {binding_words(&b.binding)} ": "
+                        {if b.removed { "deleted".to_owned() } else {
+                            b.error.as_ref().map_or_else(|| "not deleted".to_owned(), |e| format!("not deleted: {}", e.message))
+                        }}
+                    </li>
+                }).collect_view()}
+            </ul>
+            <p data-testid="still-authenticates">{match outcome.authenticates_until {
+                Some(until) => format!(
+                    "Their certificate still authenticates until {} ({}): Kubernetes cannot revoke it.",
+                    time::format_utc(ms(until.unix_timestamp())),
+                    time::time_left(ms(until.unix_timestamp()))
+                ),
+                None => "They hold no live certificate.".to_owned(),
+            }}</p>
+            <p>{outcome.what_remains.clone()}</p>
+        </section>
+    }
+}
