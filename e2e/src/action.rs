@@ -137,6 +137,75 @@ pub mod approver {
         Ok(())
     }
 
+    /// On `/admin/invites`, invites `username` with the Role `role` in `namespace` (if
+    /// any) and returns the link the page shows.
+    pub async fn create_invite(
+        browser: &Browser,
+        base: &str,
+        username: &str,
+        grant: Option<(&str, &str)>,
+    ) -> Result<String> {
+        browser
+            .client
+            .goto(&format!("{base}/admin/invites"))
+            .await?;
+        type_into(
+            &find::by_testid(browser, "invite-username").await?,
+            username,
+        )
+        .await?;
+        if let Some((namespace, role)) = grant {
+            grant_role(browser, namespace, role).await?;
+        }
+        click(browser, "invite-create").await?;
+        let link = find::text_when(browser, "invite-link", PATIENCE, |t| t.contains("?invite="))
+            .await
+            .context("the invites page never showed the new link")?;
+        Ok(link.trim().to_owned())
+    }
+
+    /// On `/admin/invites`, revokes the invite `name` and waits for the list to say so.
+    pub async fn revoke_invite(browser: &Browser, base: &str, name: &str) -> Result<()> {
+        browser
+            .client
+            .goto(&format!("{base}/admin/invites"))
+            .await?;
+        let row = format!("[data-testid=\"invite-row\"][data-invite=\"{name}\"]");
+        find::by_css(browser, &row)
+            .await?
+            .find(Locator::Css(&find::testid("invite-revoke")))
+            .await?
+            .click()
+            .await?;
+        find::by_css(browser, &format!("{row}[data-state=\"revoked\"]")).await?;
+        Ok(())
+    }
+
+    /// On `/admin/people`, removes `username`'s access (confirming when asked) and
+    /// returns the outcome panel's text.
+    pub async fn remove_access(browser: &Browser, base: &str, username: &str) -> Result<String> {
+        browser.client.goto(&format!("{base}/admin/people")).await?;
+        let person = format!("[data-testid=\"person\"][data-username=\"{username}\"]");
+        find::by_css(browser, &person)
+            .await
+            .with_context(|| format!("the People view does not list {username}"))?
+            .find(Locator::Css(&find::testid("remove-access")))
+            .await?
+            .click()
+            .await?;
+        find::by_css(
+            browser,
+            &format!("{person} {}", find::testid("confirm-remove-access")),
+        )
+        .await?
+        .click()
+        .await?;
+        find::text_when(browser, "removal-outcome", PATIENCE, |t| {
+            t.contains(username)
+        })
+        .await
+    }
+
     /// Opens `/admin/requests` and returns the error panel's text (for an approver the
     /// cluster refuses).
     pub async fn list_refused(browser: &Browser, base: &str) -> Result<String> {
@@ -279,6 +348,66 @@ pub mod requester {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Opens an invite link and waits for the request form, locked to the invite:
+    /// returns the username it shows, or the refusal the page shows instead (`Err`).
+    pub async fn open_invite(
+        browser: &Browser,
+        link: &str,
+    ) -> Result<std::result::Result<String, String>> {
+        browser.client.goto(link).await?;
+        let deadline = std::time::Instant::now() + PATIENCE;
+        loop {
+            if let Ok(error) = browser
+                .client
+                .find(Locator::Css(&find::testid("invite-error")))
+                .await
+            {
+                return Ok(Err(error.text().await?));
+            }
+            if browser
+                .client
+                .find(Locator::Css(&find::testid("invite-card")))
+                .await
+                .is_ok()
+            {
+                let input = find::by_testid(browser, "username-input").await?;
+                ensure!(
+                    input.attr("readonly").await?.is_some(),
+                    "the invited username can be edited"
+                );
+                return Ok(Ok(input.prop("value").await?.unwrap_or_default()));
+            }
+            if std::time::Instant::now() > deadline {
+                bail!("{link} showed neither the invite nor a refusal");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// On `/inspect`, loads the kubeconfig file, presses Renew, and waits for the new
+    /// request's status page; returns its id.
+    pub async fn renew_from_file(
+        browser: &Browser,
+        base: &str,
+        file: &std::path::Path,
+    ) -> Result<String> {
+        browser.client.goto(&format!("{base}/inspect")).await?;
+        let input = find::by_testid(browser, "inspect-file").await?;
+        input
+            .send_keys(file.to_str().context("the file's path is not UTF-8")?)
+            .await?;
+        find::text_when(browser, "inspect-key-match", PATIENCE, |t| {
+            t.starts_with("Yes")
+        })
+        .await?;
+        click(browser, "renew-button").await?;
+        find::text_when(browser, "request-id", Duration::from_secs(180), |t| {
+            t.starts_with("certdesk-")
+        })
+        .await
+        .context("the renewal never reached its status page")
     }
 
     /// Presses "Download kubeconfig" and returns the file once it is complete.

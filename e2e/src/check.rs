@@ -24,6 +24,23 @@ pub fn can_list_pods(kubeconfig: &Kubeconfig, namespace: &str) -> Result<()> {
     Ok(())
 }
 
+/// `kubectl get pods -n <namespace>` is refused Forbidden with this kubeconfig, naming
+/// the user: it still authenticates, and may no longer list pods.
+pub fn cannot_list_pods(kubeconfig: &Kubeconfig, namespace: &str, username: &str) -> Result<()> {
+    let run = kubeconfig.kubectl(&["get", "pods", "-n", namespace])?;
+    ensure!(
+        !run.success,
+        "kubectl get pods -n {namespace} still succeeds: {}",
+        run.stdout
+    );
+    ensure!(
+        run.stderr.contains("Forbidden") && run.stderr.contains(&format!("User \"{username}\"")),
+        "kubectl get pods failed, but not Forbidden for {username}: {}",
+        run.stderr
+    );
+    Ok(())
+}
+
 /// `kubectl get deployments -n <namespace>` is refused Forbidden with this kubeconfig,
 /// naming the user.
 pub fn cannot_list_deployments(

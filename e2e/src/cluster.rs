@@ -106,6 +106,18 @@ impl ControlPlane {
         self.dir.join("backend.kubeconfig")
     }
 
+    /// The kubeconfig of a second CertDesk identity that may also approve
+    /// (`deploy/rbac-backend-auto-approve.yaml`), for backends run with auto-approval.
+    pub fn backend_auto_approve_kubeconfig(&self) -> PathBuf {
+        self.dir.join("backend-auto-approve.kubeconfig")
+    }
+
+    /// The cluster CA's private key (PEM), for tests that need a certificate the cluster
+    /// CA signed with dates a real signer would refuse (an expired one, say).
+    pub fn ca_key_path(&self) -> PathBuf {
+        self.dir.join("pki/ca.key")
+    }
+
     /// A bearer token of the approver ServiceAccount (`deploy/rbac-approver.yaml`).
     pub fn approver_token(&self) -> Result<String> {
         Ok(std::fs::read_to_string(self.dir.join("approver.token"))?
@@ -142,6 +154,11 @@ impl ControlPlane {
     /// Runs kubectl as the local admin (for set-up and for looking behind the portal).
     pub fn admin_kubectl(&self, args: &[&str]) -> Result<crate::tools::Run> {
         crate::tools::kubectl(&self.admin_kubeconfig(), args, None)
+    }
+
+    /// Runs kubectl as the local admin with `stdin` as its standard input (`-f -`).
+    pub fn admin_kubectl_stdin(&self, args: &[&str], stdin: &str) -> Result<crate::tools::Run> {
+        crate::tools::kubectl(&self.admin_kubeconfig(), args, Some(stdin.as_bytes()))
     }
 
     fn admin_kubectl_ok(&self, args: &[&str]) -> Result<String> {

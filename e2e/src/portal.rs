@@ -22,6 +22,8 @@ pub struct PortalOptions {
     pub public_server_url: Option<String>,
     /// A file that receives everything the backend prints.
     pub log: Option<PathBuf>,
+    /// More flags, such as `--auto-approve-invites`.
+    pub extra_args: Vec<String>,
 }
 
 /// A running `certdesk` serving a copy of `dist/` on a free port of 127.0.0.1; dropping
@@ -68,6 +70,7 @@ impl Portal {
         if let Some(url) = &options.public_server_url {
             command.args(["--public-server-url", url]);
         }
+        command.args(&options.extra_args);
         let mut log = match &options.log {
             Some(path) => Some(log_file(path)?),
             None => None,

@@ -36,6 +36,22 @@ impl Stack {
     /// it: `--kubeconfig <cluster>/backend.kubeconfig --static-dir dist --listen
     /// 127.0.0.1:0 --cluster-name <unique>`.
     pub fn start(test: &str) -> Result<Self> {
+        Self::start_with(test, None, &[])
+    }
+
+    /// Like [`Stack::start`], but the backend acts as the local control plane's second
+    /// CertDesk identity, which may approve (`backend-auto-approve.kubeconfig`), with
+    /// `--auto-approve-invites --auto-approve-renewals`.
+    pub fn start_auto_approving(test: &str) -> Result<Self> {
+        let cluster = ControlPlane::shared()?;
+        Self::start_with(
+            test,
+            Some(cluster.backend_auto_approve_kubeconfig()),
+            &["--auto-approve-invites", "--auto-approve-renewals"],
+        )
+    }
+
+    fn start_with(test: &str, kubeconfig: Option<PathBuf>, flags: &[&str]) -> Result<Self> {
         let cluster = ControlPlane::shared()?;
         let artifacts = crate::artifacts::dir(test);
         // Evidence of an earlier run would mislead: start from an empty directory.
@@ -43,10 +59,11 @@ impl Stack {
         let artifacts = crate::artifacts::dir(test);
         let cluster_name = crate::unique("e2e");
         let portal = Portal::serve(&PortalOptions {
-            kubeconfig: Some(cluster.backend_kubeconfig()),
+            kubeconfig: Some(kubeconfig.unwrap_or_else(|| cluster.backend_kubeconfig())),
             cluster_name: Some(cluster_name.clone()),
             public_server_url: None,
             log: Some(artifacts.join("backend.log")),
+            extra_args: flags.iter().map(|f| (*f).to_owned()).collect(),
         })?;
         Ok(Self {
             test: test.to_owned(),

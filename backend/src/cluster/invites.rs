@@ -21,7 +21,7 @@ use super::requests;
 use super::resources::{
     BindingRecord, GrantRecord, Invite, InviteSpec, InviteStatus, RemovalRecord,
 };
-use crate::audit::{Action, Audit, Entry};
+use crate::audit::{Action, Audit, Entry, timestamp};
 use crate::csr::CsrSummary;
 use crate::error::{Error, Result};
 
@@ -207,7 +207,7 @@ pub async fn create(
                 "{created_by} invited {username:?} (groups {:?}) with {} grant(s), valid until {}.",
                 body.groups,
                 body.grants.len(),
-                created.spec.expires_at
+                timestamp(created.spec.expires_at)
             ),
         },
     );
@@ -340,7 +340,8 @@ pub async fn open(client: &Client, token: &str) -> Result<Invite> {
             ErrorCode::InviteExpired,
             format!(
                 "This invite expired at {}. Ask {} for a new one.",
-                invite.spec.expires_at, invite.spec.created_by
+                timestamp(invite.spec.expires_at),
+                invite.spec.created_by
             ),
         )),
     }

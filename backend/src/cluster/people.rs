@@ -19,7 +19,7 @@ use super::approver;
 use super::records::RecordStore;
 use super::requests::MANAGED_BY;
 use super::resources::{IssuedCertificate, IssuedCertificateStatus, RemovalRecord};
-use crate::audit::{Action, Audit, Entry};
+use crate::audit::{Action, Audit, Entry, timestamp};
 use crate::error::{Error, Result};
 
 /// A binding CertDesk made, and the one user it binds.
@@ -227,7 +227,8 @@ pub async fn remove_access(
                 request: Some(&name),
                 note: format!(
                     "{approver_name} removed {username:?}'s access; certificate {} still authenticates until {}.",
-                    written.spec.serial, written.spec.not_after
+                    written.spec.serial,
+                    timestamp(written.spec.not_after)
                 ),
             },
         );

@@ -27,7 +27,7 @@ use super::requests::{
     NOTE_ANNOTATION, RENEWAL_OF_ANNOTATION, USER_AGENT_ANNOTATION,
 };
 use super::resources::{BindingRecord, IssuedCertificate, IssuedCertificateSpec, RequesterRecord};
-use crate::audit::{Action, Audit, Entry};
+use crate::audit::{Action, Audit, Entry, timestamp};
 
 /// How often every issued request is checked for its record, so a create that failed
 /// (the API server was away) is made later even though the CSR does not change again.
@@ -185,7 +185,10 @@ async fn ensure_record(
                     request: Some(name),
                     note: format!(
                         "Issued certificate {} for {:?} (groups {:?}), valid until {}.",
-                        spec.serial, spec.username, spec.groups, spec.not_after
+                        spec.serial,
+                        spec.username,
+                        spec.groups,
+                        timestamp(spec.not_after)
                     ),
                 },
             );

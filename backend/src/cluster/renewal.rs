@@ -20,6 +20,7 @@ use time::OffsetDateTime;
 use super::records::RecordStore;
 use super::requests::sanitize;
 use super::resources::IssuedCertificate;
+use crate::audit::timestamp;
 use crate::csr::VettedCsr;
 use crate::error::{Error, Result};
 
@@ -188,7 +189,8 @@ pub fn vet(
             ErrorCode::RenewalCertificateExpired,
             format!(
                 "The certificate is valid from {} to {}, not now; an expired certificate cannot be renewed: request access anew.",
-                old.not_before, old.not_after
+                timestamp(old.not_before),
+                timestamp(old.not_after)
             ),
         ));
     }
@@ -218,19 +220,7 @@ pub fn vet(
             )
         })?;
     let record = records.by_fingerprint(&old.sha256_fingerprint);
-    if let Some(removal) = record
-        .as_ref()
-        .and_then(|r| r.status.as_ref())
-        .and_then(|s| s.access_removed.as_ref())
-    {
-        return Err(Error::client(
-            ErrorCode::RenewalAccessRemoved,
-            format!(
-                "{} removed this user's access on {}; the certificate cannot be renewed. Ask an approver.",
-                removal.by, removal.at
-            ),
-        ));
-    }
+    refuse_if_removed(record.as_deref())?;
     let id = request_id(&csr.summary.username, &nonce);
     Ok(VettedRenewal {
         csr,
@@ -238,6 +228,44 @@ pub fn vet(
         id,
         record,
     })
+}
+
+fn refuse_if_removed(record: Option<&IssuedCertificate>) -> Result<()> {
+    match record
+        .and_then(|r| r.status.as_ref())
+        .and_then(|s| s.access_removed.as_ref())
+    {
+        Some(removal) => Err(Error::client(
+            ErrorCode::RenewalAccessRemoved,
+            format!(
+                "{} removed this user's access on {}; the certificate cannot be renewed. Ask an approver.",
+                removal.by,
+                timestamp(removal.at)
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Reads the renewal's record afresh from the API server (the cache may not have seen
+/// an approver remove the user's access a moment ago) and refuses if access was
+/// removed. Returns the current record.
+pub async fn confirm_record(
+    client: &kube::Client,
+    renewal: &VettedRenewal,
+) -> Result<Option<IssuedCertificate>> {
+    let Some(name) = renewal
+        .record
+        .as_ref()
+        .and_then(|r| r.metadata.name.clone())
+    else {
+        return Ok(None);
+    };
+    let current = kube::Api::<IssuedCertificate>::all(client.clone())
+        .get_opt(&name)
+        .await?;
+    refuse_if_removed(current.as_ref())?;
+    Ok(current)
 }
 
 #[cfg(test)]

@@ -35,7 +35,8 @@ pub const GROUP: &str = "certdesk.dev";
     doc = "A client certificate CertDesk issued: who it names, who approved it, what was granted, and whether access was since removed.",
     printcolumn(name = "User", type_ = "string", json_path = ".spec.username"),
     printcolumn(name = "Groups", type_ = "string", json_path = ".spec.groups"),
-    printcolumn(name = "Expires", type_ = "date", json_path = ".spec.notAfter"),
+    // A `date` column prints an age, which a future time does not have.
+    printcolumn(name = "Expires", type_ = "string", json_path = ".spec.notAfter"),
     printcolumn(name = "Approver", type_ = "string", json_path = ".spec.approver"),
     printcolumn(
         name = "Removed-By",
@@ -254,7 +255,7 @@ impl From<&BindingRef> for BindingRecord {
     doc = "An invite link for one identity: single-use, expiring, revocable.",
     printcolumn(name = "User", type_ = "string", json_path = ".spec.username"),
     printcolumn(name = "Invited-By", type_ = "string", json_path = ".spec.createdBy"),
-    printcolumn(name = "Expires", type_ = "date", json_path = ".spec.expiresAt"),
+    printcolumn(name = "Expires", type_ = "string", json_path = ".spec.expiresAt"),
     printcolumn(name = "Used-For", type_ = "string", json_path = ".status.usedBy"),
     printcolumn(
         name = "Revoked-By",

@@ -15,7 +15,7 @@ use shared::{ApiError, ErrorCode, RequestTicket};
 use time::OffsetDateTime;
 
 use crate::AppState;
-use crate::audit::{Action, Entry};
+use crate::audit::{Action, Entry, timestamp};
 use crate::cluster::renewal;
 use crate::cluster::requests::{self, GRANTED_NAMESPACE_ANNOTATION, Origin, RENEWAL_OF_ANNOTATION};
 use crate::error::{Error, Result};
@@ -102,6 +102,7 @@ async fn renew(
         &cluster.records,
         OffsetDateTime::now_utc(),
     )?;
+    let record = renewal::confirm_record(&cluster.client, &vetted).await?;
     let id = vetted.id.clone();
     tracing::Span::current().record("id", id.0.as_str());
     if cluster.records.get(&id.0).is_some() {
@@ -147,11 +148,12 @@ async fn renew(
             request: Some(&id.0),
             note: format!(
                 "{username:?} asked to renew certificate {} (valid until {}) with a proof of possession of its key.",
-                vetted.old.serial, vetted.old.not_after
+                vetted.old.serial,
+                timestamp(vetted.old.not_after)
             ),
         },
     );
-    if state.config.auto_approve_renewals && vetted.record.is_some() {
+    if state.config.auto_approve_renewals && record.is_some() {
         let message = format!(
             "Approved automatically by CertDesk: a renewal of certificate {} for the same identity, with proof of possession of its key.",
             vetted.old.serial

@@ -88,7 +88,11 @@ impl TestApp {
     /// A backend acting as CertDesk's ServiceAccount on the shared control plane, once
     /// its watch cache has synced.
     pub async fn on_cluster(cluster: &e2e::cluster::ControlPlane, extra_args: &[&str]) -> Self {
-        let kubeconfig = cluster.backend_kubeconfig();
+        Self::on_cluster_as(&cluster.backend_kubeconfig(), extra_args).await
+    }
+
+    /// A backend acting as the identity of `kubeconfig`, once its watch cache has synced.
+    pub async fn on_cluster_as(kubeconfig: &std::path::Path, extra_args: &[&str]) -> Self {
         let mut args = vec!["--kubeconfig", kubeconfig.to_str().expect("utf-8 path")];
         args.extend_from_slice(extra_args);
         let app = Self::spawn(&args).await;

@@ -4,6 +4,7 @@ mod cli;
 mod cluster_flow;
 mod config;
 mod helpers;
+mod lifecycle;
 mod openapi;
 mod recovery;
 mod requests;

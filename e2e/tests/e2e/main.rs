@@ -6,6 +6,7 @@ mod deny;
 mod flow;
 mod key_algorithms;
 mod keygen;
+mod lifecycle;
 mod reload;
 mod run_command;
 mod seed_walkthrough;
