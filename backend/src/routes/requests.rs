@@ -93,17 +93,12 @@ async fn submit(
     headers: HeaderMap,
     Json(body): Json<SubmitRequest>,
 ) -> Result<(StatusCode, axum::Json<RequestTicket>)> {
-    let cluster = state.cluster()?;
-    let invite = match body.invite.as_deref() {
-        Some(token) => Some(invites::open(&cluster.client, token).await?),
-        None if state.config.invite_required => {
-            return Err(Error::client(
-                ErrorCode::InviteRequired,
-                "This portal takes requests through invite links only: ask an approver for one.",
-            ));
-        }
-        None => None,
-    };
+    if body.invite.is_none() && state.config.invite_required {
+        return Err(Error::client(
+            ErrorCode::InviteRequired,
+            "This portal takes requests through invite links only: ask an approver for one.",
+        ));
+    }
     if let Some(violation) =
         shared::policy::check_duration(body.expiration_seconds, &state.portal.duration)
     {
@@ -124,6 +119,11 @@ async fn submit(
         ));
     }
     let vetted = crate::csr::vet(&body.csr_pem, &state.portal.policy)?;
+    let cluster = state.cluster()?;
+    let invite = match body.invite.as_deref() {
+        Some(token) => Some(invites::open(&cluster.client, token).await?),
+        None => None,
+    };
     if let Some(invite) = &invite {
         invites::check_match(invite, &vetted.summary, body.expiration_seconds)?;
     }

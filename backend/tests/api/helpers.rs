@@ -384,3 +384,107 @@ impl TestResponse {
         json
     }
 }
+
+/// The real `certdesk` binary, serving on a free port of 127.0.0.1 against the control
+/// plane with the given flags and `RUST_LOG`, its log (standard error) kept in a file.
+/// Logging is per process, so what it logs is exactly what an operator would see.
+pub struct Server {
+    child: std::process::Child,
+    dir: TempDir,
+    /// The base URL, such as `http://127.0.0.1:41234`.
+    pub url: String,
+}
+
+impl Server {
+    pub fn start(cluster: &e2e::cluster::ControlPlane, rust_log: &str, flags: &[&str]) -> Self {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("index.html"), INDEX_HTML).expect("write index");
+        let log = std::fs::File::create(dir.path().join("certdesk.log")).expect("log file");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_certdesk"))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("RUST_LOG", rust_log)
+            .args(["--listen", "127.0.0.1:0", "--static-dir"])
+            .arg(dir.path())
+            .arg("--kubeconfig")
+            .arg(cluster.backend_kubeconfig())
+            .args(flags)
+            .stdout(std::process::Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("the certdesk binary starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let url = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(url) = line.strip_prefix("CertDesk is listening on ") {
+                        break url.trim().to_owned();
+                    }
+                }
+                _ => panic!(
+                    "certdesk exited before listening; its log: {}",
+                    dir.path().display()
+                ),
+            }
+        };
+        let server = Self { child, dir, url };
+        for _ in 0..200 {
+            if server.curl("GET", "/readyz", None, None).0 == 200 {
+                return server;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the backend's watch cache did not sync within 20 s");
+    }
+
+    /// Sends a request with real curl; returns the status and the body (JSON or Null).
+    pub fn curl(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        token: Option<&str>,
+    ) -> (u16, serde_json::Value) {
+        let body_file = self.dir.path().join(format!("body-{}", unique("curl")));
+        let url = format!("{}{path}", self.url);
+        let body_path = body_file.to_str().expect("utf-8 path").to_owned();
+        let auth = token.map(|t| format!("Authorization: Bearer {t}"));
+        let mut args = vec!["-sS", "-o", &body_path, "-w", "%{http_code}", "-X", method];
+        args.extend([
+            "-H",
+            "content-type: application/json",
+            "-H",
+            "user-agent: certdesk-tests/1",
+        ]);
+        if let Some(auth) = &auth {
+            args.extend(["-H", auth.as_str()]);
+        }
+        let data = body.map(|b| b.to_string());
+        if data.is_some() {
+            args.extend(["--data-binary", "@-"]);
+        }
+        args.push(&url);
+        let status = e2e::tools::ok("curl", &args, data.as_deref().map(str::as_bytes))
+            .map(|code| code.trim().parse().unwrap_or(0))
+            .unwrap_or(0);
+        let text = std::fs::read_to_string(&body_file).unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// Everything the backend logged so far.
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("certdesk.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -9,4 +9,5 @@ mod keygen;
 mod lifecycle;
 mod reload;
 mod run_command;
+mod screenshots;
 mod seed_walkthrough;

@@ -213,6 +213,9 @@ pub enum Failure {
     },
 }
 
+/// The Performance-timeline mark set once the request form is interactive.
+pub const FORM_READY_MARK: &str = "certdesk:request-form-ready";
+
 /// The request form; validates with the shared policy as the person types. With an
 /// invitation, the username, groups and lifetime are the invite's and cannot be edited.
 #[component]
@@ -367,6 +370,13 @@ pub fn RequestForm(
     };
     let has_basic = !basic.is_empty();
     let has_rsa = !rsa.is_empty();
+    // The moment the form is on the page and answers input, for the page-load benchmark
+    // (`e2e/benches/page_load.rs` reads it from the Performance timeline).
+    Effect::new(move |_| {
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = performance.mark(FORM_READY_MARK);
+        }
+    });
 
     view! {
         <form class="card request-form" data-testid="request-form" on:submit=on_submit novalidate>

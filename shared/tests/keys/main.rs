@@ -7,3 +7,4 @@ mod corpus;
 mod fuzz;
 mod generate;
 mod helpers;
+mod renewal;
