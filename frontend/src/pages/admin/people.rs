@@ -143,7 +143,12 @@ fn Person(
             {person.expiring_soon.then(|| view! {
                 <p class="hint" data-testid="expiring-soon">"Expires within a week: they can renew it from the Inspect page."</p>
             })}
-            <div class="table-scroll">
+            {person.certificates.is_empty().then(|| view! {
+                <p class="muted" data-testid="no-certificate">
+                    "No certificate issued yet (bindings made with an invite wait for its request)."
+                </p>
+            })}
+            <div class="table-scroll" hidden=person.certificates.is_empty()>
                 <table class="plain" aria-label=format!("Certificates of {username}")>
                     <thead><tr><th>"Serial"</th><th>"Groups"</th><th>"Valid until"</th><th>"Approved by"</th><th>"Access"</th></tr></thead>
                     <tbody>
