@@ -5,7 +5,7 @@ use std::convert::Infallible;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use kube::Api;
@@ -17,10 +17,12 @@ use time::OffsetDateTime;
 use crate::AppState;
 use crate::audit::{Action, Entry, timestamp};
 use crate::cluster::renewal;
-use crate::cluster::requests::{self, GRANTED_NAMESPACE_ANNOTATION, Origin, RENEWAL_OF_ANNOTATION};
+use crate::cluster::requests::{self, GRANTED_NAMESPACE_ANNOTATION, RENEWAL_OF_ANNOTATION};
 use crate::error::{Error, Result};
 use crate::extract::{ClientAddress, Json};
-use crate::routes::requests::{BODY_LIMIT, MAX_NOTE_CHARS, auto_approve, rate_limit};
+use crate::routes::requests::{
+    BODY_LIMIT, auto_approve, check_lifetime_and_note, origin, rate_limit,
+};
 
 /// The renewal routes; both count against the per-client submission limit.
 pub fn router(state: AppState) -> Router<AppState> {
@@ -74,25 +76,7 @@ async fn renew(
     headers: HeaderMap,
     Json(body): Json<RenewalRequest>,
 ) -> Result<(StatusCode, axum::Json<RequestTicket>)> {
-    if let Some(violation) =
-        shared::policy::check_duration(body.expiration_seconds, &state.portal.duration)
-    {
-        let message = violation.message.clone();
-        return Err(Error::Client(
-            ApiError::new(ErrorCode::PolicyViolation, message)
-                .with_details(serde_json::json!({ "violations": [violation] })),
-        ));
-    }
-    if body
-        .note
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
-    {
-        return Err(Error::client(
-            ErrorCode::BadRequest,
-            format!("The note is longer than {MAX_NOTE_CHARS} characters."),
-        ));
-    }
+    check_lifetime_and_note(&state, body.expiration_seconds, body.note.as_deref())?;
     let cluster = state.cluster()?;
     let vetted = renewal::vet(
         &body,
@@ -108,14 +92,7 @@ async fn renew(
     if cluster.records.get(&id.0).is_some() {
         return Err(replayed());
     }
-    let origin = Origin {
-        note: body.note,
-        client_address: address.map(|a| a.to_string()),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-    };
+    let origin = origin(address, &headers, body.note);
     let mut object = requests::build(&id, &vetted.csr, body.expiration_seconds, &origin);
     let annotations = object
         .metadata

@@ -99,25 +99,7 @@ async fn submit(
             "This portal takes requests through invite links only: ask an approver for one.",
         ));
     }
-    if let Some(violation) =
-        shared::policy::check_duration(body.expiration_seconds, &state.portal.duration)
-    {
-        let message = violation.message.clone();
-        let details = serde_json::json!({ "violations": [violation] });
-        return Err(Error::Client(
-            ApiError::new(ErrorCode::PolicyViolation, message).with_details(details),
-        ));
-    }
-    if body
-        .note
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
-    {
-        return Err(Error::client(
-            ErrorCode::BadRequest,
-            format!("The note is longer than {MAX_NOTE_CHARS} characters."),
-        ));
-    }
+    check_lifetime_and_note(&state, body.expiration_seconds, body.note.as_deref())?;
     let vetted = crate::csr::vet(&body.csr_pem, &state.portal.policy)?;
     let cluster = state.cluster()?;
     let invite = match body.invite.as_deref() {
@@ -129,14 +111,7 @@ async fn submit(
     }
     let id = requests::new_request_id(&vetted.summary.username)?;
     tracing::Span::current().record("id", id.0.as_str());
-    let origin = Origin {
-        note: body.note,
-        client_address: address.map(|a| a.to_string()),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-    };
+    let origin = origin(address, &headers, body.note);
     let mut object = requests::build(&id, &vetted, body.expiration_seconds, &origin);
     let invite = match invite {
         Some(invite) => {
@@ -200,6 +175,44 @@ async fn submit(
         }
     }
     Ok((StatusCode::CREATED, axum::Json(RequestTicket { id })))
+}
+
+/// Refuses a lifetime outside the operator's limits (422 `policy_violation`) and a note
+/// longer than [`MAX_NOTE_CHARS`] (400), as every way of asking for a certificate does.
+pub(crate) fn check_lifetime_and_note(
+    state: &AppState,
+    expiration_seconds: u32,
+    note: Option<&str>,
+) -> Result<()> {
+    if let Some(violation) =
+        shared::policy::check_duration(expiration_seconds, &state.portal.duration)
+    {
+        let message = violation.message.clone();
+        let details = serde_json::json!({ "violations": [violation] });
+        return Err(Error::Client(
+            ApiError::new(ErrorCode::PolicyViolation, message).with_details(details),
+        ));
+    }
+    if note.is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+        return Err(Error::client(
+            ErrorCode::BadRequest,
+            format!("The note is longer than {MAX_NOTE_CHARS} characters."),
+        ));
+    }
+    Ok(())
+}
+
+/// Where a request came from, for the approver: the note, the peer address and the
+/// browser's user agent.
+pub(crate) fn origin(address: Option<IpAddr>, headers: &HeaderMap, note: Option<String>) -> Origin {
+    Origin {
+        note,
+        client_address: address.map(|a| a.to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    }
 }
 
 /// Approves a request as CertDesk itself; a refusal (the operator did not give the
