@@ -27,6 +27,7 @@ trap 'exit 143' TERM
 
 if [ -n "${KUBECONFIG:-}" ]; then
   say "using the cluster of KUBECONFIG=$KUBECONFIG"
+  say "(it needs CertDesk's resources and RBAC: kubectl apply -f deploy/crds.yaml, then -f deploy/rbac-backend.yaml -f deploy/rbac-approver.yaml)"
   export CERTDESK_KUBECONFIG="$KUBECONFIG"
 else
   say "no KUBECONFIG set: starting a local control plane (etcd, kube-apiserver, kube-controller-manager)"
