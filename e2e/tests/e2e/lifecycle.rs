@@ -137,6 +137,57 @@ async fn invite_journey(stack: &Stack, role: &str) -> Result<()> {
 
 #[tokio::test]
 #[ignore = "needs the control plane, the release bundle and chromium; run by scripts/test.sh"]
+async fn without_auto_approval_the_approver_sees_the_invite_and_its_roles_chosen() -> Result<()> {
+    let stack = Stack::start("invite_manual_approval")?;
+    let role = stack
+        .cluster
+        .create_pod_reader("default", &e2e::unique("pod-reader"))?;
+    stack.run(invite_then_approve(&stack, &role.name)).await
+}
+
+async fn invite_then_approve(stack: &Stack, role: &str) -> Result<()> {
+    let username = e2e::unique("invited-manual");
+    let approver_browser = stack.browser("approver").await?;
+    approver::sign_in(
+        &approver_browser,
+        &stack.portal.url,
+        &stack.cluster.approver_token()?,
+    )
+    .await?;
+    let link = approver::create_invite(
+        &approver_browser,
+        &stack.portal.url,
+        &username,
+        Some(("default", role)),
+    )
+    .await?;
+    let invitee = stack.browser("invitee").await?;
+    requester::open_invite(&invitee, &link)
+        .await?
+        .map_err(|refusal| anyhow::anyhow!("the invite was refused: {refusal}"))?;
+    let id = requester::submit(&invitee).await?;
+    requester::wait_for_phase(&invitee, "Pending", flow::SIGNING).await?;
+
+    // The approval page names the invite and its maker, and starts with its roles chosen.
+    approver::open_request(&approver_browser, &stack.portal.url, &id).await?;
+    find::text_when(&approver_browser, "invite-from", find::PATIENCE, |t| {
+        t == APPROVER
+    })
+    .await?;
+    find::text_when(&approver_browser, "grant", find::PATIENCE, |t| {
+        t.contains(role) && t.contains("default")
+    })
+    .await
+    .context("the invite's role is not pre-filled")?;
+    approver::approve(&approver_browser).await?;
+    let kubeconfig = flow::download_when_issued(&invitee).await?;
+    check::can_list_pods(&kubeconfig, "default")?;
+    check::authenticates_as(&kubeconfig, &username, &[])?;
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "needs the control plane, the release bundle and chromium; run by scripts/test.sh"]
 async fn a_renewal_from_the_inspect_page_works_until_an_approver_removes_access() -> Result<()> {
     let stack = Stack::start_auto_approving("renewal_and_offboarding")?;
     let role = stack
