@@ -33,6 +33,12 @@ struct Issued {
     username: String,
 }
 
+/// A backend acting as the local identity that may approve, with `flag` on.
+async fn auto_approving(cluster: &ControlPlane, flag: &str) -> TestApp {
+    let flags = [&UNLIMITED[..], &[flag]].concat();
+    TestApp::on_cluster_as(&cluster.backend_auto_approve_kubeconfig(), &flags).await
+}
+
 fn key_for(username: &str, groups: &[&str]) -> GeneratedKey {
     let subject = Subject {
         username: username.to_owned(),
@@ -472,11 +478,7 @@ async fn an_invite_locks_the_identity_is_single_use_and_refuses_revoked_expired_
 #[ignore = "needs cluster"]
 async fn with_auto_approval_an_invited_request_is_issued_with_the_invites_grants() {
     let cluster = cluster();
-    let app = TestApp::on_cluster_as(
-        &cluster.backend_auto_approve_kubeconfig(),
-        &[&UNLIMITED[..], &["--auto-approve-invites"]].concat(),
-    )
-    .await;
+    let app = auto_approving(&cluster, "--auto-approve-invites").await;
     let token = cluster.approver_token().unwrap();
     let role = cluster
         .create_pod_reader("default", &unique("reader"))
@@ -750,11 +752,7 @@ async fn a_renewal_needs_this_cas_live_certificate_the_same_subject_its_key_and_
 #[ignore = "needs cluster"]
 async fn removing_access_takes_the_bindings_away_marks_the_records_and_stops_renewal() {
     let cluster = cluster();
-    let app = TestApp::on_cluster_as(
-        &cluster.backend_auto_approve_kubeconfig(),
-        &[&UNLIMITED[..], &["--auto-approve-renewals"]].concat(),
-    )
-    .await;
+    let app = auto_approving(&cluster, "--auto-approve-renewals").await;
     let token = cluster.approver_token().unwrap();
     let role = cluster
         .create_pod_reader("default", &unique("reader"))

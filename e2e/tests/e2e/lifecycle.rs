@@ -22,22 +22,33 @@ async fn an_invite_link_gives_a_working_kubeconfig_once_and_bad_links_are_refuse
     stack.run(invite_journey(&stack, &role.name)).await
 }
 
-async fn invite_journey(stack: &Stack, role: &str) -> Result<()> {
-    let username = e2e::unique("invited");
-    let approver_browser = stack.browser("approver").await?;
+/// The local approver signs in in a browser of their own and invites `username` with
+/// the Role `role` in `default`; returns the browser and the link.
+async fn invite_as_approver(
+    stack: &Stack,
+    username: &str,
+    role: &str,
+) -> Result<(std::sync::Arc<e2e::browser::Browser>, String)> {
+    let browser = stack.browser("approver").await?;
     approver::sign_in(
-        &approver_browser,
+        &browser,
         &stack.portal.url,
         &stack.cluster.approver_token()?,
     )
     .await?;
     let link = approver::create_invite(
-        &approver_browser,
+        &browser,
         &stack.portal.url,
-        &username,
+        username,
         Some(("default", role)),
     )
     .await?;
+    Ok((browser, link))
+}
+
+async fn invite_journey(stack: &Stack, role: &str) -> Result<()> {
+    let username = e2e::unique("invited");
+    let (approver_browser, link) = invite_as_approver(stack, &username, role).await?;
     ensure!(
         link.starts_with(&stack.portal.url),
         "the link {link} is not on this portal"
@@ -147,20 +158,7 @@ async fn without_auto_approval_the_approver_sees_the_invite_and_its_roles_chosen
 
 async fn invite_then_approve(stack: &Stack, role: &str) -> Result<()> {
     let username = e2e::unique("invited-manual");
-    let approver_browser = stack.browser("approver").await?;
-    approver::sign_in(
-        &approver_browser,
-        &stack.portal.url,
-        &stack.cluster.approver_token()?,
-    )
-    .await?;
-    let link = approver::create_invite(
-        &approver_browser,
-        &stack.portal.url,
-        &username,
-        Some(("default", role)),
-    )
-    .await?;
+    let (approver_browser, link) = invite_as_approver(stack, &username, role).await?;
     let invitee = stack.browser("invitee").await?;
     requester::open_invite(&invitee, &link)
         .await?
