@@ -162,7 +162,8 @@ start_once() {
   "${admin[@]}" wait --for condition=established --timeout 60s \
     crd/issuedcertificates.certdesk.dev crd/invites.certdesk.dev >/dev/null
   "${admin[@]}" apply -f "$CERTDESK_ROOT/deploy/rbac-backend.yaml" -f "$CERTDESK_ROOT/deploy/rbac-approver.yaml" \
-    -f "$CERTDESK_ROOT/deploy/local/approver.yaml" >/dev/null
+    -f "$CERTDESK_ROOT/deploy/local/approver.yaml" \
+    -f "$CERTDESK_ROOT/deploy/local/kubeadm-cluster-admins.yaml" >/dev/null
   # Of the auto-approval overlay only its ClusterRole: it binds CertDesk's own
   # ServiceAccount, and locally only certdesk-auto may approve.
   "${admin[@]}" apply -f "$CERTDESK_ROOT/deploy/rbac-backend-auto-approve.yaml" \

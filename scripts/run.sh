@@ -34,6 +34,8 @@ else
   cluster_dir=$("$CERTDESK_ROOT/scripts/cluster.sh" start)
   export CERTDESK_KUBECONFIG="$cluster_dir/backend.kubeconfig"
   export CERTDESK_CLUSTER_NAME="${CERTDESK_CLUSTER_NAME:-certdesk-local}"
+  # The local policy offers the seed course's dev-team (deploy/local/policy.yaml).
+  export CERTDESK_POLICY_FILE="${CERTDESK_POLICY_FILE:-$CERTDESK_ROOT/deploy/local/policy.yaml}"
   cat >&2 <<MSG
 
 Local control plane: $(cat "$cluster_dir/server")  (state in $cluster_dir)

@@ -4,8 +4,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use crate::cluster::ClusterEndpoint;
+use crate::policy_file::{Policy, PolicyError};
 use clap::{Parser, ValueEnum};
-use shared::{DurationLimits, KeyAlgorithm, PolicyLimits, PortalConfig};
+use shared::PortalConfig;
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -83,6 +84,12 @@ pub struct Config {
     #[arg(long, env = "CERTDESK_RENEWAL_SECRET_FILE")]
     pub renewal_secret_file: Option<PathBuf>,
 
+    /// The operator's policy (YAML): the groups requesters may ask for, admin groups,
+    /// reserved username prefixes and pattern, key algorithms, lifetimes, invites and
+    /// renewals. Without it the design's defaults apply (no groups at all).
+    #[arg(long, env = "CERTDESK_POLICY_FILE")]
+    pub policy_file: Option<PathBuf>,
+
     /// The PEM bundle of the CA that signs client certificates (renewals must chain to
     /// it). Defaults to the cluster CA bundle given to requesters.
     #[arg(long, env = "CERTDESK_CLIENT_CA_FILE")]
@@ -108,6 +115,9 @@ pub enum ConfigError {
         "--renewal-secret-file (CERTDESK_RENEWAL_SECRET_FILE) {0}: {1}; write at least 32 random bytes into it, e.g. `head -c 32 /dev/urandom > FILE`"
     )]
     RenewalSecret(PathBuf, String),
+    /// The policy file cannot be read or makes no sense.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
     /// The client CA file cannot be read or holds no certificate.
     #[error(
         "--client-ca-file (CERTDESK_CLIENT_CA_FILE) {0}: {1}; give the PEM bundle of the CA that signs client certificates"
@@ -131,7 +141,16 @@ impl Config {
         }
         self.renewal_secret()?;
         self.client_ca()?;
+        self.policy()?;
         Ok(())
+    }
+
+    /// Reads the operator's policy file, or returns the defaults when none is given.
+    pub fn policy(&self) -> Result<Policy, PolicyError> {
+        match &self.policy_file {
+            Some(path) => Policy::read(path),
+            None => Ok(Policy::default()),
+        }
     }
 
     /// Reads the renewal secret file, if one is configured.
@@ -168,7 +187,11 @@ impl Config {
 
     /// Returns what the browser is told about the cluster and the policy, given the
     /// cluster the backend itself talks to (if known).
-    pub fn portal_config(&self, cluster: Option<&ClusterEndpoint>) -> PortalConfig {
+    pub fn portal_config(
+        &self,
+        cluster: Option<&ClusterEndpoint>,
+        policy: &Policy,
+    ) -> PortalConfig {
         PortalConfig {
             cluster_name: self.cluster_name.clone(),
             server_url: self
@@ -177,12 +200,12 @@ impl Config {
                 .or_else(|| cluster.map(|c| c.server.clone()))
                 .unwrap_or_default(),
             ca_bundle_pem: cluster.map(|c| c.ca_pem.clone()).unwrap_or_default(),
-            key_algorithms: KeyAlgorithm::ALL.to_vec(),
-            duration: DurationLimits::default(),
-            policy: PolicyLimits::default(),
-            invite_required: self.invite_required,
+            key_algorithms: policy.key_algorithms.clone(),
+            duration: policy.duration,
+            policy: policy.limits.clone(),
+            invite_required: self.invite_required || policy.invite_required,
             auto_approve_invites: self.auto_approve_invites,
-            auto_approve_renewals: self.auto_approve_renewals,
+            auto_approve_renewals: self.auto_approve_renewals || policy.auto_approve_renewals,
         }
     }
 }

@@ -5,7 +5,8 @@
 
 use serde::Serialize;
 use shared::inspect::{self, CsrInfo, ExtensionValue, InspectError, PublicKeyInfo};
-use shared::{ApiError, PolicyLimits, policy};
+use shared::names::NameIndex;
+use shared::{ApiError, PortalConfig, policy};
 
 use crate::error::Error;
 
@@ -45,14 +46,15 @@ pub struct VettedCsr {
     pub pem: String,
 }
 
-/// Parses a PEM CSR, verifies its self-signature and applies the policy.
+/// Parses a PEM CSR, verifies its self-signature and applies the operator's policy;
+/// `known_users` are the users that already have bindings (a look-alike is refused).
 ///
 /// A CSR that does not parse is `csr_invalid`, one whose signature does not verify is
 /// `csr_signature_invalid`, and one breaking the policy is `policy_violation` with every
 /// violation (`shared::policy::Violation`) listed in `details.violations`.
-pub fn vet(pem: &str, limits: &PolicyLimits) -> Result<VettedCsr, Error> {
+pub fn vet(pem: &str, portal: &PortalConfig, known_users: &NameIndex) -> Result<VettedCsr, Error> {
     let info = inspect::inspect_csr(pem).map_err(inspect_error)?;
-    let violations = policy::check(&info, limits);
+    let violations = policy::check(&info, &portal.policy, &portal.key_algorithms, known_users);
     if !violations.is_empty() {
         let message = violations
             .iter()

@@ -11,6 +11,7 @@ pub mod csr;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod policy_file;
 pub mod routes;
 pub mod security;
 pub mod telemetry;
@@ -82,7 +83,8 @@ impl AppState {
                 }
             },
         };
-        let portal = config.portal_config(endpoint.as_ref());
+        let policy = config.policy()?;
+        let portal = config.portal_config(endpoint.as_ref(), &policy);
         let quota = governor::Quota::per_minute(
             NonZeroU32::new(config.submit_per_minute).unwrap_or(NonZeroU32::MIN),
         )

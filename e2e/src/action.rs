@@ -250,7 +250,7 @@ pub mod requester {
     pub struct Form<'a> {
         /// The username (CN).
         pub username: &'a str,
-        /// The groups (O), comma-separated in the form.
+        /// The groups (O), ticked among those the form offers.
         pub groups: &'a [&'a str],
         /// The key algorithm.
         pub algorithm: Algorithm,
@@ -274,11 +274,19 @@ pub mod requester {
             form.username,
         )
         .await?;
-        type_into(
-            &find::by_testid(browser, "groups-input").await?,
-            &form.groups.join(", "),
-        )
-        .await?;
+        // The form offers exactly the policy's groups, as boxes to tick.
+        for group in form.groups {
+            let css = format!(
+                "{}[value={}]",
+                find::testid("group-option"),
+                serde_json::Value::from(*group)
+            );
+            find::by_css(browser, &css)
+                .await
+                .with_context(|| format!("the form offers no group {group:?}"))?
+                .click()
+                .await?;
+        }
         match form.algorithm {
             Algorithm::Rsa2048 => {
                 // RSA sits in the closed "Advanced" section: open it as a person would.

@@ -93,3 +93,13 @@ async fn current_url(browser: &Browser) -> String {
         .map(|u| u.to_string())
         .unwrap_or_else(|_| "the page".to_owned())
 }
+
+/// Returns the `value` of every element with that `data-testid` now (the group
+/// choices a form offers, say), in page order.
+pub async fn values_now(browser: &Browser, id: &str) -> Result<Vec<String>> {
+    let mut values = Vec::new();
+    for element in browser.client.find_all(Locator::Css(&testid(id))).await? {
+        values.push(element.prop("value").await?.unwrap_or_default());
+    }
+    Ok(values)
+}

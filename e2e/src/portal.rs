@@ -70,6 +70,12 @@ impl Portal {
         if let Some(url) = &options.public_server_url {
             command.args(["--public-server-url", url]);
         }
+        // The local policy (it offers dev-team), as scripts/run.sh, unless told otherwise.
+        if !options.extra_args.iter().any(|a| a == "--policy-file") {
+            command
+                .arg("--policy-file")
+                .arg(root.join("deploy/local/policy.yaml"));
+        }
         command.args(&options.extra_args);
         let mut log = match &options.log {
             Some(path) => Some(log_file(path)?),

@@ -54,12 +54,12 @@ fn hostile() -> RequestView {
         client_address: Some(YAML.to_owned()),
         risks: vec![
             Risk {
-                code: "system_group".into(),
+                code: shared::risk::RiskCode::SystemGroup,
                 severity: Severity::Red,
                 message: "Asks for the Kubernetes system group \"system:masters\".".into(),
             },
             Risk {
-                code: "long_duration".into(),
+                code: shared::risk::RiskCode::LongDuration,
                 severity: Severity::Amber,
                 message: format!("{IMG} long"),
             },

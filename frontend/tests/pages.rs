@@ -20,6 +20,7 @@ const CERT: &str = include_str!("../../shared/tests/fixtures/client.crt");
 const KEY: &str = include_str!("../../shared/tests/fixtures/client.key");
 const HOSTILE: &str = "<img src=x onerror=alert(1)>";
 
+/// The portal configuration; with `groups_allowed`, the policy offers `dev-team` and `qa`.
 fn config(groups_allowed: bool) -> PortalConfig {
     PortalConfig {
         cluster_name: "dev".into(),
@@ -28,7 +29,11 @@ fn config(groups_allowed: bool) -> PortalConfig {
         key_algorithms: KeyAlgorithm::ALL.to_vec(),
         duration: DurationLimits::default(),
         policy: PolicyLimits {
-            groups_allowed,
+            allowed_groups: if groups_allowed {
+                vec!["dev-team".into(), "qa".into()]
+            } else {
+                Vec::new()
+            },
             ..PolicyLimits::default()
         },
         invite_required: false,
@@ -59,6 +64,32 @@ fn text(root: &web_sys::HtmlElement, testid: &str) -> String {
         .unwrap_or_else(|| panic!("no [data-testid={testid}]"))
         .text_content()
         .unwrap_or_default()
+}
+
+/// The values of the group boxes the form offers, in order.
+fn group_options(root: &web_sys::HtmlElement) -> Vec<String> {
+    let found = root
+        .query_selector_all("[data-testid=group-option]")
+        .unwrap();
+    (0..found.length())
+        .filter_map(|i| found.item(i))
+        .filter_map(|node| node.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .map(|input| input.value())
+        .collect()
+}
+
+/// Ticks the box of one offered group, as a click would.
+async fn tick(root: &web_sys::HtmlElement, group: &str) {
+    let found = root
+        .query_selector_all("[data-testid=group-option]")
+        .unwrap();
+    let input = (0..found.length())
+        .filter_map(|i| found.item(i))
+        .filter_map(|node| node.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .find(|input| input.value() == group)
+        .unwrap_or_else(|| panic!("no box for {group:?}"));
+    input.click();
+    settle().await;
 }
 
 /// Lets Leptos run the effects a signal change scheduled.
@@ -95,8 +126,11 @@ async fn type_into(root: &web_sys::HtmlElement, testid: &str, value: &str) {
 }
 
 fn mount_form(groups_allowed: bool) -> web_sys::HtmlElement {
+    mount_form_with(config(groups_allowed))
+}
+
+fn mount_form_with(config: PortalConfig) -> web_sys::HtmlElement {
     let root = container();
-    let config = config(groups_allowed);
     let handle = leptos::mount::mount_to(root.clone(), move || {
         view! { <Router><RequestForm config /></Router> }
     });
@@ -131,12 +165,9 @@ async fn the_form_names_the_rule_each_field_breaks() {
         "The username has 65 characters; at most 64 are allowed."
     );
 
-    type_into(&root, "groups-input", "dev-team, system:masters").await;
-    assert_eq!(
-        text(&root, "groups-error"),
-        "Group \"system:masters\" is a Kubernetes system group and cannot be requested."
-    );
-    type_into(&root, "groups-input", "dev-team").await;
+    // The groups are exactly the policy's, offered as boxes to tick.
+    assert_eq!(group_options(&root), ["dev-team", "qa"]);
+    tick(&root, "dev-team").await;
     assert_eq!(text(&root, "groups-error"), "");
 
     type_into(&root, "lifetime-unit", "60").await;
@@ -164,6 +195,8 @@ async fn groups_are_not_offered_when_the_operator_allows_none() {
     let root = mount_form(false);
     settle().await;
     assert!(find(&root, "groups-input").is_none());
+    assert!(find(&root, "groups-field").is_none());
+    assert!(group_options(&root).is_empty());
     assert!(find(&root, "username-input").is_some());
     // P-256 is the default, RSA behind the advanced disclosure.
     let select = find(&root, "algorithm-select").unwrap();
@@ -197,14 +230,17 @@ async fn hostile_text_is_rendered_as_text() {
         format!("a\"\nusers:, {long}")
     );
 
-    // The form echoes a refused group in its message: as text too.
-    let form = mount_form(true);
-    type_into(&form, "groups-input", &format!("system:{HOSTILE}")).await;
+    // The form shows the operator's group names: as text too.
+    let mut hostile = config(true);
+    hostile.policy.allowed_groups = vec![HOSTILE.to_owned()];
+    let form = mount_form_with(hostile);
+    settle().await;
     assert!(
         form.query_selector("img").unwrap().is_none(),
         "an <img> was created"
     );
-    assert!(text(&form, "groups-error").contains(HOSTILE));
+    assert_eq!(group_options(&form), [HOSTILE]);
+    assert!(text(&form, "groups-field").contains(HOSTILE));
 }
 
 fn kubeconfig_yaml(key: &str) -> String {

@@ -52,12 +52,31 @@ pub enum Severity {
     Info,
 }
 
+/// Whether an approver may hand out a request's identity: the cluster's answer to
+/// "may you `impersonate` each requested group, and the username when it already has
+/// bindings?" (`GET /api/v1/admin/requests/{name}/identity`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IdentityCheck {
+    /// Whether the approver may issue this identity.
+    pub allowed: bool,
+    /// Every permission asked, as `groups/<name>` or `users/<name>` of the `impersonate`
+    /// verb.
+    pub checked: Vec<String>,
+    /// The permissions the approver lacks, in the same form.
+    pub missing: Vec<String>,
+    /// Whether the username already has bindings (so the username itself was checked).
+    pub username_bound: bool,
+    /// The answer for a person ("You may issue this identity." or what is missing).
+    pub message: String,
+}
+
 /// One reason an approver should look twice at a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Risk {
     /// A stable code such as `system_group`.
-    pub code: String,
+    pub code: crate::risk::RiskCode,
     /// How serious it is.
     pub severity: Severity,
     /// What the risk is, for a person.

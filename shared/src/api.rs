@@ -109,28 +109,63 @@ impl Default for DurationLimits {
     }
 }
 
-/// Limits on the subject (username and groups) of a request.
+/// The operator's rules on the subject (username and groups) and key of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PolicyLimits {
-    /// Whether a requester may ask for groups (`O=`) at all.
-    pub groups_allowed: bool,
+    /// The groups a requester may ask for, exactly as the API server will read them;
+    /// none by default (the form then offers no group field).
+    #[serde(default)]
+    pub allowed_groups: Vec<String>,
     /// The most groups one request may carry.
     pub max_groups: u8,
     /// The longest username or group name, in characters.
     pub max_name_chars: u8,
-    /// Groups that are flagged as admin groups on the approval page.
+    /// Groups that hold administrative power in this cluster: refused at submission
+    /// when `refuse_admin_groups` is set, and flagged red on the approval page always.
     pub admin_groups: Vec<String>,
+    /// Whether a request for an admin group is refused (rather than only flagged).
+    #[serde(default = "yes")]
+    pub refuse_admin_groups: bool,
+    /// Username prefixes reserved for other identities (`system:` always among them).
+    #[serde(default)]
+    pub reserved_username_prefixes: Vec<String>,
+    /// A regular expression (regex-lite syntax) every username must match whole, if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username_pattern: Option<String>,
+    /// The smallest RSA modulus accepted, in bits (at least 2048).
+    #[serde(default = "min_rsa_bits")]
+    pub min_rsa_bits: u32,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn min_rsa_bits() -> u32 {
+    2048
+}
+
+impl PolicyLimits {
+    /// Returns whether a requester may ask for any group at all.
+    pub fn groups_allowed(&self) -> bool {
+        !self.allowed_groups.is_empty()
+    }
 }
 
 impl Default for PolicyLimits {
-    /// The defaults of the design: groups allowed, at most 10, names of 1–64 characters.
+    /// The design's defaults: no groups, names of 1–64 characters, `system:` reserved,
+    /// `kubeadm:cluster-admins` an admin group that is refused, RSA from 2048 bits.
     fn default() -> Self {
         Self {
-            groups_allowed: true,
+            allowed_groups: Vec::new(),
             max_groups: 10,
             max_name_chars: 64,
             admin_groups: vec!["kubeadm:cluster-admins".to_owned()],
+            refuse_admin_groups: true,
+            reserved_username_prefixes: vec!["system:".to_owned()],
+            username_pattern: None,
+            min_rsa_bits: 2048,
         }
     }
 }

@@ -106,6 +106,10 @@ pub enum ErrorCode {
     RenewalProofInvalid,
     /// An approver removed this user's access; the certificate cannot be renewed.
     RenewalAccessRemoved,
+    /// The deciding person may not hand out the requested identity: the cluster does not
+    /// let them `impersonate` a requested group, or the username that already has
+    /// bindings. `details.missing` lists each missing permission.
+    IdentityNotAllowed,
     /// An unexpected fault in CertDesk; the details are in the server's log.
     Internal,
     /// A code this version of CertDesk does not know (sent by a newer server).
@@ -146,6 +150,7 @@ impl ErrorCode {
             Self::RenewalSubjectMismatch => "renewal_subject_mismatch",
             Self::RenewalProofInvalid => "renewal_proof_invalid",
             Self::RenewalAccessRemoved => "renewal_access_removed",
+            Self::IdentityNotAllowed => "identity_not_allowed",
             Self::Internal => "internal",
             Self::Unknown => "unknown",
         }
@@ -159,7 +164,8 @@ impl ErrorCode {
             Self::Forbidden
             | Self::InviteRequired
             | Self::InviteInvalid
-            | Self::RenewalAccessRemoved => 403,
+            | Self::RenewalAccessRemoved
+            | Self::IdentityNotAllowed => 403,
             Self::NotFound => 404,
             Self::Conflict | Self::InviteUsed | Self::RenewalChallengeReplayed => 409,
             Self::InviteExpired | Self::InviteRevoked => 410,
@@ -220,6 +226,7 @@ mod tests {
             ErrorCode::RenewalSubjectMismatch,
             ErrorCode::RenewalProofInvalid,
             ErrorCode::RenewalAccessRemoved,
+            ErrorCode::IdentityNotAllowed,
             ErrorCode::Internal,
         ];
         for code in codes {

@@ -767,14 +767,17 @@ fn decode_name(name: &X509Name<'_>) -> Result<DecodedName, InspectError> {
     Ok(decoded)
 }
 
-/// Decodes the string types Go's x509 parser accepts in a name.
+/// Decodes the string types Go's x509 parser accepts in a name, exactly as it reads
+/// them (so as the API server will): T61String byte by byte as Latin-1, the ASCII types
+/// only when they are ASCII, UTF8String when valid.
 fn directory_string(value: &Any<'_>) -> Option<String> {
     match value.tag() {
-        Tag::Utf8String
-        | Tag::PrintableString
-        | Tag::Ia5String
-        | Tag::NumericString
-        | Tag::T61String => std::str::from_utf8(value.data).ok().map(str::to_owned),
+        Tag::Utf8String => std::str::from_utf8(value.data).ok().map(str::to_owned),
+        Tag::PrintableString | Tag::Ia5String | Tag::NumericString => value
+            .data
+            .is_ascii()
+            .then(|| value.data.iter().map(|b| char::from(*b)).collect()),
+        Tag::T61String => Some(value.data.iter().map(|b| char::from(*b)).collect()),
         Tag::BmpString => {
             if !value.data.len().is_multiple_of(2) {
                 return None;

@@ -21,9 +21,11 @@ pub mod inspect;
 pub mod invite;
 pub mod keys;
 pub mod kubeconfig;
+pub mod names;
 pub mod people;
 pub mod policy;
 pub mod renewal;
+pub mod risk;
 
 pub use api::{
     DurationLimits, KeyAlgorithm, Phase, PolicyLimits, PortalConfig, RequestId, RequestStatus,

@@ -7,14 +7,15 @@
 //!
 //! What the policy decides beyond the design's wording:
 //!
-//! - **Names** are counted in characters (Unicode scalar values), not bytes. "Control
-//!   characters" are the Unicode `Cc` category plus the bidirectional formatting
-//!   characters (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), which can make a name
-//!   read differently on the approval page than what Kubernetes sees. A name that is
-//!   empty or only whitespace counts as empty.
-//! - **`system:`** is refused case-insensitively and after leading whitespace, for the
-//!   username and for every group (`system:masters` included): the differently-cased
-//!   names are not Kubernetes system identities, but they look like them to an approver.
+//! - **Names** are counted in characters (Unicode scalar values), not bytes, and read
+//!   exactly as the API server reads them; [`crate::names`] decides when a person would
+//!   read one otherwise. Control characters, invisible characters (zero-width,
+//!   bidirectional formatting) and surrounding white space are refused, and so is a
+//!   name that differs only by case or confusable look-alikes from a name that matters:
+//!   `system:` and the operator's reserved prefixes, an admin group, or (in the backend,
+//!   which knows them) a user that already has bindings.
+//! - **Groups** are only those the operator lists (none by default); an admin group is
+//!   refused unless the operator lists it and chose to flag rather than refuse it.
 //! - **Extensions**: a Kubernetes client certificate needs none (the signer sets the
 //!   usages from the request object), so only extensions that ask for nothing beyond a
 //!   client certificate are tolerated, because common tools add them: `basicConstraints`
@@ -30,11 +31,13 @@
 //!   a key against the operator's exact list of [`KeyAlgorithm`]s.
 //!
 //! ```
+//! use shared::names::NameIndex;
 //! use shared::policy::{check_subject, ViolationCode};
 //! use shared::PolicyLimits;
 //!
+//! let limits = PolicyLimits { allowed_groups: vec!["dev-team".into()], ..PolicyLimits::default() };
 //! let groups = vec!["dev-team".to_owned(), "system:masters".to_owned()];
-//! let violations = check_subject("minjun", &groups, &PolicyLimits::default());
+//! let violations = check_subject("minjun", &groups, &limits, &NameIndex::new());
 //! assert_eq!(violations.len(), 1);
 //! assert_eq!(violations[0].code, ViolationCode::GroupSystem);
 //! ```
@@ -44,6 +47,7 @@ use serde::{Deserialize, Serialize};
 use crate::inspect::{
     CsrInfo, EcCurve, ExtendedKeyUsage, ExtensionInfo, ExtensionValue, KeyUsage, PublicKeyInfo,
 };
+use crate::names::{Misreading, NameIndex, looks_like, misreading, reads_as_prefixed};
 use crate::{DurationLimits, KeyAlgorithm, PolicyLimits};
 
 /// The smallest RSA modulus accepted, in bits.
@@ -112,23 +116,43 @@ pub enum ViolationCode {
     UsernameEmpty,
     /// The username is longer than the limit.
     UsernameTooLong,
-    /// The username contains control or bidirectional formatting characters.
+    /// The username contains control characters (NUL, escape, …).
     UsernameControlChars,
-    /// The username starts with the reserved `system:` prefix.
+    /// The username contains invisible characters (zero-width, bidirectional formatting).
+    UsernameInvisibleChars,
+    /// The username starts or ends with white space.
+    UsernameSurroundingSpace,
+    /// The username reads as starting with the reserved `system:` prefix.
     UsernameSystemPrefix,
+    /// The username reads as starting with a prefix the operator reserved.
+    UsernameReservedPrefix,
+    /// The username does not match the operator's pattern.
+    UsernamePattern,
+    /// The username reads like, but is not, a name that matters (a user with bindings).
+    UsernameLooksLike,
     /// Groups were requested, but the operator allows none.
     GroupsNotAllowed,
+    /// A group is not one the operator's policy lists.
+    GroupNotAllowed,
     /// More groups were requested than the limit.
     TooManyGroups,
     /// A group is empty (or only whitespace).
     GroupEmpty,
     /// A group is longer than the limit.
     GroupTooLong,
-    /// A group contains control or bidirectional formatting characters.
+    /// A group contains control characters (NUL, escape, …).
     GroupControlChars,
-    /// A group starts with the reserved `system:` prefix (`system:masters` included).
+    /// A group contains invisible characters (zero-width, bidirectional formatting).
+    GroupInvisibleChars,
+    /// A group starts or ends with white space.
+    GroupSurroundingSpace,
+    /// A group reads as a Kubernetes `system:` group (`system:masters` included).
     GroupSystem,
-    /// The key is too weak (RSA below 2048 bits).
+    /// A group is one of the operator's admin groups, which are refused.
+    GroupAdmin,
+    /// A group reads like, but is not, an admin group.
+    GroupLooksLike,
+    /// The key is too weak (RSA below the operator's minimum, at least 2048 bits).
     KeyTooWeak,
     /// The key's algorithm is not one the operator allows.
     KeyAlgorithmNotAllowed,
@@ -143,19 +167,59 @@ pub enum ViolationCode {
 }
 
 impl ViolationCode {
+    /// Every code, in the order of the documentation.
+    pub const ALL: [ViolationCode; 26] = [
+        Self::UsernameEmpty,
+        Self::UsernameTooLong,
+        Self::UsernameControlChars,
+        Self::UsernameInvisibleChars,
+        Self::UsernameSurroundingSpace,
+        Self::UsernameSystemPrefix,
+        Self::UsernameReservedPrefix,
+        Self::UsernamePattern,
+        Self::UsernameLooksLike,
+        Self::GroupsNotAllowed,
+        Self::GroupNotAllowed,
+        Self::TooManyGroups,
+        Self::GroupEmpty,
+        Self::GroupTooLong,
+        Self::GroupControlChars,
+        Self::GroupInvisibleChars,
+        Self::GroupSurroundingSpace,
+        Self::GroupSystem,
+        Self::GroupAdmin,
+        Self::GroupLooksLike,
+        Self::KeyTooWeak,
+        Self::KeyAlgorithmNotAllowed,
+        Self::ExtensionNotAllowed,
+        Self::SubjectAttributeNotAllowed,
+        Self::DurationTooShort,
+        Self::DurationTooLong,
+    ];
+
     /// Returns the code as it appears on the wire, such as `"group_system"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::UsernameEmpty => "username_empty",
             Self::UsernameTooLong => "username_too_long",
             Self::UsernameControlChars => "username_control_chars",
+            Self::UsernameInvisibleChars => "username_invisible_chars",
+            Self::UsernameSurroundingSpace => "username_surrounding_space",
             Self::UsernameSystemPrefix => "username_system_prefix",
+            Self::UsernameReservedPrefix => "username_reserved_prefix",
+            Self::UsernamePattern => "username_pattern",
+            Self::UsernameLooksLike => "username_looks_like",
             Self::GroupsNotAllowed => "groups_not_allowed",
+            Self::GroupNotAllowed => "group_not_allowed",
             Self::TooManyGroups => "too_many_groups",
             Self::GroupEmpty => "group_empty",
             Self::GroupTooLong => "group_too_long",
             Self::GroupControlChars => "group_control_chars",
+            Self::GroupInvisibleChars => "group_invisible_chars",
+            Self::GroupSurroundingSpace => "group_surrounding_space",
             Self::GroupSystem => "group_system",
+            Self::GroupAdmin => "group_admin",
+            Self::GroupLooksLike => "group_looks_like",
             Self::KeyTooWeak => "key_too_weak",
             Self::KeyAlgorithmNotAllowed => "key_algorithm_not_allowed",
             Self::ExtensionNotAllowed => "extension_not_allowed",
@@ -166,11 +230,17 @@ impl ViolationCode {
     }
 }
 
-/// Returns every way a decoded, signature-verified request breaks `limits`: its subject
-/// ([`check_subject`]), its other subject attributes, its key and its extensions. An
-/// empty list means the request is acceptable.
-pub fn check(csr: &CsrInfo, limits: &PolicyLimits) -> Vec<Violation> {
-    let mut violations = check_subject(&csr.common_name, &csr.organizations, limits);
+/// Returns every way a decoded, signature-verified request breaks the operator's rules:
+/// its subject ([`check_subject`]), its other subject attributes, its key (strength,
+/// and one of the `algorithms` allowed) and its extensions. An empty list means the
+/// request is acceptable.
+pub fn check(
+    csr: &CsrInfo,
+    limits: &PolicyLimits,
+    algorithms: &[KeyAlgorithm],
+    known_users: &NameIndex,
+) -> Vec<Violation> {
+    let mut violations = check_subject(&csr.common_name, &csr.organizations, limits, known_users);
     for attribute in &csr.other_subject_attributes {
         violations.push(Violation::new(
             ViolationCode::SubjectAttributeNotAllowed,
@@ -183,47 +253,31 @@ pub fn check(csr: &CsrInfo, limits: &PolicyLimits) -> Vec<Violation> {
             ),
         ));
     }
-    violations.extend(check_public_key(&csr.public_key));
+    match check_public_key(&csr.public_key, limits) {
+        Some(violation) => violations.push(violation),
+        None => violations.extend(check_key_algorithm(&csr.public_key, algorithms)),
+    }
     violations.extend(csr.extensions.iter().filter_map(check_extension));
     violations
 }
 
 /// Returns every way a username and its groups break `limits`, with the same codes as
-/// [`check`]; a form can call it on every keystroke.
-pub fn check_subject(username: &str, groups: &[String], limits: &PolicyLimits) -> Vec<Violation> {
-    let mut violations = Vec::new();
-    let max_chars = usize::from(limits.max_name_chars);
-
-    let length = username.chars().count();
-    if username.trim().is_empty() {
-        violations.push(Violation::new(
-            ViolationCode::UsernameEmpty,
-            Field::Username,
-            "Enter a username.".to_owned(),
-        ));
-    } else if length > max_chars {
-        violations.push(Violation::new(
-            ViolationCode::UsernameTooLong,
-            Field::Username,
-            format!("The username has {length} characters; at most {max_chars} are allowed."),
-        ));
-    }
-    if has_control_chars(username) {
-        violations.push(Violation::new(
-            ViolationCode::UsernameControlChars,
-            Field::Username,
-            "The username contains control characters.".to_owned(),
-        ));
-    }
-    if has_system_prefix(username) {
-        violations.push(Violation::new(
-            ViolationCode::UsernameSystemPrefix,
-            Field::Username,
-            "Usernames starting with \"system:\" are reserved for Kubernetes itself.".to_owned(),
-        ));
-    }
-
-    if !groups.is_empty() && !limits.groups_allowed {
+/// [`check`]; a form can call it on every keystroke (with an empty `known_users`: the
+/// browser is not told who has bindings).
+///
+/// Names are read exactly as the API server reads them, and refused when a person
+/// would read them otherwise ([`crate::names`]): control or invisible characters,
+/// surrounding white space, or a look-alike of a name that matters — a reserved prefix
+/// such as `system:`, an admin group, or a user in `known_users` (users that already
+/// have bindings).
+pub fn check_subject(
+    username: &str,
+    groups: &[String],
+    limits: &PolicyLimits,
+    known_users: &NameIndex,
+) -> Vec<Violation> {
+    let mut violations = check_username(username, limits, known_users);
+    if !groups.is_empty() && !limits.groups_allowed() {
         violations.push(Violation::new(
             ViolationCode::GroupsNotAllowed,
             Field::Groups,
@@ -242,43 +296,163 @@ pub fn check_subject(username: &str, groups: &[String], limits: &PolicyLimits) -
         ));
     }
     for (index, group) in groups.iter().enumerate() {
-        let field = || Field::Group { index };
-        let length = group.chars().count();
-        if group.trim().is_empty() {
-            violations.push(Violation::new(
-                ViolationCode::GroupEmpty,
-                field(),
-                format!("Group {} is empty.", index + 1),
-            ));
-        } else if length > max_chars {
-            violations.push(Violation::new(
-                ViolationCode::GroupTooLong,
-                field(),
-                format!(
-                    "Group {} has {length} characters; at most {max_chars} are allowed.",
-                    index + 1
-                ),
-            ));
-        }
-        if has_control_chars(group) {
-            violations.push(Violation::new(
-                ViolationCode::GroupControlChars,
-                field(),
-                format!("Group {} contains control characters.", index + 1),
-            ));
-        }
-        if has_system_prefix(group) {
-            violations.push(Violation::new(
-                ViolationCode::GroupSystem,
-                field(),
-                format!(
-                    "Group \"{}\" is a Kubernetes system group and cannot be requested.",
-                    group.escape_default()
-                ),
-            ));
-        }
+        violations.extend(check_group(index, group, limits));
     }
     violations
+}
+
+fn check_username(
+    username: &str,
+    limits: &PolicyLimits,
+    known_users: &NameIndex,
+) -> Vec<Violation> {
+    let mut violations = Vec::new();
+    let mut refuse = |code, message: String| {
+        violations.push(Violation::new(code, Field::Username, message));
+    };
+    let max_chars = usize::from(limits.max_name_chars);
+    let length = username.chars().count();
+    if username.trim().is_empty() {
+        refuse(ViolationCode::UsernameEmpty, "Enter a username.".to_owned());
+        return violations;
+    }
+    if length > max_chars {
+        refuse(
+            ViolationCode::UsernameTooLong,
+            format!("The username has {length} characters; at most {max_chars} are allowed."),
+        );
+    }
+    if let Some(misread) = misreading(username) {
+        let (code, message) = match misread {
+            Misreading::Control => (
+                ViolationCode::UsernameControlChars,
+                "The username contains control characters.",
+            ),
+            Misreading::Invisible => (
+                ViolationCode::UsernameInvisibleChars,
+                "The username contains invisible characters (zero-width or text-direction marks); type it again by hand.",
+            ),
+            Misreading::SurroundingSpace => (
+                ViolationCode::UsernameSurroundingSpace,
+                "The username starts or ends with a space; remove it.",
+            ),
+        };
+        refuse(code, message.to_owned());
+    }
+    if reads_as_prefixed(username, SYSTEM_PREFIX) {
+        refuse(
+            ViolationCode::UsernameSystemPrefix,
+            "Usernames starting with \"system:\" are reserved for Kubernetes itself.".to_owned(),
+        );
+    } else if let Some(prefix) = limits
+        .reserved_username_prefixes
+        .iter()
+        .find(|prefix| reads_as_prefixed(username, prefix))
+    {
+        refuse(
+            ViolationCode::UsernameReservedPrefix,
+            format!("Usernames starting with {prefix:?} are reserved in this cluster."),
+        );
+    } else if let Some(existing) = known_users.look_alike(username) {
+        refuse(
+            ViolationCode::UsernameLooksLike,
+            format!(
+                "The username reads like {:?}, a different user who already has access here; choose a name that is clearly your own.",
+                existing.escape_default().to_string()
+            ),
+        );
+    }
+    if let Some(pattern) = limits.username_pattern.as_deref()
+        && !matches_whole(pattern, username)
+    {
+        refuse(
+            ViolationCode::UsernamePattern,
+            format!("Usernames here must match the pattern {pattern}."),
+        );
+    }
+    violations
+}
+
+fn check_group(index: usize, group: &str, limits: &PolicyLimits) -> Vec<Violation> {
+    let refusal = |code, message: String| Violation::new(code, Field::Group { index }, message);
+    let mut violations = Vec::new();
+    let number = index + 1;
+    let shown = group.escape_default().to_string();
+    let max_chars = usize::from(limits.max_name_chars);
+    let length = group.chars().count();
+    if group.trim().is_empty() {
+        violations.push(refusal(
+            ViolationCode::GroupEmpty,
+            format!("Group {number} is empty."),
+        ));
+        return violations;
+    }
+    if length > max_chars {
+        violations.push(refusal(
+            ViolationCode::GroupTooLong,
+            format!("Group {number} has {length} characters; at most {max_chars} are allowed."),
+        ));
+    }
+    violations.extend(misreading(group).map(|misread| match misread {
+        Misreading::Control => refusal(
+            ViolationCode::GroupControlChars,
+            format!("Group {number} contains control characters."),
+        ),
+        Misreading::Invisible => refusal(
+            ViolationCode::GroupInvisibleChars,
+            format!(
+                "Group {number} contains invisible characters (zero-width or text-direction marks)."
+            ),
+        ),
+        Misreading::SurroundingSpace => refusal(
+            ViolationCode::GroupSurroundingSpace,
+            format!("Group {number} starts or ends with a space; remove it."),
+        ),
+    }));
+    let is_admin = limits.admin_groups.iter().any(|a| a == group);
+    if reads_as_prefixed(group, SYSTEM_PREFIX) {
+        violations.push(refusal(
+            ViolationCode::GroupSystem,
+            format!("Group \"{shown}\" is a Kubernetes system group and cannot be requested."),
+        ));
+    } else if let Some(admin) = looks_like(group, limits.admin_groups.iter().map(String::as_str)) {
+        violations.push(refusal(
+            ViolationCode::GroupLooksLike,
+            format!(
+                "Group \"{shown}\" reads like the admin group {admin:?} but is not it; request only the groups offered."
+            ),
+        ));
+    } else if is_admin && limits.refuse_admin_groups {
+        violations.push(refusal(
+            ViolationCode::GroupAdmin,
+            format!("Group \"{shown}\" is an admin group, which this portal does not hand out."),
+        ));
+    } else if violations.is_empty()
+        && limits.groups_allowed()
+        && !limits.allowed_groups.iter().any(|g| g == group)
+    {
+        violations.push(refusal(
+            ViolationCode::GroupNotAllowed,
+            format!(
+                "Group \"{shown}\" is not offered here; choose from: {}.",
+                limits.allowed_groups.join(", ")
+            ),
+        ));
+    }
+    violations
+}
+
+/// Returns whether `pattern` (already validated at start-up) matches all of `name`; a
+/// pattern that does not compile matches nothing.
+fn matches_whole(pattern: &str, name: &str) -> bool {
+    regex_lite::Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|re| re.is_match(name))
+}
+
+/// Returns why `pattern` is not a usable username pattern, if it is not.
+pub fn pattern_error(pattern: &str) -> Option<String> {
+    regex_lite::Regex::new(&format!("^(?:{pattern})$"))
+        .err()
+        .map(|e| e.to_string())
 }
 
 /// Returns the violation of a requested certificate lifetime, if it breaks `limits`.
@@ -326,22 +500,13 @@ pub fn check_key_algorithm(key: &PublicKeyInfo, allowed: &[KeyAlgorithm]) -> Opt
     }
 }
 
-/// Returns the groups among `groups` that `limits` lists as admin groups, for the
-/// approval page to flag.
-pub fn admin_groups<'a>(groups: &'a [String], limits: &PolicyLimits) -> Vec<&'a str> {
-    groups
-        .iter()
-        .filter(|group| limits.admin_groups.iter().any(|admin| admin == *group))
-        .map(String::as_str)
-        .collect()
-}
-
-fn check_public_key(key: &PublicKeyInfo) -> Option<Violation> {
+fn check_public_key(key: &PublicKeyInfo, limits: &PolicyLimits) -> Option<Violation> {
+    let min_bits = limits.min_rsa_bits.max(MIN_RSA_BITS);
     match key {
-        PublicKeyInfo::Rsa { bits } if *bits < MIN_RSA_BITS => Some(Violation::new(
+        PublicKeyInfo::Rsa { bits } if *bits < min_bits => Some(Violation::new(
             ViolationCode::KeyTooWeak,
             Field::PublicKey,
-            format!("RSA keys need at least {MIN_RSA_BITS} bits; this one has {bits}."),
+            format!("RSA keys need at least {min_bits} bits; this one has {bits}."),
         )),
         PublicKeyInfo::Rsa { .. }
         | PublicKeyInfo::Ed25519
@@ -401,25 +566,27 @@ fn check_extension(extension: &ExtensionInfo) -> Option<Violation> {
     }
 }
 
-fn has_control_chars(name: &str) -> bool {
-    name.chars().any(|c| {
-        c.is_control() || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-    })
-}
-
-fn has_system_prefix(name: &str) -> bool {
-    let name = name.trim_start();
-    name.get(..SYSTEM_PREFIX.len())
-        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(SYSTEM_PREFIX))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::inspect::SubjectAttribute;
 
     fn limits() -> PolicyLimits {
-        PolicyLimits::default()
+        let mut allowed: Vec<String> = ["dev-team", "ok"].map(String::from).to_vec();
+        allowed.extend((0..11).map(|i| format!("g{i}")));
+        allowed.push("x".repeat(64));
+        PolicyLimits {
+            allowed_groups: allowed,
+            ..PolicyLimits::default()
+        }
+    }
+
+    fn nobody() -> NameIndex {
+        NameIndex::new()
+    }
+
+    fn vet(csr: &CsrInfo, limits: &PolicyLimits) -> Vec<Violation> {
+        check(csr, limits, &KeyAlgorithm::ALL, &nobody())
     }
 
     fn codes(violations: &[Violation]) -> Vec<ViolationCode> {
@@ -428,7 +595,7 @@ mod tests {
 
     fn subject_codes(username: &str, groups: &[&str]) -> Vec<ViolationCode> {
         let groups: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
-        codes(&check_subject(username, &groups, &limits()))
+        codes(&check_subject(username, &groups, &limits(), &nobody()))
     }
 
     fn csr(public_key: PublicKeyInfo, extensions: Vec<ExtensionInfo>) -> CsrInfo {
@@ -473,7 +640,7 @@ mod tests {
         );
         assert_eq!(
             subject_codes("nujnim\u{202E}", &[]),
-            [ViolationCode::UsernameControlChars]
+            [ViolationCode::UsernameInvisibleChars]
         );
         assert_eq!(
             subject_codes("system:kube-proxy", &[]),
@@ -481,7 +648,10 @@ mod tests {
         );
         assert_eq!(
             subject_codes(" SYSTEM:admin", &[]),
-            [ViolationCode::UsernameSystemPrefix]
+            [
+                ViolationCode::UsernameSurroundingSpace,
+                ViolationCode::UsernameSystemPrefix
+            ]
         );
         assert_eq!(subject_codes("systemd", &[]), []);
     }
@@ -498,6 +668,7 @@ mod tests {
                 "system:masters".into(),
             ],
             &limits(),
+            &nobody(),
         );
         let found: Vec<(ViolationCode, Option<Field>)> =
             violations.into_iter().map(|v| (v.code, v.field)).collect();
@@ -522,37 +693,45 @@ mod tests {
     #[test]
     fn group_count_and_permission() {
         let ten: Vec<String> = (0..10).map(|i| format!("g{i}")).collect();
-        assert_eq!(codes(&check_subject("minjun", &ten, &limits())), []);
+        assert_eq!(
+            codes(&check_subject("minjun", &ten, &limits(), &nobody())),
+            []
+        );
         let eleven: Vec<String> = (0..11).map(|i| format!("g{i}")).collect();
         assert_eq!(
-            codes(&check_subject("minjun", &eleven, &limits())),
+            codes(&check_subject("minjun", &eleven, &limits(), &nobody())),
             [ViolationCode::TooManyGroups]
         );
-        let no_groups = PolicyLimits {
-            groups_allowed: false,
-            ..limits()
-        };
+        let no_groups = PolicyLimits::default();
         assert_eq!(
-            codes(&check_subject("minjun", &["g".into()], &no_groups)),
+            codes(&check_subject(
+                "minjun",
+                &["g".into()],
+                &no_groups,
+                &nobody()
+            )),
             [ViolationCode::GroupsNotAllowed]
         );
-        assert_eq!(codes(&check_subject("minjun", &[], &no_groups)), []);
+        assert_eq!(
+            codes(&check_subject("minjun", &[], &no_groups, &nobody())),
+            []
+        );
     }
 
     #[test]
     fn key_checks() {
-        let weak = check(&csr(PublicKeyInfo::Rsa { bits: 1024 }, vec![]), &limits());
+        let weak = vet(&csr(PublicKeyInfo::Rsa { bits: 1024 }, vec![]), &limits());
         assert_eq!(codes(&weak), [ViolationCode::KeyTooWeak]);
         assert_eq!(weak[0].field, Some(Field::PublicKey));
         assert_eq!(
-            codes(&check(
+            codes(&vet(
                 &csr(PublicKeyInfo::Rsa { bits: 2047 }, vec![]),
                 &limits()
             )),
             [ViolationCode::KeyTooWeak]
         );
         assert_eq!(
-            codes(&check(
+            codes(&vet(
                 &csr(PublicKeyInfo::Rsa { bits: 2048 }, vec![]),
                 &limits()
             )),
@@ -562,14 +741,14 @@ mod tests {
             curve: EcCurve::Other("1.3.132.0.35".into()),
         };
         assert_eq!(
-            codes(&check(&csr(p521, vec![]), &limits())),
+            codes(&vet(&csr(p521, vec![]), &limits())),
             [ViolationCode::KeyAlgorithmNotAllowed]
         );
         let dsa = PublicKeyInfo::Other {
             oid: "1.2.840.10040.4.1".into(),
         };
         assert_eq!(
-            codes(&check(&csr(dsa, vec![]), &limits())),
+            codes(&vet(&csr(dsa, vec![]), &limits())),
             [ViolationCode::KeyAlgorithmNotAllowed]
         );
     }
@@ -629,7 +808,7 @@ mod tests {
             ),
         ];
         assert_eq!(
-            codes(&check(&csr(PublicKeyInfo::Ed25519, allowed), &limits())),
+            codes(&vet(&csr(PublicKeyInfo::Ed25519, allowed), &limits())),
             []
         );
 
@@ -659,7 +838,7 @@ mod tests {
             ),
             extension("1.2.3.4", ExtensionValue::Other),
         ];
-        let violations = check(&csr(PublicKeyInfo::Ed25519, refused), &limits());
+        let violations = vet(&csr(PublicKeyInfo::Ed25519, refused), &limits());
         assert_eq!(violations.len(), 5);
         assert!(
             violations
@@ -683,7 +862,7 @@ mod tests {
             value: "KR".into(),
         });
         assert_eq!(
-            codes(&check(&info, &limits())),
+            codes(&vet(&info, &limits())),
             [ViolationCode::SubjectAttributeNotAllowed]
         );
     }
@@ -708,38 +887,162 @@ mod tests {
     }
 
     #[test]
-    fn admin_groups_are_flagged() {
-        let groups = vec!["dev-team".to_owned(), "kubeadm:cluster-admins".to_owned()];
-        assert_eq!(admin_groups(&groups, &limits()), ["kubeadm:cluster-admins"]);
+    fn names_that_read_otherwise_are_refused() {
+        assert_eq!(
+            subject_codes(" minjun ", &[]),
+            [ViolationCode::UsernameSurroundingSpace]
+        );
+        assert_eq!(
+            subject_codes("min\u{200B}jun", &[]),
+            [ViolationCode::UsernameInvisibleChars]
+        );
+        let known: NameIndex = ["minjun"].into_iter().collect();
+        let limits = limits();
+        let cyrillic = check_subject("m\u{456}njun", &[], &limits, &known);
+        assert_eq!(codes(&cyrillic), [ViolationCode::UsernameLooksLike]);
+        assert!(
+            cyrillic[0].message.contains("\"minjun\""),
+            "{}",
+            cyrillic[0].message
+        );
+        assert_eq!(
+            codes(&check_subject("Minjun", &[], &limits, &known)),
+            [ViolationCode::UsernameLooksLike]
+        );
+        // The same name is not a look-alike of itself: approval decides about it.
+        assert_eq!(codes(&check_subject("minjun", &[], &limits, &known)), []);
+        assert_eq!(
+            subject_codes("\u{455}ystem:admin", &[]),
+            [ViolationCode::UsernameSystemPrefix]
+        );
+    }
+
+    #[test]
+    fn admin_groups_and_their_look_alikes() {
+        let admin = "kubeadm:cluster-admins";
+        assert_eq!(
+            subject_codes("minjun", &[admin]),
+            [ViolationCode::GroupAdmin]
+        );
+        let flagged_only = PolicyLimits {
+            allowed_groups: vec![admin.to_owned()],
+            refuse_admin_groups: false,
+            ..PolicyLimits::default()
+        };
+        let sole = |group: &str| {
+            codes(&check_subject(
+                "minjun",
+                &[group.to_owned()],
+                &flagged_only,
+                &nobody(),
+            ))
+        };
+        assert_eq!(sole(admin), []);
+        assert_eq!(
+            sole("Kubeadm:Cluster-Admins"),
+            [ViolationCode::GroupLooksLike]
+        );
+        assert_eq!(
+            sole("kubeadm:cluster-admins\0"),
+            [
+                ViolationCode::GroupControlChars,
+                ViolationCode::GroupLooksLike
+            ]
+        );
+        assert_eq!(
+            sole("kubeadm:cluster\u{200B}-admins"),
+            [
+                ViolationCode::GroupInvisibleChars,
+                ViolationCode::GroupLooksLike
+            ]
+        );
+        assert_eq!(sole(" dev-team"), [ViolationCode::GroupSurroundingSpace]);
+    }
+
+    #[test]
+    fn only_listed_groups_are_offered() {
+        assert_eq!(
+            subject_codes("minjun", &["ops"]),
+            [ViolationCode::GroupNotAllowed]
+        );
+        assert_eq!(
+            subject_codes("minjun", &["Dev-Team"]),
+            [ViolationCode::GroupNotAllowed]
+        );
+        assert_eq!(subject_codes("minjun", &["dev-team"]), []);
+    }
+
+    #[test]
+    fn reserved_prefixes_and_the_pattern() {
+        let limits = PolicyLimits {
+            reserved_username_prefixes: vec!["svc-".to_owned()],
+            username_pattern: Some("[a-z][a-z0-9.-]*".to_owned()),
+            ..PolicyLimits::default()
+        };
+        let one = |name: &str| codes(&check_subject(name, &[], &limits, &nobody()));
+        assert_eq!(one("minjun.lee"), []);
+        assert_eq!(
+            one("SVC-deploy"),
+            [
+                ViolationCode::UsernameReservedPrefix,
+                ViolationCode::UsernamePattern
+            ]
+        );
+        assert_eq!(one("svc-deploy"), [ViolationCode::UsernameReservedPrefix]);
+        assert_eq!(one("Minjun"), [ViolationCode::UsernamePattern]);
+        // The pattern matches the whole name, not a part of it.
+        assert_eq!(one("minjun!"), [ViolationCode::UsernamePattern]);
+        assert_eq!(
+            pattern_error("[a-z"),
+            Some(pattern_error("[a-z").unwrap_or_default())
+        );
+        assert!(pattern_error("[a-z]+").is_none());
+    }
+
+    #[test]
+    fn the_operator_sets_the_rsa_minimum_and_the_algorithms() {
+        let strict = PolicyLimits {
+            min_rsa_bits: 3072,
+            ..PolicyLimits::default()
+        };
+        let rsa2048 = csr(PublicKeyInfo::Rsa { bits: 2048 }, vec![]);
+        let mut info = rsa2048.clone();
+        info.organizations.clear();
+        assert_eq!(
+            codes(&check(&info, &strict, &KeyAlgorithm::ALL, &nobody())),
+            [ViolationCode::KeyTooWeak]
+        );
+        assert_eq!(
+            codes(&check(
+                &info,
+                &strict,
+                &[KeyAlgorithm::EcdsaP256],
+                &nobody()
+            )),
+            [ViolationCode::KeyTooWeak]
+        );
+        let ed = csr(PublicKeyInfo::Ed25519, vec![]);
+        assert_eq!(
+            codes(&check(
+                &ed,
+                &limits(),
+                &[KeyAlgorithm::EcdsaP256],
+                &nobody()
+            )),
+            [ViolationCode::KeyAlgorithmNotAllowed]
+        );
     }
 
     #[test]
     fn every_code_serializes_as_its_wire_name() {
-        let all = [
-            ViolationCode::UsernameEmpty,
-            ViolationCode::UsernameTooLong,
-            ViolationCode::UsernameControlChars,
-            ViolationCode::UsernameSystemPrefix,
-            ViolationCode::GroupsNotAllowed,
-            ViolationCode::TooManyGroups,
-            ViolationCode::GroupEmpty,
-            ViolationCode::GroupTooLong,
-            ViolationCode::GroupControlChars,
-            ViolationCode::GroupSystem,
-            ViolationCode::KeyTooWeak,
-            ViolationCode::KeyAlgorithmNotAllowed,
-            ViolationCode::ExtensionNotAllowed,
-            ViolationCode::SubjectAttributeNotAllowed,
-            ViolationCode::DurationTooShort,
-            ViolationCode::DurationTooLong,
-        ];
+        let all = ViolationCode::ALL;
         for code in all {
             assert_eq!(
                 serde_json::to_string(&code).unwrap(),
                 format!("\"{}\"", code.as_str())
             );
         }
-        let violation = check_subject("", &[], &limits()).remove(0);
+        let violation = check_subject("", &[], &limits(), &nobody()).remove(0);
         assert_eq!(
             serde_json::to_value(&violation).unwrap(),
             serde_json::json!({"code": "username_empty", "message": "Enter a username.", "field": {"kind": "username"}})

@@ -37,7 +37,15 @@ fn generates_and_reads_back(algorithm: KeyAlgorithm) {
     assert_eq!(info.common_name, "minjun");
     assert_eq!(info.organizations, ["dev-team", "ops"]);
     assert_eq!(info.public_key, expected_public_key(algorithm));
-    assert!(check(&info, &PolicyLimits::default()).is_empty());
+    assert!(
+        check(
+            &info,
+            &test_limits(),
+            &KeyAlgorithm::ALL,
+            &shared::names::NameIndex::new()
+        )
+        .is_empty()
+    );
     let restored = PrivateKey::from_pkcs8_pem(key.private_key.pkcs8_pem()).unwrap();
     assert_eq!(restored.pkcs8_der(), key.private_key.pkcs8_der());
     // A second key is different: the browser's randomness is in use. (RSA keys are
@@ -76,4 +84,12 @@ fn rsa_3072_in_the_browser() {
 #[wasm_bindgen_test]
 fn rsa_4096_in_the_browser() {
     generates_and_reads_back(KeyAlgorithm::Rsa4096);
+}
+
+/// The default policy, with the groups these tests' CSRs ask for offered.
+fn test_limits() -> PolicyLimits {
+    PolicyLimits {
+        allowed_groups: vec!["dev-team".to_owned(), "qa".to_owned()],
+        ..PolicyLimits::default()
+    }
 }

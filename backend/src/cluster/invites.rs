@@ -16,6 +16,7 @@ use shared::invite::{
 use shared::{ApiError, ErrorCode, PortalConfig};
 use time::OffsetDateTime;
 
+use super::Cluster;
 use super::approver;
 use super::requests;
 use super::resources::{
@@ -120,15 +121,26 @@ fn policy_refusal(violations: Vec<shared::Violation>) -> Error {
 /// dry-run as this approver (so RBAC's escalation check speaks now). With `bind_now`
 /// (requests with invites are approved automatically), the grants are bound now, with
 /// this approver's credentials; otherwise the approver of the request makes them.
+///
+/// With `bind_now`, CertDesk will approve the request by itself, so the inviter is the
+/// deciding person: they must pass the identity check now (`impersonate` on each group,
+/// and on the username when it already has bindings), or the invite is refused with
+/// `identity_not_allowed` and nothing is made.
 pub async fn create(
+    cluster: &Cluster,
     client: &Client,
     body: &CreateInvite,
     portal: &PortalConfig,
     bind_now: bool,
-    audit: &Audit,
 ) -> Result<InviteCreated> {
-    let username = body.username.trim();
-    let mut violations = shared::policy::check_subject(username, &body.groups, &portal.policy);
+    let audit = &cluster.audit;
+    let username = body.username.as_str();
+    let mut violations = shared::policy::check_subject(
+        username,
+        &body.groups,
+        &portal.policy,
+        &cluster.bindings.users(),
+    );
     violations.extend(shared::policy::check_duration(
         body.expiration_seconds,
         &portal.duration,
@@ -158,6 +170,11 @@ pub async fn create(
         }
     }
     let (created_by, _) = approver::identity(client).await?;
+    if bind_now {
+        let bound = super::bindings::bound_except(&cluster.client, username, &[]).await;
+        let check = approver::identity_check(client, username, &body.groups, bound).await?;
+        approver::access::ensure_identity(&check)?;
+    }
     let bindings = if bind_now {
         approver::make_bindings(client, username, &body.grants).await?
     } else {

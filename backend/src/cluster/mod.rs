@@ -3,6 +3,7 @@
 use std::path::Path;
 
 pub mod approver;
+pub mod bindings;
 pub mod cache;
 pub mod invites;
 pub mod people;
@@ -99,6 +100,8 @@ pub struct Cluster {
     pub records: records::RecordStore,
     /// The audit trail (log lines and Kubernetes Events).
     pub audit: crate::audit::Audit,
+    /// The watch cache of who is named in bindings.
+    pub bindings: bindings::BindingCache,
     identity: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
@@ -132,14 +135,16 @@ impl Cluster {
         let cache = cache::RequestCache::start(client.clone());
         let records = records::RecordStore::start(client.clone());
         let audit = crate::audit::Audit::new(client.clone());
+        let bindings = bindings::BindingCache::start(client.clone());
+        let identity = std::sync::Arc::new(std::sync::OnceLock::new());
+        tokio::spawn(learn_identity(client.clone(), identity.clone()));
         records::spawn_writer(
             client.clone(),
             cache.clone(),
             records.clone(),
             audit.clone(),
+            identity.clone(),
         );
-        let identity = std::sync::Arc::new(std::sync::OnceLock::new());
-        tokio::spawn(learn_identity(client.clone(), identity.clone()));
         Ok(Self {
             client,
             config,
@@ -147,6 +152,7 @@ impl Cluster {
             cache,
             records,
             audit,
+            bindings,
             identity,
         })
     }

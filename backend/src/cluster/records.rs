@@ -69,6 +69,23 @@ impl RecordStore {
         self.store.state()
     }
 
+    /// Returns the record of the certificate with that serial number (hex, any case,
+    /// leading zeros ignored) from the issuer `issuer` (its distinguished name as
+    /// `shared::inspect` prints it). A certificate is known by what its issuer signed,
+    /// so a copy re-encoded outside the signed part is still found.
+    pub fn by_issuer_and_serial(
+        &self,
+        issuer: &str,
+        serial: &str,
+    ) -> Option<Arc<IssuedCertificate>> {
+        let wanted = normal_serial(serial);
+        self.store.state().into_iter().find(|record| {
+            normal_serial(&record.spec.serial) == wanted
+                && shared::inspect::inspect_certificate(&record.spec.certificate)
+                    .is_ok_and(|known| known.issuer == issuer)
+        })
+    }
+
     /// Returns the record of the certificate with that SHA-256 fingerprint.
     pub fn by_fingerprint(&self, fingerprint: &str) -> Option<Arc<IssuedCertificate>> {
         self.store.find(|record| {
@@ -87,9 +104,15 @@ impl RecordStore {
 }
 
 /// Returns the record of an issued CertDesk request, or `None` when the CSR is not
-/// CertDesk's, not issued, or its certificate does not decode.
-pub fn record_of(csr: &CertificateSigningRequest) -> Option<IssuedCertificate> {
-    if !requests::is_managed(csr) {
+/// CertDesk's (its label, and `spec.username` — which the API server sets — equal to
+/// `certdesk_user`, the backend's own identity), not issued, or its certificate does
+/// not decode. Anyone who may create CSRs can copy CertDesk's label; only the backend
+/// creates CSRs as itself.
+pub fn record_of(
+    csr: &CertificateSigningRequest,
+    certdesk_user: Option<&str>,
+) -> Option<IssuedCertificate> {
+    if !super::approver::view::made_by_certdesk(csr, certdesk_user) {
         return None;
     }
     let status = requests::status_of(csr);
@@ -142,6 +165,20 @@ pub fn record_of(csr: &CertificateSigningRequest) -> Option<IssuedCertificate> {
     Some(record)
 }
 
+fn normal_serial(serial: &str) -> String {
+    let digits: String = serial
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let trimmed = digits.trim_start_matches('0');
+    if trimmed.is_empty() {
+        "0".to_owned()
+    } else {
+        trimmed.to_owned()
+    }
+}
+
 /// Returns the status of a request whose CSR the cluster no longer has, from its record.
 pub fn status_of(record: &IssuedCertificate) -> RequestStatus {
     RequestStatus {
@@ -162,6 +199,7 @@ async fn ensure_record(
     records: &RecordStore,
     audit: &Audit,
     csr: &CertificateSigningRequest,
+    certdesk_user: Option<&str>,
 ) -> bool {
     let Some(name) = csr.metadata.name.as_deref() else {
         return false;
@@ -169,7 +207,7 @@ async fn ensure_record(
     if records.get(name).is_some() {
         return false;
     }
-    let Some(record) = record_of(csr) else {
+    let Some(record) = record_of(csr, certdesk_user) else {
         return false;
     };
     let api: Api<IssuedCertificate> = Api::all(client.clone());
@@ -205,14 +243,30 @@ async fn ensure_record(
 
 /// Follows the request cache and writes a record for every issued CertDesk request
 /// that has none, for as long as the process runs.
-pub fn spawn_writer(client: Client, cache: RequestCache, records: RecordStore, audit: Audit) {
+///
+/// Until the backend has learnt its own identity (`own`), nothing is written; the
+/// periodic rescan writes what was missed.
+pub fn spawn_writer(
+    client: Client,
+    cache: RequestCache,
+    records: RecordStore,
+    audit: Audit,
+    own: Arc<std::sync::OnceLock<String>>,
+) {
     tokio::spawn(async move {
         // Subscribe first, so nothing that happens during the first scan is missed.
         let mut changes = cache.subscribe();
         records.wait_until_ready().await;
         let scan = async |records: &RecordStore| {
             for csr in cache.all() {
-                ensure_record(&client, records, &audit, &csr).await;
+                ensure_record(
+                    &client,
+                    records,
+                    &audit,
+                    &csr,
+                    own.get().map(String::as_str),
+                )
+                .await;
             }
         };
         scan(&records).await;
@@ -221,7 +275,7 @@ pub fn spawn_writer(client: Client, cache: RequestCache, records: RecordStore, a
             tokio::select! {
                 change = changes.recv() => match change {
                     Ok(Change::Applied(csr)) => {
-                        ensure_record(&client, &records, &audit, &csr).await;
+                        ensure_record(&client, &records, &audit, &csr, own.get().map(String::as_str)).await;
                     }
                     Ok(Change::Deleted(_)) => {}
                     Ok(Change::Resync) | Err(RecvError::Lagged(_)) => scan(&records).await,

@@ -14,7 +14,7 @@ use base64::Engine as _;
 use ring::hmac;
 use shared::inspect::CertificateInfo;
 use shared::renewal::{ProofError, RenewalChallenge, RenewalRequest};
-use shared::{ApiError, ErrorCode, PolicyLimits, RequestId};
+use shared::{ApiError, ErrorCode, PortalConfig, RequestId};
 use time::OffsetDateTime;
 
 use super::records::RecordStore;
@@ -159,7 +159,7 @@ pub fn vet(
     body: &RenewalRequest,
     key: &ChallengeKey,
     ca_bundle_pem: &str,
-    limits: &PolicyLimits,
+    portal: &PortalConfig,
     records: &RecordStore,
     now: OffsetDateTime,
 ) -> Result<VettedRenewal> {
@@ -194,7 +194,9 @@ pub fn vet(
             ),
         ));
     }
-    let csr = crate::csr::vet(&body.csr_pem, limits)?;
+    // A renewal keeps an identity that already passed; it is not compared with the
+    // users that have bindings (the renewing user is one of them).
+    let csr = crate::csr::vet(&body.csr_pem, portal, &shared::names::NameIndex::new())?;
     let old_username = old.common_name.clone().unwrap_or_default();
     if csr.summary.username != old_username || csr.summary.groups != old.organizations {
         return Err(Error::client(
@@ -219,7 +221,7 @@ pub fn vet(
                 .with_details(serde_json::json!({ "reason": reason })),
             )
         })?;
-    let record = records.by_fingerprint(&old.sha256_fingerprint);
+    let record = records.by_issuer_and_serial(&old.issuer, &old.serial);
     refuse_if_removed(record.as_deref())?;
     let id = request_id(&csr.summary.username, &nonce);
     Ok(VettedRenewal {
@@ -228,6 +230,19 @@ pub fn vet(
         id,
         record,
     })
+}
+
+/// The backdating Kubernetes' signer applies to `notBefore` (at most five minutes), so
+/// a certificate's validity is its requested lifetime plus up to this much.
+const SIGNER_BACKDATE_SECONDS: i64 = 300;
+
+/// Returns the lifetime a renewal gets: what it asks for, cut to the lifetime of the
+/// certificate it renews (less the signer's backdating), so renewing never lengthens
+/// a credential. Never below the API's minimum of ten minutes.
+pub fn lifetime_cap(old: &shared::CertificateInfo, requested: u32) -> u32 {
+    let original = (old.not_after - old.not_before).whole_seconds() - SIGNER_BACKDATE_SECONDS;
+    let cap = u32::try_from(original.max(600)).unwrap_or(u32::MAX);
+    requested.min(cap)
 }
 
 fn refuse_if_removed(record: Option<&IssuedCertificate>) -> Result<()> {

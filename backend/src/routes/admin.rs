@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::audit::{Action, Entry};
 use crate::cluster::approver::{
-    self, ApproveBody, ApproveOutcome, DenyBody, RequestView, RoleView, WhoAmI,
+    self, ApproveBody, ApproveOutcome, DenyBody, IdentityCheck, RequestView, RoleView, WhoAmI,
 };
 use crate::cluster::{invites, people};
 use crate::error::Result;
@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/whoami", get(whoami))
         .route("/requests", get(list))
+        .route("/requests/{name}/identity", get(identity))
         .route("/requests/{name}/approve", post(approve))
         .route("/requests/{name}/deny", post(deny))
         .route("/roles", get(roles))
@@ -69,14 +70,9 @@ async fn list(
     token: BearerToken,
 ) -> Result<axum::Json<Vec<RequestView>>> {
     let client = client(&state, &token)?;
-    // The bindings are fetched alongside the access review; nothing is shown unless
-    // the review allows listing.
-    let (allowed, bound) = tokio::join!(
-        approver::ensure_may_list(&client),
-        approver::bound_users(&client)
-    );
-    allowed?;
+    approver::ensure_may_list(&client).await?;
     let cluster = state.cluster()?;
+    let bound = cluster.bindings.users();
     let mut views: Vec<RequestView> = cluster
         .cache
         .all()
@@ -95,6 +91,37 @@ async fn list(
     Ok(axum::Json(views))
 }
 
+/// Whether the approver may hand out the request's identity: `impersonate` on each
+/// requested group, and on the username when it already has bindings. The approval
+/// page shows it before the click; approving runs the same check.
+#[utoipa::path(get, path = "/api/v1/admin/requests/{name}/identity", tag = "admin",
+    security(("bearer" = [])), params(("name" = String, Path, description = "The CSR's name")),
+    responses(
+        (status = 200, description = "The cluster's answer, with every missing permission", body = IdentityCheck),
+        (status = 400, description = "Malformed body or bad input", body = ApiError),
+        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
+        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
+        (status = 404, description = "No such CSR", body = ApiError),
+        (status = 503, description = "The cluster is unreachable", body = ApiError),
+    ))]
+#[tracing::instrument(skip(state, token))]
+async fn identity(
+    State(state): State<AppState>,
+    token: BearerToken,
+    Path(name): Path<String>,
+) -> Result<axum::Json<IdentityCheck>> {
+    let client = client(&state, &token)?;
+    let csr = kube::Api::<k8s_openapi::api::certificates::v1::CertificateSigningRequest>::all(
+        client.clone(),
+    )
+    .get(&name)
+    .await?;
+    let summary = crate::csr::describe(&csr.spec.request.0)?;
+    let check =
+        approver::decide::decider_may_issue(state.cluster()?, &client, &csr, &summary).await?;
+    Ok(axum::Json(check))
+}
+
 /// Approves the request as the approver, after a dry run of every grant's binding.
 #[utoipa::path(post, path = "/api/v1/admin/requests/{name}/approve", tag = "admin",
     security(("bearer" = [])), params(("name" = String, Path, description = "The CSR's name")),
@@ -106,6 +133,7 @@ async fn list(
         (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
         (status = 503, description = "The cluster is unreachable", body = ApiError),
         (status = 404, description = "No such CSR", body = ApiError),
+        (status = 403, description = "`identity_not_allowed`: the approver may not impersonate a requested group or the bound username", body = ApiError),
         (status = 409, description = "Already denied or failed, or a conflicting binding", body = ApiError),
     ))]
 #[tracing::instrument(skip(state, token, body))]
@@ -115,7 +143,8 @@ async fn approve(
     Path(name): Path<String>,
     Json(body): Json<ApproveBody>,
 ) -> Result<axum::Json<ApproveOutcome>> {
-    let outcome = approver::approve(&client(&state, &token)?, &name, &body).await?;
+    let outcome =
+        approver::approve(state.cluster()?, &client(&state, &token)?, &name, &body).await?;
     state.metrics.approvals.inc();
     tracing::info!(approver = %outcome.approved_by, complete = outcome.complete, "request approved");
     let audit = &state.cluster()?.audit;
@@ -270,11 +299,11 @@ async fn create_invite(
 ) -> Result<(StatusCode, axum::Json<InviteCreated>)> {
     let cluster = state.cluster()?;
     let created = invites::create(
+        cluster,
         &client(&state, &token)?,
         &body,
         &state.portal,
         state.config.auto_approve_invites,
-        &cluster.audit,
     )
     .await?;
     Ok((StatusCode::CREATED, axum::Json(created)))

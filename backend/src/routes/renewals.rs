@@ -82,7 +82,7 @@ async fn renew(
         &body,
         &state.challenge_key,
         &state.client_ca_pem,
-        &state.portal.policy,
+        &state.portal,
         &cluster.records,
         OffsetDateTime::now_utc(),
     )?;
@@ -93,7 +93,8 @@ async fn renew(
         return Err(replayed());
     }
     let origin = origin(address, &headers, body.note);
-    let mut object = requests::build(&id, &vetted.csr, body.expiration_seconds, &origin);
+    let lifetime = renewal::lifetime_cap(&vetted.old, body.expiration_seconds);
+    let mut object = requests::build(&id, &vetted.csr, lifetime, &origin);
     let annotations = object
         .metadata
         .annotations
@@ -130,7 +131,7 @@ async fn renew(
             ),
         },
     );
-    if state.config.auto_approve_renewals && record.is_some() {
+    if state.portal.auto_approve_renewals && record.is_some() {
         let message = format!(
             "Approved automatically by CertDesk: a renewal of certificate {} for the same identity, with proof of possession of its key.",
             vetted.old.serial

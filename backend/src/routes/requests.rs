@@ -93,15 +93,15 @@ async fn submit(
     headers: HeaderMap,
     Json(body): Json<SubmitRequest>,
 ) -> Result<(StatusCode, axum::Json<RequestTicket>)> {
-    if body.invite.is_none() && state.config.invite_required {
+    if body.invite.is_none() && state.portal.invite_required {
         return Err(Error::client(
             ErrorCode::InviteRequired,
             "This portal takes requests through invite links only: ask an approver for one.",
         ));
     }
     check_lifetime_and_note(&state, body.expiration_seconds, body.note.as_deref())?;
-    let vetted = crate::csr::vet(&body.csr_pem, &state.portal.policy)?;
     let cluster = state.cluster()?;
+    let vetted = crate::csr::vet(&body.csr_pem, &state.portal, &cluster.bindings.users())?;
     let invite = match body.invite.as_deref() {
         Some(token) => Some(invites::open(&cluster.client, token).await?),
         None => None,

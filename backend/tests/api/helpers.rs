@@ -92,8 +92,15 @@ impl TestApp {
     }
 
     /// A backend acting as the identity of `kubeconfig`, once its watch cache has synced.
+    ///
+    /// Unless `extra_args` name another, the local policy (`deploy/local/policy.yaml`,
+    /// which offers `dev-team`) applies, as with `scripts/run.sh`.
     pub async fn on_cluster_as(kubeconfig: &std::path::Path, extra_args: &[&str]) -> Self {
         let mut args = vec!["--kubeconfig", kubeconfig.to_str().expect("utf-8 path")];
+        let policy = local_policy();
+        if !extra_args.contains(&"--policy-file") {
+            args.extend(["--policy-file", policy.as_str()]);
+        }
         args.extend_from_slice(extra_args);
         let app = Self::spawn(&args).await;
         for _ in 0..200 {
@@ -487,4 +494,9 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The local control plane's policy file, as `scripts/run.sh` passes it.
+pub fn local_policy() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/local/policy.yaml").to_owned()
 }

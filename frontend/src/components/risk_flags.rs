@@ -39,7 +39,7 @@ pub fn RiskFlags(risks: Vec<Risk>) -> impl IntoView {
                         <li
                             class=severity_class(risk.severity)
                             data-testid="risk"
-                            data-code=risk.code.clone()
+                            data-code=risk.code.as_str()
                         >
                             <strong>{severity_word(risk.severity)} ": "</strong>
                             {risk.message}

@@ -8,6 +8,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use shared::invite::InviteInfo;
 use shared::keys::Subject;
+use shared::names::NameIndex;
 use shared::policy::{self, Field, Violation};
 use shared::{ApiError, KeyAlgorithm, PortalConfig, SubmitRequest};
 use zeroize::Zeroizing;
@@ -225,7 +226,7 @@ pub fn RequestForm(
 ) -> impl IntoView {
     let navigate = use_navigate();
     let limits = StoredValue::new(config.policy.clone());
-    let groups_allowed = config.policy.groups_allowed;
+    let offered_groups = config.policy.allowed_groups.clone();
     let config = StoredValue::new(config);
 
     let allowed = config.with_value(|c| c.key_algorithms.clone());
@@ -270,20 +271,27 @@ pub fn RequestForm(
             .map(|g| g.join(", "))
             .unwrap_or_default(),
     );
-    let show_groups = groups_allowed || invited_groups.as_ref().is_some_and(|g| !g.is_empty());
+    let show_invited_groups = invited_groups.as_ref().is_some_and(|g| !g.is_empty());
+    let show_offered_groups = !locked && !offered_groups.is_empty();
+    let chosen_groups = RwSignal::new(Vec::<String>::new());
     let note = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let progress = RwSignal::new(None::<&'static str>);
     let failure = RwSignal::new(None::<Failure>);
     let cancel = StoredValue::new_local(None::<Cancel>);
 
-    // The invite's groups are taken as they are (a group may hold a comma).
+    // The invite's groups are taken as they are; otherwise exactly the policy's groups
+    // the person ticked, in the policy's order.
     let groups = Memo::new(move |_| match &invited_groups {
         Some(groups) => groups.clone(),
-        None => parse_groups(&groups_text.get()),
+        None => chosen_groups.get(),
     });
+    // The browser is not told who has bindings; the backend also refuses look-alikes of them.
+    let nobody = NameIndex::new();
     let violations = Memo::new(move |_| {
-        limits.with_value(|limits| policy::check_subject(&username.get(), &groups.get(), limits))
+        limits.with_value(|limits| {
+            policy::check_subject(&username.get(), &groups.get(), limits, &nobody)
+        })
     });
     let username_errors = Memo::new(move |_| {
         let list = messages(&violations.get(), |f| matches!(f, Field::Username));
@@ -392,20 +400,53 @@ pub fn RequestForm(
                 <p id="username-help" class="help">"Kubernetes sees this name (the certificate's CN) as your user."</p>
                 <FieldErrors id="username-error" testid="username-error" errors=username_errors />
             </div>
-            {show_groups.then(|| view! {
+            {show_invited_groups.then(|| view! {
                 <div class="field">
-                    <label for="groups">"Groups (optional, comma-separated)"</label>
-                    <input id="groups" name="groups" data-testid="groups-input" readonly=locked
-                        aria-describedby="groups-help groups-error"
-                        aria-invalid=move || (!group_errors.get().is_empty()).to_string()
-                        prop:value=move || groups_text.get()
-                        on:input=move |ev| groups_text.set(event_target_value(&ev)) />
-                    <p id="groups-help" class="help">
-                        "A group is written into the certificate and cannot be taken back before it expires. "
-                        "Prefer no groups: an approver can grant roles to your username, and those grants can be removed at any time."
-                    </p>
+                    <label for="groups">"Groups (from the invite)"</label>
+                    <input id="groups" name="groups" data-testid="groups-input" readonly=true
+                        aria-describedby="groups-error"
+                        prop:value=move || groups_text.get() />
                     <FieldErrors id="groups-error" testid="groups-error" errors=group_errors />
                 </div>
+            })}
+            {show_offered_groups.then(|| {
+                let options = offered_groups
+                    .iter()
+                    .map(|group| {
+                        let value = group.clone();
+                        let toggled = group.clone();
+                        let checked = group.clone();
+                        view! {
+                            <label class="choice">
+                                <input type="checkbox" name="groups" data-testid="group-option"
+                                    value=value
+                                    prop:checked=move || chosen_groups.with(|c| c.contains(&checked))
+                                    on:change=move |ev| {
+                                        let on = event_target_checked(&ev);
+                                        chosen_groups.update(|chosen| {
+                                            chosen.retain(|g| *g != toggled);
+                                            if on {
+                                                chosen.push(toggled.clone());
+                                            }
+                                        });
+                                    } />
+                                {group.clone()}
+                            </label>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <fieldset class="field" data-testid="groups-field"
+                        aria-describedby="groups-help groups-error">
+                        <legend>"Groups (optional)"</legend>
+                        {options}
+                        <p id="groups-help" class="help">
+                            "A group is written into the certificate and cannot be taken back before it expires. "
+                            "Prefer no groups: an approver can grant roles to your username, and those grants can be removed at any time."
+                        </p>
+                        <FieldErrors id="groups-error" testid="groups-error" errors=group_errors />
+                    </fieldset>
+                }
             })}
             {has_basic.then(|| view! {
                 <div class="field">

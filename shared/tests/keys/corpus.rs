@@ -25,10 +25,15 @@ fn csr_der(pem_text: &str) -> Vec<u8> {
 }
 
 fn codes(pem_text: &str) -> Vec<ViolationCode> {
-    check(&inspect_csr(pem_text).unwrap(), &PolicyLimits::default())
-        .into_iter()
-        .map(|v| v.code)
-        .collect()
+    check(
+        &inspect_csr(pem_text).unwrap(),
+        &test_limits(),
+        &KeyAlgorithm::ALL,
+        &shared::names::NameIndex::new(),
+    )
+    .into_iter()
+    .map(|v| v.code)
+    .collect()
 }
 
 fn error(result: Result<impl std::fmt::Debug, InspectError>) -> InspectError {
@@ -183,7 +188,12 @@ fn a_ca_request_decodes_and_is_refused() {
             path_len: None
         }
     );
-    let violations = check(&info, &PolicyLimits::default());
+    let violations = check(
+        &info,
+        &test_limits(),
+        &KeyAlgorithm::ALL,
+        &shared::names::NameIndex::new(),
+    );
     assert_eq!(violations.len(), 1, "{violations:?}");
     assert_eq!(violations[0].code, ViolationCode::ExtensionNotAllowed);
     assert_eq!(
@@ -277,7 +287,12 @@ fn a_cn_with_control_characters_is_kept_exactly_and_refused() {
     let username = "min\njun\u{7}\u{202E}";
     let info = inspect_csr(&csr(username, &[])).unwrap();
     assert_eq!(info.common_name, username);
-    let violations = check(&info, &PolicyLimits::default());
+    let violations = check(
+        &info,
+        &test_limits(),
+        &KeyAlgorithm::ALL,
+        &shared::names::NameIndex::new(),
+    );
     assert_eq!(
         violations.iter().map(|v| v.code).collect::<Vec<_>>(),
         [ViolationCode::UsernameControlChars]
@@ -352,7 +367,12 @@ fn subject_shape_errors() {
     assert_eq!(info.organizations, ["dev-team"]);
     assert_eq!(info.other_subject_attributes[0].name, "OU");
     assert_eq!(info.other_subject_attributes[0].value, "finance");
-    let violations = check(&info, &PolicyLimits::default());
+    let violations = check(
+        &info,
+        &test_limits(),
+        &KeyAlgorithm::ALL,
+        &shared::names::NameIndex::new(),
+    );
     assert_eq!(violations.len(), 1);
     assert_eq!(
         violations[0].code,
@@ -383,4 +403,16 @@ fn a_private_key_is_not_a_certificate() {
         error(inspect_certificate(&b64)).code(),
         "pem_label_unexpected"
     );
+}
+
+/// The default policy, with the groups these tests' CSRs ask for offered.
+fn test_limits() -> PolicyLimits {
+    PolicyLimits {
+        allowed_groups: ["dev-team", "qa"]
+            .into_iter()
+            .map(String::from)
+            .chain((0..11).map(|i| format!("g{i}")))
+            .collect(),
+        ..PolicyLimits::default()
+    }
 }

@@ -45,7 +45,7 @@ proptest! {
     fn random_strings_never_panic(text in ".{0,512}") {
         let _ = inspect_csr(&text);
         let _ = inspect_certificate(&text);
-        let _ = check_subject(&text, std::slice::from_ref(&text), &PolicyLimits::default());
+        let _ = check_subject(&text, std::slice::from_ref(&text), &test_limits(), &shared::names::NameIndex::new());
     }
 
     #[test]
@@ -59,10 +59,18 @@ proptest! {
         }
         if let Ok(info) = inspect_csr_der(&der) {
             // Whatever still decodes has a verified signature over what it shows.
-            let _ = check(&info, &PolicyLimits::default());
+            let _ = check(&info, &test_limits(), &KeyAlgorithm::ALL, &shared::names::NameIndex::new());
             prop_assert_eq!(info.common_name.as_str(), "minjun");
             prop_assert_eq!(info.organizations, ["dev-team", "ops"]);
         }
         let _ = inspect_csr(&framed("CERTIFICATE REQUEST", &der));
+    }
+}
+
+/// The default policy, with the groups these tests' CSRs ask for offered.
+fn test_limits() -> PolicyLimits {
+    PolicyLimits {
+        allowed_groups: vec!["dev-team".to_owned(), "qa".to_owned()],
+        ..PolicyLimits::default()
     }
 }

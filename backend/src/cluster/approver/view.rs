@@ -1,0 +1,108 @@
+//! A CSR as the approver sees it: decoded, annotated by CertDesk, and flagged by
+//! [`shared::risk`].
+
+use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
+use shared::admin::RequestView;
+use shared::invite::InviteMatch;
+use shared::names::NameIndex;
+use shared::risk::{self, KeyFacts, RiskContext, RiskInput};
+use shared::{Phase, PolicyLimits};
+
+use crate::cluster::requests::{
+    self, CLIENT_ADDRESS_ANNOTATION, NOTE_ANNOTATION, USER_AGENT_ANNOTATION,
+};
+use crate::csr::CsrSummary;
+
+/// Returns the CSR decoded for the approver, with its risk flags.
+///
+/// What the backend itself wrote on the CSR (the invite it matched, the certificate it
+/// renews) is shown only when the CSR was created by `certdesk_user`, the backend's own
+/// identity as the API server recorded it in `spec.username`: anyone else who may
+/// create CSRs could write the same annotations.
+pub fn view(
+    csr: &CertificateSigningRequest,
+    decoding: &Result<CsrSummary, String>,
+    limits: &PolicyLimits,
+    bound_users: &NameIndex,
+    certdesk_user: Option<&str>,
+) -> RequestView {
+    let annotation = |key: &str| requests::annotation(csr, key);
+    let created = csr
+        .metadata
+        .creation_timestamp
+        .as_ref()
+        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.0.as_second()).ok());
+    let age_seconds = created.map(|c| (time::OffsetDateTime::now_utc() - c).whole_seconds());
+    let phase = requests::status_of(csr).phase;
+    let mut view = RequestView {
+        name: csr.metadata.name.clone().unwrap_or_default(),
+        phase,
+        managed: requests::is_managed(csr),
+        created_by: csr.spec.username.clone(),
+        created,
+        age_seconds,
+        username: None,
+        groups: Vec::new(),
+        key: None,
+        expiration_seconds: csr.spec.expiration_seconds,
+        note: annotation(NOTE_ANNOTATION),
+        client_address: annotation(CLIENT_ADDRESS_ANNOTATION),
+        user_agent: annotation(USER_AGENT_ANNOTATION),
+        decode_error: None,
+        risks: Vec::new(),
+        invite: None,
+        renewal_of: None,
+    };
+    if made_by_certdesk(csr, certdesk_user) {
+        view.invite = annotation(requests::INVITE_ANNOTATION).map(|name| InviteMatch {
+            name,
+            created_by: annotation(requests::INVITED_BY_ANNOTATION).unwrap_or_default(),
+            grants: annotation(requests::INVITE_GRANTS_ANNOTATION)
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default(),
+        });
+        view.renewal_of = annotation(requests::RENEWAL_OF_ANNOTATION);
+    }
+    match decoding {
+        Ok(summary) => {
+            let input = RiskInput {
+                username: &summary.username,
+                groups: &summary.groups,
+                key: Some(KeyFacts {
+                    label: &summary.key.label,
+                    is_rsa: summary.key.is_rsa,
+                    bits: u32::try_from(summary.key.bits).unwrap_or(u32::MAX),
+                }),
+                asks_for_ca: summary.asks_for_ca,
+                signature_valid: summary.signature_valid,
+                expiration_seconds: csr.spec.expiration_seconds.map(i64::from),
+                undecided: phase == Phase::Pending,
+                renewal_of: view.renewal_of.as_deref(),
+                invite: view
+                    .invite
+                    .as_ref()
+                    .map(|i| (i.name.as_str(), i.created_by.as_str())),
+            };
+            view.risks = risk::assess(
+                &input,
+                &RiskContext {
+                    limits,
+                    bound_users,
+                },
+            );
+            view.username = Some(summary.username.clone());
+            view.groups = summary.groups.clone();
+            view.key = Some(summary.key.label.clone());
+        }
+        Err(error) => view.decode_error = Some(error.clone()),
+    }
+    view
+}
+
+/// Returns whether the CSR was created by CertDesk itself: it carries CertDesk's label
+/// and the API server recorded the backend's own identity as its creator.
+pub fn made_by_certdesk(csr: &CertificateSigningRequest, certdesk_user: Option<&str>) -> bool {
+    requests::is_managed(csr)
+        && certdesk_user.is_some()
+        && csr.spec.username.as_deref() == certdesk_user
+}
