@@ -169,6 +169,9 @@ start_once() {
   "${admin[@]}" apply -f "$CERTDESK_ROOT/deploy/rbac-backend-auto-approve.yaml" \
     -l app.kubernetes.io/component=approval-rights >/dev/null
   "${admin[@]}" apply -f "$CERTDESK_ROOT/deploy/local/backend-auto-approve.yaml" >/dev/null
+  # The webhook's rights (SubjectAccessReviews), so tests can register CertDesk's
+  # admission webhook here (it reads RBAC's answers and changes nothing).
+  "${admin[@]}" apply -f "$CERTDESK_ROOT/deploy/rbac-backend-webhook.yaml" >/dev/null
   # The ServiceAccounts exist once the API server has them; tokens need no controller.
   local token
   token=$("${admin[@]}" create token certdesk -n certdesk --duration 8760h)

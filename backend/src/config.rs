@@ -90,6 +90,30 @@ pub struct Config {
     #[arg(long, env = "CERTDESK_POLICY_FILE")]
     pub policy_file: Option<PathBuf>,
 
+    /// Serve CertDesk's validating admission webhook (HTTPS) on this address, so the
+    /// identity check also guards approvals made around CertDesk (`kubectl certificate
+    /// approve`). Register it with deploy/webhook/; it needs
+    /// deploy/rbac-backend-webhook.yaml and the two TLS files below.
+    #[arg(long, env = "CERTDESK_WEBHOOK_LISTEN")]
+    pub webhook_listen: Option<SocketAddr>,
+
+    /// The webhook's serving certificate (PEM; the chain the registration's caBundle
+    /// verifies).
+    #[arg(
+        long,
+        env = "CERTDESK_WEBHOOK_TLS_CERT_FILE",
+        requires = "webhook_listen"
+    )]
+    pub webhook_tls_cert_file: Option<PathBuf>,
+
+    /// The webhook's private key (PEM).
+    #[arg(
+        long,
+        env = "CERTDESK_WEBHOOK_TLS_KEY_FILE",
+        requires = "webhook_listen"
+    )]
+    pub webhook_tls_key_file: Option<PathBuf>,
+
     /// The PEM bundle of the CA that signs client certificates (renewals must chain to
     /// it). Defaults to the cluster CA bundle given to requesters.
     #[arg(long, env = "CERTDESK_CLIENT_CA_FILE")]
@@ -115,6 +139,11 @@ pub enum ConfigError {
         "--renewal-secret-file (CERTDESK_RENEWAL_SECRET_FILE) {0}: {1}; write at least 32 random bytes into it, e.g. `head -c 32 /dev/urandom > FILE`"
     )]
     RenewalSecret(PathBuf, String),
+    /// The webhook is to be served without its TLS files.
+    #[error(
+        "--webhook-listen needs --webhook-tls-cert-file and --webhook-tls-key-file (CERTDESK_WEBHOOK_TLS_CERT_FILE, CERTDESK_WEBHOOK_TLS_KEY_FILE): the API server calls webhooks over HTTPS only"
+    )]
+    WebhookTls,
     /// The policy file cannot be read or makes no sense.
     #[error(transparent)]
     Policy(#[from] PolicyError),
@@ -142,6 +171,11 @@ impl Config {
         self.renewal_secret()?;
         self.client_ca()?;
         self.policy()?;
+        if self.webhook_listen.is_some()
+            && (self.webhook_tls_cert_file.is_none() || self.webhook_tls_key_file.is_none())
+        {
+            return Err(ConfigError::WebhookTls);
+        }
         Ok(())
     }
 

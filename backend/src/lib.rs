@@ -15,6 +15,7 @@ pub mod policy_file;
 pub mod routes;
 pub mod security;
 pub mod telemetry;
+pub mod webhook;
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
@@ -135,6 +136,22 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     config.validate()?;
     let listen = config.listen;
     let state = AppState::new(config).await?;
+    if let (Some(address), Some(cert), Some(key)) = (
+        state.config.webhook_listen,
+        &state.config.webhook_tls_cert_file,
+        &state.config.webhook_tls_key_file,
+    ) {
+        let cluster = state.cluster.clone().context(
+            "the admission webhook needs the cluster: pass --kubeconfig or run in a cluster",
+        )?;
+        let bound = webhook::spawn(address, cert, key, cluster).await?;
+        // Tests and scripts wait for this line to register the webhook's URL.
+        println!(
+            "CertDesk admission webhook is listening on https://{bound}{}",
+            webhook::PATH
+        );
+        tracing::info!(address = %bound, "admission webhook listening");
+    }
     let listener = TcpListener::bind(listen).await.with_context(|| {
         format!(
             "cannot listen on {listen}: the address is in use or not available here; pass a free one with --listen or CERTDESK_LISTEN"

@@ -161,7 +161,8 @@ impl ControlPlane {
         crate::tools::kubectl(&self.admin_kubeconfig(), args, Some(stdin.as_bytes()))
     }
 
-    fn admin_kubectl_ok(&self, args: &[&str]) -> Result<String> {
+    /// Runs kubectl as the admin and returns its output; fails when kubectl does.
+    pub fn admin_kubectl_ok(&self, args: &[&str]) -> Result<String> {
         let run = self.admin_kubectl(args)?;
         if !run.success {
             bail!(

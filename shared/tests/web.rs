@@ -89,7 +89,33 @@ fn rsa_4096_in_the_browser() {
 /// The default policy, with the groups these tests' CSRs ask for offered.
 fn test_limits() -> PolicyLimits {
     PolicyLimits {
-        allowed_groups: vec!["dev-team".to_owned(), "qa".to_owned()],
+        allowed_groups: vec!["dev-team".to_owned(), "qa".to_owned(), "ops".to_owned()],
         ..PolicyLimits::default()
+    }
+}
+
+/// The operator's rules, run in the browser: every input of
+/// `fixtures/policy-rules.json` is refused with its rule's code under that policy, the
+/// same inputs the backend refuses (backend/tests/api/policy_rules.rs).
+#[wasm_bindgen_test]
+fn every_policy_rule_refuses_its_input_in_the_browser() {
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/policy-rules.json")).unwrap();
+    let limits: PolicyLimits = serde_json::from_value(fixture["limits"].clone()).unwrap();
+    let nobody = shared::names::NameIndex::new();
+    for case in fixture["cases"].as_array().unwrap() {
+        let username = case["username"].as_str().unwrap();
+        let groups: Vec<String> = serde_json::from_value(case["groups"].clone()).unwrap();
+        let codes: Vec<&str> = shared::policy::check_subject(username, &groups, &limits, &nobody)
+            .iter()
+            .map(|v| v.code.as_str())
+            .collect();
+        let rule = case["rule"].as_str().unwrap();
+        assert!(codes.contains(&rule), "{case}: {codes:?}");
+    }
+    for case in fixture["accepted"].as_array().unwrap() {
+        let groups: Vec<String> = serde_json::from_value(case["groups"].clone()).unwrap();
+        let username = case["username"].as_str().unwrap();
+        assert!(shared::policy::check_subject(username, &groups, &limits, &nobody).is_empty());
     }
 }

@@ -22,6 +22,7 @@ use crate::AppState;
         super::requests::events,
         super::admin::whoami,
         super::admin::list,
+        super::admin::identity,
         super::admin::approve,
         super::admin::deny,
         super::admin::roles,

@@ -100,8 +100,14 @@ async fn submit(
         ));
     }
     check_lifetime_and_note(&state, body.expiration_seconds, body.note.as_deref())?;
+    // Vetted before the cluster is needed: a bad CSR is refused even when it is away.
+    let known_users = state
+        .cluster
+        .as_ref()
+        .map(|c| c.bindings.users())
+        .unwrap_or_default();
+    let vetted = crate::csr::vet(&body.csr_pem, &state.portal, &known_users)?;
     let cluster = state.cluster()?;
-    let vetted = crate::csr::vet(&body.csr_pem, &state.portal, &cluster.bindings.users())?;
     let invite = match body.invite.as_deref() {
         Some(token) => Some(invites::open(&cluster.client, token).await?),
         None => None,

@@ -366,7 +366,15 @@ async fn a_deleted_csr_shows_gone() {
 #[ignore = "needs cluster"]
 async fn whoami_and_the_request_list_speak_for_the_approver() {
     let cluster = cluster();
-    let app = TestApp::on_cluster(&cluster, &[]).await;
+    // A policy that lets the admin group through to the approver, flagged.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(
+        &policy,
+        "groups:\n  allowed: [kubeadm:cluster-admins]\n  refuseAdmin: false\n",
+    )
+    .unwrap();
+    let app = TestApp::on_cluster(&cluster, &["--policy-file", policy.to_str().unwrap()]).await;
     let token = cluster.approver_token().unwrap();
     let me = app.get_with_token("/api/v1/admin/whoami", &token).await;
     me.assert_status(StatusCode::OK);

@@ -400,6 +400,8 @@ pub struct Server {
     dir: TempDir,
     /// The base URL, such as `http://127.0.0.1:41234`.
     pub url: String,
+    /// What it printed before saying where it listens (the webhook's address, say).
+    pub preamble: Vec<String>,
 }
 
 impl Server {
@@ -423,12 +425,14 @@ impl Server {
             .expect("the certdesk binary starts");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = std::io::BufReader::new(stdout).lines();
+        let mut preamble = Vec::new();
         let url = loop {
             match lines.next() {
                 Some(Ok(line)) => {
                     if let Some(url) = line.strip_prefix("CertDesk is listening on ") {
                         break url.trim().to_owned();
                     }
+                    preamble.push(line);
                 }
                 _ => panic!(
                     "certdesk exited before listening; its log: {}",
@@ -436,7 +440,12 @@ impl Server {
                 ),
             }
         };
-        let server = Self { child, dir, url };
+        let server = Self {
+            child,
+            dir,
+            url,
+            preamble,
+        };
         for _ in 0..200 {
             if server.curl("GET", "/readyz", None, None).0 == 200 {
                 return server;

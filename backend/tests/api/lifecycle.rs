@@ -322,7 +322,7 @@ async fn an_invite_locks_the_identity_is_single_use_and_refuses_revoked_expired_
     // Another identity, other groups, another lifetime: refused, and the invite stays open.
     for (key, seconds) in [
         (key_for("someone-else", &["dev-team"]), HOUR),
-        (key_for(&username, &["admins"]), HOUR),
+        (key_for(&username, &["qa"]), HOUR),
         (key_for(&username, &["dev-team"]), 2 * HOUR),
     ] {
         app.post_json(

@@ -177,7 +177,7 @@ async fn a_lifetime_outside_the_limits_is_a_policy_violation() {
 #[tokio::test]
 async fn a_valid_request_without_a_cluster_is_a_503_and_floods_get_429_with_retry_after() {
     let app = TestApp::spawn(&["--submit-burst", "1", "--submit-per-minute", "1"]).await;
-    let pem = openssl_csr("/CN=minjun/O=dev-team", "ec", &[]);
+    let pem = openssl_csr("/CN=minjun", "ec", &[]);
     let first = app
         .post_json("/api/v1/requests", &body(&pem, 3600), None)
         .await;

@@ -4,6 +4,7 @@ mod approver_rights;
 mod dangerous;
 mod deny;
 mod flow;
+mod identity;
 mod key_algorithms;
 mod keygen;
 mod lifecycle;

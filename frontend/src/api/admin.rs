@@ -5,7 +5,9 @@ use gloo_net::http::{Request, RequestBuilder};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::ApiError;
-use shared::admin::{ApproveBody, ApproveOutcome, DenyBody, RequestView, RoleView, WhoAmI};
+use shared::admin::{
+    ApproveBody, ApproveOutcome, DenyBody, IdentityCheck, RequestView, RoleView, WhoAmI,
+};
 use shared::invite::{CreateInvite, InviteCreated, InviteView};
 use shared::people::{PersonView, RemoveAccessOutcome};
 
@@ -53,6 +55,12 @@ pub async fn whoami(token: &str) -> Result<WhoAmI, ApiError> {
 /// Returns every request the cluster holds, decoded and flagged (`GET /admin/requests`).
 pub async fn requests(token: &str) -> Result<Vec<RequestView>, ApiError> {
     get("/api/v1/admin/requests", token).await
+}
+
+/// Returns whether the approver may hand out the request's identity
+/// (`GET /admin/requests/{name}/identity`): the cluster's answer, asked before the click.
+pub async fn identity(token: &str, name: &str) -> Result<IdentityCheck, ApiError> {
+    get(&format!("/api/v1/admin/requests/{name}/identity"), token).await
 }
 
 /// Returns the Roles of the namespace (if given) and the ClusterRoles the approver can

@@ -1,8 +1,10 @@
 //! Who the approver is, what they may do, and whether they may hand out an identity.
 
 use k8s_openapi::api::authentication::v1::SelfSubjectReview;
+use k8s_openapi::api::authentication::v1::UserInfo;
 use k8s_openapi::api::authorization::v1::{
-    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec, SubjectAccessReview,
+    SubjectAccessReviewSpec,
 };
 use kube::api::PostParams;
 use kube::{Api, Client};
@@ -140,11 +142,56 @@ async fn ensure_may(client: &Client, attributes: ResourceAttributes, refusal: &s
 /// for more is refused without asking (it bounds the API-server calls of one click).
 pub const MAX_CHECKED_GROUPS: usize = 32;
 
+/// Who decides, and how the API server is asked what they may do.
+#[derive(Clone, Copy)]
+pub enum Decider<'a> {
+    /// The holder of this client (the approver's own token): SelfSubjectAccessReviews.
+    Token(&'a Client),
+    /// A user the API server told CertDesk about (the admission webhook's request),
+    /// asked about with SubjectAccessReviews made by the backend's own client.
+    User(&'a Client, &'a UserInfo),
+}
+
+impl Decider<'_> {
+    async fn may(self, attributes: ResourceAttributes) -> Result<bool> {
+        match self {
+            Decider::Token(client) => may(client, attributes).await,
+            Decider::User(client, user) => {
+                let review = SubjectAccessReview {
+                    spec: SubjectAccessReviewSpec {
+                        resource_attributes: Some(attributes),
+                        user: user.username.clone(),
+                        groups: user.groups.clone(),
+                        uid: user.uid.clone(),
+                        extra: user.extra.clone(),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                };
+                let answer = Api::<SubjectAccessReview>::all(client.clone())
+                    .create(&PostParams::default(), &review)
+                    .await?;
+                Ok(answer.status.is_some_and(|s| s.allowed))
+            }
+        }
+    }
+}
+
 /// Asks the API server, as the deciding person (the holder of `decider`), whether they
 /// may `impersonate` each of `groups`, and the `username` when `username_bound` (it
 /// already has bindings). Nothing changes in the cluster.
 pub async fn identity_check(
     decider: &Client,
+    username: &str,
+    groups: &[String],
+    username_bound: bool,
+) -> Result<IdentityCheck> {
+    identity_check_for(Decider::Token(decider), username, groups, username_bound).await
+}
+
+/// Does what [`identity_check`] does for any [`Decider`].
+pub async fn identity_check_for(
+    decider: Decider<'_>,
     username: &str,
     groups: &[String],
     username_bound: bool,
@@ -166,13 +213,10 @@ pub async fn identity_check(
         asked.push(("users", username));
     }
     let answers = futures::future::try_join_all(asked.iter().map(|(resource, name)| {
-        may(
-            decider,
-            ResourceAttributes {
-                name: Some((*name).to_owned()),
-                ..attributes("", resource, "impersonate")
-            },
-        )
+        decider.may(ResourceAttributes {
+            name: Some((*name).to_owned()),
+            ..attributes("", resource, "impersonate")
+        })
     }))
     .await?;
     let permission = |(resource, name): &(&str, &str)| format!("{resource}/{name}");

@@ -11,7 +11,7 @@ use kube::{Api, Client};
 use shared::admin::{ApproveBody, ApproveOutcome, BindingResult, Grant};
 use shared::{ErrorCode, Phase};
 
-use super::access::{ensure_identity, identity, identity_check};
+use super::access::{Decider, ensure_identity, identity, identity_check_for};
 use super::grants::{binding_for, error_body};
 use super::view::made_by_certdesk;
 use super::{APPROVE_REASON, AUTO_APPROVE_REASON, DENY_REASON};
@@ -217,16 +217,42 @@ async fn decide(
 
 /// Runs the identity check for `csr` as the holder of `decider`: every requested group,
 /// and the username when it is bound by anything but the invite bindings CertDesk made
-/// for this very request (read afresh with the backend's identity).
+/// for this very request (read afresh with the backend's identity). A renewal CertDesk
+/// made passes: it keeps the identity of the certificate it renews.
 pub async fn decider_may_issue(
     cluster: &Cluster,
     decider: &Client,
     csr: &CertificateSigningRequest,
     summary: &CsrSummary,
 ) -> Result<IdentityCheck> {
+    may_issue(cluster, Decider::Token(decider), csr, summary).await
+}
+
+/// Does what [`decider_may_issue`] does for any [`Decider`] (the admission webhook asks
+/// about the user who approves with kubectl).
+pub async fn may_issue(
+    cluster: &Cluster,
+    decider: Decider<'_>,
+    csr: &CertificateSigningRequest,
+    summary: &CsrSummary,
+) -> Result<IdentityCheck> {
+    if made_by_certdesk(csr, cluster.own_username())
+        && requests::annotation(csr, requests::RENEWAL_OF_ANNOTATION).is_some()
+    {
+        // The requester proved they hold a live certificate of exactly this identity
+        // (CertDesk checked it before creating the CSR): a renewal keeps an identity
+        // that already passed, for no longer than it had.
+        return Ok(IdentityCheck {
+            allowed: true,
+            checked: Vec::new(),
+            missing: Vec::new(),
+            username_bound: false,
+            message: "A renewal keeps the identity of the live certificate it renews.".to_owned(),
+        });
+    }
     let exempt = invite_bindings(cluster, csr, &summary.username);
     let bound = bindings::bound_except(&cluster.client, &summary.username, &exempt).await;
-    identity_check(decider, &summary.username, &summary.groups, bound).await
+    identity_check_for(decider, &summary.username, &summary.groups, bound).await
 }
 
 /// The bindings CertDesk made, when the invite was made, for the invite this request

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
-use shared::admin::{ApproveBody, ApproveOutcome, DenyBody, RequestView};
+use shared::admin::{ApproveBody, ApproveOutcome, DenyBody, IdentityCheck, RequestView};
 use shared::admin_preview::{GrantRules, preview};
 use shared::{ApiError, Phase};
 
@@ -47,10 +47,13 @@ pub fn AdminRequest() -> impl IntoView {
     let denied = RwSignal::new(false);
 
     let prefilled = RwSignal::new(false);
+    let identity: RwSignal<Option<Result<IdentityCheck, ApiError>>> = RwSignal::new(None);
     let reload = move || {
         let wanted = name();
         let token = token.get_value();
         leptos::task::spawn_local(async move {
+            // The cluster's answer to "may I hand out this identity?", before the click.
+            identity.set(Some(api::admin::identity(&token, &wanted).await));
             let answer = match api::admin::requests(&token).await {
                 Ok(list) => match list.into_iter().find(|v| v.name == wanted) {
                     Some(view) => Loaded::Found(Box::new(view)),
@@ -159,6 +162,9 @@ pub fn AdminRequest() -> impl IntoView {
                         "Grant roles to this approved request"
                     }}
                 </h2>
+                <Show when=move || phase() == Some(Phase::Pending)>
+                    <IdentityAnswer identity />
+                </Show>
                 <GrantPicker token=token.get_value() grants />
                 <h3>"What the roles allow"</h3>
                 <CanIPreview scopes />
@@ -194,4 +200,34 @@ pub fn AdminRequest() -> impl IntoView {
         </Show>
     }
     .into_any()
+}
+
+/// The identity check's answer, beside the decision: whether the cluster lets this
+/// approver issue the requested username and groups, and if not, what is missing.
+#[component]
+fn IdentityAnswer(identity: RwSignal<Option<Result<IdentityCheck, ApiError>>>) -> impl IntoView {
+    move || {
+        match identity.get() {
+        None => view! {
+            <p class="muted" data-testid="identity-check">"Checking whether you may issue this identity…"</p>
+        }
+        .into_any(),
+        Some(Ok(check)) => {
+            let class = if check.allowed { "identity ok" } else { "identity refused" };
+            view! {
+                <p class=class role="status" data-testid="identity-check"
+                    data-allowed=check.allowed.to_string()>
+                    {check.message}
+                </p>
+            }
+            .into_any()
+        }
+        Some(Err(error)) => view! {
+            <p class="identity refused" data-testid="identity-check" data-allowed="false">
+                "Whether you may issue this identity could not be checked: " {error.message}
+            </p>
+        }
+        .into_any(),
+    }
+    }
 }
