@@ -62,6 +62,19 @@ pub fn is_namespace_name(name: &str) -> bool {
         && bytes.last().is_some_and(alnum)
 }
 
+/// Returns whether `name` can be a CertificateSigningRequest's name (the API server's
+/// path-segment rule: no `/` or `%`, not `.` or `..`, at most 253 bytes, no control
+/// characters), so a name from a URL never reaches the API server as another path.
+pub fn is_csr_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name != "."
+        && name != ".."
+        && !name
+            .chars()
+            .any(|c| c == '/' || c == '%' || c.is_control() || c.is_whitespace())
+}
+
 /// Returns the namespace recorded with the approval, if it is a valid namespace name;
 /// anything else (hand-edited, hostile) is ignored rather than passed to the browser.
 pub fn granted_namespace(csr: &CertificateSigningRequest) -> Option<String> {
@@ -257,6 +270,17 @@ pub fn not_after(pem: &str) -> Option<OffsetDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csr_names_from_urls_are_path_segments() {
+        for good in ["certdesk-minjun-abc", "node-csr-XYZ.1", "a"] {
+            assert!(is_csr_name(good), "{good}");
+        }
+        let long = "a".repeat(254);
+        for bad in ["", ".", "..", "a/b", "a%2Fb", "a\0", "a b", long.as_str()] {
+            assert!(!is_csr_name(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn hostile_usernames_become_safe_dns_labels() {

@@ -35,6 +35,18 @@ pub fn router() -> Router<AppState> {
         .route("/people/{username}/remove-access", post(remove_access))
 }
 
+/// Refuses a name from the URL that cannot be a CSR's (404, no API call).
+fn ensure_csr_name(name: &str) -> Result<()> {
+    if crate::cluster::requests::is_csr_name(name) {
+        Ok(())
+    } else {
+        Err(crate::error::Error::client(
+            shared::ErrorCode::NotFound,
+            "There is no certificate signing request of that name.",
+        ))
+    }
+}
+
 fn client(state: &AppState, token: &BearerToken) -> Result<kube::Client> {
     Ok(state.cluster()?.client_for_token(token.expose())?)
 }
@@ -111,6 +123,7 @@ async fn identity(
     Path(name): Path<String>,
 ) -> Result<axum::Json<IdentityCheck>> {
     let client = client(&state, &token)?;
+    ensure_csr_name(&name)?;
     let csr = kube::Api::<k8s_openapi::api::certificates::v1::CertificateSigningRequest>::all(
         client.clone(),
     )
@@ -222,6 +235,7 @@ async fn deny(
     Path(name): Path<String>,
     Json(body): Json<DenyBody>,
 ) -> Result<StatusCode> {
+    ensure_csr_name(&name)?;
     let (denied_by, subject) =
         approver::deny(&client(&state, &token)?, &name, &body.reason).await?;
     state.metrics.denials.inc();
