@@ -9,6 +9,10 @@
 #   scripts/cluster.sh stop-apiserver DIR   stop only kube-apiserver (etcd keeps the state).
 #   scripts/cluster.sh start-apiserver DIR  start it again with its recorded command line
 #                                    (same port, same flags); returns once it is ready.
+#   scripts/cluster.sh webhook-cert DIR   write DIR/webhook/tls.{crt,key}, a serving
+#                                    certificate for 127.0.0.1 (CertDesk's admission webhook).
+#   scripts/cluster.sh register-webhook DIR URL   register CertDesk's admission webhook
+#                                    (deploy/webhook/, with URL and that certificate as caBundle).
 #
 # DIR then holds: admin.kubeconfig (O=system:masters, local use only),
 # backend.kubeconfig (CertDesk's ServiceAccount, deploy/rbac-backend.yaml),
@@ -19,7 +23,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -275,6 +279,44 @@ case "$cmd" in
     export PATH="$("$CERTDESK_ROOT/scripts/cluster-build.sh"):$PATH"
     start_component kube-apiserver
     wait_for "kube-apiserver /readyz" 90 kubectl --kubeconfig "$dir/admin.kubeconfig" get --raw /readyz
+    ;;
+  webhook-cert)
+    [ -d "${1:-}" ] || usage
+    mkdir -p "$1/webhook"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
+      -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+      -keyout "$1/webhook/tls.key" -out "$1/webhook/tls.crt" 2>/dev/null
+    chmod 600 "$1/webhook/tls.key"
+    ;;
+  register-webhook)
+    [ -d "${1:-}" ] && [ -n "${2:-}" ] || usage
+    # The registration of deploy/webhook/validating-webhook.yaml, with a url (the
+    # backend runs beside the API server here) instead of a Service.
+    kubectl --kubeconfig "$1/admin.kubeconfig" apply -f - >/dev/null <<YAML
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: certdesk-approval-identity
+  labels: {app.kubernetes.io/name: certdesk}
+webhooks:
+  - name: approval-identity.certdesk.dev
+    admissionReviewVersions: ["v1"]
+    sideEffects: None
+    failurePolicy: Fail
+    timeoutSeconds: 10
+    clientConfig:
+      url: "$2"
+      caBundle: "$(base64 -w0 <"$1/webhook/tls.crt")"
+    rules:
+      - apiGroups: ["certificates.k8s.io"]
+        apiVersions: ["v1"]
+        operations: ["UPDATE"]
+        resources: ["certificatesigningrequests/approval"]
+        scope: "Cluster"
+    matchConditions:
+      - name: kube-apiserver-client-only
+        expression: "object.spec.signerName == 'kubernetes.io/kube-apiserver-client'"
+YAML
     ;;
   *) usage ;;
 esac

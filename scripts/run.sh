@@ -4,7 +4,10 @@
 # With no KUBECONFIG in the environment, it first starts a local Kubernetes control plane
 # (scripts/cluster.sh) and points CertDesk at it, printing an approver token; with one,
 # CertDesk uses that cluster. Ctrl-C stops CertDesk and the local control plane.
-# Arguments are passed to the backend (see `certdesk --help`).
+# Arguments are passed to the backend (see `certdesk --help`). With
+# CERTDESK_LOCAL_WEBHOOK=1 and the local control plane, CertDesk's admission webhook is
+# served on 127.0.0.1:8443 (CERTDESK_WEBHOOK_LISTEN) and registered, so the identity
+# rule also holds for `kubectl certificate approve`.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CERTDESK_ROOT"
@@ -42,6 +45,15 @@ Local control plane: $(cat "$cluster_dir/server")  (state in $cluster_dir)
   admin kubeconfig:  $cluster_dir/admin.kubeconfig
   approver token:    $cluster_dir/approver.token   (paste it on the approval page)
 MSG
+  if [ "${CERTDESK_LOCAL_WEBHOOK:-}" = 1 ]; then
+    "$CERTDESK_ROOT/scripts/cluster.sh" webhook-cert "$cluster_dir"
+    export CERTDESK_WEBHOOK_LISTEN="${CERTDESK_WEBHOOK_LISTEN:-127.0.0.1:8443}"
+    export CERTDESK_WEBHOOK_TLS_CERT_FILE="$cluster_dir/webhook/tls.crt"
+    export CERTDESK_WEBHOOK_TLS_KEY_FILE="$cluster_dir/webhook/tls.key"
+    "$CERTDESK_ROOT/scripts/cluster.sh" register-webhook "$cluster_dir" \
+      "https://$CERTDESK_WEBHOOK_LISTEN/validate/certificatesigningrequests/approval"
+    say "admission webhook registered: kubectl certificate approve follows CertDesk's identity rule"
+  fi
 fi
 
 "$CARGO_TARGET_DIR/debug/certdesk" --static-dir "$CERTDESK_ROOT/dist" "$@" &

@@ -5,8 +5,8 @@
 //! ```yaml
 //! groups:
 //!   allowed: [dev-team, qa]            # what requesters may ask for (default: none)
-//!   admin: [kubeadm:cluster-admins]    # flagged red always
-//!   refuseAdmin: true                  # and refused at submission (default)
+//!   admin: [platform-admins]           # besides kubeadm:cluster-admins: flagged red
+//!                                      # always, refused unless listed in `allowed`
 //!   max: 10
 //! usernames:
 //!   reservedPrefixes: ["svc-"]         # system: is always reserved
@@ -116,8 +116,8 @@ struct PolicyDocument {
 struct Groups {
     #[serde(default)]
     allowed: Vec<String>,
-    admin: Option<Vec<String>>,
-    refuse_admin: Option<bool>,
+    #[serde(default)]
+    admin: Vec<String>,
     max: Option<u8>,
 }
 
@@ -278,8 +278,7 @@ impl PolicyDocument {
                 .usernames
                 .max_chars
                 .unwrap_or(defaults.limits.max_name_chars),
-            admin_groups: self.groups.admin.unwrap_or(defaults.limits.admin_groups),
-            refuse_admin_groups: self.groups.refuse_admin.unwrap_or(true),
+            admin_groups: defaults.limits.admin_groups,
             reserved_username_prefixes: defaults.limits.reserved_username_prefixes,
             username_pattern: self.usernames.pattern,
             min_rsa_bits: self
@@ -312,12 +311,13 @@ impl PolicyDocument {
                 format!("must be at least {}", shared::policy::MIN_RSA_BITS),
             );
         }
+        for group in self.groups.admin {
+            if !limits.admin_groups.contains(&group) {
+                limits.admin_groups.push(group);
+            }
+        }
         let nobody = shared::names::NameIndex::new();
-        let unrestricted = PolicyLimits {
-            allowed_groups: limits.allowed_groups.clone(),
-            refuse_admin_groups: false,
-            ..limits.clone()
-        };
+        let unrestricted = limits.clone();
         for group in &limits.allowed_groups {
             let refusals = shared::policy::check_subject(
                 "policy-check",
@@ -416,7 +416,7 @@ mod tests {
     #[test]
     fn a_full_file_is_read() {
         let policy = Policy::parse(
-            "groups:\n  allowed: [dev-team, kubeadm:cluster-admins]\n  refuseAdmin: false\nusernames:\n  reservedPrefixes: [svc-]\n  pattern: '[a-z]+'\nkeys:\n  algorithms: [ed25519, rsa3072]\n  minRsaBits: 3072\nlifetime:\n  default: 8h\n  min: 10m\n  max: 30d\ninvites:\n  required: true\nrenewals:\n  autoApprove: true\n",
+            "groups:\n  allowed: [dev-team, kubeadm:cluster-admins]\n  admin: [platform-admins]\nusernames:\n  reservedPrefixes: [svc-]\n  pattern: '[a-z]+'\nkeys:\n  algorithms: [ed25519, rsa3072]\n  minRsaBits: 3072\nlifetime:\n  default: 8h\n  min: 10m\n  max: 30d\ninvites:\n  required: true\nrenewals:\n  autoApprove: true\n",
         )
         .map_err(|p| p.at(Path::new("policy.yaml"), "").to_string())
         .expect("valid");
@@ -424,7 +424,10 @@ mod tests {
             policy.limits.allowed_groups,
             ["dev-team", "kubeadm:cluster-admins"]
         );
-        assert!(!policy.limits.refuse_admin_groups);
+        assert_eq!(
+            policy.limits.admin_groups,
+            ["kubeadm:cluster-admins", "platform-admins"]
+        );
         assert_eq!(
             policy.limits.reserved_username_prefixes,
             ["system:", "svc-"]

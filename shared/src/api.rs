@@ -122,11 +122,9 @@ pub struct PolicyLimits {
     /// The longest username or group name, in characters.
     pub max_name_chars: u8,
     /// Groups that hold administrative power in this cluster: refused at submission
-    /// when `refuse_admin_groups` is set, and flagged red on the approval page always.
+    /// unless `allowed_groups` lists them too (the operator chose to hand them out),
+    /// and flagged red on the approval page always.
     pub admin_groups: Vec<String>,
-    /// Whether a request for an admin group is refused (rather than only flagged).
-    #[serde(default = "yes")]
-    pub refuse_admin_groups: bool,
     /// Username prefixes reserved for other identities (`system:` always among them).
     #[serde(default)]
     pub reserved_username_prefixes: Vec<String>,
@@ -136,10 +134,6 @@ pub struct PolicyLimits {
     /// The smallest RSA modulus accepted, in bits (at least 2048).
     #[serde(default = "min_rsa_bits")]
     pub min_rsa_bits: u32,
-}
-
-fn yes() -> bool {
-    true
 }
 
 fn min_rsa_bits() -> u32 {
@@ -155,14 +149,13 @@ impl PolicyLimits {
 
 impl Default for PolicyLimits {
     /// The design's defaults: no groups, names of 1–64 characters, `system:` reserved,
-    /// `kubeadm:cluster-admins` an admin group that is refused, RSA from 2048 bits.
+    /// `kubeadm:cluster-admins` an admin group, RSA from 2048 bits.
     fn default() -> Self {
         Self {
             allowed_groups: Vec::new(),
             max_groups: 10,
             max_name_chars: 64,
             admin_groups: vec!["kubeadm:cluster-admins".to_owned()],
-            refuse_admin_groups: true,
             reserved_username_prefixes: vec!["system:".to_owned()],
             username_pattern: None,
             min_rsa_bits: 2048,

@@ -15,7 +15,7 @@
 //!   `system:` and the operator's reserved prefixes, an admin group, or (in the backend,
 //!   which knows them) a user that already has bindings.
 //! - **Groups** are only those the operator lists (none by default); an admin group is
-//!   refused unless the operator lists it and chose to flag rather than refuse it.
+//!   refused unless the operator lists it among the groups requesters may ask for.
 //! - **Extensions**: a Kubernetes client certificate needs none (the signer sets the
 //!   usages from the request object), so only extensions that ask for nothing beyond a
 //!   client certificate are tolerated, because common tools add them: `basicConstraints`
@@ -148,7 +148,7 @@ pub enum ViolationCode {
     GroupSurroundingSpace,
     /// A group reads as a Kubernetes `system:` group (`system:masters` included).
     GroupSystem,
-    /// A group is one of the operator's admin groups, which are refused.
+    /// A group is an admin group the operator does not list among the groups offered.
     GroupAdmin,
     /// A group reads like, but is not, an admin group.
     GroupLooksLike,
@@ -422,7 +422,7 @@ fn check_group(index: usize, group: &str, limits: &PolicyLimits) -> Vec<Violatio
                 "Group \"{shown}\" reads like the admin group {admin:?} but is not it; request only the groups offered."
             ),
         ));
-    } else if is_admin && limits.refuse_admin_groups {
+    } else if is_admin && !limits.allowed_groups.iter().any(|g| g == group) {
         violations.push(refusal(
             ViolationCode::GroupAdmin,
             format!("Group \"{shown}\" is an admin group, which this portal does not hand out."),
@@ -926,7 +926,6 @@ mod tests {
         );
         let flagged_only = PolicyLimits {
             allowed_groups: vec![admin.to_owned()],
-            refuse_admin_groups: false,
             ..PolicyLimits::default()
         };
         let sole = |group: &str| {

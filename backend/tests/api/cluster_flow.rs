@@ -369,11 +369,7 @@ async fn whoami_and_the_request_list_speak_for_the_approver() {
     // A policy that lets the admin group through to the approver, flagged.
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("policy.yaml");
-    std::fs::write(
-        &policy,
-        "groups:\n  allowed: [kubeadm:cluster-admins]\n  refuseAdmin: false\n",
-    )
-    .unwrap();
+    std::fs::write(&policy, "groups:\n  allowed: [kubeadm:cluster-admins]\n").unwrap();
     let app = TestApp::on_cluster(&cluster, &["--policy-file", policy.to_str().unwrap()]).await;
     let token = cluster.approver_token().unwrap();
     let me = app.get_with_token("/api/v1/admin/whoami", &token).await;

@@ -199,7 +199,7 @@ async fn a_cluster_admin_issues_the_seed_course_admin_certificate_and_it_is_stil
     let policy = dir.path().join("policy.yaml");
     std::fs::write(
         &policy,
-        "groups:\n  allowed: [dev-team, kubeadm:cluster-admins]\n  refuseAdmin: false\n",
+        "groups:\n  allowed: [dev-team, kubeadm:cluster-admins]\n",
     )
     .unwrap();
     let app = TestApp::on_cluster(&cluster, &["--policy-file", policy.to_str().unwrap()]).await;
