@@ -12,6 +12,8 @@ step "cargo fmt --check" cargo fmt --all --check
 step "build shared + frontend for wasm32" cargo build --quiet -p shared -p frontend --target wasm32-unknown-unknown
 step "trunk build --release" trunk build --release --quiet
 step "build the backend" cargo build --quiet -p backend --bin certdesk
+# The benchmarks are not run here, but they must keep compiling.
+step "build the benchmarks" cargo build --quiet --workspace --benches
 
 cluster_dir=
 cleanup() { if [ -n "$cluster_dir" ]; then "$CERTDESK_ROOT/scripts/cluster.sh" stop "$cluster_dir"; fi; }

@@ -82,6 +82,9 @@ async fn main() -> Result<()> {
 
     let static_dir = tempfile::tempdir()?;
     std::fs::write(static_dir.path().join("index.html"), "<!DOCTYPE html>")?;
+    // The bench's CSRs ask for the group `bench`: a policy that offers it.
+    let policy_file = static_dir.path().join("policy.yaml");
+    std::fs::write(&policy_file, "groups:\n  allowed: [bench]\n")?;
     let config = Config::try_parse_from([
         "certdesk",
         "--static-dir",
@@ -95,11 +98,15 @@ async fn main() -> Result<()> {
         "1000000",
         "--submit-burst",
         "1000000",
+        "--policy-file",
+        policy_file.to_str().context("utf-8 path")?,
     ])?;
     config.validate()?;
     let state = AppState::new(config).await?;
     let probe = state.clone();
-    let policy = state.portal.policy.clone();
+    let portal = state.portal.clone();
+    let policy = portal.policy.clone();
+    let nobody = shared::names::NameIndex::new();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     tokio::spawn(
@@ -127,7 +134,7 @@ async fn main() -> Result<()> {
     // 1. Submit through the backend against a direct create, interleaved.
     let pem = csr_pem("bench-submit")?;
     let body = serde_json::json!({ "csr_pem": pem, "expiration_seconds": 3600 }).to_string();
-    let vetted = backend::csr::vet(&pem, &policy).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let vetted = backend::csr::vet(&pem, &portal, &nobody).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let direct_api = Api::<CertificateSigningRequest>::all(cluster.backend_client().await?);
     let submit = || {
         Request::post(format!("{base}/api/v1/requests"))
@@ -183,7 +190,7 @@ async fn main() -> Result<()> {
     let mut vetting: Vec<Duration> = (0..samples)
         .map(|_| {
             let start = Instant::now();
-            std::hint::black_box(backend::csr::vet(&pem, &policy).is_ok());
+            std::hint::black_box(backend::csr::vet(&pem, &portal, &nobody).is_ok());
             start.elapsed()
         })
         .collect();
@@ -194,7 +201,7 @@ async fn main() -> Result<()> {
     let admin = Api::<CertificateSigningRequest>::all(cluster.admin_client().await?);
     let list_pem = csr_pem("bench-list")?;
     let list_vetted =
-        backend::csr::vet(&list_pem, &policy).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        backend::csr::vet(&list_pem, &portal, &nobody).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let start = Instant::now();
     let results: Vec<Result<_, _>> = futures::stream::iter(0..objects)
         .map(|i| {
@@ -250,7 +257,8 @@ async fn main() -> Result<()> {
     );
     // Where the time goes, in-process: the views from the cache, then their JSON.
     let cluster_state = probe.cluster().map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let bound = Default::default();
+    let bound = cluster_state.bindings.users();
+    let context = shared::risk::RiskContext::new(&policy, &bound);
     let (mut building, mut encoding) = (Vec::new(), Vec::new());
     for _ in 0..calls {
         let start = Instant::now();
@@ -262,8 +270,7 @@ async fn main() -> Result<()> {
                 backend::cluster::approver::view(
                     csr,
                     &cluster_state.cache.decoding(csr),
-                    &policy,
-                    &bound,
+                    &context,
                     cluster_state.own_username(),
                 )
             })

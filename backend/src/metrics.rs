@@ -89,13 +89,17 @@ impl Metrics {
 }
 
 /// Records every request's latency under its route template.
+///
+/// Every label comes from a closed set, so no request can make the server keep a new
+/// series: the method is one of the standard ones or `other`, the route is the matched
+/// template, `unmatched` for an unknown API path, or `static` for the app's files.
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let method = request.method().to_string();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("other", MatchedPath::as_str)
-        .to_owned();
+    let method = method_label(request.method()).to_owned();
+    let route = match request.extensions().get::<MatchedPath>() {
+        Some(matched) => matched.as_str().to_owned(),
+        None if request.uri().path().starts_with("/api/") => "unmatched".to_owned(),
+        None => "static".to_owned(),
+    };
     let started = std::time::Instant::now();
     let response = next.run(request).await;
     let labels = HttpLabels {
@@ -109,4 +113,19 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
         .get_or_create(&labels)
         .observe(started.elapsed().as_secs_f64());
     response
+}
+
+/// Returns the method's label: the standard methods by name, anything else `other`.
+pub fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }

@@ -158,7 +158,7 @@ pub mod approver {
             grant_role(browser, namespace, role).await?;
         }
         click(browser, "invite-create").await?;
-        let link = find::text_when(browser, "invite-link", PATIENCE, |t| t.contains("?invite="))
+        let link = find::text_when(browser, "invite-link", PATIENCE, |t| t.contains("#invite="))
             .await
             .context("the invites page never showed the new link")?;
         Ok(link.trim().to_owned())
@@ -364,6 +364,8 @@ pub mod requester {
         browser: &Browser,
         link: &str,
     ) -> Result<std::result::Result<String, String>> {
+        // As a link opened in a fresh tab: no page of an earlier link is still showing.
+        browser.client.goto("about:blank").await?;
         browser.client.goto(link).await?;
         let deadline = std::time::Instant::now() + PATIENCE;
         loop {

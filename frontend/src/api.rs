@@ -53,14 +53,16 @@ pub async fn submit(body: &SubmitRequest) -> Result<RequestTicket, ApiError> {
     post_json("/api/v1/requests", body).await
 }
 
-/// Reads what an invite link offers (`GET /api/v1/invites/{token}`).
+/// Reads what an invite link offers (`POST /api/v1/invites/open`, the token in the
+/// body: never in a URL).
 pub async fn invite(token: &str) -> Result<InviteInfo, ApiError> {
-    let token: String = js_sys::encode_uri_component(token).into();
-    let response = Request::get(&format!("/api/v1/invites/{token}"))
-        .send()
-        .await
-        .map_err(unreachable)?;
-    decode(response).await
+    post_json(
+        "/api/v1/invites/open",
+        &shared::invite::OpenInvite {
+            token: token.to_owned(),
+        },
+    )
+    .await
 }
 
 /// Asks for a renewal challenge (`POST /api/v1/renewals/challenge`).

@@ -22,8 +22,30 @@ use crate::admin::Grant;
 /// The prefix of every invite's object name.
 pub const NAME_PREFIX: &str = "invite-";
 
-/// The query parameter of the request page that carries an invite token.
-pub const QUERY_PARAMETER: &str = "invite";
+/// The key of the request page's URL fragment that carries an invite token
+/// (`/#invite=<token>`). A fragment is never sent to a server, so the secret stays out
+/// of every access log; the page sends it in a POST body.
+pub const FRAGMENT_PARAMETER: &str = "invite";
+
+/// Returns the invite token of a URL fragment such as `#invite=<token>`, if it has one.
+pub fn token_of_fragment(fragment: &str) -> Option<&str> {
+    fragment
+        .trim_start_matches('#')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(FRAGMENT_PARAMETER)?.strip_prefix('='))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+}
+
+/// The body of `POST /api/v1/invites/open`: the invite link's token, which never
+/// travels in a path or a query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OpenInvite {
+    /// The invite link's token.
+    pub token: String,
+}
 
 /// The shortest and longest time an invite link may stay valid, in seconds.
 pub const VALIDITY_SECONDS: std::ops::RangeInclusive<u32> = 60..=30 * 24 * 3600;
@@ -86,7 +108,7 @@ pub struct InviteCreated {
     pub invite: InviteView,
     /// The secret token of the link.
     pub token: String,
-    /// The link's path and query on this portal, such as `/?invite=<token>`.
+    /// The link's path and fragment on this portal, such as `/#invite=<token>`.
     pub path: String,
 }
 
@@ -170,6 +192,19 @@ pub struct InviteMatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_token_is_read_from_the_fragment() {
+        assert_eq!(
+            token_of_fragment("#invite=invite-abc.def"),
+            Some("invite-abc.def")
+        );
+        assert_eq!(token_of_fragment("invite=x&other=y"), Some("x"));
+        assert_eq!(token_of_fragment("#other=y&invite=x"), Some("x"));
+        assert_eq!(token_of_fragment("#invite="), None);
+        assert_eq!(token_of_fragment("#invitee=x"), None);
+        assert_eq!(token_of_fragment(""), None);
+    }
 
     #[test]
     fn a_token_is_a_name_and_a_secret_of_safe_characters() {

@@ -118,15 +118,25 @@ impl NameIndex {
 
     /// Returns whether the index holds exactly `name`.
     pub fn contains(&self, name: &str) -> bool {
+        self.contains_read(name, &skeleton(name))
+    }
+
+    /// Does what [`NameIndex::contains`] does, given the name's [`skeleton`] already.
+    pub fn contains_read(&self, name: &str, skeleton: &str) -> bool {
         self.by_skeleton
-            .get(&skeleton(name))
+            .get(skeleton)
             .is_some_and(|names| names.contains(name))
     }
 
     /// Returns a name of the index that `name` reads as without being exactly it.
     pub fn look_alike(&self, name: &str) -> Option<&str> {
+        self.look_alike_read(name, &skeleton(name))
+    }
+
+    /// Does what [`NameIndex::look_alike`] does, given the name's [`skeleton`] already.
+    pub fn look_alike_read(&self, name: &str, skeleton: &str) -> Option<&str> {
         self.by_skeleton
-            .get(&skeleton(name))?
+            .get(skeleton)?
             .iter()
             .find(|known| *known != name)
             .map(String::as_str)

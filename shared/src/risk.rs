@@ -15,7 +15,7 @@
 //! let input = RiskInput { groups: &groups, ..RiskInput::new("minjun") };
 //! let limits = PolicyLimits::default();
 //! let bound = NameIndex::new();
-//! let flags = assess(&input, &RiskContext { limits: &limits, bound_users: &bound });
+//! let flags = assess(&input, &RiskContext::new(&limits, &bound));
 //! assert_eq!(flags[0].code, RiskCode::GroupLooksLikeAdmin);
 //! ```
 
@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::PolicyLimits;
 use crate::admin::{Risk, Severity};
-use crate::names::{Misreading, NameIndex, looks_like, misreading, reads_as_prefixed};
+use crate::names::{Misreading, NameIndex, misreading, skeleton};
 
 /// A lifetime beyond which a request is flagged (90 days).
 pub const LONG_DURATION_SECONDS: i64 = 90 * 24 * 3600;
@@ -173,13 +173,37 @@ impl<'a> RiskInput<'a> {
     }
 }
 
-/// What the cluster and the operator say around a request.
-#[derive(Debug, Clone, Copy)]
+/// What the cluster and the operator say around a request, with the skeletons of the
+/// operator's names read once: build it once, then assess every request with it.
+#[derive(Debug, Clone)]
 pub struct RiskContext<'a> {
     /// The operator's policy (admin groups, reserved prefixes).
     pub limits: &'a PolicyLimits,
     /// The users that already have bindings in the cluster.
     pub bound_users: &'a NameIndex,
+    system: String,
+    admin_groups: Vec<(&'a str, String)>,
+    reserved_prefixes: Vec<(&'a str, String)>,
+}
+
+impl<'a> RiskContext<'a> {
+    /// Returns the context of `limits` and `bound_users`.
+    pub fn new(limits: &'a PolicyLimits, bound_users: &'a NameIndex) -> Self {
+        let read = |names: &'a [String]| -> Vec<(&'a str, String)> {
+            names
+                .iter()
+                .map(|n| (n.as_str(), skeleton(n)))
+                .filter(|(_, s)| !s.is_empty())
+                .collect()
+        };
+        Self {
+            limits,
+            bound_users,
+            system: skeleton("system:"),
+            admin_groups: read(&limits.admin_groups),
+            reserved_prefixes: read(&limits.reserved_username_prefixes),
+        }
+    }
 }
 
 /// Returns every flag a request raises, info first, then in the order of [`RiskCode`].
@@ -208,22 +232,20 @@ pub fn assess(input: &RiskInput<'_>, context: &RiskContext<'_>) -> Vec<Risk> {
             ),
         );
     }
-    let limits = context.limits;
     for group in input.groups {
         let shown = group.escape_default();
-        if reads_as_prefixed(group, "system:") {
+        let read = skeleton(group);
+        if read.starts_with(&context.system) {
             flag(
                 RiskCode::SystemGroup,
                 format!("Asks for the Kubernetes system group \"{shown}\"."),
             );
-        } else if limits.admin_groups.iter().any(|g| g == group) {
+        } else if context.admin_groups.iter().any(|(g, _)| g == group) {
             flag(
                 RiskCode::AdminGroup,
                 format!("Asks for the admin group \"{shown}\"."),
             );
-        } else if let Some(admin) =
-            looks_like(group, limits.admin_groups.iter().map(String::as_str))
-        {
+        } else if let Some((admin, _)) = context.admin_groups.iter().find(|(_, s)| *s == read) {
             flag(
                 RiskCode::GroupLooksLikeAdmin,
                 format!(
@@ -249,15 +271,16 @@ pub fn assess(input: &RiskInput<'_>, context: &RiskContext<'_>) -> Vec<Risk> {
         }
     }
     let user = input.username.escape_default();
-    if reads_as_prefixed(input.username, "system:") {
+    let read = skeleton(input.username);
+    if read.starts_with(&context.system) {
         flag(
             RiskCode::SystemUser,
             format!("Asks for the system username \"{user}\"."),
         );
-    } else if let Some(prefix) = limits
-        .reserved_username_prefixes
+    } else if let Some((prefix, _)) = context
+        .reserved_prefixes
         .iter()
-        .find(|p| reads_as_prefixed(input.username, p))
+        .find(|(_, s)| read.starts_with(s.as_str()))
     {
         flag(
             RiskCode::ReservedUsername,
@@ -265,14 +288,14 @@ pub fn assess(input: &RiskInput<'_>, context: &RiskContext<'_>) -> Vec<Risk> {
         );
     }
     if input.undecided {
-        if context.bound_users.contains(input.username) {
+        if context.bound_users.contains_read(input.username, &read) {
             flag(
                 RiskCode::ExistingSubject,
                 format!(
                     "\"{user}\" already has role bindings: this certificate would act as that user."
                 ),
             );
-        } else if let Some(existing) = context.bound_users.look_alike(input.username) {
+        } else if let Some(existing) = context.bound_users.look_alike_read(input.username, &read) {
             flag(
                 RiskCode::UsernameLooksLike,
                 format!(
@@ -325,16 +348,10 @@ mod tests {
             ..PolicyLimits::default()
         };
         let bound: NameIndex = bound.iter().copied().collect();
-        assess(
-            input,
-            &RiskContext {
-                limits: &limits,
-                bound_users: &bound,
-            },
-        )
-        .into_iter()
-        .map(|r| r.code)
-        .collect()
+        assess(input, &RiskContext::new(&limits, &bound))
+            .into_iter()
+            .map(|r| r.code)
+            .collect()
     }
 
     fn with_groups(groups: &[&str]) -> Vec<RiskCode> {

@@ -10,8 +10,8 @@ use kube::api::PostParams;
 use kube::{Api, Client, Resource as _};
 use shared::admin::Grant;
 use shared::invite::{
-    CreateInvite, InviteCreated, InviteInfo, InviteState, InviteToken, InviteView, NAME_PREFIX,
-    QUERY_PARAMETER, VALIDITY_SECONDS,
+    CreateInvite, FRAGMENT_PARAMETER, InviteCreated, InviteInfo, InviteState, InviteToken,
+    InviteView, NAME_PREFIX, VALIDITY_SECONDS,
 };
 use shared::{ApiError, ErrorCode, PortalConfig};
 use time::OffsetDateTime;
@@ -252,7 +252,7 @@ pub async fn create(
     let token = format!("{name}.{secret}");
     Ok(InviteCreated {
         invite: view_of(&created, now),
-        path: format!("/?{QUERY_PARAMETER}={token}"),
+        path: format!("/#{FRAGMENT_PARAMETER}={token}"),
         token,
     })
 }

@@ -85,6 +85,7 @@ async fn list(
     approver::ensure_may_list(&client).await?;
     let cluster = state.cluster()?;
     let bound = cluster.bindings.users();
+    let context = shared::risk::RiskContext::new(&state.portal.policy, &bound);
     let mut views: Vec<RequestView> = cluster
         .cache
         .all()
@@ -93,8 +94,7 @@ async fn list(
             approver::view(
                 csr,
                 &cluster.cache.decoding(csr),
-                &state.portal.policy,
-                &bound,
+                &context,
                 cluster.own_username(),
             )
         })

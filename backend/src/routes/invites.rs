@@ -1,26 +1,31 @@
-//! `GET /api/v1/invites/{token}`: what an invite link offers, for the request form.
+//! `POST /api/v1/invites/open`: what an invite link offers, for the request form. The
+//! token travels in the body, never in a path or query (which proxies log).
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::routing::get;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::routing::post;
 use shared::ApiError;
-use shared::invite::InviteInfo;
+use shared::invite::{InviteInfo, OpenInvite};
 
 use crate::AppState;
 use crate::cluster::invites;
 use crate::error::Result;
+use crate::extract::Json;
 
 /// The invitee's route.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/invites/{token}", get(invite))
+    Router::new().route(
+        "/invites/open",
+        post(invite).layer(DefaultBodyLimit::max(4 * 1024)),
+    )
 }
 
 /// The identity and lifetime an invite link locks the request form to, once the
 /// link's token is checked (known, untampered, unused, unrevoked, unexpired).
-#[utoipa::path(get, path = "/api/v1/invites/{token}", tag = "requester",
-    params(("token" = String, Path, description = "The invite link's token")),
+#[utoipa::path(post, path = "/api/v1/invites/open", tag = "requester", request_body = OpenInvite,
     responses(
         (status = 200, description = "What the invite offers", body = InviteInfo),
+        (status = 400, description = "Malformed body", body = ApiError),
         (status = 403, description = "Not a valid invite link (`invite_invalid`)", body = ApiError),
         (status = 409, description = "Already used (`invite_used`)", body = ApiError),
         (status = 410, description = "Expired or revoked (`invite_expired`, `invite_revoked`)", body = ApiError),
@@ -30,9 +35,9 @@ pub fn router() -> Router<AppState> {
 #[tracing::instrument(skip_all)]
 async fn invite(
     State(state): State<AppState>,
-    Path(token): Path<String>,
+    Json(body): Json<OpenInvite>,
 ) -> Result<axum::Json<InviteInfo>> {
-    let invite = invites::open(&state.cluster()?.client, &token).await?;
+    let invite = invites::open(&state.cluster()?.client, &body.token).await?;
     Ok(axum::Json(invites::info_of(
         &invite,
         state.config.auto_approve_invites,

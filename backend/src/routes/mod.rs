@@ -33,7 +33,13 @@ pub fn router(state: AppState) -> Router {
         .merge(renewals::router(state.clone()))
         .merge(invites::router())
         .nest("/admin", admin::router())
-        .fallback(|| async { Error::client(shared::ErrorCode::NotFound, "No such API endpoint.") });
+        .fallback(|| async { Error::client(shared::ErrorCode::NotFound, "No such API endpoint.") })
+        // API answers are about one person's request or an approver's view: no cache
+        // (browser, proxy or CDN) may keep them.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        ));
     let mut router = Router::new()
         .merge(health::router())
         .nest("/api/v1", api)

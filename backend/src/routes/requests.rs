@@ -273,7 +273,21 @@ async fn status(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<axum::Json<RequestStatus>> {
+    ensure_request_id(&id)?;
     Ok(axum::Json(current_status(state.cluster()?, &id).await?))
+}
+
+/// Refuses, before anything reaches the cache or the API server, an id CertDesk cannot
+/// have made: ids are `certdesk-` and then lower-case letters, digits and dashes.
+fn ensure_request_id(id: &str) -> Result<()> {
+    let shape = id.len() <= 253
+        && id.strip_prefix("certdesk-").is_some_and(|rest| {
+            !rest.is_empty()
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        });
+    if shape { Ok(()) } else { Err(not_found()) }
 }
 
 fn not_found() -> Error {
@@ -286,9 +300,7 @@ fn not_found() -> Error {
 /// Returns the request's status from the watch cache, asking the API server only when
 /// the cache does not (yet) hold it, so a fresh submission is never reported `Gone`.
 async fn current_status(cluster: &Cluster, id: &str) -> Result<RequestStatus> {
-    if !id.starts_with("certdesk-") || id.len() > 253 {
-        return Err(not_found());
-    }
+    ensure_request_id(id)?;
     let csr = match cluster.cache.get(id) {
         Some(csr) => Some(csr.as_ref().clone()),
         None => {
@@ -332,6 +344,7 @@ async fn events(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    ensure_request_id(&id)?;
     let cluster = state.cluster()?.clone();
     // Subscribe before the first read so no change between the two is missed.
     let changes = cluster.cache.subscribe();

@@ -280,7 +280,7 @@ async fn an_invite_locks_the_identity_is_single_use_and_refuses_revoked_expired_
     .await;
     let link_token = created["token"].as_str().unwrap().to_owned();
     let name = created["invite"]["name"].as_str().unwrap().to_owned();
-    assert_eq!(created["path"], format!("/?invite={link_token}"));
+    assert_eq!(created["path"], format!("/#invite={link_token}"));
     assert_eq!(created["invite"]["created_by"], APPROVER);
     assert_eq!(created["invite"]["state"], "open");
     assert_eq!(created["invite"]["grants_bound"], false);
@@ -292,7 +292,7 @@ async fn an_invite_locks_the_identity_is_single_use_and_refuses_revoked_expired_
     let secret = link_token.split_once('.').unwrap().1;
     assert!(!serde_json::to_string(&object).unwrap().contains(secret));
 
-    let info = app.get(&format!("/api/v1/invites/{link_token}")).await;
+    let info = open_invite(&app, &link_token).await;
     info.assert_status(StatusCode::OK);
     assert_eq!(info.json()["username"], username.as_str());
     assert_eq!(info.json()["invited_by"], APPROVER);
@@ -306,7 +306,7 @@ async fn an_invite_locks_the_identity_is_single_use_and_refuses_revoked_expired_
         "invite-nosuchinvite.abcdef",
         "not-a-token",
     ] {
-        app.get(&format!("/api/v1/invites/{bad}"))
+        open_invite(&app, bad)
             .await
             .assert_error(StatusCode::FORBIDDEN, "invite_invalid");
         let key = key_for(&username, &["dev-team"]);
@@ -333,7 +333,7 @@ async fn an_invite_locks_the_identity_is_single_use_and_refuses_revoked_expired_
         .await
         .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "invite_mismatch");
     }
-    app.get(&format!("/api/v1/invites/{link_token}"))
+    open_invite(&app, &link_token)
         .await
         .assert_status(StatusCode::OK);
 
@@ -374,7 +374,7 @@ async fn an_invite_locks_the_identity_is_single_use_and_refuses_revoked_expired_
     )
     .await
     .assert_error(StatusCode::CONFLICT, "invite_used");
-    app.get(&format!("/api/v1/invites/{link_token}"))
+    open_invite(&app, &link_token)
         .await
         .assert_error(StatusCode::CONFLICT, "invite_used");
     let listed = app.get_with_token("/api/v1/admin/invites", &token).await;
@@ -501,10 +501,7 @@ async fn with_auto_approval_an_invited_request_is_issued_with_the_invites_grants
             .unwrap()
     );
     let link = created["token"].as_str().unwrap();
-    assert_eq!(
-        app.get(&format!("/api/v1/invites/{link}")).await.json()["auto_approved"],
-        true
-    );
+    assert_eq!(open_invite(&app, &link).await.json()["auto_approved"], true);
 
     let key = key_for(&username, &[]);
     let response = app
@@ -1044,4 +1041,14 @@ fn every_action_is_one_json_audit_line_with_the_request_the_actor_and_the_subjec
             .contains("not this one")
     );
     assert!(!logs.contains(&token));
+}
+
+/// `POST /api/v1/invites/open` with the link's token in the body.
+async fn open_invite(app: &TestApp, token: &str) -> crate::helpers::TestResponse {
+    app.post_json(
+        "/api/v1/invites/open",
+        &serde_json::json!({ "token": token }),
+        None,
+    )
+    .await
 }

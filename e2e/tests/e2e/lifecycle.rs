@@ -56,6 +56,7 @@ async fn invite_journey(stack: &Stack, role: &str) -> Result<()> {
 
     // The invitee opens the link: the form is locked to the invite's identity.
     let invitee = stack.browser("invitee").await?;
+    let mut network = e2e::network::NetworkRecorder::new();
     let shown = requester::open_invite(&invitee, &link).await?;
     ensure!(
         shown.as_deref() == Ok(username.as_str()),
@@ -63,6 +64,35 @@ async fn invite_journey(stack: &Stack, role: &str) -> Result<()> {
     );
     find::text_when(&invitee, "invited-by", find::PATIENCE, |t| t == APPROVER).await?;
     let id = requester::submit(&invitee).await?;
+    // The link's secret is in no URL the browser requested, nor in any header (the
+    // fragment never leaves the browser; the page sends the token in POST bodies).
+    network.collect(&invitee).await?;
+    let token = link
+        .split("#invite=")
+        .nth(1)
+        .context("no token in the link")?;
+    let secret = token.split('.').nth(1).context("no secret in the token")?;
+    ensure!(!network.sent().is_empty(), "the recorder saw nothing");
+    for sent in network.sent() {
+        ensure!(
+            !sent.url.contains(secret),
+            "the invite secret is in a URL: {} {}",
+            sent.method,
+            sent.url
+        );
+        ensure!(
+            !sent.headers.iter().any(|(_, value)| value.contains(secret)),
+            "the invite secret is in a header of {}",
+            sent.url
+        );
+    }
+    ensure!(
+        network
+            .sent()
+            .iter()
+            .any(|s| s.method == "POST" && s.url.ends_with("/api/v1/invites/open")),
+        "the page did not open the invite with a POST"
+    );
     // Auto-approval is on: no approver acts, and the page turns to Issued by itself.
     let kubeconfig = flow::download_when_issued(&invitee).await?;
     check::can_list_pods(&kubeconfig, "default")?;
@@ -103,7 +133,7 @@ async fn invite_journey(stack: &Stack, role: &str) -> Result<()> {
     )
     .await?;
     let name = revoked_link
-        .split("?invite=")
+        .split("#invite=")
         .nth(1)
         .and_then(|t| t.split('.').next())
         .context("no invite name in the link")?;
@@ -134,7 +164,7 @@ async fn invite_journey(stack: &Stack, role: &str) -> Result<()> {
         .cluster
         .admin_kubectl_stdin(&["create", "-f", "-"], &invite.to_string())?;
     ensure!(created.success, "kubectl create invite: {}", created.stderr);
-    let expired_link = format!("{}/?invite={expired}.{secret}", stack.portal.url);
+    let expired_link = format!("{}/#invite={expired}.{secret}", stack.portal.url);
     let refusal = requester::open_invite(&again, &expired_link)
         .await?
         .err()

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_navigate;
 use shared::invite::InviteInfo;
 use shared::keys::Subject;
 use shared::names::NameIndex;
@@ -30,13 +30,23 @@ pub struct Invitation {
 }
 
 /// The start page: the cluster, the requests to continue, and the request form (locked
-/// to the invite when the page was opened from an invite link, `/?invite=<token>`).
+/// to the invite when the page was opened from an invite link, `/#invite=<token>`).
+///
+/// The token is in the URL's fragment, which browsers never send; the page reads it,
+/// removes it from the address bar (and so from history), and sends it in a POST body.
 #[component]
 pub fn RequestAccess() -> impl IntoView {
-    let query = use_query_map();
-    let token = query
-        .with_untracked(|q| q.get(shared::invite::QUERY_PARAMETER))
-        .filter(|t| !t.trim().is_empty());
+    let token = invite_token_from_fragment();
+    // Another invite link pasted into this tab changes only the fragment, which loads
+    // nothing: load the page afresh for it.
+    let _ = leptos::prelude::window_event_listener(leptos::ev::hashchange, |_| {
+        if let Some(window) = web_sys::window()
+            && let Ok(fragment) = window.location().hash()
+            && shared::invite::token_of_fragment(&fragment).is_some()
+        {
+            let _ = window.location().reload();
+        }
+    });
     let config = LocalResource::new(api::config);
     let invitation = LocalResource::new(move || {
         let token = token.clone();
@@ -647,4 +657,22 @@ fn wire_name(algorithm: KeyAlgorithm) -> String {
 
 fn from_wire(name: &str) -> Option<KeyAlgorithm> {
     serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
+}
+
+/// Takes the invite token out of the page's URL fragment, if it holds one, and leaves
+/// the address bar (and the session history) without it.
+fn invite_token_from_fragment() -> Option<String> {
+    let window = web_sys::window()?;
+    let location = window.location();
+    let fragment = location.hash().ok()?;
+    let token = shared::invite::token_of_fragment(&fragment)?.to_owned();
+    let clean = format!(
+        "{}{}",
+        location.pathname().unwrap_or_default(),
+        location.search().unwrap_or_default()
+    );
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&clean));
+    }
+    Some(token)
 }

@@ -2,18 +2,18 @@
 //! [`shared::risk`].
 
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
+use shared::Phase;
 use shared::admin::RequestView;
 use shared::invite::InviteMatch;
-use shared::names::NameIndex;
 use shared::risk::{self, KeyFacts, RiskContext, RiskInput};
-use shared::{Phase, PolicyLimits};
 
 use crate::cluster::requests::{
     self, CLIENT_ADDRESS_ANNOTATION, NOTE_ANNOTATION, USER_AGENT_ANNOTATION,
 };
 use crate::csr::CsrSummary;
 
-/// Returns the CSR decoded for the approver, with its risk flags.
+/// Returns the CSR decoded for the approver, with its risk flags (`context` is built
+/// once for a whole list: [`RiskContext::new`]).
 ///
 /// What the backend itself wrote on the CSR (the invite it matched, the certificate it
 /// renews) is shown only when the CSR was created by `certdesk_user`, the backend's own
@@ -22,8 +22,7 @@ use crate::csr::CsrSummary;
 pub fn view(
     csr: &CertificateSigningRequest,
     decoding: &Result<CsrSummary, String>,
-    limits: &PolicyLimits,
-    bound_users: &NameIndex,
+    context: &RiskContext<'_>,
     certdesk_user: Option<&str>,
 ) -> RequestView {
     let annotation = |key: &str| requests::annotation(csr, key);
@@ -83,13 +82,7 @@ pub fn view(
                     .as_ref()
                     .map(|i| (i.name.as_str(), i.created_by.as_str())),
             };
-            view.risks = risk::assess(
-                &input,
-                &RiskContext {
-                    limits,
-                    bound_users,
-                },
-            );
+            view.risks = risk::assess(&input, context);
             view.username = Some(summary.username.clone());
             view.groups = summary.groups.clone();
             view.key = Some(summary.key.label.clone());

@@ -1,0 +1,97 @@
+//! What a stranger can make the server keep or spend: metric series from invented
+//! methods and paths, cached API answers, API-server calls for ids CertDesk never made.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+
+use crate::helpers::TestApp;
+
+#[tokio::test]
+async fn invented_methods_and_paths_add_no_metric_series() {
+    let app = TestApp::spawn(&[]).await;
+    let send = |method: Method, path: String| {
+        let router = app.router();
+        async move {
+            let request = Request::builder()
+                .method(method)
+                .uri(path)
+                .body(Body::empty())
+                .expect("request");
+            router.oneshot_raw(request).await.status()
+        }
+    };
+    // One of each kind first, so every series that can exist does.
+    send(
+        Method::from_bytes(b"FOO0").unwrap(),
+        "/api/v1/nope-0".into(),
+    )
+    .await;
+    send(Method::GET, "/some/static/path-0".into()).await;
+    app.get("/metrics").await;
+    let before = app.get("/metrics").await.text();
+    for i in 1..=2000 {
+        let method = Method::from_bytes(format!("FOO{i}").as_bytes()).unwrap();
+        send(method, format!("/api/v1/nope-{i}")).await;
+        send(Method::GET, format!("/some/static/path-{i}")).await;
+    }
+    let after = app.get("/metrics").await.text();
+    let series = |text: &str| text.lines().filter(|l| l.contains("_count{")).count();
+    assert_eq!(
+        series(&before),
+        series(&after),
+        "new series appeared:\n{after}"
+    );
+    assert!(!after.contains("FOO"), "a made-up method became a label");
+    assert!(!after.contains("nope-"), "a raw path became a label");
+    assert!(after.contains("method=\"other\""), "{after}");
+    assert!(after.contains("route=\"unmatched\""), "{after}");
+}
+
+#[tokio::test]
+async fn api_answers_are_never_cached() {
+    let app = TestApp::spawn(&[]).await;
+    for path in [
+        "/api/v1/config",
+        "/api/v1/requests/certdesk-nobody-x",
+        "/api/v1/nope",
+    ] {
+        let request = Request::get(path).body(Body::empty()).expect("request");
+        let response = app.router().oneshot_raw(request).await;
+        assert_eq!(
+            response
+                .headers()
+                .get(header::CACHE_CONTROL)
+                .map(|v| v.as_bytes()),
+            Some(&b"no-store"[..]),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_id_certdesk_never_makes_is_not_found_before_the_cluster_is_asked() {
+    // No cluster at all: anything that asked it would answer 503 cluster_unreachable.
+    let app = TestApp::spawn(&[]).await;
+    for id in [
+        "certdesk-..%2F..%2Fnamespaces",
+        "certdesk-",
+        "certdesk-UPPER",
+        "certdesk-a%20b",
+        "kube-apiserver-client-x",
+        &format!("certdesk-{}", "a".repeat(260)),
+    ] {
+        for suffix in ["", "/events"] {
+            let response = app.get(&format!("/api/v1/requests/{id}{suffix}")).await;
+            assert_eq!(
+                response.status,
+                StatusCode::NOT_FOUND,
+                "{id}{suffix}: {}",
+                response.text()
+            );
+            assert_eq!(response.json()["code"], "not_found");
+        }
+    }
+    // A well-formed id does reach for the cluster (and finds none here).
+    let response = app.get("/api/v1/requests/certdesk-minjun-abc123").await;
+    assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
+}
