@@ -29,6 +29,27 @@ pub struct Config {
     #[arg(long, env = "CERTDESK_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
+    /// Serve HTTPS with this certificate chain (PEM); it and the key are reloaded when
+    /// either file changes (as cert-manager rotates them).
+    #[arg(long, env = "CERTDESK_TLS_CERT_FILE", requires = "tls_key_file")]
+    pub tls_cert_file: Option<PathBuf>,
+
+    /// The private key of --tls-cert-file (PEM).
+    #[arg(long, env = "CERTDESK_TLS_KEY_FILE", requires = "tls_cert_file")]
+    pub tls_key_file: Option<PathBuf>,
+
+    /// CIDRs of the TLS-terminating proxies in front of CertDesk (comma-separated). With
+    /// them and no TLS of its own, the backend answers only requests from those proxies
+    /// that reached them over HTTPS (`X-Forwarded-Proto: https`); health and metrics
+    /// excepted.
+    #[arg(long, env = "CERTDESK_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// Serve plain HTTP on a non-loopback address anyway. The page it serves makes the
+    /// private keys: whoever can alter it in transit can take them.
+    #[arg(long, env = "CERTDESK_INSECURE_HTTP")]
+    pub insecure_http: bool,
+
     /// Directory holding the built frontend (`trunk build --release` writes `dist/`).
     #[arg(long, env = "CERTDESK_STATIC_DIR", default_value = "dist")]
     pub static_dir: PathBuf,
@@ -139,6 +160,9 @@ pub enum ConfigError {
         "--renewal-secret-file (CERTDESK_RENEWAL_SECRET_FILE) {0}: {1}; write at least 32 random bytes into it, e.g. `head -c 32 /dev/urandom > FILE`"
     )]
     RenewalSecret(PathBuf, String),
+    /// Plain HTTP would be exposed beyond loopback.
+    #[error("{0}")]
+    Transport(String),
     /// The webhook is to be served without its TLS files.
     #[error(
         "--webhook-listen needs --webhook-tls-cert-file and --webhook-tls-key-file (CERTDESK_WEBHOOK_TLS_CERT_FILE, CERTDESK_WEBHOOK_TLS_KEY_FILE): the API server calls webhooks over HTTPS only"
@@ -171,12 +195,23 @@ impl Config {
         self.renewal_secret()?;
         self.client_ca()?;
         self.policy()?;
+        self.transport().map_err(ConfigError::Transport)?;
         if self.webhook_listen.is_some()
             && (self.webhook_tls_cert_file.is_none() || self.webhook_tls_key_file.is_none())
         {
             return Err(ConfigError::WebhookTls);
         }
         Ok(())
+    }
+
+    /// Returns how browsers reach the listener, or what to pass when plain HTTP would
+    /// be exposed beyond loopback.
+    pub fn transport(&self) -> Result<crate::transport::Transport, String> {
+        let tls = match (&self.tls_cert_file, &self.tls_key_file) {
+            (Some(cert), Some(key)) => Some((cert.as_path(), key.as_path())),
+            _ => None,
+        };
+        crate::transport::decide(self.listen, tls, &self.trusted_proxies, self.insecure_http)
     }
 
     /// Reads the operator's policy file, or returns the defaults when none is given.

@@ -15,6 +15,7 @@ pub mod policy_file;
 pub mod routes;
 pub mod security;
 pub mod telemetry;
+pub mod transport;
 pub mod webhook;
 
 use std::net::{IpAddr, SocketAddr};
@@ -152,24 +153,57 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         );
         tracing::info!(address = %bound, "admission webhook listening");
     }
-    let listener = TcpListener::bind(listen).await.with_context(|| {
+    let transport = state.config.transport().map_err(anyhow::Error::msg)?;
+    let mut router = app(state);
+    match &transport {
+        transport::Transport::BehindProxy(trusted) => {
+            router = router.layer(axum::middleware::from_fn_with_state(
+                trusted.clone(),
+                transport::only_through_https_proxy,
+            ));
+        }
+        transport::Transport::Tls { .. } | transport::Transport::Plain => {}
+    }
+    if transport.is_https() {
+        router = router.layer(axum::middleware::from_fn(transport::hsts));
+    }
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let cannot_listen = || {
         format!(
             "cannot listen on {listen}: the address is in use or not available here; pass a free one with --listen or CERTDESK_LISTEN"
         )
-    })?;
-    let address = listener
-        .local_addr()
-        .context("cannot read the bound address")?;
-    // Scripts and tests wait for this exact line to know the server is up.
-    println!("CertDesk is listening on http://{address}");
-    tracing::info!(%address, "listening");
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("the HTTP server failed")?;
+    };
+    if let transport::Transport::Tls { cert, key } = &transport {
+        let tls = transport::tls_config(cert, key).await?;
+        let handle = axum_server::Handle::new();
+        let server = axum_server::bind_rustls(listen, tls)
+            .handle(handle.clone())
+            .serve(service);
+        let server = tokio::spawn(server);
+        let address = handle.listening().await.with_context(cannot_listen)?;
+        println!("CertDesk is listening on https://{address}");
+        tracing::info!(%address, "listening (TLS)");
+        shutdown_signal().await;
+        handle.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+        server
+            .await
+            .context("the HTTPS server task failed")?
+            .context("the HTTPS server failed")?;
+    } else {
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(cannot_listen)?;
+        let address = listener
+            .local_addr()
+            .context("cannot read the bound address")?;
+        // Scripts and tests wait for this exact line to know the server is up.
+        println!("CertDesk is listening on http://{address}");
+        tracing::info!(%address, "listening");
+        axum::serve(listener, service)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("the HTTP server failed")?;
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -110,6 +110,8 @@ pub enum ErrorCode {
     /// let them `impersonate` a requested group, or the username that already has
     /// bindings. `details.missing` lists each missing permission.
     IdentityNotAllowed,
+    /// The request did not come over HTTPS through CertDesk's TLS proxy.
+    InsecureTransport,
     /// An unexpected fault in CertDesk; the details are in the server's log.
     Internal,
     /// A code this version of CertDesk does not know (sent by a newer server).
@@ -151,6 +153,7 @@ impl ErrorCode {
             Self::RenewalProofInvalid => "renewal_proof_invalid",
             Self::RenewalAccessRemoved => "renewal_access_removed",
             Self::IdentityNotAllowed => "identity_not_allowed",
+            Self::InsecureTransport => "insecure_transport",
             Self::Internal => "internal",
             Self::Unknown => "unknown",
         }
@@ -165,7 +168,8 @@ impl ErrorCode {
             | Self::InviteRequired
             | Self::InviteInvalid
             | Self::RenewalAccessRemoved
-            | Self::IdentityNotAllowed => 403,
+            | Self::IdentityNotAllowed
+            | Self::InsecureTransport => 403,
             Self::NotFound => 404,
             Self::Conflict | Self::InviteUsed | Self::RenewalChallengeReplayed => 409,
             Self::InviteExpired | Self::InviteRevoked => 410,
@@ -227,6 +231,7 @@ mod tests {
             ErrorCode::RenewalProofInvalid,
             ErrorCode::RenewalAccessRemoved,
             ErrorCode::IdentityNotAllowed,
+            ErrorCode::InsecureTransport,
             ErrorCode::Internal,
         ];
         for code in codes {

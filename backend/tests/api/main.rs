@@ -11,4 +11,5 @@ mod openapi;
 mod policy_rules;
 mod recovery;
 mod requests;
+mod transport;
 mod webhook;

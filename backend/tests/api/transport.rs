@@ -1,0 +1,195 @@
+//! The page that makes private keys never travels in plain HTTP beyond loopback: the
+//! real binary refuses to start so, serves HTTPS (reloading rotated files), or answers
+//! only its TLS proxy.
+
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use crate::helpers::INDEX_HTML;
+
+/// The real binary with `flags`, without a cluster; returns it and the URL it printed.
+fn start(static_dir: &Path, flags: &[&str]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_certdesk"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .arg("--static-dir")
+        .arg(static_dir)
+        .args(flags)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the certdesk binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let url = std::io::BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.strip_prefix("CertDesk is listening on ")
+                .map(str::to_owned)
+        })
+        .expect("it says where it listens");
+    (child, url)
+}
+
+fn static_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("index.html"), INDEX_HTML).expect("index");
+    dir
+}
+
+/// A self-signed certificate for 127.0.0.1 into `cert` and `key`.
+fn self_signed(cert: &Path, key: &Path) {
+    e2e::tools::ok(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            key.to_str().expect("utf-8"),
+            "-out",
+            cert.to_str().expect("utf-8"),
+        ],
+        None,
+    )
+    .expect("openssl makes a certificate");
+}
+
+/// curl's status code and headers for `url`, with extra curl arguments.
+fn curl(url: &str, extra: &[&str]) -> (String, String) {
+    let mut args = vec!["-sS", "-o", "/dev/null", "-D", "-", "-w", "\n%{http_code}"];
+    args.extend_from_slice(extra);
+    args.push(url);
+    let run = e2e::tools::run("curl", &args, None).expect("curl runs");
+    let (headers, status) = run.stdout.rsplit_once('\n').unwrap_or_default();
+    (status.trim().to_owned(), headers.to_lowercase())
+}
+
+#[test]
+fn plain_http_beyond_loopback_is_refused_at_start_saying_what_to_pass() {
+    let dir = static_dir();
+    let output = Command::new(env!("CARGO_BIN_EXE_certdesk"))
+        .env_clear()
+        .arg("--static-dir")
+        .arg(dir.path())
+        .args(["--listen", "0.0.0.0:0"])
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    for flag in [
+        "--tls-cert-file",
+        "--tls-key-file",
+        "--trusted-proxies",
+        "--insecure-http",
+    ] {
+        assert!(said.contains(flag), "{said}");
+    }
+}
+
+#[test]
+fn https_is_served_with_hsts_and_a_rotated_certificate_is_picked_up() {
+    let dir = static_dir();
+    let files = tempfile::tempdir().expect("temp dir");
+    let (cert, key) = (files.path().join("tls.crt"), files.path().join("tls.key"));
+    self_signed(&cert, &key);
+    let (mut child, url) = start(
+        dir.path(),
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert-file",
+            cert.to_str().unwrap(),
+            "--tls-key-file",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(url.starts_with("https://"), "{url}");
+    let first = files.path().join("first.crt");
+    std::fs::copy(&cert, &first).expect("copy");
+    let (status, headers) = curl(
+        &format!("{url}/healthz"),
+        &["--cacert", first.to_str().unwrap()],
+    );
+    assert_eq!(status, "200");
+    assert!(
+        headers.contains("strict-transport-security: max-age=31536000"),
+        "{headers}"
+    );
+
+    // cert-manager writes new files: the next handshakes use them, without a restart.
+    let (new_cert, new_key) = (files.path().join("new.crt"), files.path().join("new.key"));
+    self_signed(&new_cert, &new_key);
+    std::fs::rename(&new_key, &key).expect("key");
+    std::fs::rename(&new_cert, &cert).expect("cert");
+    let mut rotated = false;
+    for _ in 0..100 {
+        if curl(
+            &format!("{url}/healthz"),
+            &["--cacert", cert.to_str().unwrap()],
+        )
+        .0 == "200"
+        {
+            rotated = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        rotated,
+        "the rotated certificate was not served within 10 s"
+    );
+}
+
+#[test]
+fn behind_a_proxy_only_the_proxy_may_ask_and_only_for_https_requests() {
+    let dir = static_dir();
+    let (mut trusted, url) = start(
+        dir.path(),
+        &[
+            "--listen",
+            "0.0.0.0:0",
+            "--trusted-proxies",
+            "127.0.0.1/32,::1/128",
+        ],
+    );
+    let port = url.rsplit(':').next().expect("port");
+    let base = format!("http://127.0.0.1:{port}");
+    let config = format!("{base}/api/v1/config");
+    let (status, headers) = curl(&config, &["-H", "X-Forwarded-Proto: https"]);
+    assert_eq!(status, "200");
+    assert!(headers.contains("strict-transport-security"), "{headers}");
+    assert_eq!(curl(&config, &[]).0, "403", "no X-Forwarded-Proto");
+    assert_eq!(curl(&config, &["-H", "X-Forwarded-Proto: http"]).0, "403");
+    assert_eq!(curl(&format!("{base}/"), &[]).0, "403", "the page itself");
+    assert_eq!(curl(&format!("{base}/healthz"), &[]).0, "200", "probes");
+    let _ = trusted.kill();
+    let _ = trusted.wait();
+
+    // A peer that is not the proxy is refused whatever it claims.
+    let (mut elsewhere, url) = start(
+        dir.path(),
+        &["--listen", "0.0.0.0:0", "--trusted-proxies", "10.0.0.0/8"],
+    );
+    let port = url.rsplit(':').next().expect("port");
+    let (status, _) = curl(
+        &format!("http://127.0.0.1:{port}/api/v1/config"),
+        &["-H", "X-Forwarded-Proto: https"],
+    );
+    let _ = elsewhere.kill();
+    let _ = elsewhere.wait();
+    assert_eq!(status, "403");
+}
