@@ -79,6 +79,14 @@ pub struct Config {
     #[arg(long, env = "CERTDESK_SUBMIT_BURST", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub submit_burst: u32,
 
+    /// Server-sent event streams (live request status) open at once, in all.
+    #[arg(long, env = "CERTDESK_MAX_EVENT_STREAMS", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_event_streams: u32,
+
+    /// Server-sent event streams one client (an IPv4 address, an IPv6 /64) may hold open.
+    #[arg(long, env = "CERTDESK_MAX_EVENT_STREAMS_PER_CLIENT", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_event_streams_per_client: u32,
+
     /// Log format.
     #[arg(long, env = "CERTDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

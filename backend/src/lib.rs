@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod policy_file;
 pub mod routes;
 pub mod security;
+pub mod streams;
 pub mod telemetry;
 pub mod transport;
 pub mod webhook;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub challenge_key: cluster::renewal::ChallengeKey,
     /// The CA bundle a certificate to renew must chain to.
     pub client_ca_pem: Arc<String>,
+    /// The open event streams, capped in all and per client.
+    pub streams: streams::StreamSlots,
 }
 
 impl AppState {
@@ -109,7 +112,12 @@ impl AppState {
         let client_ca_pem = config
             .client_ca()?
             .unwrap_or_else(|| portal.ca_bundle_pem.clone());
+        let streams = streams::StreamSlots::new(
+            config.max_event_streams as usize,
+            config.max_event_streams_per_client as usize,
+        );
         Ok(Self {
+            streams,
             config: Arc::new(config),
             portal: Arc::new(portal),
             cluster,

@@ -337,24 +337,33 @@ async fn current_status(cluster: &Cluster, id: &str) -> Result<RequestStatus> {
         (status = 200, description = "`text/event-stream` of `status` events, each a RequestStatus",
             content_type = "text/event-stream", body = RequestStatus),
         (status = 404, description = "Not a request CertDesk made", body = ApiError),
+        (status = 429, description = "Too many open streams, in all or from this client (Retry-After)", body = ApiError),
         (status = 503, description = "The cluster is unreachable", body = ApiError),
     ))]
 #[tracing::instrument(skip(state))]
 async fn events(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     Path(id): Path<String>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    ensure_request_id(&id)?;
-    let cluster = state.cluster()?.clone();
+) -> std::result::Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Response> {
+    ensure_request_id(&id).map_err(IntoResponse::into_response)?;
+    let slot = state.streams.take(address).map_err(too_many_streams)?;
+    let cluster = state
+        .cluster()
+        .map_err(IntoResponse::into_response)?
+        .clone();
     // Subscribe before the first read so no change between the two is missed.
     let changes = cluster.cache.subscribe();
-    let first = current_status(&cluster, &id).await?;
+    let first = current_status(&cluster, &id)
+        .await
+        .map_err(IntoResponse::into_response)?;
     let follow = Follow {
         cluster,
         id,
         changes,
         pending: Some(first),
         last: None,
+        _slot: slot,
     };
     let stream = futures::stream::unfold(Some(follow), |follow| async move {
         let mut follow = follow?;
@@ -370,12 +379,37 @@ async fn events(
 }
 
 /// One requester's live view of a request: yields each new status until a final one.
+/// It holds its stream's place, which comes back when the stream ends or the client
+/// goes away.
 struct Follow {
     cluster: Cluster,
     id: String,
     changes: tokio::sync::broadcast::Receiver<Change>,
     pending: Option<RequestStatus>,
     last: Option<RequestStatus>,
+    _slot: crate::streams::StreamSlot,
+}
+
+/// The 429 answer when a cap on event streams is reached; the page then polls.
+fn too_many_streams(refusal: crate::streams::Refusal) -> Response {
+    let message = match refusal {
+        crate::streams::Refusal::Server => {
+            "The server holds as many live status streams as it allows; poll GET /api/v1/requests/{id} instead, or try again later."
+        }
+        crate::streams::Refusal::Client => {
+            "This address holds as many live status streams as it allows; close some, or poll GET /api/v1/requests/{id}."
+        }
+    };
+    let mut response = (
+        StatusCode::TOO_MANY_REQUESTS,
+        axum::Json(ApiError::new(ErrorCode::RateLimited, message)),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(crate::streams::RETRY_AFTER_SECONDS),
+    );
+    response
 }
 
 impl Follow {

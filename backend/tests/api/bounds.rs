@@ -95,3 +95,56 @@ async fn an_id_certdesk_never_makes_is_not_found_before_the_cluster_is_asked() {
     let response = app.get("/api/v1/requests/certdesk-minjun-abc123").await;
     assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
 }
+
+#[tokio::test]
+#[ignore = "needs cluster"]
+async fn event_streams_are_capped_per_client_and_in_all_and_places_come_back() {
+    let cluster = e2e::cluster::ControlPlane::shared().unwrap_or_else(|e| panic!("{e:#}"));
+    let app = TestApp::on_cluster(
+        &cluster,
+        &[
+            "--max-event-streams",
+            "3",
+            "--max-event-streams-per-client",
+            "2",
+        ],
+    )
+    .await;
+    let pem = crate::helpers::openssl_csr(
+        &format!("/CN={}", crate::helpers::unique("streamer")),
+        "ec",
+        &[],
+    );
+    let id = app.submit(&pem, 3600).await;
+    let uri = format!("/api/v1/requests/{id}/events");
+    let open = |peer: &str| {
+        let router = app.router();
+        let peer: std::net::SocketAddr = format!("{peer}:40000").parse().expect("address");
+        let uri = uri.clone();
+        async move {
+            let mut request = Request::get(uri).body(Body::empty()).expect("request");
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            router.oneshot_raw(request).await
+        }
+    };
+    let first = open("10.1.0.1").await;
+    let second = open("10.1.0.1").await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(second.status(), StatusCode::OK);
+    let refused = open("10.1.0.1").await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key(header::RETRY_AFTER));
+    let third = open("10.1.0.2").await;
+    assert_eq!(third.status(), StatusCode::OK);
+    assert_eq!(
+        open("10.1.0.3").await.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the server's cap"
+    );
+    // A client that goes away gives its place back.
+    drop(first);
+    assert_eq!(open("10.1.0.3").await.status(), StatusCode::OK);
+    drop((second, third));
+}
