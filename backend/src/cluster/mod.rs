@@ -11,6 +11,7 @@ pub mod records;
 pub mod renewal;
 pub mod requests;
 pub mod resources;
+pub mod token_cache;
 
 use anyhow::{Context, Result, bail};
 use kube::config::Kubeconfig;
@@ -102,6 +103,8 @@ pub struct Cluster {
     pub audit: crate::audit::Audit,
     /// The watch cache of who is named in bindings.
     pub bindings: bindings::BindingCache,
+    /// Approvers' clients, reused per token for a minute.
+    approver_clients: std::sync::Arc<token_cache::TokenCache<kube::Client>>,
     identity: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
@@ -153,6 +156,10 @@ impl Cluster {
             records,
             audit,
             bindings,
+            approver_clients: std::sync::Arc::new(token_cache::TokenCache::new(
+                token_cache::CAPACITY,
+                token_cache::TTL,
+            )),
             identity,
         })
     }
@@ -218,8 +225,15 @@ impl Cluster {
     }
 
     /// Returns a client that acts only as the holder of `token`: the backend's API
-    /// server URL and CA, and none of the backend's own credentials.
+    /// server URL and CA, and none of the backend's own credentials. The client is
+    /// reused for that token for a minute (its connections with it); it holds no
+    /// verdict, so a token revoked meanwhile is refused by the API server at once.
     pub fn client_for_token(&self, token: &str) -> Result<kube::Client> {
+        self.approver_clients
+            .get_or_build(token, || self.build_client_for_token(token))
+    }
+
+    fn build_client_for_token(&self, token: &str) -> Result<kube::Client> {
         let mut config = kube::Config::new(self.config.cluster_url.clone());
         config.root_cert = self.config.root_cert.clone();
         config.root_cert_file = self.config.root_cert_file.clone();
