@@ -71,3 +71,58 @@ pub fn kubectl(kubeconfig: &Path, args: &[&str], stdin: Option<&[u8]>) -> Result
     all.extend_from_slice(args);
     run("kubectl", &all, stdin)
 }
+
+/// A PEM CSR for `subject` (such as `/CN=minjun/O=dev-team`) with a fresh P-256 key,
+/// made by real openssl, the key thrown away.
+pub fn openssl_csr(subject: &str) -> Result<String> {
+    ok(
+        "openssl",
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "/dev/null",
+            "-subj",
+            subject,
+        ],
+        None,
+    )
+}
+
+/// A self-signed serving certificate for 127.0.0.1 (P-256, one day), written to `cert`
+/// and `key` by real openssl.
+pub fn self_signed_for_loopback(cert: &Path, key: &Path) -> Result<()> {
+    let (cert, key) = (
+        cert.to_str().context("a UTF-8 path")?,
+        key.to_str().context("a UTF-8 path")?,
+    );
+    ok(
+        "openssl",
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+        ],
+        None,
+    )
+    .map(|_| ())
+}

@@ -37,18 +37,7 @@ async fn every_policy_rule_refuses_its_input_in_the_backend() {
     );
 
     for case in fixture["cases"].as_array().unwrap() {
-        let subject = Subject {
-            username: case["username"].as_str().unwrap().to_owned(),
-            groups: serde_json::from_value(case["groups"].clone()).unwrap(),
-        };
-        let key = generate(KeyAlgorithm::EcdsaP256, &subject).unwrap();
-        let answer = app
-            .post_json(
-                "/api/v1/requests",
-                &serde_json::json!({ "csr_pem": key.csr_pem, "expiration_seconds": 3600 }),
-                None,
-            )
-            .await;
+        let answer = submit_case(&app, case).await;
         let error = answer.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "policy_violation");
         let codes: Vec<&str> = error["details"]["violations"]
             .as_array()
@@ -63,20 +52,25 @@ async fn every_policy_rule_refuses_its_input_in_the_backend() {
     }
     // An input no rule refuses gets past the policy (and then needs the cluster).
     for case in fixture["accepted"].as_array().unwrap() {
-        let subject = Subject {
-            username: case["username"].as_str().unwrap().to_owned(),
-            groups: serde_json::from_value(case["groups"].clone()).unwrap(),
-        };
-        let key = generate(KeyAlgorithm::EcdsaP256, &subject).unwrap();
-        let answer = app
-            .post_json(
-                "/api/v1/requests",
-                &serde_json::json!({ "csr_pem": key.csr_pem, "expiration_seconds": 3600 }),
-                None,
-            )
-            .await;
+        let answer = submit_case(&app, case).await;
         answer.assert_error(StatusCode::SERVICE_UNAVAILABLE, "cluster_unreachable");
     }
+}
+
+/// Submits a CSR (made in the process, as the browser makes it) for the fixture case's
+/// username and groups.
+async fn submit_case(app: &TestApp, case: &serde_json::Value) -> crate::helpers::TestResponse {
+    let subject = Subject {
+        username: case["username"].as_str().unwrap().to_owned(),
+        groups: serde_json::from_value(case["groups"].clone()).unwrap(),
+    };
+    let key = generate(KeyAlgorithm::EcdsaP256, &subject).unwrap();
+    app.post_json(
+        "/api/v1/requests",
+        &serde_json::json!({ "csr_pem": key.csr_pem, "expiration_seconds": 3600 }),
+        None,
+    )
+    .await
 }
 
 #[tokio::test]

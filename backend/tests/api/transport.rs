@@ -40,30 +40,7 @@ fn static_dir() -> tempfile::TempDir {
 
 /// A self-signed certificate for 127.0.0.1 into `cert` and `key`.
 fn self_signed(cert: &Path, key: &Path) {
-    e2e::tools::ok(
-        "openssl",
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            key.to_str().expect("utf-8"),
-            "-out",
-            cert.to_str().expect("utf-8"),
-        ],
-        None,
-    )
-    .expect("openssl makes a certificate");
+    e2e::tools::self_signed_for_loopback(cert, key).expect("openssl makes a certificate");
 }
 
 /// curl's status code and headers for `url`, with extra curl arguments.

@@ -30,24 +30,7 @@ impl Drop for Registration<'_> {
 
 /// A CSR made with openssl for `subject`, created as the admin with the test's label.
 fn create_csr(cluster: &ControlPlane, name: &str, subject: &str, signer: &str, scope: &str) {
-    let pem = e2e::tools::ok(
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "/dev/null",
-            "-subj",
-            subject,
-        ],
-        None,
-    )
-    .unwrap();
+    let pem = e2e::tools::openssl_csr(subject).unwrap();
     use base64::Engine as _;
     let object = json!({
         "apiVersion": "certificates.k8s.io/v1",
@@ -101,30 +84,7 @@ async fn kubectl_approvals_follow_the_identity_rule_when_the_webhook_is_register
     let cluster = cluster();
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
-    e2e::tools::ok(
-        "openssl",
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            key.to_str().unwrap(),
-            "-out",
-            cert.to_str().unwrap(),
-        ],
-        None,
-    )
-    .unwrap();
+    e2e::tools::self_signed_for_loopback(&cert, &key).unwrap();
     let policy = local_policy();
     let server = Server::start(
         &cluster,

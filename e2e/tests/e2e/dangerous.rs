@@ -45,23 +45,7 @@ async fn dangerous(stack: &Stack) -> Result<()> {
     ensure!(posted.is_empty(), "the form sent {posted:?}");
 
     // The same subject posted straight to the API: 422 policy_violation.
-    let csr = e2e::tools::ok(
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "/dev/null",
-            "-subj",
-            &format!("/CN={username}/O=dev-team/O=system:masters"),
-        ],
-        None,
-    )?;
+    let csr = e2e::tools::openssl_csr(&format!("/CN={username}/O=dev-team/O=system:masters"))?;
     let body = json!({ "csr_pem": csr, "expiration_seconds": 3600 }).to_string();
     let answer = e2e::tools::ok(
         "curl",

@@ -19,23 +19,10 @@ async fn the_approval_page_says_before_the_click_that_an_admin_group_is_not_the_
 
 async fn identity(stack: &Stack) -> Result<()> {
     let name = e2e::unique("certdesk-kubectl-admins");
-    let csr = e2e::tools::ok(
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "/dev/null",
-            "-subj",
-            &format!("/CN={}/O=kubeadm:cluster-admins", e2e::unique("gasida")),
-        ],
-        None,
-    )?;
+    let csr = e2e::tools::openssl_csr(&format!(
+        "/CN={}/O=kubeadm:cluster-admins",
+        e2e::unique("gasida")
+    ))?;
     let object = json!({
         "apiVersion": "certificates.k8s.io/v1",
         "kind": "CertificateSigningRequest",
