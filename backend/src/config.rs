@@ -79,6 +79,11 @@ pub struct Config {
     #[arg(long, env = "CERTDESK_SUBMIT_BURST", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub submit_burst: u32,
 
+    /// Seconds a client has to send a request's headers (and an idle keep-alive
+    /// connection to send its next request) before the connection is closed.
+    #[arg(long, env = "CERTDESK_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=300))]
+    pub header_read_timeout_seconds: u32,
+
     /// Server-sent event streams (live request status) open at once, in all.
     #[arg(long, env = "CERTDESK_MAX_EVENT_STREAMS", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_event_streams: u32,

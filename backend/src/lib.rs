@@ -22,10 +22,10 @@ pub mod webhook;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
-use tokio::net::TcpListener;
 
 use crate::config::Config;
 
@@ -139,8 +139,11 @@ pub fn app(state: AppState) -> Router {
     routes::router(state)
 }
 
+/// How long requests under way may take to finish after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// Validates the configuration, binds the listen address and serves until a shutdown
-/// signal, finishing the requests under way.
+/// signal, finishing the requests under way (for at most [`SHUTDOWN_GRACE`]).
 pub async fn run(config: Config) -> anyhow::Result<()> {
     config.validate()?;
     let listen = config.listen;
@@ -162,6 +165,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         tracing::info!(address = %bound, "admission webhook listening");
     }
     let transport = state.config.transport().map_err(anyhow::Error::msg)?;
+    let state_header_read_timeout = state.config.header_read_timeout_seconds;
     let mut router = app(state);
     match &transport {
         transport::Transport::BehindProxy(trusted) => {
@@ -176,42 +180,47 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         router = router.layer(axum::middleware::from_fn(transport::hsts));
     }
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
-    let cannot_listen = || {
-        format!(
-            "cannot listen on {listen}: the address is in use or not available here; pass a free one with --listen or CERTDESK_LISTEN"
-        )
+    // A client must send a request's headers within this time, so connections opened
+    // and fed a byte at a time (slowloris) are closed.
+    let header_read = Duration::from_secs(u64::from(state_header_read_timeout));
+    let handle = axum_server::Handle::new();
+    let (scheme, server) = match &transport {
+        transport::Transport::Tls { cert, key } => {
+            let tls = transport::tls_config(cert, key).await?;
+            let mut server = axum_server::bind_rustls(listen, tls).handle(handle.clone());
+            server
+                .http_builder()
+                .http1()
+                .header_read_timeout(header_read);
+            ("https", tokio::spawn(server.serve(service)))
+        }
+        transport::Transport::BehindProxy(_) | transport::Transport::Plain => {
+            let mut server = axum_server::bind(listen).handle(handle.clone());
+            server
+                .http_builder()
+                .http1()
+                .header_read_timeout(header_read);
+            ("http", tokio::spawn(server.serve(service)))
+        }
     };
-    if let transport::Transport::Tls { cert, key } = &transport {
-        let tls = transport::tls_config(cert, key).await?;
-        let handle = axum_server::Handle::new();
-        let server = axum_server::bind_rustls(listen, tls)
-            .handle(handle.clone())
-            .serve(service);
-        let server = tokio::spawn(server);
-        let address = handle.listening().await.with_context(cannot_listen)?;
-        println!("CertDesk is listening on https://{address}");
-        tracing::info!(%address, "listening (TLS)");
-        shutdown_signal().await;
-        handle.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
-        server
-            .await
-            .context("the HTTPS server task failed")?
-            .context("the HTTPS server failed")?;
-    } else {
-        let listener = TcpListener::bind(listen)
-            .await
-            .with_context(cannot_listen)?;
-        let address = listener
-            .local_addr()
-            .context("cannot read the bound address")?;
-        // Scripts and tests wait for this exact line to know the server is up.
-        println!("CertDesk is listening on http://{address}");
-        tracing::info!(%address, "listening");
-        axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("the HTTP server failed")?;
-    }
+    let Some(address) = handle.listening().await else {
+        let failure = server.await.context("the server task failed")?.err();
+        return Err(anyhow::anyhow!(
+            "cannot listen on {listen}: the address is in use or not available here; pass a free one with --listen or CERTDESK_LISTEN{}",
+            failure.map(|e| format!(" ({e})")).unwrap_or_default()
+        ));
+    };
+    // Scripts and tests wait for this exact line to know the server is up.
+    println!("CertDesk is listening on {scheme}://{address}");
+    tracing::info!(%address, scheme, "listening");
+    shutdown_signal().await;
+    // Requests under way may finish; live status streams are cut after the grace
+    // period (the page then polls another replica).
+    handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
+    server
+        .await
+        .context("the server task failed")?
+        .context("the server failed")?;
     tracing::info!("stopped");
     Ok(())
 }

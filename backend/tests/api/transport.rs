@@ -170,3 +170,47 @@ fn behind_a_proxy_only_the_proxy_may_ask_and_only_for_https_requests() {
     let _ = elsewhere.wait();
     assert_eq!(status, "403");
 }
+
+#[test]
+fn a_client_that_sends_headers_slowly_is_cut_off() {
+    use std::io::{Read, Write};
+    let dir = static_dir();
+    let (mut child, url) = start(
+        dir.path(),
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--header-read-timeout-seconds",
+            "1",
+        ],
+    );
+    let address = url.trim_start_matches("http://").to_owned();
+    // Slowloris: a request's first line and one header, then nothing more.
+    let mut slow = std::net::TcpStream::connect(&address).expect("connects");
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: certdesk\r\n")
+        .expect("writes");
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("timeout");
+    let mut buffer = [0u8; 512];
+    // Closed by the server: end of stream or a reset; still open: the read times out.
+    let closed_by_server = |read: std::io::Result<usize>| match read {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+    };
+    let first = slow.read(&mut buffer);
+    // hyper may answer 408 before closing: then the next read is the end.
+    let closed = match first {
+        Ok(n) if n > 0 => closed_by_server(slow.read(&mut buffer)),
+        other => closed_by_server(other),
+    };
+    // Meanwhile an ordinary client is served.
+    let (status, _) = curl(&format!("{url}/healthz"), &[]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(closed, "the slow connection is still open after 10 s");
+    assert_eq!(status, "200");
+}
