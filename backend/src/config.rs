@@ -92,6 +92,15 @@ pub struct Config {
     #[arg(long, env = "CERTDESK_MAX_EVENT_STREAMS_PER_CLIENT", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_event_streams_per_client: u32,
 
+    /// Requests to the other public routes (status, events, invite links, renewal
+    /// challenges) one client may make per minute (sustained).
+    #[arg(long, env = "CERTDESK_READ_PER_MINUTE", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..))]
+    pub read_per_minute: u32,
+
+    /// Requests to those routes one client may make in a burst.
+    #[arg(long, env = "CERTDESK_READ_BURST", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..))]
+    pub read_burst: u32,
+
     /// Log format.
     #[arg(long, env = "CERTDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -86,15 +86,23 @@ impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
     }
 }
 
-/// The IP address of the connection's peer, when the server records it.
+/// The client's IP address: the connection's peer, or, when the peer is one of
+/// `--trusted-proxies`, the address it forwarded for ([`crate::client::client_of`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddress(pub Option<std::net::IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl FromRequestParts<crate::AppState> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(peer_ip(&parts.extensions)))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &crate::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(crate::client::client_of(
+            peer_ip(&parts.extensions),
+            &parts.headers,
+            &state.config.trusted_proxies,
+        )))
     }
 }
 

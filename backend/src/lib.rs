@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod audit;
+pub mod client;
 pub mod cluster;
 pub mod config;
 pub mod csr;
@@ -43,8 +44,11 @@ pub struct AppState {
     pub cluster: Option<cluster::Cluster>,
     /// The Prometheus metrics.
     pub metrics: Arc<metrics::Metrics>,
-    /// The per-client limiter of submissions.
+    /// The per-client limiter of submissions and renewals.
     pub submit_limiter: Arc<SubmitLimiter>,
+    /// The per-client limiter of the other public routes (status, events, invites,
+    /// renewal challenges).
+    pub read_limiter: Arc<SubmitLimiter>,
     /// The key that authenticates renewal challenges.
     pub challenge_key: cluster::renewal::ChallengeKey,
     /// The CA bundle a certificate to renew must chain to.
@@ -95,16 +99,23 @@ impl AppState {
         )
         .allow_burst(NonZeroU32::new(config.submit_burst).unwrap_or(NonZeroU32::MIN));
         let submit_limiter = Arc::new(governor::RateLimiter::keyed(quota));
-        // Forget addresses whose quota has refilled, so the limiter's memory stays bounded.
-        let weak = Arc::downgrade(&submit_limiter);
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-            loop {
-                tick.tick().await;
-                let Some(limiter) = weak.upgrade() else { break };
-                limiter.retain_recent();
-            }
-        });
+        let read_quota = governor::Quota::per_minute(
+            NonZeroU32::new(config.read_per_minute).unwrap_or(NonZeroU32::MIN),
+        )
+        .allow_burst(NonZeroU32::new(config.read_burst).unwrap_or(NonZeroU32::MIN));
+        let read_limiter = Arc::new(governor::RateLimiter::keyed(read_quota));
+        // Forget addresses whose quota has refilled, so the limiters' memory stays bounded.
+        for limiter in [&submit_limiter, &read_limiter] {
+            let weak = Arc::downgrade(limiter);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    tick.tick().await;
+                    let Some(limiter) = weak.upgrade() else { break };
+                    limiter.retain_recent();
+                }
+            });
+        }
         let challenge_key = match config.renewal_secret()? {
             Some(secret) => cluster::renewal::ChallengeKey::from_secret(&secret),
             None => cluster::renewal::ChallengeKey::random()?,
@@ -123,6 +134,7 @@ impl AppState {
             cluster,
             metrics: Arc::new(metrics::Metrics::default()),
             submit_limiter,
+            read_limiter,
             challenge_key,
             client_ca_pem: Arc::new(client_ca_pem),
         })

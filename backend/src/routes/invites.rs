@@ -12,11 +12,16 @@ use crate::cluster::invites;
 use crate::error::Result;
 use crate::extract::Json;
 
-/// The invitee's route.
-pub fn router() -> Router<AppState> {
+/// The invitee's route, rate-limited per client.
+pub fn router(state: AppState) -> Router<AppState> {
     Router::new().route(
         "/invites/open",
-        post(invite).layer(DefaultBodyLimit::max(4 * 1024)),
+        post(invite)
+            .layer::<_, std::convert::Infallible>(axum::middleware::from_fn_with_state(
+                state,
+                super::requests::read_rate_limit,
+            ))
+            .layer(DefaultBodyLimit::max(4 * 1024)),
     )
 }
 

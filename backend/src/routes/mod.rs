@@ -31,7 +31,7 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::router())
         .merge(requests::router(state.clone()))
         .merge(renewals::router(state.clone()))
-        .merge(invites::router())
+        .merge(invites::router(state.clone()))
         .nest("/admin", admin::router())
         .fallback(|| async { Error::client(shared::ErrorCode::NotFound, "No such API endpoint.") })
         // API answers are about one person's request or an approver's view: no cache

@@ -37,17 +37,33 @@ pub const BODY_LIMIT: usize = 16 * 1024;
 /// The longest note a requester may leave, in characters.
 pub const MAX_NOTE_CHARS: usize = 1000;
 
-/// The requesters' routes; submissions are rate-limited per client address.
+/// The requesters' routes; submissions, and more generously the status and its
+/// stream, are rate-limited per client.
 pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .route(
             "/requests",
             post(submit)
-                .layer::<_, Infallible>(axum::middleware::from_fn_with_state(state, rate_limit))
+                .layer::<_, Infallible>(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    rate_limit,
+                ))
                 .layer(DefaultBodyLimit::max(BODY_LIMIT)),
         )
-        .route("/requests/{id}", get(status))
-        .route("/requests/{id}/events", get(events))
+        .route(
+            "/requests/{id}",
+            get(status).layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                read_rate_limit,
+            )),
+        )
+        .route(
+            "/requests/{id}/events",
+            get(events).layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                read_rate_limit,
+            )),
+        )
 }
 
 pub(crate) async fn rate_limit(
@@ -55,8 +71,31 @@ pub(crate) async fn rate_limit(
     request: Request,
     next: Next,
 ) -> Response {
-    let key = peer_ip(request.extensions()).unwrap_or(IpAddr::from([0, 0, 0, 0]));
-    match state.submit_limiter.check_key(&key) {
+    limited(&state.submit_limiter, &state, request, next).await
+}
+
+/// Limits the other public routes per client (a generous quota: a status page polls).
+pub(crate) async fn read_rate_limit(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    limited(&state.read_limiter, &state, request, next).await
+}
+
+async fn limited(
+    limiter: &crate::SubmitLimiter,
+    state: &AppState,
+    request: Request,
+    next: Next,
+) -> Response {
+    let client = crate::client::client_of(
+        peer_ip(request.extensions()),
+        request.headers(),
+        &state.config.trusted_proxies,
+    );
+    let key = crate::streams::client_key(client);
+    match limiter.check_key(&key) {
         Ok(()) => next.run(request).await,
         Err(not_until) => {
             use governor::clock::{Clock, DefaultClock};

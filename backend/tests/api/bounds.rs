@@ -148,3 +148,113 @@ async fn event_streams_are_capped_per_client_and_in_all_and_places_come_back() {
     assert_eq!(open("10.1.0.3").await.status(), StatusCode::OK);
     drop((second, third));
 }
+
+/// Sends `request` as if it arrived from `peer` (what the server's socket records).
+async fn from_peer(
+    app: &TestApp,
+    peer: &str,
+    mut request: Request<Body>,
+) -> axum::response::Response {
+    let peer: std::net::SocketAddr = peer.parse().expect("address");
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    app.router().oneshot_raw(request).await
+}
+
+fn submission(pem: &str, forwarded_for: Option<&str>) -> Request<Body> {
+    let mut request = Request::post("/api/v1/requests").header("content-type", "application/json");
+    if let Some(client) = forwarded_for {
+        request = request.header("x-forwarded-for", client);
+    }
+    let body = serde_json::json!({ "csr_pem": pem, "expiration_seconds": 3600 });
+    request.body(Body::from(body.to_string())).expect("request")
+}
+
+#[tokio::test]
+async fn clients_are_told_apart_behind_trusted_proxies_and_nowhere_else() {
+    // No cluster: an accepted submission is 503, a limited one 429.
+    let app = TestApp::spawn(&[
+        "--trusted-proxies",
+        "10.0.0.0/8",
+        "--submit-burst",
+        "1",
+        "--submit-per-minute",
+        "1",
+    ])
+    .await;
+    let pem = crate::helpers::openssl_csr("/CN=minjun", "ec", &[]);
+    let status = |response: axum::response::Response| response.status();
+    let proxy = "10.0.0.5:443";
+    assert_eq!(
+        status(from_peer(&app, proxy, submission(&pem, Some("198.51.100.1"))).await),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        status(from_peer(&app, proxy, submission(&pem, Some("198.51.100.1"))).await),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        status(from_peer(&app, proxy, submission(&pem, Some("198.51.100.2"))).await),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "another client behind the same proxy"
+    );
+    // A peer that is not a trusted proxy is itself the client, whatever it claims.
+    let stranger = "203.0.113.5:5000";
+    assert_eq!(
+        status(from_peer(&app, stranger, submission(&pem, Some("198.51.100.3"))).await),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        status(from_peer(&app, stranger, submission(&pem, Some("198.51.100.4"))).await),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // An IPv6 client is its /64.
+    assert_eq!(
+        status(from_peer(&app, "[2001:db8:5:6::1]:5000", submission(&pem, None)).await),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        status(from_peer(&app, "[2001:db8:5:6::ffff]:5000", submission(&pem, None)).await),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn status_reads_and_invite_links_are_rate_limited_per_client_too() {
+    let app = TestApp::spawn(&["--read-burst", "2", "--read-per-minute", "1"]).await;
+    let get = |path: &str| Request::get(path).body(Body::empty()).expect("request");
+    let open = || {
+        Request::post("/api/v1/invites/open")
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"token":"invite-x.y"}"#))
+            .expect("request")
+    };
+    let peer = "203.0.113.9:5000";
+    for _ in 0..2 {
+        let answer = from_peer(&app, peer, get("/api/v1/requests/certdesk-minjun-abc")).await;
+        assert_eq!(answer.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+    let limited = from_peer(&app, peer, get("/api/v1/requests/certdesk-minjun-abc")).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers().contains_key(header::RETRY_AFTER));
+    assert_eq!(
+        from_peer(
+            &app,
+            peer,
+            get("/api/v1/requests/certdesk-minjun-abc/events")
+        )
+        .await
+        .status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        from_peer(&app, peer, open()).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another client is not held back by the first.
+    assert_eq!(
+        from_peer(&app, "203.0.113.10:5000", open()).await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}
