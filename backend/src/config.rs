@@ -84,6 +84,11 @@ pub struct Config {
     #[arg(long, env = "CERTDESK_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=300))]
     pub header_read_timeout_seconds: u32,
 
+    /// Serve `/metrics` on this address only (plain HTTP, e.g. a pod port only
+    /// Prometheus reaches) instead of beside the app.
+    #[arg(long, env = "CERTDESK_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// Server-sent event streams (live request status) open at once, in all.
     #[arg(long, env = "CERTDESK_MAX_EVENT_STREAMS", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_event_streams: u32,

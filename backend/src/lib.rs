@@ -176,6 +176,23 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         );
         tracing::info!(address = %bound, "admission webhook listening");
     }
+    if let Some(address) = state.config.metrics_listen {
+        let handle = axum_server::Handle::new();
+        let server = axum_server::bind(address)
+            .handle(handle.clone())
+            .serve(routes::health::metrics_router(state.clone()).into_make_service());
+        tokio::spawn(async move {
+            if let Err(error) = server.await {
+                tracing::error!(%error, "the metrics listener failed");
+            }
+        });
+        let bound = handle.listening().await.with_context(|| {
+            format!(
+                "cannot listen on {address} for metrics: pass a free address with --metrics-listen"
+            )
+        })?;
+        println!("CertDesk metrics are served on http://{bound}/metrics");
+    }
     let transport = state.config.transport().map_err(anyhow::Error::msg)?;
     let state_header_read_timeout = state.config.header_read_timeout_seconds;
     let mut router = app(state);

@@ -8,13 +8,25 @@ use axum::routing::get;
 
 use crate::AppState;
 
-/// `GET /healthz` (the process serves), `GET /readyz` (the watch cache has synced) and
+/// `GET /healthz` (the process serves), `GET /readyz` (the watch cache has synced) and,
+/// unless `--metrics-listen` moves it to a listener of its own ([`metrics_router`]),
 /// `GET /metrics` (Prometheus text format).
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router(metrics_here: bool) -> Router<AppState> {
+    let router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(ready))
+        .route("/readyz", get(ready));
+    if metrics_here {
+        router.route("/metrics", get(metrics))
+    } else {
+        router
+    }
+}
+
+/// `GET /metrics` alone, for the `--metrics-listen` listener.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
         .route("/metrics", get(metrics))
+        .with_state(state)
 }
 
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {

@@ -41,7 +41,7 @@ pub fn router(state: AppState) -> Router {
             header::HeaderValue::from_static("no-store"),
         ));
     let mut router = Router::new()
-        .merge(health::router())
+        .merge(health::router(state.config.metrics_listen.is_none()))
         .nest("/api/v1", api)
         .fallback_service(spa)
         .layer(axum::middleware::from_fn_with_state(

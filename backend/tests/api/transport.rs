@@ -214,3 +214,44 @@ fn a_client_that_sends_headers_slowly_is_cut_off() {
     assert!(closed, "the slow connection is still open after 10 s");
     assert_eq!(status, "200");
 }
+
+#[test]
+fn metrics_can_move_to_a_listener_of_their_own() {
+    let dir = static_dir();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_certdesk"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .arg("--static-dir")
+        .arg(dir.path())
+        .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .lines()
+        .map_while(Result::ok);
+    let metrics = lines
+        .find_map(|l| {
+            l.strip_prefix("CertDesk metrics are served on ")
+                .map(str::to_owned)
+        })
+        .expect("it says where metrics are");
+    let app = lines
+        .find_map(|l| {
+            l.strip_prefix("CertDesk is listening on ")
+                .map(str::to_owned)
+        })
+        .expect("it says where it listens");
+    let (status, own_headers) = curl(&metrics, &[]);
+    // Beside the app, /metrics is now just one of the app's own paths.
+    let (_, app_headers) = curl(&format!("{app}/metrics"), &[]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status, "200");
+    assert!(own_headers.contains("openmetrics"), "{own_headers}");
+    assert!(
+        !app_headers.contains("openmetrics"),
+        "metrics are still served beside the app"
+    );
+}
