@@ -509,3 +509,15 @@ impl Drop for Server {
 pub fn local_policy() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/local/policy.yaml").to_owned()
 }
+
+/// The codes of a `policy_violation` answer's `details.violations`, in order.
+pub fn violation_codes(json: &serde_json::Value) -> Vec<String> {
+    json["details"]["violations"]
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .filter_map(|v| v["code"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}

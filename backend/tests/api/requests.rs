@@ -4,24 +4,13 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 
-use crate::helpers::{TestApp, TokenKubeconfig, openssl_csr};
+use crate::helpers::{TestApp, TokenKubeconfig, openssl_csr, violation_codes};
 
 fn body(csr_pem: &str, seconds: u32) -> serde_json::Value {
     serde_json::json!({ "csr_pem": csr_pem, "expiration_seconds": seconds })
 }
 
 /// Returns the violation codes of a policy_violation answer.
-fn violation_codes(json: &serde_json::Value) -> Vec<String> {
-    json["details"]["violations"]
-        .as_array()
-        .map(|v| {
-            v.iter()
-                .filter_map(|v| v["code"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 #[tokio::test]
 async fn malformed_json_is_a_400_with_the_error_shape() {
     let app = TestApp::spawn(&[]).await;
