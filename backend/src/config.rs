@@ -106,6 +106,25 @@ pub struct Config {
     #[arg(long, env = "CERTDESK_READ_BURST", default_value_t = 120, value_parser = clap::value_parser!(u32).range(1..))]
     pub read_burst: u32,
 
+    /// Failed approver sign-ins (tokens the cluster refused) one client may make per
+    /// minute before its approver calls are refused with 429 for a while.
+    #[arg(long, env = "CERTDESK_SIGN_IN_FAILURES_PER_MINUTE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub sign_in_failures_per_minute: u32,
+
+    /// Failed approver sign-ins one client may make in a burst; the failure after them
+    /// locks it out until the per-minute rate lets it try again.
+    #[arg(long, env = "CERTDESK_SIGN_IN_FAILURES_BURST", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub sign_in_failures_burst: u32,
+
+    /// Requests served at once, in all; more are answered 503 `overloaded` with
+    /// `Retry-After` (event streams count only until they start; they have caps of their own).
+    #[arg(long, env = "CERTDESK_MAX_IN_FLIGHT", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_in_flight: u32,
+
+    /// Seconds a request may take before it is answered 504 `timeout`.
+    #[arg(long, env = "CERTDESK_REQUEST_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=600))]
+    pub request_timeout_seconds: u32,
+
     /// Log format.
     #[arg(long, env = "CERTDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -11,6 +11,7 @@ pub mod config;
 pub mod csr;
 pub mod error;
 pub mod extract;
+pub mod limits;
 pub mod metrics;
 pub mod policy_file;
 pub mod routes;
@@ -20,8 +21,7 @@ pub mod telemetry;
 pub mod transport;
 pub mod webhook;
 
-use std::net::{IpAddr, SocketAddr};
-use std::num::NonZeroU32;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,9 +29,6 @@ use anyhow::Context;
 use axum::Router;
 
 use crate::config::Config;
-
-/// The per-client-address limiter of submissions.
-pub type SubmitLimiter = governor::DefaultKeyedRateLimiter<IpAddr>;
 
 /// What every handler can read; cheap to clone.
 #[derive(Clone)]
@@ -44,11 +41,8 @@ pub struct AppState {
     pub cluster: Option<cluster::Cluster>,
     /// The Prometheus metrics.
     pub metrics: Arc<metrics::Metrics>,
-    /// The per-client limiter of submissions and renewals.
-    pub submit_limiter: Arc<SubmitLimiter>,
-    /// The per-client limiter of the other public routes (status, events, invites,
-    /// renewal challenges).
-    pub read_limiter: Arc<SubmitLimiter>,
+    /// The per-client rate limits, the sign-in lock-out and the in-flight bound.
+    pub limits: Arc<limits::Limits>,
     /// The key that authenticates renewal challenges.
     pub challenge_key: cluster::renewal::ChallengeKey,
     /// The CA bundle a certificate to renew must chain to.
@@ -94,28 +88,6 @@ impl AppState {
         };
         let policy = config.policy()?;
         let portal = config.portal_config(endpoint.as_ref(), &policy);
-        let quota = governor::Quota::per_minute(
-            NonZeroU32::new(config.submit_per_minute).unwrap_or(NonZeroU32::MIN),
-        )
-        .allow_burst(NonZeroU32::new(config.submit_burst).unwrap_or(NonZeroU32::MIN));
-        let submit_limiter = Arc::new(governor::RateLimiter::keyed(quota));
-        let read_quota = governor::Quota::per_minute(
-            NonZeroU32::new(config.read_per_minute).unwrap_or(NonZeroU32::MIN),
-        )
-        .allow_burst(NonZeroU32::new(config.read_burst).unwrap_or(NonZeroU32::MIN));
-        let read_limiter = Arc::new(governor::RateLimiter::keyed(read_quota));
-        // Forget addresses whose quota has refilled, so the limiters' memory stays bounded.
-        for limiter in [&submit_limiter, &read_limiter] {
-            let weak = Arc::downgrade(limiter);
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-                loop {
-                    tick.tick().await;
-                    let Some(limiter) = weak.upgrade() else { break };
-                    limiter.retain_recent();
-                }
-            });
-        }
         let challenge_key = match config.renewal_secret()? {
             Some(secret) => cluster::renewal::ChallengeKey::from_secret(&secret),
             None => cluster::renewal::ChallengeKey::random()?,
@@ -129,12 +101,11 @@ impl AppState {
         );
         Ok(Self {
             streams,
+            limits: Arc::new(limits::Limits::new(&config)),
             config: Arc::new(config),
             portal: Arc::new(portal),
             cluster,
             metrics: Arc::new(metrics::Metrics::default()),
-            submit_limiter,
-            read_limiter,
             challenge_key,
             client_ca_pem: Arc::new(client_ca_pem),
         })

@@ -112,6 +112,10 @@ pub enum ErrorCode {
     IdentityNotAllowed,
     /// The request did not come over HTTPS through CertDesk's TLS proxy.
     InsecureTransport,
+    /// CertDesk is answering as many requests as it allows at once (`Retry-After`).
+    Overloaded,
+    /// The answer took longer than CertDesk allows a request; the change may have been made.
+    Timeout,
     /// An unexpected fault in CertDesk; the details are in the server's log.
     Internal,
     /// A code this version of CertDesk does not know (sent by a newer server).
@@ -154,6 +158,8 @@ impl ErrorCode {
             Self::RenewalAccessRemoved => "renewal_access_removed",
             Self::IdentityNotAllowed => "identity_not_allowed",
             Self::InsecureTransport => "insecure_transport",
+            Self::Overloaded => "overloaded",
+            Self::Timeout => "timeout",
             Self::Internal => "internal",
             Self::Unknown => "unknown",
         }
@@ -188,7 +194,8 @@ impl ErrorCode {
             | Self::RenewalSubjectMismatch
             | Self::RenewalProofInvalid => 422,
             Self::RateLimited => 429,
-            Self::ClusterUnreachable => 503,
+            Self::ClusterUnreachable | Self::Overloaded => 503,
+            Self::Timeout => 504,
             Self::Internal | Self::Unknown => 500,
         }
     }
@@ -232,6 +239,8 @@ mod tests {
             ErrorCode::RenewalAccessRemoved,
             ErrorCode::IdentityNotAllowed,
             ErrorCode::InsecureTransport,
+            ErrorCode::Overloaded,
+            ErrorCode::Timeout,
             ErrorCode::Internal,
         ];
         for code in codes {

@@ -19,7 +19,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         post(invite)
             .layer::<_, std::convert::Infallible>(axum::middleware::from_fn_with_state(
                 state,
-                super::requests::read_rate_limit,
+                crate::limits::read,
             ))
             .layer(DefaultBodyLimit::max(4 * 1024)),
     )

@@ -32,7 +32,13 @@ pub fn router(state: AppState) -> Router {
         .merge(requests::router(state.clone()))
         .merge(renewals::router(state.clone()))
         .merge(invites::router(state.clone()))
-        .nest("/admin", admin::router())
+        .nest(
+            "/admin",
+            admin::router().layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::limits::sign_in,
+            )),
+        )
         .fallback(|| async { Error::client(shared::ErrorCode::NotFound, "No such API endpoint.") })
         // API answers are about one person's request or an approver's view: no cache
         // (browser, proxy or CDN) may keep them.
@@ -40,10 +46,18 @@ pub fn router(state: AppState) -> Router {
             header::CACHE_CONTROL,
             header::HeaderValue::from_static("no-store"),
         ));
-    let mut router = Router::new()
-        .merge(health::router(state.config.metrics_listen.is_none()))
+    // Probes and metrics stay outside the in-flight bound and the deadline: a kubelet
+    // must not restart a replica because it is busy.
+    let served = Router::new()
         .nest("/api/v1", api)
         .fallback_service(spa)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::limits::in_flight,
+        ));
+    let mut router = Router::new()
+        .merge(health::router(state.config.metrics_listen.is_none()))
+        .merge(served)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::metrics::track,

@@ -21,12 +21,12 @@ use crate::cluster::requests::{self, GRANTED_NAMESPACE_ANNOTATION, RENEWAL_OF_AN
 use crate::error::{Error, Result};
 use crate::extract::{ClientAddress, Json};
 use crate::routes::requests::{
-    BODY_LIMIT, auto_approve, check_lifetime_and_note, origin, rate_limit,
+    BODY_LIMIT, auto_approve, check_lifetime_and_note, origin,
 };
 
 /// The renewal routes; both count against the per-client submission limit.
 pub fn router(state: AppState) -> Router<AppState> {
-    let limited = || axum::middleware::from_fn_with_state(state.clone(), rate_limit);
+    let limited = || axum::middleware::from_fn_with_state(state.clone(), crate::limits::submit);
     Router::new()
         .route(
             "/renewals/challenge",

@@ -5,9 +5,8 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -28,7 +27,7 @@ use crate::cluster::records;
 use crate::cluster::requests::{self, Origin};
 use crate::cluster::resources::IssuedCertificate;
 use crate::error::{Error, Result};
-use crate::extract::{ClientAddress, Json, peer_ip};
+use crate::extract::{ClientAddress, Json};
 use shared::admin::Grant;
 
 /// The largest submission body accepted; a CSR, even RSA 4096, is under 4 KiB.
@@ -46,7 +45,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(submit)
                 .layer::<_, Infallible>(axum::middleware::from_fn_with_state(
                     state.clone(),
-                    rate_limit,
+                    crate::limits::submit,
                 ))
                 .layer(DefaultBodyLimit::max(BODY_LIMIT)),
         )
@@ -54,64 +53,16 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/requests/{id}",
             get(status).layer(axum::middleware::from_fn_with_state(
                 state.clone(),
-                read_rate_limit,
+                crate::limits::read,
             )),
         )
         .route(
             "/requests/{id}/events",
             get(events).layer(axum::middleware::from_fn_with_state(
                 state.clone(),
-                read_rate_limit,
+                crate::limits::read,
             )),
         )
-}
-
-pub(crate) async fn rate_limit(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    limited(&state.submit_limiter, &state, request, next).await
-}
-
-/// Limits the other public routes per client (a generous quota: a status page polls).
-pub(crate) async fn read_rate_limit(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    limited(&state.read_limiter, &state, request, next).await
-}
-
-async fn limited(
-    limiter: &crate::SubmitLimiter,
-    state: &AppState,
-    request: Request,
-    next: Next,
-) -> Response {
-    let client = crate::client::client_of(
-        peer_ip(request.extensions()),
-        request.headers(),
-        &state.config.trusted_proxies,
-    );
-    let key = crate::streams::client_key(client);
-    match limiter.check_key(&key) {
-        Ok(()) => next.run(request).await,
-        Err(not_until) => {
-            use governor::clock::{Clock, DefaultClock};
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            let body = ApiError::new(
-                ErrorCode::RateLimited,
-                format!("Too many requests from this address; try again in {seconds} s."),
-            );
-            let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
-            response
-        }
-    }
 }
 
 /// Submits a CSR: inspected, verified and checked against the policy, then created in

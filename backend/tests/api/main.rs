@@ -8,6 +8,7 @@ mod helpers;
 mod identity;
 mod lifecycle;
 mod openapi;
+mod overload;
 mod policy_rules;
 mod recovery;
 mod requests;
