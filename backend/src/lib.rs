@@ -166,6 +166,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     }
     let transport = state.config.transport().map_err(anyhow::Error::msg)?;
     let state_header_read_timeout = state.config.header_read_timeout_seconds;
+    let streams = state.streams.clone();
     let mut router = app(state);
     match &transport {
         transport::Transport::BehindProxy(trusted) => {
@@ -214,8 +215,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     println!("CertDesk is listening on {scheme}://{address}");
     tracing::info!(%address, scheme, "listening");
     shutdown_signal().await;
-    // Requests under way may finish; live status streams are cut after the grace
-    // period (the page then polls another replica).
+    // Live status streams end cleanly at once, asking their pages to reconnect (to
+    // another replica); other requests under way may finish within the grace period.
+    streams.close_all();
     handle.graceful_shutdown(Some(SHUTDOWN_GRACE));
     server
         .await

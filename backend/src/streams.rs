@@ -16,6 +16,7 @@ pub struct StreamSlots {
     inner: Arc<Mutex<Counts>>,
     total_cap: usize,
     per_client_cap: usize,
+    closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 #[derive(Debug, Default)]
@@ -47,6 +48,7 @@ impl StreamSlots {
             inner: Arc::new(Mutex::new(Counts::default())),
             total_cap,
             per_client_cap,
+            closing: Arc::new(tokio::sync::watch::Sender::new(false)),
         }
     }
 
@@ -73,12 +75,32 @@ impl StreamSlots {
         })
     }
 
+    /// Tells every open stream that the server is stopping: each ends cleanly, telling
+    /// its page to reconnect (to another replica) at once.
+    pub fn close_all(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves when [`Self::close_all`] was called.
+    pub async fn closed(&self) {
+        let mut closing = self.closing.subscribe();
+        // The sender lives as long as `self`, so waiting cannot fail.
+        let _ = closing.wait_for(|closing| *closing).await;
+    }
+
     /// Returns how many streams are open.
     pub fn open(&self) -> usize {
         self.inner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .total
+    }
+}
+
+impl StreamSlot {
+    /// Returns the counts this place belongs to.
+    pub fn slots(&self) -> StreamSlots {
+        self.slots.clone()
     }
 }
 

@@ -353,17 +353,31 @@ async fn events(
         changes,
         pending: Some(first),
         last: None,
-        _slot: slot,
+        slot,
     };
     let stream = futures::stream::unfold(Some(follow), |follow| async move {
         let mut follow = follow?;
-        let status = follow.next().await?;
-        let done = status.phase.is_final();
-        let event = Event::default()
-            .event("status")
-            .json_data(&status)
-            .unwrap_or_else(|_| Event::default().event("status").data("{}"));
-        Some((Ok(event), (!done).then_some(follow)))
+        let slots = follow.slot.slots();
+        tokio::select! {
+            status = follow.next() => {
+                let status = status?;
+                let done = status.phase.is_final();
+                let event = Event::default()
+                    .event("status")
+                    .json_data(&status)
+                    .unwrap_or_else(|_| Event::default().event("status").data("{}"));
+                Some((Ok(event), (!done).then_some(follow)))
+            }
+            // The server is stopping: end the stream cleanly, asking the page to
+            // reconnect soon (another replica answers).
+            () = slots.closed() => {
+                let event = Event::default()
+                    .event("closing")
+                    .retry(Duration::from_secs(1))
+                    .data("the server is stopping; reconnect");
+                Some((Ok(event), None))
+            }
+        }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
@@ -377,7 +391,7 @@ struct Follow {
     changes: tokio::sync::broadcast::Receiver<Change>,
     pending: Option<RequestStatus>,
     last: Option<RequestStatus>,
-    _slot: crate::streams::StreamSlot,
+    slot: crate::streams::StreamSlot,
 }
 
 /// The 429 answer when a cap on event streams is reached; the page then polls.

@@ -492,6 +492,19 @@ impl Server {
         )
     }
 
+    /// Sends SIGTERM and waits (at most `seconds`) for the process to exit.
+    pub fn terminate(&mut self, seconds: u64) -> Option<std::process::ExitStatus> {
+        let pid = self.child.id().to_string();
+        e2e::tools::ok("kill", &["-TERM", &pid], None).expect("kill -TERM");
+        for _ in 0..seconds * 10 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        None
+    }
+
     /// Everything the backend logged so far.
     pub fn logs(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("certdesk.log")).unwrap_or_default()

@@ -501,7 +501,7 @@ async fn with_auto_approval_an_invited_request_is_issued_with_the_invites_grants
             .unwrap()
     );
     let link = created["token"].as_str().unwrap();
-    assert_eq!(open_invite(&app, &link).await.json()["auto_approved"], true);
+    assert_eq!(open_invite(&app, link).await.json()["auto_approved"], true);
 
     let key = key_for(&username, &[]);
     let response = app

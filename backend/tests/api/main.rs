@@ -12,5 +12,6 @@ mod overload;
 mod policy_rules;
 mod recovery;
 mod requests;
+mod shutdown;
 mod transport;
 mod webhook;
