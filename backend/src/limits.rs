@@ -144,7 +144,10 @@ pub struct SignInFailures {
 impl SignInFailures {
     /// Returns how long `key` is still locked out, if it is.
     pub fn locked_for(&self, key: IpAddr) -> Option<Duration> {
-        let mut locked = self.locked_out.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut locked = self
+            .locked_out
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         let until = *locked.get(&key)?;
         let now = Instant::now();
         if until > now {
@@ -163,12 +166,18 @@ impl SignInFailures {
         };
         let wait = not_until.wait_time_from(DefaultClock::default().now());
         let now = Instant::now();
-        let mut locked = self.locked_out.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut locked = self
+            .locked_out
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if locked.len() >= MAX_LOCKED_OUT {
             locked.retain(|_, until| *until > now);
         }
         if locked.len() >= MAX_LOCKED_OUT
-            && let Some(oldest) = locked.iter().min_by_key(|(_, until)| **until).map(|(k, _)| *k)
+            && let Some(oldest) = locked
+                .iter()
+                .min_by_key(|(_, until)| **until)
+                .map(|(k, _)| *k)
         {
             locked.remove(&oldest);
         }

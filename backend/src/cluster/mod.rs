@@ -11,6 +11,7 @@ pub mod records;
 pub mod renewal;
 pub mod requests;
 pub mod resources;
+pub mod submit;
 pub mod token_cache;
 
 use anyhow::{Context, Result, bail};

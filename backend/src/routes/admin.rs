@@ -1,12 +1,13 @@
 //! The approvers' API under `/api/v1/admin`: every call carries the approver's own
 //! Kubernetes token and is made to the cluster with that token alone.
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::openapi::AdminErrors;
 use crate::AppState;
 use crate::audit::{Action, Entry};
 use crate::cluster::approver::{
@@ -21,18 +22,18 @@ use shared::invite::{CreateInvite, InviteCreated, InviteView};
 use shared::people::{PersonView, RemoveAccessOutcome};
 
 /// The approvers' routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/whoami", get(whoami))
-        .route("/requests", get(list))
-        .route("/requests/{name}/identity", get(identity))
-        .route("/requests/{name}/approve", post(approve))
-        .route("/requests/{name}/deny", post(deny))
-        .route("/roles", get(roles))
-        .route("/invites", get(list_invites).post(create_invite))
-        .route("/invites/{name}/revoke", post(revoke_invite))
-        .route("/people", get(people))
-        .route("/people/{username}/remove-access", post(remove_access))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(whoami))
+        .routes(routes!(list))
+        .routes(routes!(identity))
+        .routes(routes!(approve))
+        .routes(routes!(deny))
+        .routes(routes!(roles))
+        .routes(routes!(list_invites, create_invite))
+        .routes(routes!(revoke_invite))
+        .routes(routes!(people))
+        .routes(routes!(remove_access))
 }
 
 /// Refuses a name from the URL that cannot be a CSR's (404, no API call).
@@ -52,13 +53,9 @@ fn client(state: &AppState, token: &BearerToken) -> Result<kube::Client> {
 }
 
 /// Who the approver is and what they may do.
-#[utoipa::path(get, path = "/api/v1/admin/whoami", tag = "admin", security(("bearer" = [])),
-    responses(
+#[utoipa::path(get, path = "/whoami", tag = "admin", security(("bearer" = [])),
+    responses(AdminErrors,
         (status = 200, description = "The approver's identity and abilities", body = WhoAmI),
-        (status = 400, description = "Malformed body or bad input", body = ApiError),
-        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
-        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
-        (status = 503, description = "The cluster is unreachable", body = ApiError),
     ))]
 #[tracing::instrument(skip(state, token))]
 async fn whoami(State(state): State<AppState>, token: BearerToken) -> Result<axum::Json<WhoAmI>> {
@@ -68,13 +65,9 @@ async fn whoami(State(state): State<AppState>, token: BearerToken) -> Result<axu
 }
 
 /// Every kube-apiserver-client CSR in the watch cache, decoded, with risk flags.
-#[utoipa::path(get, path = "/api/v1/admin/requests", tag = "admin", security(("bearer" = [])),
-    responses(
+#[utoipa::path(get, path = "/requests", tag = "admin", security(("bearer" = [])),
+    responses(AdminErrors,
         (status = 200, description = "The requests, newest first", body = Vec<RequestView>),
-        (status = 400, description = "Malformed body or bad input", body = ApiError),
-        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
-        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
-        (status = 503, description = "The cluster is unreachable", body = ApiError),
     ))]
 #[tracing::instrument(skip(state, token))]
 async fn list(
@@ -106,15 +99,11 @@ async fn list(
 /// Whether the approver may hand out the request's identity: `impersonate` on each
 /// requested group, and on the username when it already has bindings. The approval
 /// page shows it before the click; approving runs the same check.
-#[utoipa::path(get, path = "/api/v1/admin/requests/{name}/identity", tag = "admin",
+#[utoipa::path(get, path = "/requests/{name}/identity", tag = "admin",
     security(("bearer" = [])), params(("name" = String, Path, description = "The CSR's name")),
-    responses(
+    responses(AdminErrors,
         (status = 200, description = "The cluster's answer, with every missing permission", body = IdentityCheck),
-        (status = 400, description = "Malformed body or bad input", body = ApiError),
-        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
-        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
         (status = 404, description = "No such CSR", body = ApiError),
-        (status = 503, description = "The cluster is unreachable", body = ApiError),
     ))]
 #[tracing::instrument(skip(state, token))]
 async fn identity(
@@ -124,27 +113,16 @@ async fn identity(
 ) -> Result<axum::Json<IdentityCheck>> {
     let client = client(&state, &token)?;
     ensure_csr_name(&name)?;
-    let csr = kube::Api::<k8s_openapi::api::certificates::v1::CertificateSigningRequest>::all(
-        client.clone(),
-    )
-    .get(&name)
-    .await?;
-    let summary = crate::csr::describe(&csr.spec.request.0)?;
-    let check =
-        approver::decide::decider_may_issue(state.cluster()?, &client, &csr, &summary).await?;
+    let check = approver::decide::may_issue_request(state.cluster()?, &client, &name).await?;
     Ok(axum::Json(check))
 }
 
 /// Approves the request as the approver, after a dry run of every grant's binding.
-#[utoipa::path(post, path = "/api/v1/admin/requests/{name}/approve", tag = "admin",
+#[utoipa::path(post, path = "/requests/{name}/approve", tag = "admin",
     security(("bearer" = [])), params(("name" = String, Path, description = "The CSR's name")),
     request_body = ApproveBody,
-    responses(
+    responses(AdminErrors,
         (status = 200, description = "Approved; each binding's outcome", body = ApproveOutcome),
-        (status = 400, description = "Malformed body or bad input", body = ApiError),
-        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
-        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
-        (status = 503, description = "The cluster is unreachable", body = ApiError),
         (status = 404, description = "No such CSR", body = ApiError),
         (status = 403, description = "`identity_not_allowed`: the approver may not impersonate a requested group or the bound username", body = ApiError),
         (status = 409, description = "Already denied or failed, or a conflicting binding", body = ApiError),
@@ -216,15 +194,11 @@ async fn approve(
 }
 
 /// Denies the request as the approver, with a reason.
-#[utoipa::path(post, path = "/api/v1/admin/requests/{name}/deny", tag = "admin",
+#[utoipa::path(post, path = "/requests/{name}/deny", tag = "admin",
     security(("bearer" = [])), params(("name" = String, Path, description = "The CSR's name")),
     request_body = DenyBody,
-    responses(
+    responses(AdminErrors,
         (status = 204, description = "Denied"),
-        (status = 400, description = "Malformed body or bad input", body = ApiError),
-        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
-        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
-        (status = 503, description = "The cluster is unreachable", body = ApiError),
         (status = 404, description = "No such CSR", body = ApiError),
         (status = 409, description = "Not pending any more", body = ApiError),
     ))]
@@ -273,14 +247,10 @@ struct RolesQuery {
 }
 
 /// The Roles (of a namespace) and ClusterRoles the approver can see, with their rules.
-#[utoipa::path(get, path = "/api/v1/admin/roles", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(get, path = "/roles", tag = "admin", security(("bearer" = [])),
     params(RolesQuery),
-    responses(
+    responses(AdminErrors,
         (status = 200, description = "The roles", body = Vec<RoleView>),
-        (status = 400, description = "Malformed body or bad input", body = ApiError),
-        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
-        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
-        (status = 503, description = "The cluster is unreachable", body = ApiError),
     ))]
 #[tracing::instrument(skip(state, token))]
 async fn roles(
@@ -295,15 +265,11 @@ async fn roles(
 
 /// Makes an invite as the approver: the identity, lifetime and grants are checked now
 /// (grants by a dry run as the approver), and the link's token is returned once.
-#[utoipa::path(post, path = "/api/v1/admin/invites", tag = "admin", security(("bearer" = [])),
+#[utoipa::path(post, path = "/invites", tag = "admin", security(("bearer" = [])),
     request_body = CreateInvite,
-    responses(
+    responses(AdminErrors,
         (status = 201, description = "The invite and its link (the token is shown only now)", body = InviteCreated),
-        (status = 400, description = "Malformed body or bad input", body = ApiError),
-        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
-        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
         (status = 422, description = "The identity or lifetime breaks the policy", body = ApiError),
-        (status = 503, description = "The cluster is unreachable", body = ApiError),
     ))]
 #[tracing::instrument(skip(state, token, body))]
 async fn create_invite(
@@ -324,12 +290,9 @@ async fn create_invite(
 }
 
 /// Every invite the approver may see (listed with their own token), newest first.
-#[utoipa::path(get, path = "/api/v1/admin/invites", tag = "admin", security(("bearer" = [])),
-    responses(
+#[utoipa::path(get, path = "/invites", tag = "admin", security(("bearer" = [])),
+    responses(AdminErrors,
         (status = 200, description = "The invites", body = Vec<InviteView>),
-        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
-        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
-        (status = 503, description = "The cluster is unreachable", body = ApiError),
     ))]
 #[tracing::instrument(skip(state, token))]
 async fn list_invites(
@@ -340,15 +303,12 @@ async fn list_invites(
 }
 
 /// Revokes an unused invite and removes the bindings made with it.
-#[utoipa::path(post, path = "/api/v1/admin/invites/{name}/revoke", tag = "admin",
+#[utoipa::path(post, path = "/invites/{name}/revoke", tag = "admin",
     security(("bearer" = [])), params(("name" = String, Path, description = "The invite's name")),
-    responses(
+    responses(AdminErrors,
         (status = 200, description = "The revoked invite", body = InviteView),
-        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
-        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
         (status = 404, description = "No such invite", body = ApiError),
         (status = 409, description = "The invite was already used", body = ApiError),
-        (status = 503, description = "The cluster is unreachable", body = ApiError),
     ))]
 #[tracing::instrument(skip(state, token))]
 async fn revoke_invite(
@@ -364,12 +324,10 @@ async fn revoke_invite(
 
 /// Everyone CertDesk issued a certificate to or made a binding for, with their
 /// certificates (time left) and their CertDesk-made bindings.
-#[utoipa::path(get, path = "/api/v1/admin/people", tag = "admin", security(("bearer" = [])),
-    responses(
+#[utoipa::path(get, path = "/people", tag = "admin", security(("bearer" = [])),
+    responses(AdminErrors,
         (status = 200, description = "The people, by username", body = Vec<PersonView>),
-        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
         (status = 403, description = "The approver may not list issuance records or bindings", body = ApiError),
-        (status = 503, description = "The cluster is unreachable", body = ApiError),
     ))]
 #[tracing::instrument(skip(state, token))]
 async fn people(
@@ -393,14 +351,11 @@ async fn people(
 /// Removes a person's access: marks their issuance records and deletes the bindings
 /// CertDesk made for them, as the approver. Their certificate still authenticates
 /// until it expires; the answer says until when and what they can still do.
-#[utoipa::path(post, path = "/api/v1/admin/people/{username}/remove-access", tag = "admin",
+#[utoipa::path(post, path = "/people/{username}/remove-access", tag = "admin",
     security(("bearer" = [])), params(("username" = String, Path, description = "The username")),
-    responses(
+    responses(AdminErrors,
         (status = 200, description = "What was removed", body = RemoveAccessOutcome),
-        (status = 401, description = "The token is not valid for the cluster", body = ApiError),
-        (status = 403, description = "The API server refused the approver (its own message)", body = ApiError),
         (status = 404, description = "CertDesk issued nothing to that user", body = ApiError),
-        (status = 503, description = "The cluster is unreachable", body = ApiError),
     ))]
 #[tracing::instrument(skip(state, token))]
 async fn remove_access(

@@ -1,23 +1,25 @@
 //! `POST /api/v1/invites/open`: what an invite link offers, for the request form. The
 //! token travels in the body, never in a path or query (which proxies log).
 
-use axum::Router;
+use std::convert::Infallible;
+
 use axum::extract::{DefaultBodyLimit, State};
-use axum::routing::post;
 use shared::ApiError;
 use shared::invite::{InviteInfo, OpenInvite};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
+use super::openapi::{RateLimited, ServerErrors};
 use crate::AppState;
 use crate::cluster::invites;
 use crate::error::Result;
 use crate::extract::Json;
 
 /// The invitee's route, rate-limited per client.
-pub fn router(state: AppState) -> Router<AppState> {
-    Router::new().route(
-        "/invites/open",
-        post(invite)
-            .layer::<_, std::convert::Infallible>(axum::middleware::from_fn_with_state(
+pub fn router(state: AppState) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(
+        routes!(invite)
+            .layer::<_, Infallible>(axum::middleware::from_fn_with_state(
                 state,
                 crate::limits::read,
             ))
@@ -27,14 +29,13 @@ pub fn router(state: AppState) -> Router<AppState> {
 
 /// The identity and lifetime an invite link locks the request form to, once the
 /// link's token is checked (known, untampered, unused, unrevoked, unexpired).
-#[utoipa::path(post, path = "/api/v1/invites/open", tag = "requester", request_body = OpenInvite,
-    responses(
+#[utoipa::path(post, path = "/invites/open", tag = "requester", request_body = OpenInvite,
+    responses(ServerErrors, RateLimited,
         (status = 200, description = "What the invite offers", body = InviteInfo),
         (status = 400, description = "Malformed body", body = ApiError),
         (status = 403, description = "Not a valid invite link (`invite_invalid`)", body = ApiError),
         (status = 409, description = "Already used (`invite_used`)", body = ApiError),
         (status = 410, description = "Expired or revoked (`invite_expired`, `invite_revoked`)", body = ApiError),
-        (status = 503, description = "The cluster is unreachable", body = ApiError),
     ))]
 // The token is a secret: it is not recorded in the span.
 #[tracing::instrument(skip_all)]

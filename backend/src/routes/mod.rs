@@ -8,13 +8,17 @@ pub mod openapi;
 pub mod renewals;
 pub mod requests;
 
-use axum::Router;
+use std::sync::Arc;
+
 use axum::extract::MatchedPath;
 use axum::http::{Request, header};
+use axum::{Extension, Router};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::AppState;
 use crate::error::Error;
@@ -26,7 +30,7 @@ pub fn router(state: AppState) -> Router {
     let static_dir = state.config.static_dir.clone();
     let index_html = std::fs::read_to_string(static_dir.join("index.html")).unwrap_or_default();
     let spa = ServeDir::new(&static_dir).fallback(ServeFile::new(static_dir.join("index.html")));
-    let api = Router::new()
+    let api = OpenApiRouter::new()
         .merge(config::router())
         .merge(openapi::router())
         .merge(requests::router(state.clone()))
@@ -46,10 +50,13 @@ pub fn router(state: AppState) -> Router {
             header::CACHE_CONTROL,
             header::HeaderValue::from_static("no-store"),
         ));
+    let (api, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .nest("/api/v1", api)
+        .split_for_parts();
+    let api = api.layer(Extension(Arc::new(document)));
     // Probes and metrics stay outside the in-flight bound and the deadline: a kubelet
     // must not restart a replica because it is busy.
-    let served = Router::new()
-        .nest("/api/v1", api)
+    let served = api
         .fallback_service(spa)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

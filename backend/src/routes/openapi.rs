@@ -1,42 +1,28 @@
-//! `GET /api/v1/openapi.json`: the OpenAPI 3 document of the whole `/api/v1`, generated
-//! from the handlers' annotations and the shared types' schemas.
+//! `GET /api/v1/openapi.json`: the OpenAPI 3 document of the whole `/api/v1`. Each
+//! route registers its description where it is mounted (utoipa-axum's
+//! [`OpenApiRouter`]), so the document and the router cannot disagree; the error
+//! answers every route shares are described once, here.
 
-use axum::Router;
-use axum::routing::get;
+use std::sync::Arc;
+
+use axum::Extension;
+use shared::ApiError;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::{IntoResponses, Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 
-/// The API's OpenAPI document.
+/// The document's frame: its title, tags, the error schema and the approvers' bearer
+/// token. The paths come from the routers.
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "CertDesk API",
         description = "Submit CSRs, follow them, and approve or deny them with the approver's own Kubernetes token. Every error body is an ApiError."
     ),
-    paths(
-        super::config::portal_config,
-        super::requests::submit,
-        super::requests::status,
-        super::requests::events,
-        super::admin::whoami,
-        super::admin::list,
-        super::admin::identity,
-        super::admin::approve,
-        super::admin::deny,
-        super::admin::roles,
-        super::admin::create_invite,
-        super::admin::list_invites,
-        super::admin::revoke_invite,
-        super::admin::people,
-        super::admin::remove_access,
-        super::invites::invite,
-        super::renewals::challenge,
-        super::renewals::renew,
-        openapi_json,
-    ),
-    components(schemas(shared::ApiError, shared::ErrorCode)),
+    components(schemas(ApiError, shared::ErrorCode)),
     modifiers(&BearerToken),
     tags(
         (name = "requester", description = "What the requester's browser calls"),
@@ -58,14 +44,63 @@ impl Modify for BearerToken {
     }
 }
 
-/// The route serving the document.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/openapi.json", get(openapi_json))
+/// What any route may answer besides its own outcomes.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum ServerErrors {
+    /// The cluster is unreachable (`cluster_unreachable`), or CertDesk answers as many
+    /// requests as it allows at once (`overloaded`, `Retry-After`)
+    #[response(status = 503)]
+    Unavailable(ApiError),
+    /// The answer took longer than CertDesk allows a request (`timeout`)
+    #[response(status = 504)]
+    Timeout(ApiError),
+}
+
+/// The answer of a per-client rate limit.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum RateLimited {
+    /// Too many requests from this client (`rate_limited`, `Retry-After`)
+    #[response(status = 429)]
+    TooMany(ApiError),
+}
+
+/// What any approver route may answer besides its own outcomes.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum AdminErrors {
+    /// Malformed body or bad input
+    #[response(status = 400)]
+    BadRequest(ApiError),
+    /// No token (`token_missing`), or the cluster did not accept it (`token_invalid`)
+    #[response(status = 401)]
+    Unauthorized(ApiError),
+    /// The API server refused the approver (its own message)
+    #[response(status = 403)]
+    Forbidden(ApiError),
+    /// Too many failed sign-ins from this client (`rate_limited`, `Retry-After`)
+    #[response(status = 429)]
+    LockedOut(ApiError),
+    /// The cluster is unreachable, or CertDesk is overloaded (`Retry-After`)
+    #[response(status = 503)]
+    Unavailable(ApiError),
+    /// The answer took longer than CertDesk allows a request (`timeout`)
+    #[response(status = 504)]
+    Timeout(ApiError),
+}
+
+/// The route serving the document; the document itself is added as an extension once
+/// every route is registered ([`super::router`]).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(openapi_json))
 }
 
 /// This document.
-#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "requester",
-    responses((status = 200, description = "The OpenAPI 3 document", content_type = "application/json")))]
-async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
-    axum::Json(ApiDoc::openapi())
+#[utoipa::path(get, path = "/openapi.json", tag = "requester",
+    responses(ServerErrors, (status = 200, description = "The OpenAPI 3 document", content_type = "application/json")))]
+async fn openapi_json(
+    Extension(document): Extension<Arc<utoipa::openapi::OpenApi>>,
+) -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(document.as_ref().clone())
 }

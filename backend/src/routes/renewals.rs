@@ -3,49 +3,40 @@
 
 use std::convert::Infallible;
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
-use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
-use kube::Api;
-use kube::api::PostParams;
 use shared::renewal::{RenewalChallenge, RenewalRequest};
 use shared::{ApiError, ErrorCode, RequestTicket};
 use time::OffsetDateTime;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
+use super::openapi::{RateLimited, ServerErrors};
 use crate::AppState;
 use crate::audit::{Action, Entry, timestamp};
 use crate::cluster::renewal;
-use crate::cluster::requests::{self, GRANTED_NAMESPACE_ANNOTATION, RENEWAL_OF_ANNOTATION};
+use crate::cluster::submit::{self, Kind, NewRequest};
 use crate::error::{Error, Result};
 use crate::extract::{ClientAddress, Json};
-use crate::routes::requests::{
-    BODY_LIMIT, auto_approve, check_lifetime_and_note, origin,
-};
+use crate::routes::requests::{BODY_LIMIT, auto_approve, check_lifetime_and_note, origin};
 
 /// The renewal routes; both count against the per-client submission limit.
-pub fn router(state: AppState) -> Router<AppState> {
-    let limited = || axum::middleware::from_fn_with_state(state.clone(), crate::limits::submit);
-    Router::new()
-        .route(
-            "/renewals/challenge",
-            post(challenge).layer::<_, Infallible>(limited()),
-        )
-        .route(
-            "/renewals",
-            post(renew)
-                .layer::<_, Infallible>(limited())
+pub fn router(state: AppState) -> OpenApiRouter<AppState> {
+    let limited = axum::middleware::from_fn_with_state(state, crate::limits::submit);
+    OpenApiRouter::new()
+        .routes(routes!(challenge).layer(limited.clone()))
+        .routes(
+            routes!(renew)
+                .layer::<_, Infallible>(limited)
                 // The old certificate travels beside the new CSR.
                 .layer(DefaultBodyLimit::max(2 * BODY_LIMIT)),
         )
 }
 
 /// A fresh challenge for a renewal, valid for five minutes.
-#[utoipa::path(post, path = "/api/v1/renewals/challenge", tag = "requester",
-    responses(
+#[utoipa::path(post, path = "/renewals/challenge", tag = "requester",
+    responses(ServerErrors, RateLimited,
         (status = 200, description = "The challenge to sign with the old key", body = RenewalChallenge),
-        (status = 429, description = "Too many requests from this address (Retry-After)", body = ApiError),
     ))]
 #[tracing::instrument(skip(state))]
 async fn challenge(State(state): State<AppState>) -> Result<axum::Json<RenewalChallenge>> {
@@ -58,16 +49,14 @@ async fn challenge(State(state): State<AppState>) -> Result<axum::Json<RenewalCh
 /// possession over the challenge and the new CSR. Created like any request, annotated as
 /// a renewal of the old serial; approved at once only when the operator enabled renewal
 /// auto-approval and CertDesk issued the old certificate.
-#[utoipa::path(post, path = "/api/v1/renewals", tag = "requester", request_body = RenewalRequest,
-    responses(
+#[utoipa::path(post, path = "/renewals", tag = "requester", request_body = RenewalRequest,
+    responses(ServerErrors, RateLimited,
         (status = 201, description = "Created; the new request's id", body = RequestTicket),
         (status = 400, description = "Malformed body", body = ApiError),
         (status = 403, description = "Access was removed (`renewal_access_removed`)", body = ApiError),
         (status = 409, description = "The challenge was already used (`renewal_challenge_replayed`)", body = ApiError),
         (status = 413, description = "The body is over the limit", body = ApiError),
         (status = 422, description = "Refused: `renewal_wrong_ca`, `renewal_certificate_expired`, `renewal_subject_mismatch`, `renewal_proof_invalid`, `renewal_challenge_invalid`, `renewal_challenge_expired`, `certificate_invalid`, or the CSR's own errors", body = ApiError),
-        (status = 429, description = "Too many requests from this address (Retry-After)", body = ApiError),
-        (status = 503, description = "The cluster is unreachable", body = ApiError),
     ))]
 #[tracing::instrument(skip(state, headers, body), fields(id))]
 async fn renew(
@@ -94,27 +83,28 @@ async fn renew(
     }
     let origin = origin(address, &headers, body.note);
     let lifetime = renewal::lifetime_cap(&vetted.old, body.expiration_seconds);
-    let mut object = requests::build(&id, &vetted.csr, lifetime, &origin);
-    let annotations = object
-        .metadata
-        .annotations
-        .get_or_insert_with(Default::default);
-    annotations.insert(RENEWAL_OF_ANNOTATION.to_owned(), vetted.old.serial.clone());
-    if let Some(namespace) = vetted
-        .record
-        .as_ref()
-        .and_then(|r| r.spec.namespace.clone())
-    {
-        annotations.insert(GRANTED_NAMESPACE_ANNOTATION.to_owned(), namespace);
-    }
-    let created = match Api::<CertificateSigningRequest>::all(cluster.client.clone())
-        .create(&PostParams::default(), &object)
-        .await
-    {
-        Ok(created) => created,
-        Err(kube::Error::Api(status)) if status.code == 409 => return Err(replayed()),
-        Err(error) => return Err(error.into()),
-    };
+    let created = submit::create(
+        cluster,
+        NewRequest {
+            id: &id,
+            csr: &vetted.csr,
+            expiration_seconds: lifetime,
+            origin: &origin,
+            kind: Kind::Renewal {
+                of_serial: vetted.old.serial.clone(),
+                granted_namespace: vetted
+                    .record
+                    .as_ref()
+                    .and_then(|r| r.spec.namespace.clone()),
+            },
+        },
+    )
+    .await
+    .map_err(|error| match error {
+        Error::Client(api) if api.code == ErrorCode::Conflict => replayed(),
+        other => other,
+    })?
+    .csr;
     state.metrics.submissions.inc();
     let username = vetted.csr.summary.username.as_str();
     cluster.audit.record(

@@ -4,28 +4,27 @@ use std::convert::Infallible;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use futures::Stream;
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
-use kube::Api;
-use kube::api::PostParams;
 use shared::{ApiError, ErrorCode, RequestStatus, RequestTicket, SubmitRequest};
 use tokio::sync::broadcast::error::RecvError;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
+use super::openapi::{RateLimited, ServerErrors};
 use crate::AppState;
 use crate::audit::{Action, Entry};
 use crate::cluster::Cluster;
 use crate::cluster::approver;
-use crate::cluster::cache::{Change, SIGNER};
+use crate::cluster::cache::Change;
 use crate::cluster::invites;
 use crate::cluster::records;
 use crate::cluster::requests::{self, Origin};
-use crate::cluster::resources::IssuedCertificate;
+use crate::cluster::submit::{self, Created, Kind, NewRequest};
 use crate::error::{Error, Result};
 use crate::extract::{ClientAddress, Json};
 use shared::admin::Grant;
@@ -38,43 +37,27 @@ pub const MAX_NOTE_CHARS: usize = 1000;
 
 /// The requesters' routes; submissions, and more generously the status and its
 /// stream, are rate-limited per client.
-pub fn router(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route(
-            "/requests",
-            post(submit)
-                .layer::<_, Infallible>(axum::middleware::from_fn_with_state(
-                    state.clone(),
-                    crate::limits::submit,
-                ))
+pub fn router(state: AppState) -> OpenApiRouter<AppState> {
+    let submit_limit = axum::middleware::from_fn_with_state(state.clone(), crate::limits::submit);
+    let read_limit = axum::middleware::from_fn_with_state(state, crate::limits::read);
+    OpenApiRouter::new()
+        .routes(
+            routes!(submit)
+                .layer::<_, Infallible>(submit_limit)
                 .layer(DefaultBodyLimit::max(BODY_LIMIT)),
         )
-        .route(
-            "/requests/{id}",
-            get(status).layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                crate::limits::read,
-            )),
-        )
-        .route(
-            "/requests/{id}/events",
-            get(events).layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                crate::limits::read,
-            )),
-        )
+        .routes(routes!(status).layer(read_limit.clone()))
+        .routes(routes!(events).layer(read_limit))
 }
 
 /// Submits a CSR: inspected, verified and checked against the policy, then created in
 /// the cluster as a `CertificateSigningRequest`.
-#[utoipa::path(post, path = "/api/v1/requests", tag = "requester", request_body = SubmitRequest,
-    responses(
+#[utoipa::path(post, path = "/requests", tag = "requester", request_body = SubmitRequest,
+    responses(ServerErrors, RateLimited,
         (status = 201, description = "Created; the request id", body = RequestTicket),
         (status = 400, description = "Malformed body or CSR", body = ApiError),
         (status = 413, description = "The body is over the limit", body = ApiError),
         (status = 422, description = "Policy violations, each with its code", body = ApiError),
-        (status = 429, description = "Too many submissions from this address (Retry-After)", body = ApiError),
-        (status = 503, description = "The cluster is unreachable", body = ApiError),
     ))]
 #[tracing::instrument(skip(state, headers, body), fields(id))]
 async fn submit(
@@ -108,26 +91,22 @@ async fn submit(
     let id = requests::new_request_id(&vetted.summary.username)?;
     tracing::Span::current().record("id", id.0.as_str());
     let origin = origin(address, &headers, body.note);
-    let mut object = requests::build(&id, &vetted, body.expiration_seconds, &origin);
-    let invite = match invite {
-        Some(invite) => {
-            invites::annotate(&mut object, &invite);
-            Some(invites::consume(&cluster.client, invite, &id.0).await?)
-        }
-        None => None,
-    };
-    let created = match Api::<CertificateSigningRequest>::all(cluster.client.clone())
-        .create(&PostParams::default(), &object)
-        .await
-    {
-        Ok(created) => created,
-        Err(error) => {
-            if let Some(invite) = invite {
-                invites::release(&cluster.client, invite).await;
-            }
-            return Err(error.into());
-        }
-    };
+    let Created {
+        csr: created,
+        invite,
+    } = submit::create(
+        cluster,
+        NewRequest {
+            id: &id,
+            csr: &vetted,
+            expiration_seconds: body.expiration_seconds,
+            origin: &origin,
+            kind: Kind::Submission {
+                invite: invite.map(Box::new),
+            },
+        },
+    )
+    .await?;
     state.metrics.submissions.inc();
     let username = vetted.summary.username.as_str();
     cluster.audit.record(
@@ -251,12 +230,11 @@ pub(crate) async fn auto_approve(
 }
 
 /// Where the request stands (from the watch cache).
-#[utoipa::path(get, path = "/api/v1/requests/{id}", tag = "requester",
+#[utoipa::path(get, path = "/requests/{id}", tag = "requester",
     params(("id" = String, Path, description = "The request id")),
-    responses(
+    responses(ServerErrors, RateLimited,
         (status = 200, description = "The request's status", body = RequestStatus),
         (status = 404, description = "Not a request CertDesk made", body = ApiError),
-        (status = 503, description = "The cluster is unreachable", body = ApiError),
     ))]
 #[tracing::instrument(skip(state))]
 async fn status(
@@ -287,48 +265,24 @@ fn not_found() -> Error {
     )
 }
 
-/// Returns the request's status from the watch cache, asking the API server only when
-/// the cache does not (yet) hold it, so a fresh submission is never reported `Gone`.
+/// Returns the request's status (see [`submit::current_status`]), 404 for an id
+/// CertDesk cannot have made or did not make.
 async fn current_status(cluster: &Cluster, id: &str) -> Result<RequestStatus> {
     ensure_request_id(id)?;
-    let csr = match cluster.cache.get(id) {
-        Some(csr) => Some(csr.as_ref().clone()),
-        None => {
-            Api::<CertificateSigningRequest>::all(cluster.client.clone())
-                .get_opt(id)
-                .await?
-        }
-    };
-    match csr {
-        None => match cluster.records.get(id) {
-            Some(record) => Ok(records::status_of(&record)),
-            None => match Api::<IssuedCertificate>::all(cluster.client.clone())
-                .get_opt(id)
-                .await
-            {
-                Ok(Some(record)) => Ok(records::status_of(&record)),
-                // Without records (the CRD is not installed, say) the request is just gone.
-                Ok(None) | Err(kube::Error::Api(_)) => Ok(requests::gone(id)),
-                Err(error) => Err(error.into()),
-            },
-        },
-        Some(csr) if csr.spec.signer_name == SIGNER && requests::is_managed(&csr) => {
-            Ok(requests::status_of(&csr))
-        }
-        Some(_) => Err(not_found()),
-    }
+    submit::current_status(cluster, id)
+        .await?
+        .ok_or_else(not_found)
 }
 
 /// The request's status as server-sent events (`event: status`, data a `RequestStatus`),
 /// ending after a final phase.
-#[utoipa::path(get, path = "/api/v1/requests/{id}/events", tag = "requester",
+#[utoipa::path(get, path = "/requests/{id}/events", tag = "requester",
     params(("id" = String, Path, description = "The request id")),
-    responses(
+    responses(ServerErrors,
         (status = 200, description = "`text/event-stream` of `status` events, each a RequestStatus",
             content_type = "text/event-stream", body = RequestStatus),
         (status = 404, description = "Not a request CertDesk made", body = ApiError),
-        (status = 429, description = "Too many open streams, in all or from this client (Retry-After)", body = ApiError),
-        (status = 503, description = "The cluster is unreachable", body = ApiError),
+        (status = 429, description = "Too many requests, or too many open streams in all or from this client (`rate_limited`, Retry-After)", body = ApiError),
     ))]
 #[tracing::instrument(skip(state))]
 async fn events(

@@ -228,6 +228,20 @@ pub async fn decider_may_issue(
     may_issue(cluster, Decider::Token(decider), csr, summary).await
 }
 
+/// Reads the CSR `name` as the approver (so their RBAC decides whether they may see
+/// it) and runs [`decider_may_issue`] for it.
+pub async fn may_issue_request(
+    cluster: &Cluster,
+    decider: &Client,
+    name: &str,
+) -> Result<IdentityCheck> {
+    let csr = Api::<CertificateSigningRequest>::all(decider.clone())
+        .get(name)
+        .await?;
+    let summary = crate::csr::describe(&csr.spec.request.0)?;
+    decider_may_issue(cluster, decider, &csr, &summary).await
+}
+
 /// Does what [`decider_may_issue`] does for any [`Decider`] (the admission webhook asks
 /// about the user who approves with kubectl).
 pub async fn may_issue(
