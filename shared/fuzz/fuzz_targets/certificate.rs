@@ -1,0 +1,8 @@
+//! `cargo fuzz run certificate`: see `harness::certificate`.
+#![no_main]
+
+#[path = "../../tests/fuzzing/harness.rs"]
+#[allow(dead_code)]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::certificate(data));

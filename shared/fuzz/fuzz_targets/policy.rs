@@ -1,0 +1,8 @@
+//! `cargo fuzz run policy`: see `harness::policy`.
+#![no_main]
+
+#[path = "../../tests/fuzzing/harness.rs"]
+#[allow(dead_code)]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::policy(data));

@@ -1,0 +1,26 @@
+//! Every input a fuzz target once crashed on (and the seeds each starts from), replayed
+//! through the same harness: none may panic again.
+
+#[path = "fuzzing/harness.rs"]
+mod harness;
+
+use std::path::Path;
+
+#[test]
+fn every_saved_fuzz_input_runs_without_a_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
+    let mut replayed = 0;
+    for (target, run) in harness::TARGETS {
+        let dir = root.join(target);
+        let entries = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e} (every target keeps its inputs)", dir.display()));
+        for entry in entries {
+            let path = entry.expect("entry").path();
+            let data = std::fs::read(&path).expect("input");
+            let outcome = std::panic::catch_unwind(|| run(&data));
+            assert!(outcome.is_ok(), "{target} panics on {}", path.display());
+            replayed += 1;
+        }
+    }
+    assert!(replayed >= harness::TARGETS.len(), "{replayed} inputs");
+}
