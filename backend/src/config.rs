@@ -116,7 +116,7 @@ pub struct Config {
     #[arg(long, env = "CERTDESK_SIGN_IN_FAILURES_BURST", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub sign_in_failures_burst: u32,
 
-    /// Requests served at once, in all; more are answered 503 `overloaded` with
+    /// Requests served at once, in all; more are answered 429 `overloaded` with
     /// `Retry-After` (event streams count only until they start; they have caps of their own).
     #[arg(long, env = "CERTDESK_MAX_IN_FLIGHT", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_in_flight: u32,

@@ -41,7 +41,15 @@ impl IntoResponse for Error {
         };
         let status = StatusCode::from_u16(body.code.http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(body)).into_response()
+        let busy = body.code == ErrorCode::Overloaded;
+        let mut response = (status, Json(body)).into_response();
+        if busy {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
+        response
     }
 }
 
@@ -77,7 +85,13 @@ impl From<kube::Error> for Error {
                                 .with_details(serde_json::json!({ "causes": causes })),
                         )
                     }
-                    429 | 503 | 504 => Self::client(
+                    429 => Self::client(
+                        ErrorCode::Overloaded,
+                        format!(
+                            "The Kubernetes API server is busy; try again in a moment: {message}"
+                        ),
+                    ),
+                    503 | 504 => Self::client(
                         ErrorCode::ClusterUnreachable,
                         format!(
                             "The Kubernetes API server is overloaded or unavailable: {message}"

@@ -3,8 +3,9 @@
 //! /64), a lock-out after repeated failed approver sign-ins, a global bound on requests
 //! in flight, and a deadline on every request.
 //!
-//! Each refusal is an `ApiError` with a stable code: 429 `rate_limited` with
-//! `Retry-After`, 503 `overloaded` with `Retry-After`, 504 `timeout`.
+//! Each refusal is an `ApiError` with a stable code: 429 `rate_limited` or (the server
+//! is full, as the Kubernetes API server answers its own limit) 429 `overloaded`, both
+//! with `Retry-After`; 504 `timeout`.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -215,7 +216,7 @@ pub async fn in_flight(State(state): State<AppState>, request: Request, next: Ne
     let limits = &state.limits;
     let Ok(_permit) = limits.in_flight.clone().try_acquire_owned() else {
         return refusal(
-            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Overloaded,
             "CertDesk is answering as many requests as it allows at once; try again in a moment."
                 .to_owned(),

@@ -112,7 +112,9 @@ pub enum ErrorCode {
     IdentityNotAllowed,
     /// The request did not come over HTTPS through CertDesk's TLS proxy.
     InsecureTransport,
-    /// CertDesk is answering as many requests as it allows at once (`Retry-After`).
+    /// CertDesk, or the Kubernetes API server behind it, is answering as many requests
+    /// as it allows at once; try again after `Retry-After` (429, as the API server
+    /// answers its own limit).
     Overloaded,
     /// The answer took longer than CertDesk allows a request; the change may have been made.
     Timeout,
@@ -193,8 +195,9 @@ impl ErrorCode {
             | Self::RenewalCertificateExpired
             | Self::RenewalSubjectMismatch
             | Self::RenewalProofInvalid => 422,
-            Self::RateLimited => 429,
-            Self::ClusterUnreachable | Self::Overloaded => 503,
+            // As the Kubernetes API server answers its own max-in-flight limit.
+            Self::RateLimited | Self::Overloaded => 429,
+            Self::ClusterUnreachable => 503,
             Self::Timeout => 504,
             Self::Internal | Self::Unknown => 500,
         }

@@ -9,7 +9,7 @@ use shared::invite::{InviteInfo, OpenInvite};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-use super::openapi::{RateLimited, ServerErrors};
+use super::openapi::ServerErrors;
 use crate::AppState;
 use crate::cluster::invites;
 use crate::error::Result;
@@ -30,7 +30,7 @@ pub fn router(state: AppState) -> OpenApiRouter<AppState> {
 /// The identity and lifetime an invite link locks the request form to, once the
 /// link's token is checked (known, untampered, unused, unrevoked, unexpired).
 #[utoipa::path(post, path = "/invites/open", tag = "requester", request_body = OpenInvite,
-    responses(ServerErrors, RateLimited,
+    responses(ServerErrors,
         (status = 200, description = "What the invite offers", body = InviteInfo),
         (status = 400, description = "Malformed body", body = ApiError),
         (status = 403, description = "Not a valid invite link (`invite_invalid`)", body = ApiError),

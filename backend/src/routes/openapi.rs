@@ -48,22 +48,16 @@ impl Modify for BearerToken {
 #[derive(IntoResponses)]
 #[allow(dead_code)]
 pub enum ServerErrors {
-    /// The cluster is unreachable (`cluster_unreachable`), or CertDesk answers as many
-    /// requests as it allows at once (`overloaded`, `Retry-After`)
+    /// CertDesk or the API server answers as many requests as it allows at once
+    /// (`overloaded`), or this client made too many (`rate_limited`); `Retry-After`
+    #[response(status = 429)]
+    Busy(ApiError),
+    /// The cluster is unreachable (`cluster_unreachable`)
     #[response(status = 503)]
     Unavailable(ApiError),
     /// The answer took longer than CertDesk allows a request (`timeout`)
     #[response(status = 504)]
     Timeout(ApiError),
-}
-
-/// The answer of a per-client rate limit.
-#[derive(IntoResponses)]
-#[allow(dead_code)]
-pub enum RateLimited {
-    /// Too many requests from this client (`rate_limited`, `Retry-After`)
-    #[response(status = 429)]
-    TooMany(ApiError),
 }
 
 /// What any approver route may answer besides its own outcomes.
@@ -79,10 +73,11 @@ pub enum AdminErrors {
     /// The API server refused the approver (its own message)
     #[response(status = 403)]
     Forbidden(ApiError),
-    /// Too many failed sign-ins from this client (`rate_limited`, `Retry-After`)
+    /// Too many failed sign-ins from this client (`rate_limited`), or CertDesk or the
+    /// API server is full (`overloaded`); `Retry-After`
     #[response(status = 429)]
-    LockedOut(ApiError),
-    /// The cluster is unreachable, or CertDesk is overloaded (`Retry-After`)
+    Busy(ApiError),
+    /// The cluster is unreachable (`cluster_unreachable`)
     #[response(status = 503)]
     Unavailable(ApiError),
     /// The answer took longer than CertDesk allows a request (`timeout`)

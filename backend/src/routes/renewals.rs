@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-use super::openapi::{RateLimited, ServerErrors};
+use super::openapi::ServerErrors;
 use crate::AppState;
 use crate::audit::{Action, Entry, timestamp};
 use crate::cluster::renewal;
@@ -35,7 +35,7 @@ pub fn router(state: AppState) -> OpenApiRouter<AppState> {
 
 /// A fresh challenge for a renewal, valid for five minutes.
 #[utoipa::path(post, path = "/renewals/challenge", tag = "requester",
-    responses(ServerErrors, RateLimited,
+    responses(ServerErrors,
         (status = 200, description = "The challenge to sign with the old key", body = RenewalChallenge),
     ))]
 #[tracing::instrument(skip(state))]
@@ -50,7 +50,7 @@ async fn challenge(State(state): State<AppState>) -> Result<axum::Json<RenewalCh
 /// a renewal of the old serial; approved at once only when the operator enabled renewal
 /// auto-approval and CertDesk issued the old certificate.
 #[utoipa::path(post, path = "/renewals", tag = "requester", request_body = RenewalRequest,
-    responses(ServerErrors, RateLimited,
+    responses(ServerErrors,
         (status = 201, description = "Created; the new request's id", body = RequestTicket),
         (status = 400, description = "Malformed body", body = ApiError),
         (status = 403, description = "Access was removed (`renewal_access_removed`)", body = ApiError),

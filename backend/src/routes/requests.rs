@@ -15,7 +15,7 @@ use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-use super::openapi::{RateLimited, ServerErrors};
+use super::openapi::ServerErrors;
 use crate::AppState;
 use crate::audit::{Action, Entry};
 use crate::cluster::Cluster;
@@ -53,7 +53,7 @@ pub fn router(state: AppState) -> OpenApiRouter<AppState> {
 /// Submits a CSR: inspected, verified and checked against the policy, then created in
 /// the cluster as a `CertificateSigningRequest`.
 #[utoipa::path(post, path = "/requests", tag = "requester", request_body = SubmitRequest,
-    responses(ServerErrors, RateLimited,
+    responses(ServerErrors,
         (status = 201, description = "Created; the request id", body = RequestTicket),
         (status = 400, description = "Malformed body or CSR", body = ApiError),
         (status = 413, description = "The body is over the limit", body = ApiError),
@@ -232,7 +232,7 @@ pub(crate) async fn auto_approve(
 /// Where the request stands (from the watch cache).
 #[utoipa::path(get, path = "/requests/{id}", tag = "requester",
     params(("id" = String, Path, description = "The request id")),
-    responses(ServerErrors, RateLimited,
+    responses(ServerErrors,
         (status = 200, description = "The request's status", body = RequestStatus),
         (status = 404, description = "Not a request CertDesk made", body = ApiError),
     ))]

@@ -1,5 +1,5 @@
 //! The OpenAPI document: every operation it lists is routed, every route documents
-//! the 503/504 any route may answer, and every error response is an `ApiError`.
+//! the 429/503/504 any route may answer, and every error response is an `ApiError`.
 
 use std::collections::BTreeSet;
 
@@ -81,7 +81,7 @@ async fn the_openapi_document_lists_every_route_and_its_errors_are_api_errors() 
         for operation in item.as_object().unwrap().values() {
             for (status, answer) in operation["responses"].as_object().unwrap() {
                 if status.starts_with('4') || status.starts_with('5') {
-                    if status == "503" || status == "504" {
+                    if ["429", "503", "504"].contains(&status.as_str()) {
                         shared_errors += 1;
                     }
                     errors += 1;
@@ -97,7 +97,7 @@ async fn the_openapi_document_lists_every_route_and_its_errors_are_api_errors() 
     assert!(errors > 10);
     assert_eq!(
         shared_errors,
-        2 * documented.len(),
-        "every route documents 503 and 504"
+        3 * documented.len(),
+        "every route documents 429, 503 and 504"
     );
 }

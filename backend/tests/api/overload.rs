@@ -99,7 +99,7 @@ async fn requests_in_flight_are_bounded_and_each_has_a_deadline() {
     let stalled = tokio::spawn(app.router().oneshot_raw(stalled_submission()));
     tokio::time::sleep(Duration::from_millis(200)).await;
     let refused = app.get("/api/v1/config").await;
-    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(refused.json()["code"], "overloaded");
     let answer = tokio::time::timeout(Duration::from_secs(5), stalled)
         .await
@@ -118,7 +118,7 @@ async fn probes_answer_while_the_server_is_full() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(
         app.get("/api/v1/config").await.status,
-        StatusCode::SERVICE_UNAVAILABLE
+        StatusCode::TOO_MANY_REQUESTS
     );
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
     stalled.abort();
