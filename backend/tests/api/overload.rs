@@ -123,3 +123,46 @@ async fn probes_answer_while_the_server_is_full() {
     assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
     stalled.abort();
 }
+
+/// Reads from `stream` until the server closes it; returns how long that took.
+fn closed_within(stream: &mut std::net::TcpStream, limit: Duration) -> Option<Duration> {
+    use std::io::Read;
+    stream.set_read_timeout(Some(limit)).expect("timeout");
+    let start = std::time::Instant::now();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) if start.elapsed() < limit => return Some(start.elapsed()),
+            Ok(0) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs cluster"]
+fn slow_headers_and_idle_connections_are_closed() {
+    use std::io::Write;
+    let cluster = ControlPlane::shared().unwrap_or_else(|e| panic!("{e:#}"));
+    let server =
+        crate::helpers::Server::start(&cluster, "warn", &["--header-read-timeout-seconds", "1"]);
+    let address = server.url.trim_start_matches("http://").to_owned();
+    // Headers fed a byte at a time, never finished (slowloris).
+    let mut slow = std::net::TcpStream::connect(&address).expect("connect");
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .expect("write");
+    assert!(
+        closed_within(&mut slow, Duration::from_secs(5)).is_some(),
+        "a connection that never finishes its headers is closed"
+    );
+    // A keep-alive connection that answered once and then says nothing.
+    let mut idle = std::net::TcpStream::connect(&address).expect("connect");
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("write");
+    let took = closed_within(&mut idle, Duration::from_secs(5))
+        .expect("an idle keep-alive connection is closed");
+    assert!(
+        took >= Duration::from_millis(900),
+        "closed too early: {took:?}"
+    );
+}
