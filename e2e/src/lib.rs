@@ -18,6 +18,7 @@ pub mod find;
 pub mod kubeconfig;
 pub mod network;
 pub mod portal;
+pub mod received;
 pub mod stack;
 pub mod tools;
 

@@ -1,6 +1,7 @@
 //! The HTTP routes, one module a resource, merged into one router.
 
 pub mod admin;
+pub mod assets;
 pub mod config;
 pub mod health;
 pub mod invites;
@@ -14,7 +15,6 @@ use axum::extract::MatchedPath;
 use axum::http::{Request, header};
 use axum::{Extension, Router};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -29,7 +29,9 @@ use crate::error::Error;
 pub fn router(state: AppState) -> Router {
     let static_dir = state.config.static_dir.clone();
     let index_html = std::fs::read_to_string(static_dir.join("index.html")).unwrap_or_default();
-    let spa = ServeDir::new(&static_dir).fallback(ServeFile::new(static_dir.join("index.html")));
+    let spa = Router::new()
+        .fallback_service(assets::service(&static_dir))
+        .layer(axum::middleware::from_fn(assets::cache_control));
     let api = OpenApiRouter::new()
         .merge(config::router())
         .merge(openapi::router())

@@ -227,6 +227,11 @@ pub fn unique(prefix: &str) -> String {
 }
 
 impl TestApp {
+    /// The directory the app serves its static files from.
+    pub fn static_dir(&self) -> &std::path::Path {
+        self._static_dir.path()
+    }
+
     pub fn router(&self) -> RawRouter {
         RawRouter(self.router.clone())
     }

@@ -1,5 +1,6 @@
 //! The backend's HTTP behaviour, through the router (no socket) and the real binary.
 
+mod assets;
 mod bounds;
 mod cli;
 mod cluster_flow;

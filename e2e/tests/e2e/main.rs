@@ -3,6 +3,7 @@
 mod approver_rights;
 mod dangerous;
 mod deny;
+mod first_visit;
 mod flow;
 mod identity;
 mod key_algorithms;

@@ -1,0 +1,105 @@
+//! The browser app from `--static-dir`: each file served in the brotli or gzip copy the
+//! build wrote beside it (`scripts/precompress.sh`) when the browser accepts it, with
+//! the `Content-Encoding` and `Vary: Accept-Encoding` that say so; and cached by what
+//! its name says — a file whose name carries Trunk's content hash never changes
+//! (`immutable`, a year), anything else (`index.html`, the app's own routes, the key
+//! worker's fixed names) is revalidated on every visit (`no-cache`).
+
+use std::path::Path;
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tower_http::services::{ServeDir, ServeFile};
+
+/// `Cache-Control` of a file whose name carries its content's hash.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// `Cache-Control` of everything else the app is made of.
+pub const REVALIDATE: &str = "no-cache";
+
+/// The static app, falling back to `index.html` for the app's own routes.
+pub fn service(static_dir: &Path) -> ServeDir<ServeFile> {
+    let index = ServeFile::new(static_dir.join("index.html"))
+        .precompressed_br()
+        .precompressed_gzip();
+    ServeDir::new(static_dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(index)
+}
+
+/// Whether the last path segment carries a Trunk content hash: `name-<hex>.ext` or
+/// `name-<hex>_bg.wasm`, the hash 12 to 16 lower-case hex digits.
+pub fn is_hashed(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let Some((stem, _extension)) = file.rsplit_once('.') else {
+        return false;
+    };
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    let Some((_, hash)) = stem.rsplit_once('-') else {
+        return false;
+    };
+    (12..=16).contains(&hash.len())
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Sets `Cache-Control` on the static app's answers — a hashed file: immutable;
+/// anything else: revalidate — and `Vary: Accept-Encoding` (the same URL is served in
+/// three encodings). A hashed name the build does not hold (a page from before a
+/// deploy asking for an old bundle) is 404, never the app's fallback page, which a
+/// cache would otherwise keep for a year under a script's name.
+pub async fn cache_control(request: Request, next: Next) -> Response {
+    let hashed = is_hashed(request.uri().path());
+    let mut response = next.run(request).await;
+    let fallback_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if hashed && fallback_page {
+        response = StatusCode::NOT_FOUND.into_response();
+    }
+    let value = if hashed && response.status().is_success() {
+        IMMUTABLE
+    } else {
+        REVALIDATE
+    };
+    let headers = response.headers_mut();
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static(value));
+    headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_hashed;
+
+    #[test]
+    fn trunk_hashed_names_are_told_from_fixed_ones() {
+        for hashed in [
+            "/frontend-ccc6883a27199495.js",
+            "/frontend-ccc6883a27199495_bg.wasm",
+            "/style-7ae8813f15a72ad.css",
+        ] {
+            assert!(is_hashed(hashed), "{hashed}");
+        }
+        for fixed in [
+            "/",
+            "/index.html",
+            "/keygen-worker.js",
+            "/keygen-worker_bg.wasm",
+            "/request/certdesk-minjun-abc",
+            "/admin",
+            "/frontend-CCC6883A27199495.js",
+            "/a-123.js",
+        ] {
+            assert!(!is_hashed(fixed), "{fixed}");
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! A requester's first visit: the bundle arrives compressed (brotli, else gzip), the
+//! hashed assets are cacheable for good and the page itself is revalidated; a second
+//! visit takes the hashed assets from the browser's cache.
+
+use anyhow::{Context, Result, ensure};
+use e2e::received::{Received, responses};
+use e2e::stack::Stack;
+
+#[tokio::test]
+#[ignore = "needs the control plane, the release bundle and chromium; run by scripts/test.sh"]
+async fn the_first_visit_is_compressed_and_the_second_comes_from_the_cache() -> Result<()> {
+    let stack = Stack::start("first_visit")?;
+    stack.run(first_visit(&stack)).await
+}
+
+fn is_hashed_asset(url: &str) -> bool {
+    let file = url.rsplit('/').next().unwrap_or_default();
+    (file.ends_with(".wasm") || file.ends_with(".js") || file.ends_with(".css"))
+        && !file.starts_with("keygen-worker")
+}
+
+async fn visit(stack: &Stack, browser: &e2e::browser::Browser) -> Result<Vec<Received>> {
+    responses(browser).await?; // what came before is not this visit's
+    browser.client.goto("about:blank").await?;
+    browser
+        .client
+        .goto(&format!("{}/", stack.portal.url))
+        .await?;
+    e2e::find::by_testid(browser, "request-form").await?;
+    responses(browser).await
+}
+
+async fn first_visit(stack: &Stack) -> Result<()> {
+    let browser = stack.browser("requester").await?;
+    let first = visit(stack, &browser).await?;
+    let wasm = first
+        .iter()
+        .find(|r| r.url.contains("/frontend-") && r.url.ends_with("_bg.wasm"))
+        .context("the app's wasm was not loaded")?;
+    ensure!(
+        matches!(wasm.header("content-encoding"), Some("br" | "gzip")),
+        "the wasm arrived uncompressed: {wasm:?}"
+    );
+    let hashed: Vec<&Received> = first.iter().filter(|r| is_hashed_asset(&r.url)).collect();
+    ensure!(hashed.len() >= 3, "hashed assets: {hashed:?}");
+    for asset in &hashed {
+        ensure!(
+            asset.header("cache-control") == Some("public, max-age=31536000, immutable"),
+            "{} is not cached for good: {:?}",
+            asset.url,
+            asset.header("cache-control")
+        );
+    }
+    let page = first
+        .iter()
+        .find(|r| r.url == format!("{}/", stack.portal.url))
+        .context("the page itself")?;
+    ensure!(page.header("cache-control") == Some("no-cache"), "{page:?}");
+    let bytes: u64 = first.iter().map(|r| r.encoded_bytes).sum();
+    println!(
+        "first visit: {} responses, {bytes} bytes on the wire",
+        first.len()
+    );
+
+    let second = visit(stack, &browser).await?;
+    for asset in second.iter().filter(|r| is_hashed_asset(&r.url)) {
+        ensure!(
+            asset.from_cache,
+            "{} was fetched again on the second visit",
+            asset.url
+        );
+    }
+    let bytes: u64 = second.iter().map(|r| r.encoded_bytes).sum();
+    println!("second visit: {bytes} bytes on the wire");
+    Ok(())
+}
