@@ -251,7 +251,10 @@ impl Kubeconfig {
             contexts: &self.contexts,
             current_context: &self.current_context,
         };
-        serde_saphyr::to_string(&view)
+        // Long base64 values as plain one-line scalars, as kubectl writes them, so the
+        // tutorials' `grep client-certificate-data | awk '{print $2}' | base64 -d` works.
+        let options = serde_saphyr::ser_options! { prefer_block_scalars: false };
+        serde_saphyr::to_string_with_options(&view, options)
             .map(Zeroizing::new)
             .map_err(|e| KubeconfigError::Serialize(e.to_string()))
     }

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+use base64::Engine as _;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use shared::kubeconfig::{Credentials, Kubeconfig};
@@ -31,7 +32,6 @@ fn tree(yaml: &str) -> Value {
 }
 
 fn b64(text: &str) -> String {
-    use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(text)
 }
 
@@ -84,6 +84,31 @@ fn the_yaml_reads_back_to_the_same_model_and_pems() {
     // The certificate in the file is the one the key belongs to.
     let info = shared::inspect::inspect_certificate(CERT).unwrap();
     assert!(shared::inspect::public_key_matches(&info, KEY).unwrap());
+}
+
+#[test]
+fn base64_fields_are_one_line_plain_scalars_as_kubectl_writes_them() {
+    let yaml = Kubeconfig::for_user(credentials("minjun", "dev", "default"))
+        .to_yaml()
+        .unwrap();
+    assert!(
+        !yaml.contains(">-") && !yaml.contains("|-"),
+        "{}",
+        yaml.as_str()
+    );
+    // grep FIELD | awk '{print $2}' | base64 -d
+    let field = |name: &str| {
+        let line = yaml
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no {name} line"));
+        let value = line.split_whitespace().nth(1).expect("a second word");
+        let bytes = base64::engine::general_purpose::STANDARD.decode(value);
+        String::from_utf8(bytes.expect("base64")).expect("utf-8")
+    };
+    assert_eq!(field("client-certificate-data"), CERT);
+    assert_eq!(field("client-key-data"), KEY);
+    assert_eq!(field("certificate-authority-data"), CA);
 }
 
 #[test]
