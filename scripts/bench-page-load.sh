@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Times navigation to an interactive request page in headless Chromium against the
-# backend serving the release bundle on loopback, and prints a markdown table
-# (docs/benchmarks.md, "Page load"). PAGE_LOAD_RUNS sets the number of loads (default 20).
+# A first visit to `/` and to `/admin` in headless Chromium with an empty cache, against
+# the backend serving the release bundle: bytes on the wire, time to an interactive
+# page on loopback and under a 1.6 Mbps / 750 kbps / 150 ms network, and a second
+# visit's bytes; prints a markdown table (docs/benchmarks.md, "Page load").
+# PAGE_LOAD_RUNS sets the loopback loads of each page (default 10).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CERTDESK_ROOT"

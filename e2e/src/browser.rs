@@ -170,6 +170,16 @@ impl Browser {
         }
     }
 
+    /// Runs a Chrome DevTools Protocol command (such as `Network.clearBrowserCache`)
+    /// through chromedriver and returns its result.
+    pub async fn cdp(
+        &self,
+        command: &'static str,
+        params: serde_json::Value,
+    ) -> Result<serde_json::Value> {
+        Ok(self.client.issue_cmd(CdpCommand(command, params)).await?)
+    }
+
     /// Ends the session (closing every window) but leaves the driver to be stopped when
     /// the last handle is dropped.
     pub async fn quit(&self) -> Result<()> {
@@ -189,6 +199,30 @@ impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// chromedriver's `goog/cdp/execute`: one DevTools command and its parameters.
+#[derive(Debug)]
+struct CdpCommand(&'static str, serde_json::Value);
+
+impl fantoccini::wd::WebDriverCompatibleCommand for CdpCommand {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> std::result::Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({ "cmd": self.0, "params": self.1 }).to_string()),
+        )
     }
 }
 
