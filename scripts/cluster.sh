@@ -14,6 +14,12 @@
 #   scripts/cluster.sh register-webhook DIR URL   register CertDesk's admission webhook
 #                                    (deploy/webhook/, with URL and that certificate as caBundle).
 #
+# CERTDESK_CLUSTER_SIGNING chooses how its kube-controller-manager signs CSRs, for tests of
+# clusters that sign differently: unset or `on` signs as kubeadm does; `off` runs no
+# signing controller (as on Amazon EKS for kube-apiserver-client: approved, never
+# issued); a duration such as `1h` caps every certificate's lifetime
+# (--cluster-signing-duration, as OpenShift and many distributions do).
+#
 # DIR then holds: admin.kubeconfig (O=system:masters, local use only),
 # backend.kubeconfig (CertDesk's ServiceAccount, deploy/rbac-backend.yaml),
 # backend-auto-approve.kubeconfig (a second CertDesk identity that may also approve,
@@ -23,7 +29,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -152,12 +158,21 @@ start_once() {
     --client-certificate "$dir/pki/controller-manager.crt" --client-key "$dir/pki/controller-manager.key" --embed-certs
   wait_for "kube-apiserver /readyz" 90 kubectl --kubeconfig "$dir/admin.kubeconfig" get --raw /readyz
 
+  local controllers=certificatesigningrequest-cleaner-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,clusterrole-aggregation-controller,namespace-controller,garbage-collector-controller
+  local signing=()
+  case "${CERTDESK_CLUSTER_SIGNING:-on}" in
+    on) controllers="certificatesigningrequest-signing-controller,$controllers" ;;
+    off) ;;
+    [0-9]*[smh]) controllers="certificatesigningrequest-signing-controller,$controllers"
+      signing=(--cluster-signing-duration "$CERTDESK_CLUSTER_SIGNING") ;;
+    *) die "CERTDESK_CLUSTER_SIGNING=$CERTDESK_CLUSTER_SIGNING: use on, off or a duration such as 1h" ;;
+  esac
   launch kube-controller-manager "$bin/kube-controller-manager" \
     --kubeconfig "$dir/controller-manager.kubeconfig" \
     --authentication-kubeconfig "$dir/controller-manager.kubeconfig" \
     --authorization-kubeconfig "$dir/controller-manager.kubeconfig" \
     --secure-port 0 --leader-elect=false --use-service-account-credentials \
-    --controllers certificatesigningrequest-signing-controller,certificatesigningrequest-cleaner-controller,serviceaccount-controller,serviceaccount-token-controller,root-ca-certificate-publisher-controller,clusterrole-aggregation-controller,namespace-controller,garbage-collector-controller \
+    --controllers "$controllers" "${signing[@]}" \
     --cluster-signing-cert-file "$dir/pki/ca.crt" --cluster-signing-key-file "$dir/pki/ca.key" \
     --service-account-private-key-file "$dir/pki/sa.key" --root-ca-file "$dir/pki/ca.crt"
 

@@ -17,6 +17,15 @@ pub enum LogFormat {
     Json,
 }
 
+/// What the binary does instead of serving.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Checks, with an administrator's kubeconfig, that this cluster can run CertDesk:
+    /// its CRDs and ServiceAccount rights, and that a kube-apiserver-client CSR is
+    /// signed in time, for how long, and authenticates. Non-zero exit on any FAIL.
+    Check(crate::check::CheckArgs),
+}
+
 /// Everything the backend can be told at start-up.
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -25,6 +34,10 @@ pub enum LogFormat {
     about = "Self-service Kubernetes access with client certificates"
 )]
 pub struct Config {
+    /// Instead of serving: `check` whether this cluster can run CertDesk.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to serve HTTP on.
     #[arg(long, env = "CERTDESK_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,

@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod audit;
+pub mod check;
 pub mod client;
 pub mod cluster;
 pub mod config;

@@ -1,4 +1,5 @@
-//! The `certdesk` server. All logic lives in the library; this only reports failures.
+//! The `certdesk` server and its `check` subcommand. All logic lives in the library;
+//! this only reports failures.
 
 use std::process::ExitCode;
 
@@ -8,6 +9,16 @@ use clap::Parser;
 async fn main() -> ExitCode {
     let config = backend::config::Config::parse();
     backend::telemetry::init(config.log_format);
+    if let Some(backend::config::Command::Check(args)) = &config.command {
+        return match backend::check::run(args).await {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(error) => {
+                eprintln!("certdesk check: {error:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match backend::run(config).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

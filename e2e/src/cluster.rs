@@ -43,8 +43,16 @@ impl ControlPlane {
 
     /// Starts a new control plane of this test's own; it stops when dropped.
     pub fn start() -> Result<Self> {
+        Self::start_signing("on")
+    }
+
+    /// Starts a control plane of this test's own whose kube-controller-manager signs as
+    /// `signing` says (`CERTDESK_CLUSTER_SIGNING` of `scripts/cluster.sh`): `on`, `off`
+    /// (no signer, as on EKS) or a lifetime cap such as `1h`.
+    pub fn start_signing(signing: &str) -> Result<Self> {
         let script = crate::repo_root().join("scripts/cluster.sh");
         let output = Command::new(&script)
+            .env("CERTDESK_CLUSTER_SIGNING", signing)
             .arg("start")
             .output()
             .context("cannot run scripts/cluster.sh")?;

@@ -2,6 +2,7 @@
 
 mod assets;
 mod bounds;
+mod check;
 mod cli;
 mod cluster_flow;
 mod config;

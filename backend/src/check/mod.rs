@@ -1,0 +1,170 @@
+//! `certdesk check`: whether this cluster can run CertDesk, asked of the cluster with
+//! an administrator's kubeconfig (or the in-cluster identity of a Helm test). Each line
+//! is `OK` or `FAIL` with what to do; the exit status is non-zero on any `FAIL`.
+//!
+//! It checks that the API server answers (naming Amazon EKS, which never signs
+//! `kubernetes.io/kube-apiserver-client`), that CertDesk's CRDs are installed, that
+//! CertDesk's ServiceAccount may do exactly what `deploy/rbac-backend.yaml` grants
+//! ([`rbac`]), and that a throwaway CSR is signed within a deadline, for how long
+//! against what was asked, and that its certificate authenticates ([`signing`]).
+
+pub mod rbac;
+pub mod signing;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::{Api, Client};
+
+/// The flags of `certdesk check`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CheckArgs {
+    /// A kubeconfig with administrator rights (default: $KUBECONFIG, ~/.kube/config,
+    /// or the in-cluster ServiceAccount).
+    #[arg(long = "admin-kubeconfig", env = "CERTDESK_CHECK_KUBECONFIG")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// CertDesk's namespace.
+    #[arg(long, env = "CERTDESK_NAMESPACE", default_value = "certdesk")]
+    pub namespace: String,
+
+    /// CertDesk's ServiceAccount in that namespace.
+    #[arg(long, default_value = "certdesk")]
+    pub service_account: String,
+
+    /// The backend runs with --auto-approve-invites or --auto-approve-renewals, so its
+    /// ServiceAccount also holds deploy/rbac-backend-auto-approve.yaml.
+    #[arg(long)]
+    pub auto_approve: bool,
+
+    /// Seconds the throwaway CSR may take to be signed once approved.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=600))]
+    pub signing_deadline_seconds: u32,
+
+    /// The lifetime the throwaway CSR asks for, in seconds.
+    #[arg(long, default_value_t = 86_400, value_parser = clap::value_parser!(u32).range(600..))]
+    pub requested_seconds: u32,
+}
+
+/// One line of the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// Whether the check passed.
+    pub ok: bool,
+    /// What was checked, such as `signs`.
+    pub name: &'static str,
+    /// What was found and, on a failure, what to do.
+    pub detail: String,
+}
+
+impl Line {
+    /// A passed check.
+    pub fn ok(name: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            ok: true,
+            name,
+            detail: detail.into(),
+        }
+    }
+
+    /// A failed check.
+    pub fn fail(name: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            ok: false,
+            name,
+            detail: detail.into(),
+        }
+    }
+}
+
+impl fmt::Display for Line {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let status = if self.ok { "OK  " } else { "FAIL" };
+        write!(f, "{status} {}: {}", self.name, self.detail)
+    }
+}
+
+/// Runs every check, printing each line as it is known; returns whether all passed.
+pub async fn run(args: &CheckArgs) -> anyhow::Result<bool> {
+    crate::cluster::install_crypto_provider();
+    let config = match &args.kubeconfig {
+        Some(path) => {
+            let kubeconfig = kube::config::Kubeconfig::read_from(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await?
+        }
+        None => kube::Config::infer()
+            .await
+            .context("no kubeconfig: pass --admin-kubeconfig")?,
+    };
+    let client = Client::try_from(config.clone())?;
+    let mut all_ok = true;
+    let mut report = |line: Line| {
+        all_ok &= line.ok;
+        println!("{line}");
+    };
+    let server = server_line(&client).await;
+    let eks = server.detail.contains("-eks-");
+    let reachable = server.ok;
+    report(server);
+    if !reachable {
+        return Ok(false);
+    }
+    report(crds_line(&client).await);
+    for line in rbac::check(&client, args).await {
+        report(line);
+    }
+    let deadline = Duration::from_secs(u64::from(args.signing_deadline_seconds));
+    for line in signing::check(&client, &config, deadline, args.requested_seconds, eks).await {
+        report(line);
+    }
+    Ok(all_ok)
+}
+
+async fn server_line(client: &Client) -> Line {
+    match client.apiserver_version().await {
+        Ok(version) if version.git_version.contains("-eks-") => Line::ok(
+            "api-server",
+            format!(
+                "{} (Amazon EKS: it does not sign kubernetes.io/kube-apiserver-client certificates)",
+                version.git_version
+            ),
+        ),
+        Ok(version) => Line::ok("api-server", version.git_version),
+        Err(error) => Line::fail(
+            "api-server",
+            format!(
+                "the API server did not answer ({error}); check the kubeconfig's server and credentials"
+            ),
+        ),
+    }
+}
+
+async fn crds_line(client: &Client) -> Line {
+    let crds = Api::<CustomResourceDefinition>::all(client.clone());
+    let mut missing = Vec::new();
+    for name in ["issuedcertificates.certdesk.dev", "invites.certdesk.dev"] {
+        match crds.get_opt(name).await {
+            Ok(Some(_)) => {}
+            Ok(None) => missing.push(name.to_owned()),
+            Err(error) => missing.push(format!("{name} ({error})")),
+        }
+    }
+    if missing.is_empty() {
+        Line::ok(
+            "crds",
+            "issuedcertificates and invites (certdesk.dev) are installed",
+        )
+    } else {
+        Line::fail(
+            "crds",
+            format!(
+                "missing: {}; apply deploy/crds.yaml (the Helm chart installs them)",
+                missing.join(", ")
+            ),
+        )
+    }
+}
