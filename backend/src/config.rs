@@ -138,6 +138,11 @@ pub struct Config {
     #[arg(long, env = "CERTDESK_REQUEST_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=600))]
     pub request_timeout_seconds: u32,
 
+    /// Seconds an approved request may wait for its certificate before its page (and
+    /// the approver's) says this cluster does not seem to issue client certificates.
+    #[arg(long, env = "CERTDESK_SIGNING_DEADLINE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    pub signing_deadline_seconds: u32,
+
     /// Log format.
     #[arg(long, env = "CERTDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

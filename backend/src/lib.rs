@@ -87,6 +87,11 @@ impl AppState {
                 }
             },
         };
+        let cluster = cluster.map(|mut cluster| {
+            cluster.signing.deadline =
+                Duration::from_secs(u64::from(config.signing_deadline_seconds));
+            cluster
+        });
         let policy = config.policy()?;
         let portal = config.portal_config(endpoint.as_ref(), &policy);
         let challenge_key = match config.renewal_secret()? {

@@ -36,7 +36,13 @@ impl Stack {
     /// it: `--kubeconfig <cluster>/backend.kubeconfig --static-dir dist --listen
     /// 127.0.0.1:0 --cluster-name <unique>`.
     pub fn start(test: &str) -> Result<Self> {
-        Self::start_with(test, None, &[])
+        Self::start_with(test, ControlPlane::shared()?, None, &[])
+    }
+
+    /// Like [`Stack::start`], on a control plane of the test's own (such as one started
+    /// with [`ControlPlane::start_signing`]), with more backend flags.
+    pub fn start_on(test: &str, cluster: ControlPlane, flags: &[&str]) -> Result<Self> {
+        Self::start_with(test, cluster, None, flags)
     }
 
     /// Like [`Stack::start`], but the backend acts as the local control plane's second
@@ -44,15 +50,21 @@ impl Stack {
     /// `--auto-approve-invites --auto-approve-renewals`.
     pub fn start_auto_approving(test: &str) -> Result<Self> {
         let cluster = ControlPlane::shared()?;
+        let kubeconfig = cluster.backend_auto_approve_kubeconfig();
         Self::start_with(
             test,
-            Some(cluster.backend_auto_approve_kubeconfig()),
+            cluster,
+            Some(kubeconfig),
             &["--auto-approve-invites", "--auto-approve-renewals"],
         )
     }
 
-    fn start_with(test: &str, kubeconfig: Option<PathBuf>, flags: &[&str]) -> Result<Self> {
-        let cluster = ControlPlane::shared()?;
+    fn start_with(
+        test: &str,
+        cluster: ControlPlane,
+        kubeconfig: Option<PathBuf>,
+        flags: &[&str],
+    ) -> Result<Self> {
         let artifacts = crate::artifacts::dir(test);
         // Evidence of an earlier run would mislead: start from an empty directory.
         let _ = std::fs::remove_dir_all(&artifacts);

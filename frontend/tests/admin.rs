@@ -42,6 +42,7 @@ fn view_of(name: &str, phase: Phase, created: i64) -> RequestView {
         risks: Vec::new(),
         invite: None,
         renewal_of: None,
+        not_issued: None,
     }
 }
 

@@ -124,6 +124,10 @@ pub struct RequestView {
     /// For a renewal: the serial number of the certificate it renews.
     #[serde(default)]
     pub renewal_of: Option<String>,
+    /// Set when the request was approved but nothing was issued within CertDesk's
+    /// signing deadline: this cluster does not seem to issue client certificates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_issued: Option<String>,
 }
 
 /// What a role grant gives: a Role or a ClusterRole.

@@ -257,4 +257,21 @@ pub struct RequestStatus {
     /// the kubeconfig's context uses; none when no namespaced role was granted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// Set when the request was approved but nothing was issued within CertDesk's
+    /// signing deadline: why, and what to do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_issued: Option<String>,
+    /// Set once issued when the signer gave a shorter lifetime than was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime_cut: Option<LifetimeCut>,
+}
+
+/// The lifetime asked for and the one the cluster's signer gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LifetimeCut {
+    /// The lifetime asked for, in seconds.
+    pub requested_seconds: u32,
+    /// The lifetime the certificate has, in seconds (from issuance to notAfter).
+    pub issued_seconds: u32,
 }

@@ -28,8 +28,8 @@ pub mod renewal;
 pub mod risk;
 
 pub use api::{
-    DurationLimits, KeyAlgorithm, Phase, PolicyLimits, PortalConfig, RequestId, RequestStatus,
-    RequestTicket, SubmitRequest,
+    DurationLimits, KeyAlgorithm, LifetimeCut, Phase, PolicyLimits, PortalConfig, RequestId,
+    RequestStatus, RequestTicket, SubmitRequest,
 };
 pub use error::{ApiError, ErrorCode};
 pub use inspect::{CertificateInfo, CsrInfo, InspectError, PublicKeyInfo};

@@ -13,6 +13,8 @@ fn request_status_serializes_with_rfc3339_times_and_omits_empty_fields() {
         certificate_pem: Some("-----BEGIN CERTIFICATE-----".into()),
         not_after: Some(datetime!(2026-12-22 10:00:00 UTC)),
         namespace: None,
+        not_issued: None,
+        lifetime_cut: None,
     };
     let json = serde_json::to_value(&status).unwrap();
     assert_eq!(json["phase"], "Issued");

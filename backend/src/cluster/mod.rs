@@ -11,6 +11,7 @@ pub mod records;
 pub mod renewal;
 pub mod requests;
 pub mod resources;
+pub mod signing;
 pub mod submit;
 pub mod token_cache;
 
@@ -104,6 +105,8 @@ pub struct Cluster {
     pub audit: crate::audit::Audit,
     /// The watch cache of who is named in bindings.
     pub bindings: bindings::BindingCache,
+    /// The signing deadline and what is known of the signer.
+    pub signing: signing::Signing,
     /// Approvers' clients, reused per token for a minute.
     approver_clients: std::sync::Arc<token_cache::TokenCache<kube::Client>>,
     identity: std::sync::Arc<std::sync::OnceLock<String>>,
@@ -142,6 +145,8 @@ impl Cluster {
         let bindings = bindings::BindingCache::start(client.clone());
         let identity = std::sync::Arc::new(std::sync::OnceLock::new());
         tokio::spawn(learn_identity(client.clone(), identity.clone()));
+        let signing = signing::Signing::new(std::time::Duration::from_secs(60));
+        signing.learn(client.clone());
         records::spawn_writer(
             client.clone(),
             cache.clone(),
@@ -157,12 +162,25 @@ impl Cluster {
             records,
             audit,
             bindings,
+            signing,
             approver_clients: std::sync::Arc::new(token_cache::TokenCache::new(
                 token_cache::CAPACITY,
                 token_cache::TTL,
             )),
             identity,
         })
+    }
+
+    /// Where a request stands, from its CSR: its phase and certificate, and why it is
+    /// not issued when the signer missed the deadline.
+    pub fn status_of(
+        &self,
+        csr: &k8s_openapi::api::certificates::v1::CertificateSigningRequest,
+    ) -> shared::RequestStatus {
+        let mut status = requests::status_of(csr);
+        self.signing
+            .explain(csr, &mut status, time::OffsetDateTime::now_utc());
+        status
     }
 
     /// Returns the backend's own username as the API server knows it (it records it in

@@ -189,6 +189,8 @@ pub fn status_of(record: &IssuedCertificate) -> RequestStatus {
         certificate_pem: Some(record.spec.certificate.clone()),
         not_after: Some(record.spec.not_after),
         namespace: record.spec.namespace.clone(),
+        not_issued: None,
+        lifetime_cut: None,
     }
 }
 

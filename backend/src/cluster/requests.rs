@@ -232,6 +232,9 @@ pub fn status_of(csr: &CertificateSigningRequest) -> RequestStatus {
         (Phase::Pending, None)
     };
     let certificate_pem = certificate.filter(|_| phase == Phase::Issued);
+    let lifetime_cut = certificate_pem
+        .as_deref()
+        .and_then(|pem| lifetime_cut(pem, csr.spec.expiration_seconds?));
     RequestStatus {
         id,
         phase,
@@ -242,7 +245,28 @@ pub fn status_of(csr: &CertificateSigningRequest) -> RequestStatus {
         namespace: (phase == Phase::Approved || phase == Phase::Issued)
             .then(|| granted_namespace(csr))
             .flatten(),
+        not_issued: None,
+        lifetime_cut,
     }
+}
+
+/// How far Kubernetes' signer back-dates a certificate's notBefore (for clock skew).
+const SIGNER_BACKDATE_SECONDS: i64 = 300;
+
+/// The lifetime asked for against the one the certificate has, when the signer cut it
+/// by more than a minute (its notBefore is back-dated by five minutes, which is not
+/// lifetime the requester asked for).
+fn lifetime_cut(pem: &str, requested_seconds: i32) -> Option<shared::LifetimeCut> {
+    let (_, block) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).ok()?;
+    let certificate = block.parse_x509().ok()?;
+    let validity = certificate.validity();
+    let span = validity.not_after.timestamp() - validity.not_before.timestamp();
+    let issued = (span - SIGNER_BACKDATE_SECONDS).max(0);
+    let requested = i64::from(requested_seconds);
+    (issued + 60 < requested).then(|| shared::LifetimeCut {
+        requested_seconds: u32::try_from(requested).unwrap_or(u32::MAX),
+        issued_seconds: u32::try_from(issued).unwrap_or(u32::MAX),
+    })
 }
 
 /// Returns the status of a request the cluster no longer has.
@@ -257,6 +281,8 @@ pub fn gone(id: &str) -> RequestStatus {
         certificate_pem: None,
         not_after: None,
         namespace: None,
+        not_issued: None,
+        lifetime_cut: None,
     }
 }
 

@@ -131,7 +131,7 @@ pub async fn current_status(cluster: &Cluster, id: &str) -> Result<Option<Reques
             },
         },
         Some(csr) if csr.spec.signer_name == SIGNER && requests::is_managed(&csr) => {
-            Ok(Some(requests::status_of(&csr)))
+            Ok(Some(cluster.status_of(&csr)))
         }
         Some(_) => Ok(None),
     }

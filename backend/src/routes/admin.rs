@@ -84,12 +84,16 @@ async fn list(
         .all()
         .iter()
         .map(|csr| {
-            approver::view(
+            let mut view = approver::view(
                 csr,
                 &cluster.cache.decoding(csr),
                 &context,
                 cluster.own_username(),
-            )
+            );
+            if view.phase == shared::Phase::Approved {
+                view.not_issued = cluster.status_of(csr).not_issued;
+            }
+            view
         })
         .collect();
     views.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.name.cmp(&b.name)));

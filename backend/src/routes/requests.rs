@@ -336,6 +336,9 @@ async fn events(
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
+/// How often a live stream looks again at an approved request that has no certificate.
+const SIGNER_RECHECK: Duration = Duration::from_secs(5);
+
 /// One requester's live view of a request: yields each new status until a final one.
 /// It holds its stream's place, which comes back when the stream ends or the client
 /// goes away.
@@ -373,29 +376,47 @@ fn too_many_streams(refusal: crate::streams::Refusal) -> Response {
 impl Follow {
     async fn next(&mut self) -> Option<RequestStatus> {
         loop {
+            // An approved request still waiting for its certificate is looked at again
+            // every few seconds, so the page learns when the signer misses its deadline.
+            let awaiting_signer = self
+                .last
+                .as_ref()
+                .is_some_and(|s| s.phase == shared::Phase::Approved && s.not_issued.is_none());
             let status = if let Some(status) = self.pending.take() {
                 status
             } else {
-                match self.changes.recv().await {
-                    Ok(Change::Applied(csr))
+                let change = if awaiting_signer {
+                    tokio::select! {
+                        change = self.changes.recv() => Some(change),
+                        () = tokio::time::sleep(SIGNER_RECHECK) => None,
+                    }
+                } else {
+                    Some(self.changes.recv().await)
+                };
+                match change {
+                    None => match current_status(&self.cluster, &self.id).await {
+                        Ok(status) => status,
+                        Err(_) => continue,
+                    },
+                    Some(Ok(Change::Applied(csr)))
                         if csr.metadata.name.as_deref() == Some(self.id.as_str()) =>
                     {
-                        requests::status_of(&csr)
+                        self.cluster.status_of(&csr)
                     }
-                    Ok(Change::Deleted(name)) if name == self.id => {
+                    Some(Ok(Change::Deleted(name))) if name == self.id => {
                         match self.cluster.records.get(&self.id) {
                             Some(record) => records::status_of(&record),
                             None => requests::gone(&self.id),
                         }
                     }
-                    Ok(Change::Applied(_) | Change::Deleted(_)) => continue,
-                    Ok(Change::Resync) | Err(RecvError::Lagged(_)) => {
+                    Some(Ok(Change::Applied(_) | Change::Deleted(_))) => continue,
+                    Some(Ok(Change::Resync) | Err(RecvError::Lagged(_))) => {
                         match current_status(&self.cluster, &self.id).await {
                             Ok(status) => status,
                             Err(_) => continue,
                         }
                     }
-                    Err(RecvError::Closed) => return None,
+                    Some(Err(RecvError::Closed)) => return None,
                 }
             };
             if self.last.as_ref() != Some(&status) {

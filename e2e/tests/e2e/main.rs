@@ -13,3 +13,4 @@ mod reload;
 mod run_command;
 mod screenshots;
 mod seed_walkthrough;
+mod signing;

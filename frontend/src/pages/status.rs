@@ -18,6 +18,7 @@ use wasm_bindgen::closure::Closure;
 use crate::api;
 use crate::components::download;
 use crate::components::error_panel::ErrorPanel;
+use crate::components::request_row::duration_words;
 use crate::components::subject::SubjectLine;
 use crate::components::time;
 use crate::pages::request::key_file_name;
@@ -151,12 +152,27 @@ fn PhaseExplanation(status: RequestStatus) -> impl IntoView {
                "and this address (or the start page) brings you back here."</p>
         }
         .into_any(),
-        Phase::Approved => view! {
-            <p>"Approved. The cluster is signing your certificate; this usually takes seconds."</p>
-        }
-        .into_any(),
+        Phase::Approved => match status.not_issued.clone() {
+            Some(why) => view! {
+                <p class="warning" role="alert" data-testid="not-issued">{why}</p>
+            }
+            .into_any(),
+            None => view! {
+                <p>"Approved. The cluster is signing your certificate; this usually takes seconds."</p>
+            }
+            .into_any(),
+        },
         Phase::Issued => view! {
             <p>"Your certificate is ready. Download the kubeconfig below."</p>
+            {status.lifetime_cut.map(|cut| view! {
+                <p class="warning" data-testid="lifetime-cut">
+                    {format!(
+                        "You asked for {}; the cluster issued {}: its signer caps certificate lifetimes.",
+                        duration_words(i64::from(cut.requested_seconds)),
+                        duration_words(i64::from(cut.issued_seconds)),
+                    )}
+                </p>
+            })}
         }
         .into_any(),
         Phase::Denied => view! {

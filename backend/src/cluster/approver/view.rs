@@ -51,6 +51,7 @@ pub fn view(
         risks: Vec::new(),
         invite: None,
         renewal_of: None,
+        not_issued: None,
     };
     if made_by_certdesk(csr, certdesk_user) {
         view.invite = annotation(requests::INVITE_ANNOTATION).map(|name| InviteMatch {

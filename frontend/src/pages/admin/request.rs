@@ -48,6 +48,8 @@ pub fn AdminRequest() -> impl IntoView {
 
     let prefilled = RwSignal::new(false);
     let identity: RwSignal<Option<Result<IdentityCheck, ApiError>>> = RwSignal::new(None);
+    // Another approved request the signer never issued: this cluster may not sign.
+    let stalled_elsewhere: RwSignal<Option<String>> = RwSignal::new(None);
     let reload = move || {
         let wanted = name();
         let token = token.get_value();
@@ -55,10 +57,17 @@ pub fn AdminRequest() -> impl IntoView {
             // The cluster's answer to "may I hand out this identity?", before the click.
             identity.set(Some(api::admin::identity(&token, &wanted).await));
             let answer = match api::admin::requests(&token).await {
-                Ok(list) => match list.into_iter().find(|v| v.name == wanted) {
-                    Some(view) => Loaded::Found(Box::new(view)),
-                    None => Loaded::Missing,
-                },
+                Ok(list) => {
+                    stalled_elsewhere.set(
+                        list.iter()
+                            .filter(|v| v.name != wanted)
+                            .find_map(|v| v.not_issued.clone()),
+                    );
+                    match list.into_iter().find(|v| v.name == wanted) {
+                        Some(view) => Loaded::Found(Box::new(view)),
+                        None => Loaded::Missing,
+                    }
+                }
                 Err(e) => Loaded::Failed(e),
             };
             // A request made with an invite starts with the invite's grants chosen.
@@ -147,8 +156,18 @@ pub fn AdminRequest() -> impl IntoView {
             Some(Loaded::Failed(error)) => view! {
                 <div data-testid="error-panel"><ErrorPanel error /></div>
             }.into_any(),
-            Some(Loaded::Found(view)) => view! { <RequestDetails view=*view /> }.into_any(),
+            Some(Loaded::Found(view)) => view! {
+                {view.not_issued.clone().map(|why| view! {
+                    <p class="card warning" role="alert" data-testid="not-issued">{why}</p>
+                })}
+                <RequestDetails view=*view />
+            }.into_any(),
         }}
+        {move || (phase() == Some(Phase::Pending)).then(|| stalled_elsewhere.get()).flatten().map(|why| view! {
+            <p class="card warning" role="alert" data-testid="signer-warning">
+                "Before you approve: another approved request got no certificate. " {why}
+            </p>
+        })}
         {move || denied.get().then(|| view! {
             <p class="card" role="status" data-testid="denied">"Denied. The requester sees your reason on their status page."</p>
         })}
