@@ -12,8 +12,11 @@ use shared::policy::{check, check_subject, pattern_error};
 use shared::risk::{RiskContext, RiskInput, assess};
 use shared::{KeyAlgorithm, PolicyLimits};
 
+/// What a target runs on one input.
+pub type Target = fn(&[u8]);
+
 /// The targets by name, as `cargo fuzz run <name>` and the fixture folders call them.
-pub const TARGETS: [(&str, fn(&[u8])); 4] = [
+pub const TARGETS: [(&str, Target); 4] = [
     ("csr", csr),
     ("certificate", certificate),
     ("kubeconfig", kubeconfig),
