@@ -216,6 +216,11 @@ pub enum ConfigError {
     /// The public server URL is not an https URL.
     #[error("--public-server-url (CERTDESK_PUBLIC_SERVER_URL) must start with https://, got {0:?}")]
     PublicServerUrl(String),
+    /// In a cluster, with no public API server URL for the requesters' kubeconfigs.
+    #[error(
+        "running in a cluster (KUBERNETES_SERVICE_HOST={0}) without --public-server-url (CERTDESK_PUBLIC_SERVER_URL): pass the API server URL requesters reach from their machines, such as https://kubernetes.example.com:6443; the in-cluster address works only inside the cluster"
+    )]
+    PublicServerUrlMissing(String),
     /// The cluster name is empty.
     #[error("--cluster-name (CERTDESK_CLUSTER_NAME) must not be empty")]
     ClusterNameEmpty,
@@ -252,6 +257,14 @@ impl Config {
             && !url.starts_with("https://")
         {
             return Err(ConfigError::PublicServerUrl(url.clone()));
+        }
+        if self.kubeconfig.is_none()
+            && self.public_server_url.is_none()
+            && let Some(host) = std::env::var_os("KUBERNETES_SERVICE_HOST")
+        {
+            return Err(ConfigError::PublicServerUrlMissing(
+                host.to_string_lossy().into_owned(),
+            ));
         }
         if self.cluster_name.trim().is_empty() {
             return Err(ConfigError::ClusterNameEmpty);

@@ -133,6 +133,12 @@ impl Cluster {
                     .await
                     .with_context(|| format!("cannot use the kubeconfig {}", path.display()))?
             }
+            // In a pod: the ServiceAccount's token and CA, whatever else is around.
+            None if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() => {
+                kube::Config::incluster().context(
+                    "running in a cluster, but the ServiceAccount's token or CA cannot be read (/var/run/secrets/kubernetes.io/serviceaccount)",
+                )?
+            }
             None => kube::Config::infer()
                 .await
                 .context("no --kubeconfig given and no in-cluster or default kubeconfig found")?,

@@ -41,6 +41,23 @@ fn a_missing_static_dir_exits_non_zero_with_one_line_naming_the_fix() {
 }
 
 #[test]
+fn in_a_cluster_without_a_public_server_url_it_refuses_naming_the_flag() {
+    let dir = static_dir();
+    let output = certdesk()
+        .env("KUBERNETES_SERVICE_HOST", "10.96.0.1")
+        .env("KUBERNETES_SERVICE_PORT", "443")
+        .arg("--static-dir")
+        .arg(dir.path())
+        .args(["--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--public-server-url"), "{stderr}");
+    assert!(stderr.contains("10.96.0.1"), "{stderr}");
+}
+
+#[test]
 fn a_busy_port_exits_non_zero_with_one_line_naming_the_fix() {
     let busy = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = busy.local_addr().unwrap().to_string();
