@@ -76,6 +76,7 @@ async fn load(browser: &Browser, base: &str, page: &Page) -> Result<Load> {
     let bytes = responses(browser)
         .await?
         .iter()
+        .filter(|r| r.url.starts_with(base))
         .map(|r| r.encoded_bytes)
         .sum();
     Ok(Load {

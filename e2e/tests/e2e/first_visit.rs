@@ -27,7 +27,12 @@ async fn visit(stack: &Stack, browser: &e2e::browser::Browser) -> Result<Vec<Rec
         .goto(&format!("{}/", stack.portal.url))
         .await?;
     e2e::find::by_testid(browser, "request-form").await?;
-    responses(browser).await
+    // The portal's responses only, not the browser's own chrome:// pages.
+    Ok(responses(browser)
+        .await?
+        .into_iter()
+        .filter(|r| r.url.starts_with(&stack.portal.url))
+        .collect())
 }
 
 async fn first_visit(stack: &Stack) -> Result<()> {
