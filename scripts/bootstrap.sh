@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything CertDesk's build and tests need on a fresh machine: Debian packages
-# (clang for ring's wasm32 C code, chromium, chromium-driver, openssl, curl, brotli), the pinned Rust
+# (clang for ring's wasm32 C code, chromium, chromium-driver, openssl, curl, brotli, haproxy), the pinned Rust
 # toolchain with wasm32, trunk, wasm-bindgen-cli at Cargo.lock's version, wasm-opt from
 # npm, and the control plane's binaries (etcd, kube-apiserver, kube-controller-manager,
 # kubectl) built from the Kubernetes Go module. Idempotent; quiet when all is there.
@@ -23,6 +23,7 @@ command -v clang >/dev/null || missing+=(clang)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v curl >/dev/null || missing+=(curl)
 command -v brotli >/dev/null || missing+=(brotli)
+command -v haproxy >/dev/null || missing+=(haproxy)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 if ((${#missing[@]})); then

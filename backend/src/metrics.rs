@@ -6,6 +6,7 @@ use axum::response::Response;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -33,6 +34,8 @@ pub struct Metrics {
     pub denials: Counter,
     /// HTTP request durations in seconds.
     pub http: Family<HttpLabels, Histogram>,
+    /// Live status streams open now (set when `/metrics` is read).
+    pub event_streams: Gauge,
 }
 
 fn latency_histogram() -> Histogram {
@@ -68,8 +71,15 @@ impl Default for Metrics {
             "HTTP request latency",
             http.clone(),
         );
+        let event_streams = Gauge::default();
+        registry.register(
+            "event_streams_open",
+            "Live status streams (server-sent events) open now",
+            event_streams.clone(),
+        );
         Self {
             registry,
+            event_streams,
             submissions,
             approvals,
             denials,

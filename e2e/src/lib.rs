@@ -10,6 +10,7 @@
 
 pub mod action;
 pub mod artifacts;
+pub mod balancer;
 pub mod browser;
 pub mod check;
 pub mod cluster;

@@ -56,6 +56,8 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let open = i64::try_from(state.streams.open()).unwrap_or(i64::MAX);
+    state.metrics.event_streams.set(open);
     (
         [(
             header::CONTENT_TYPE,

@@ -10,6 +10,7 @@ mod key_algorithms;
 mod keygen;
 mod lifecycle;
 mod reload;
+mod replicas;
 mod run_command;
 mod screenshots;
 mod seed_walkthrough;
