@@ -83,6 +83,18 @@ pub struct Risk {
     pub message: String,
 }
 
+/// One request for its approval page (`GET /api/v1/admin/requests/{name}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RequestDetail {
+    /// The request, decoded and flagged.
+    pub request: RequestView,
+    /// Set when another approved request got no certificate from this cluster's signer
+    /// within CertDesk's deadline: approving may not give the requester access.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer_warning: Option<String>,
+}
+
 /// A CSR as the approver sees it: decoded, annotated and flagged.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

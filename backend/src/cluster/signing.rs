@@ -77,6 +77,28 @@ impl Signing {
         status.not_issued = Some(self.message(waited.whole_seconds()));
     }
 
+    /// The explanation of the first request among `csrs` (but `except`) that was
+    /// approved and not issued within the deadline, if any.
+    pub fn stalled<'a>(
+        &self,
+        csrs: impl IntoIterator<Item = &'a CertificateSigningRequest>,
+        except: &str,
+        now: time::OffsetDateTime,
+    ) -> Option<String> {
+        csrs.into_iter()
+            .filter(|csr| csr.metadata.name.as_deref() != Some(except))
+            .filter(|csr| {
+                csr.status
+                    .as_ref()
+                    .is_some_and(|s| s.certificate.as_ref().is_none_or(|c| c.0.is_empty()))
+            })
+            .find_map(|csr| {
+                let mut status = crate::cluster::requests::status_of(csr);
+                self.explain(csr, &mut status, now);
+                status.not_issued
+            })
+    }
+
     fn message(&self, waited_seconds: i64) -> String {
         let minutes = waited_seconds / 60;
         let waited = if minutes >= 1 {

@@ -18,6 +18,7 @@ use crate::error::Result;
 use crate::extract::{BearerToken, Json};
 use k8s_openapi::api::core::v1::ObjectReference;
 use shared::ApiError;
+use shared::admin::RequestDetail;
 use shared::invite::{CreateInvite, InviteCreated, InviteView};
 use shared::people::{PersonView, RemoveAccessOutcome};
 
@@ -26,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(whoami))
         .routes(routes!(list))
+        .routes(routes!(request))
         .routes(routes!(identity))
         .routes(routes!(approve))
         .routes(routes!(deny))
@@ -98,6 +100,47 @@ async fn list(
         .collect();
     views.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.name.cmp(&b.name)));
     Ok(axum::Json(views))
+}
+
+/// One request, read with the approver's own token, decoded and flagged, with a warning
+/// when another approved request got no certificate from this cluster's signer.
+#[utoipa::path(get, path = "/requests/{name}", tag = "admin",
+    security(("bearer" = [])), params(("name" = String, Path, description = "The CSR's name")),
+    responses(AdminErrors,
+        (status = 200, description = "The request", body = RequestDetail),
+        (status = 404, description = "No such CSR", body = ApiError),
+    ))]
+#[tracing::instrument(skip(state, token))]
+async fn request(
+    State(state): State<AppState>,
+    token: BearerToken,
+    Path(name): Path<String>,
+) -> Result<axum::Json<RequestDetail>> {
+    ensure_csr_name(&name)?;
+    let client = client(&state, &token)?;
+    let cluster = state.cluster()?;
+    let csr = approver::view::read(&client, &name).await?;
+    let bound = cluster.bindings.users();
+    let context = shared::risk::RiskContext::new(&state.portal.policy, &bound);
+    let mut request = approver::view(
+        &csr,
+        &cluster.cache.decoding(&csr),
+        &context,
+        cluster.own_username(),
+    );
+    if request.phase == shared::Phase::Approved {
+        request.not_issued = cluster.status_of(&csr).not_issued;
+    }
+    let all = cluster.cache.all();
+    let signer_warning = cluster.signing.stalled(
+        all.iter().map(AsRef::as_ref),
+        &name,
+        time::OffsetDateTime::now_utc(),
+    );
+    Ok(axum::Json(RequestDetail {
+        request,
+        signer_warning,
+    }))
 }
 
 /// Whether the approver may hand out the request's identity: `impersonate` on each

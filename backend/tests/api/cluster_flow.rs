@@ -413,11 +413,28 @@ async fn whoami_and_the_request_list_speak_for_the_approver() {
         ["digital signature", "key encipherment", "client auth"]
     );
 
+    // The approval page reads the one request, with the approver's own token.
+    let one = app
+        .get_with_token(&format!("/api/v1/admin/requests/{id}"), &token)
+        .await;
+    one.assert_status(StatusCode::OK);
+    assert_eq!(one.json()["request"]["name"], id.as_str());
+    assert_eq!(one.json()["request"]["key"], "RSA 2048");
+    app.get_with_token("/api/v1/admin/requests/certdesk-nobody-zz", &token)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    app.get_with_token("/api/v1/admin/requests/Not%20A%20Name", &token)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+
     let powerless = powerless_token(&cluster).await;
     let refused = app
         .get_with_token("/api/v1/admin/requests", &powerless)
         .await;
     refused.assert_error(StatusCode::FORBIDDEN, "forbidden");
+    app.get_with_token(&format!("/api/v1/admin/requests/{id}"), &powerless)
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "forbidden");
     let bogus = app
         .get_with_token("/api/v1/admin/whoami", "not-a-token")
         .await;

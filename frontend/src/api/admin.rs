@@ -6,7 +6,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::ApiError;
 use shared::admin::{
-    ApproveBody, ApproveOutcome, DenyBody, IdentityCheck, RequestView, RoleView, WhoAmI,
+    ApproveBody, ApproveOutcome, DenyBody, IdentityCheck, RequestDetail, RequestView, RoleView,
+    WhoAmI,
 };
 use shared::invite::{CreateInvite, InviteCreated, InviteView};
 use shared::people::{PersonView, RemoveAccessOutcome};
@@ -57,10 +58,24 @@ pub async fn requests(token: &str) -> Result<Vec<RequestView>, ApiError> {
     get("/api/v1/admin/requests", token).await
 }
 
+/// Returns one request for its approval page (`GET /admin/requests/{name}`), read with
+/// the approver's token, and the cluster's signer warning.
+pub async fn request(token: &str, name: &str) -> Result<RequestDetail, ApiError> {
+    get(
+        &format!("/api/v1/admin/requests/{}", path_segment(name)),
+        token,
+    )
+    .await
+}
+
 /// Returns whether the approver may hand out the request's identity
 /// (`GET /admin/requests/{name}/identity`): the cluster's answer, asked before the click.
 pub async fn identity(token: &str, name: &str) -> Result<IdentityCheck, ApiError> {
-    get(&format!("/api/v1/admin/requests/{name}/identity"), token).await
+    get(
+        &format!("/api/v1/admin/requests/{}/identity", path_segment(name)),
+        token,
+    )
+    .await
 }
 
 /// Returns the Roles of the namespace (if given) and the ClusterRoles the approver can

@@ -100,3 +100,14 @@ pub fn made_by_certdesk(csr: &CertificateSigningRequest, certdesk_user: Option<&
         && certdesk_user.is_some()
         && csr.spec.username.as_deref() == certdesk_user
 }
+
+/// Reads the CSR `name` with the approver's own client (their RBAC decides whether they
+/// may see it).
+pub async fn read(
+    client: &kube::Client,
+    name: &str,
+) -> crate::error::Result<CertificateSigningRequest> {
+    Ok(kube::Api::<CertificateSigningRequest>::all(client.clone())
+        .get(name)
+        .await?)
+}

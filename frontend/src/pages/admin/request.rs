@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use shared::admin::{ApproveBody, ApproveOutcome, DenyBody, IdentityCheck, RequestView};
 use shared::admin_preview::{GrantRules, preview};
-use shared::{ApiError, Phase};
+use shared::{ApiError, ErrorCode, Phase};
 
 use super::SignInFirst;
 use crate::api;
@@ -56,18 +56,12 @@ pub fn AdminRequest() -> impl IntoView {
         leptos::task::spawn_local(async move {
             // The cluster's answer to "may I hand out this identity?", before the click.
             identity.set(Some(api::admin::identity(&token, &wanted).await));
-            let answer = match api::admin::requests(&token).await {
-                Ok(list) => {
-                    stalled_elsewhere.set(
-                        list.iter()
-                            .filter(|v| v.name != wanted)
-                            .find_map(|v| v.not_issued.clone()),
-                    );
-                    match list.into_iter().find(|v| v.name == wanted) {
-                        Some(view) => Loaded::Found(Box::new(view)),
-                        None => Loaded::Missing,
-                    }
+            let answer = match api::admin::request(&token, &wanted).await {
+                Ok(detail) => {
+                    stalled_elsewhere.set(detail.signer_warning);
+                    Loaded::Found(Box::new(detail.request))
                 }
+                Err(e) if e.code == ErrorCode::NotFound => Loaded::Missing,
                 Err(e) => Loaded::Failed(e),
             };
             // A request made with an invite starts with the invite's grants chosen.
