@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything CertDesk's build and tests need on a fresh machine: Debian packages
-# (clang for ring's wasm32 C code, chromium, chromium-driver, openssl, curl, brotli, haproxy), the pinned Rust
+# (clang for ring's wasm32 C code, chromium, chromium-driver, openssl, curl, brotli, haproxy,
+# musl-tools and runc for the image), the pinned Rust
 # toolchain with wasm32, trunk, wasm-bindgen-cli at Cargo.lock's version, wasm-opt from
 # npm, and the control plane's binaries (etcd, kube-apiserver, kube-controller-manager,
 # kubectl) built from the Kubernetes Go module. Idempotent; quiet when all is there.
@@ -24,6 +25,8 @@ command -v openssl >/dev/null || missing+=(openssl)
 command -v curl >/dev/null || missing+=(curl)
 command -v brotli >/dev/null || missing+=(brotli)
 command -v haproxy >/dev/null || missing+=(haproxy)
+command -v musl-gcc >/dev/null || missing+=(musl-tools)
+command -v runc >/dev/null || missing+=(runc)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 if ((${#missing[@]})); then
@@ -33,12 +36,15 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# The Rust toolchain rust-toolchain.toml pins, with the wasm32 target.
+# The Rust toolchain rust-toolchain.toml pins, with the wasm32 target and musl (the
+# image's static binary).
 command -v rustup >/dev/null || die "rustup is not installed; install Rust with rustup first"
 channel=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
-if ! rustup +"$channel" target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-  say "installing Rust $channel with wasm32-unknown-unknown"
-  rustup toolchain install "$channel" --profile minimal -c clippy,rustfmt -t wasm32-unknown-unknown >/dev/null
+installed=$(rustup +"$channel" target list --installed 2>/dev/null || true)
+if ! grep -qx wasm32-unknown-unknown <<<"$installed" || ! grep -qx x86_64-unknown-linux-musl <<<"$installed"; then
+  say "installing Rust $channel with wasm32-unknown-unknown and x86_64-unknown-linux-musl"
+  rustup toolchain install "$channel" --profile minimal -c clippy,rustfmt \
+    -t wasm32-unknown-unknown -t x86_64-unknown-linux-musl >/dev/null
 fi
 
 # trunk.

@@ -14,6 +14,10 @@ step "trunk build --release" trunk build --release --quiet
 step "build the backend" cargo build --quiet -p backend --bin certdesk
 # The benchmarks are not run here, but they must keep compiling.
 step "build the benchmarks" cargo build --quiet --workspace --benches
+# The container image (a static release binary and dist/), for the runc test.
+build_image() { CERTDESK_IMAGE_DIR=$(CERTDESK_DIST_BUILT=1 "$CERTDESK_ROOT/scripts/image.sh"); }
+step "build the image (scripts/image.sh)" build_image
+export CERTDESK_IMAGE_DIR
 
 cluster_dir=
 cleanup() { if [ -n "$cluster_dir" ]; then "$CERTDESK_ROOT/scripts/cluster.sh" stop "$cluster_dir"; fi; }

@@ -2,4 +2,5 @@
 //! openssl and kubectl, RBAC's refusals, and the subject restrictions.
 
 mod control_plane;
+mod image;
 mod walkthrough;

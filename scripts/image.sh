@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds CertDesk's container image on this machine, with no registry and no base image
+# pulled: the release backend as a static binary (musl) and the release dist/
+# (precompressed), nothing else; it runs as UID 65532 and needs no writable path. Writes
+# an OCI image layout to $IMAGE_DIR (default $CERTDESK_CACHE/image/oci) and an OCI
+# archive beside it (certdesk-oci.tar: `podman load -i`, `skopeo copy oci-archive:…`),
+# and prints the image's size. deploy/image/Containerfile builds the same image where a
+# container engine exists.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$CERTDESK_ROOT"
+export NO_COLOR=true
+target=x86_64-unknown-linux-musl
+channel=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+rustup +"$channel" target list --installed | grep -qx "$target" ||
+  step "rustup target add $target" rustup target add --toolchain "$channel" "$target"
+command -v musl-gcc >/dev/null || die "musl-gcc is missing: apt-get install musl-tools (scripts/bootstrap.sh does)"
+
+# scripts/test.sh has just built dist/ and says so.
+[[ ${CERTDESK_DIST_BUILT:-} == 1 ]] || step "trunk build --release" trunk build --release --quiet
+# Its own target directory: another target triple, and the image's build never waits
+# for (or invalidates) the test builds.
+export CC_x86_64_unknown_linux_musl=musl-gcc
+step "cargo build --release --target $target" \
+  env CARGO_TARGET_DIR="$CERTDESK_CACHE/image-target" \
+  cargo build --quiet --release --locked --target "$target" -p backend --bin certdesk
+binary="$CERTDESK_CACHE/image-target/$target/release/certdesk"
+! readelf -l "$binary" | grep -q "Requesting program interpreter" || die "$binary is not statically linked"
+
+out=${IMAGE_DIR:-$CERTDESK_CACHE/image/oci}
+rm -rf "$out" && mkdir -p "$out"
+read -r digest layer_bytes raw_bytes < <(python3 scripts/oci_image.py "$binary" dist "$out" certdesk:dev)
+archive="$(dirname "$out")/certdesk-oci.tar"
+tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$out" -cf "$archive" .
+say "image $digest in $out (archive $archive)"
+say "size: layer $layer_bytes bytes compressed, $raw_bytes uncompressed; binary $(stat -c %s "$binary") bytes"
+echo "$out"
