@@ -155,23 +155,7 @@ async fn main() -> Result<()> {
     println!("load average at start: {}", load_average());
 
     // 1. 1,000 concurrent submissions from 1,000 addresses.
-    let pem = e2e::tools::ok(
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-nodes",
-            "-subj",
-            "/CN=bench-load/O=bench",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-keyout",
-            "/dev/null",
-        ],
-        None,
-    )?;
+    let pem = e2e::tools::openssl_csr("/CN=bench-load/O=bench")?;
     let body = serde_json::json!({ "csr_pem": pem, "expiration_seconds": 3600 }).to_string();
     let started = Instant::now();
     let answers = futures::future::join_all((0..1000).map(|n| {

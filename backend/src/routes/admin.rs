@@ -85,18 +85,7 @@ async fn list(
         .cache
         .all()
         .iter()
-        .map(|csr| {
-            let mut view = approver::view(
-                csr,
-                &cluster.cache.decoding(csr),
-                &context,
-                cluster.own_username(),
-            );
-            if view.phase == shared::Phase::Approved {
-                view.not_issued = cluster.status_of(csr).not_issued;
-            }
-            view
-        })
+        .map(|csr| view_of(cluster, csr, &context))
         .collect();
     views.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.name.cmp(&b.name)));
     Ok(axum::Json(views))
@@ -122,15 +111,7 @@ async fn request(
     let csr = approver::view::read(&client, &name).await?;
     let bound = cluster.bindings.users();
     let context = shared::risk::RiskContext::new(&state.portal.policy, &bound);
-    let mut request = approver::view(
-        &csr,
-        &cluster.cache.decoding(&csr),
-        &context,
-        cluster.own_username(),
-    );
-    if request.phase == shared::Phase::Approved {
-        request.not_issued = cluster.status_of(&csr).not_issued;
-    }
+    let request = view_of(cluster, &csr, &context);
     let all = cluster.cache.all();
     let signer_warning = cluster.signing.stalled(
         all.iter().map(AsRef::as_ref),
@@ -141,6 +122,25 @@ async fn request(
         request,
         signer_warning,
     }))
+}
+
+/// The CSR as the approver sees it, with why it is not issued when the cluster's
+/// signer missed the deadline.
+fn view_of(
+    cluster: &crate::cluster::Cluster,
+    csr: &k8s_openapi::api::certificates::v1::CertificateSigningRequest,
+    context: &shared::risk::RiskContext<'_>,
+) -> RequestView {
+    let mut view = approver::view(
+        csr,
+        &cluster.cache.decoding(csr),
+        context,
+        cluster.own_username(),
+    );
+    if view.phase == shared::Phase::Approved {
+        view.not_issued = cluster.status_of(csr).not_issued;
+    }
+    view
 }
 
 /// Whether the approver may hand out the request's identity: `impersonate` on each
