@@ -47,6 +47,31 @@ pub struct CheckArgs {
     /// The lifetime the throwaway CSR asks for, in seconds.
     #[arg(long, default_value_t = 86_400, value_parser = clap::value_parser!(u32).range(600..))]
     pub requested_seconds: u32,
+
+    /// The throwaway CSR's name, also its certificate's username (random when not
+    /// given). The Helm test names it, so its right to approve is limited to that CSR.
+    #[arg(long, value_parser = csr_name)]
+    pub csr_name: Option<String>,
+}
+
+/// A CSR name `check` may use: lower-case letters, digits and `-`, at most 63, starting
+/// and ending with a letter or digit (a DNS label, also a harmless username).
+fn csr_name(name: &str) -> Result<String, String> {
+    let label = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if label {
+        Ok(name.to_owned())
+    } else {
+        Err(
+            "a CSR name is 1-63 lower-case letters, digits or '-', not starting or ending with '-'"
+                .to_owned(),
+        )
+    }
 }
 
 /// One line of the report.
@@ -118,7 +143,17 @@ pub async fn run(args: &CheckArgs) -> anyhow::Result<bool> {
         report(line);
     }
     let deadline = Duration::from_secs(u64::from(args.signing_deadline_seconds));
-    for line in signing::check(&client, &config, deadline, args.requested_seconds, eks).await {
+    let name = args.csr_name.clone().unwrap_or_else(signing::random_name);
+    for line in signing::check(
+        &client,
+        &config,
+        &name,
+        deadline,
+        args.requested_seconds,
+        eks,
+    )
+    .await
+    {
         report(line);
     }
     Ok(all_ok)

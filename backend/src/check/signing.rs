@@ -28,18 +28,16 @@ use crate::cluster::cache::SIGNER;
 pub async fn check(
     client: &Client,
     config: &kube::Config,
+    name: &str,
     deadline: Duration,
     requested_seconds: u32,
     eks: bool,
 ) -> Vec<Line> {
-    let suffix = data_encoding::BASE32_NOPAD
-        .encode(&rand_bytes())
-        .to_ascii_lowercase();
-    let name = format!("certdesk-check-{suffix}");
-    let outcome = issue(client, &name, deadline, requested_seconds, eks).await;
-    let _ = Api::<CertificateSigningRequest>::all(client.clone())
-        .delete(&name, &DeleteParams::default())
-        .await;
+    let api = Api::<CertificateSigningRequest>::all(client.clone());
+    // A run that was killed may have left its CSR: the name is the check's own.
+    let _ = api.delete(name, &DeleteParams::default()).await;
+    let outcome = issue(client, name, deadline, requested_seconds, eks).await;
+    let _ = api.delete(name, &DeleteParams::default()).await;
     match outcome {
         Err(line) => vec![line],
         Ok((certificate_pem, key_pem, took)) => {
@@ -51,16 +49,22 @@ pub async fn check(
                 ),
             )];
             lines.push(lifetime_line(&certificate_pem, requested_seconds));
-            lines.push(authenticates(config, &certificate_pem, &key_pem, &name).await);
+            lines.push(authenticates(config, &certificate_pem, &key_pem, name).await);
             lines
         }
     }
 }
 
-fn rand_bytes() -> [u8; 5] {
+/// A name no other run uses: `certdesk-check-` and eight random base32 characters.
+pub fn random_name() -> String {
     let mut bytes = [0u8; 5];
     let _ = ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes);
-    bytes
+    format!(
+        "certdesk-check-{}",
+        data_encoding::BASE32_NOPAD
+            .encode(&bytes)
+            .to_ascii_lowercase()
+    )
 }
 
 /// Creates, approves and waits for the CSR: the certificate, its key, and how long the

@@ -93,3 +93,62 @@ fn a_lifetime_cap_is_reported() {
         "{output}"
     );
 }
+
+#[test]
+fn a_csr_name_that_is_not_a_dns_label_is_refused_before_anything_is_asked() {
+    let long = "a".repeat(64);
+    for bad in [
+        "",
+        "Upper",
+        "a/b",
+        "-leading",
+        "trailing-",
+        "a.b",
+        "x\ny",
+        &long,
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_certdesk"))
+            .args(["check", "--admin-kubeconfig", "/nonexistent"])
+            .arg(format!("--csr-name={bad}"))
+            .output()
+            .expect("certdesk runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{bad:?} was accepted");
+        assert!(
+            stderr.contains("--csr-name") && stderr.contains("lower-case"),
+            "{bad:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs cluster"]
+fn a_named_check_replaces_a_leftover_csr_of_its_name_and_deletes_its_own() {
+    let cluster = ControlPlane::shared().unwrap_or_else(|e| panic!("{e:#}"));
+    let name = e2e::unique("check-named");
+    // What a killed run leaves: a pending CSR of the check's name.
+    let csr = e2e::tools::openssl_csr(&format!("/CN={name}")).unwrap();
+    let object = serde_json::json!({
+        "apiVersion": "certificates.k8s.io/v1",
+        "kind": "CertificateSigningRequest",
+        "metadata": { "name": name },
+        "spec": {
+            "request": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, csr),
+            "signerName": "kubernetes.io/kube-apiserver-client",
+            "usages": ["client auth"],
+        },
+    });
+    cluster
+        .admin_kubectl_stdin(&["create", "-f", "-"], &object.to_string())
+        .unwrap();
+    let (ok, output) = check(&cluster, &["--csr-name", &name]);
+    assert!(ok, "{output}");
+    assert!(line(&output, "authenticates").contains(&name), "{output}");
+    assert!(
+        !cluster
+            .admin_kubectl(&["get", "csr", &name])
+            .unwrap()
+            .success,
+        "the check left its CSR behind"
+    );
+}
