@@ -18,6 +18,7 @@ pub mod downloads;
 pub mod find;
 pub mod kubeconfig;
 pub mod network;
+pub mod oci;
 pub mod portal;
 pub mod received;
 pub mod stack;
