@@ -31,7 +31,9 @@ binary="$CERTDESK_CACHE/image-target/$target/release/certdesk"
 
 out=${IMAGE_DIR:-$CERTDESK_CACHE/image/oci}
 rm -rf "$out" && mkdir -p "$out"
-read -r digest layer_bytes raw_bytes < <(python3 scripts/oci_image.py "$binary" dist "$out" certdesk:dev)
+# Tagged with the backend's version, the chart's appVersion (its default image tag).
+version=$(sed -n 's/^version *= *"\(.*\)"/\1/p' backend/Cargo.toml | head -1)
+read -r digest layer_bytes raw_bytes < <(python3 scripts/oci_image.py "$binary" dist "$out" "certdesk:$version")
 archive="$(dirname "$out")/certdesk-oci.tar"
 tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$out" -cf "$archive" .
 say "image $digest in $out (archive $archive)"

@@ -18,6 +18,8 @@ step "build the benchmarks" cargo build --quiet --workspace --benches
 build_image() { CERTDESK_IMAGE_DIR=$(CERTDESK_DIST_BUILT=1 "$CERTDESK_ROOT/scripts/image.sh"); }
 step "build the image (scripts/image.sh)" build_image
 export CERTDESK_IMAGE_DIR
+# Helm (built once from the Go module proxy) for the chart's lint, render and dry-run tests.
+step "helm (scripts/helm.sh, built once)" "$CERTDESK_ROOT/scripts/helm.sh" version --short
 
 cluster_dir=
 cleanup() { if [ -n "$cluster_dir" ]; then "$CERTDESK_ROOT/scripts/cluster.sh" stop "$cluster_dir"; fi; }

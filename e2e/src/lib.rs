@@ -16,6 +16,7 @@ pub mod check;
 pub mod cluster;
 pub mod downloads;
 pub mod find;
+pub mod helm;
 pub mod kubeconfig;
 pub mod network;
 pub mod oci;
