@@ -10,6 +10,6 @@ cd "$CERTDESK_ROOT"
 # trunk 0.21 reads NO_COLOR as a boolean and refuses "1".
 export NO_COLOR=true
 
-step "trunk build --release" trunk build --release --quiet
+step "build the frontend apps (scripts/build-frontend.sh)" "$CERTDESK_ROOT/scripts/build-frontend.sh"
 step "build the backend" cargo build --quiet -p backend --bin certdesk
 step "benchmark (headless Chromium)" cargo bench --quiet --profile dev -p e2e --bench page_load

@@ -17,7 +17,7 @@ rustup +"$channel" target list --installed | grep -qx "$target" ||
 command -v musl-gcc >/dev/null || die "musl-gcc is missing: apt-get install musl-tools (scripts/bootstrap.sh does)"
 
 # scripts/test.sh has just built dist/ and says so.
-[[ ${CERTDESK_DIST_BUILT:-} == 1 ]] || step "trunk build --release" trunk build --release --quiet
+[[ ${CERTDESK_DIST_BUILT:-} == 1 ]] || step "build the frontend apps" "$CERTDESK_ROOT/scripts/build-frontend.sh"
 # Its own target directory: another target triple, and the image's build never waits
 # for (or invalidates) the test builds.
 export CC_x86_64_unknown_linux_musl=musl-gcc

@@ -13,7 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CERTDESK_ROOT"
 
 step "bootstrap (installs what is missing)" "$CERTDESK_ROOT/scripts/bootstrap.sh"
-step "build the frontend (trunk build --release)" trunk build --release --quiet
+step "build the frontend apps (scripts/build-frontend.sh)" "$CERTDESK_ROOT/scripts/build-frontend.sh"
 # The dev profile (dependencies optimised) is shared with the tests, so one build serves both.
 step "build the backend" cargo build --quiet -p backend --bin certdesk
 

@@ -6,7 +6,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CERTDESK_ROOT"
 "$CERTDESK_ROOT/scripts/bootstrap.sh"
-trunk build --release --quiet
+"$CERTDESK_ROOT/scripts/build-frontend.sh"
 cargo build --quiet -p backend --bin certdesk
 cluster_dir=$("$CERTDESK_ROOT/scripts/cluster.sh" start)
 trap '"$CERTDESK_ROOT/scripts/cluster.sh" stop "$cluster_dir"' EXIT

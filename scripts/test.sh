@@ -10,7 +10,7 @@ total=$SECONDS
 step "bootstrap (installs what is missing)" "$CERTDESK_ROOT/scripts/bootstrap.sh"
 step "cargo fmt --check" cargo fmt --all --check
 step "build shared + frontend for wasm32" cargo build --quiet -p shared -p frontend --target wasm32-unknown-unknown
-step "trunk build --release" trunk build --release --quiet
+step "build the frontend apps (scripts/build-frontend.sh)" "$CERTDESK_ROOT/scripts/build-frontend.sh"
 step "build the backend" cargo build --quiet -p backend --bin certdesk
 # The benchmarks are not run here, but they must keep compiling.
 step "build the benchmarks" cargo build --quiet --workspace --benches

@@ -63,7 +63,8 @@ pub struct Config {
     #[arg(long, env = "CERTDESK_INSECURE_HTTP")]
     pub insecure_http: bool,
 
-    /// Directory holding the built frontend (`trunk build --release` writes `dist/`).
+    /// Directory holding the built frontend (`scripts/build-frontend.sh` writes `dist/`:
+    /// the requester's app, and the approvers' and file tools' in `admin/` and `inspect/`).
     #[arg(long, env = "CERTDESK_STATIC_DIR", default_value = "dist")]
     pub static_dir: PathBuf,
 
@@ -208,9 +209,9 @@ pub struct Config {
 /// A configuration that cannot work, with what to change.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The static directory does not exist or has no `index.html`.
+    /// The static directory (or one of its apps' directories) has no `index.html`.
     #[error(
-        "the static directory {0} has no index.html: build the frontend with `trunk build --release` or pass --static-dir (CERTDESK_STATIC_DIR)"
+        "the static directory {0} has no index.html: build the frontend with scripts/build-frontend.sh (trunk build --release, and the admin/ and inspect/ apps) or pass --static-dir (CERTDESK_STATIC_DIR)"
     )]
     StaticDirMissing(PathBuf),
     /// The public server URL is not an https URL.
@@ -250,8 +251,11 @@ pub enum ConfigError {
 impl Config {
     /// Checks what clap cannot: that the files and values named make sense together.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if !self.static_dir.join("index.html").is_file() {
-            return Err(ConfigError::StaticDirMissing(self.static_dir.clone()));
+        let apps = crate::routes::assets::APPS.map(|(_, dir)| self.static_dir.join(dir));
+        for dir in std::iter::once(self.static_dir.clone()).chain(apps) {
+            if !dir.join("index.html").is_file() {
+                return Err(ConfigError::StaticDirMissing(dir));
+            }
         }
         if let Some(url) = &self.public_server_url
             && !url.starts_with("https://")

@@ -37,7 +37,7 @@ pub struct Portal {
 
 impl Portal {
     /// Starts the debug `certdesk` binary (build it with `cargo build -p backend --bin
-    /// certdesk`) on the repository's `dist/` (build it with `trunk build --release`),
+    /// certdesk`) on the repository's `dist/` (build it with `scripts/build-frontend.sh`),
     /// with no cluster.
     pub fn serve_dist() -> Result<Self> {
         Self::serve(&PortalOptions::default())
@@ -130,7 +130,7 @@ impl Portal {
 }
 
 /// Copies the release bundle into a directory of this portal's own. Another test may
-/// run `trunk build` (scripts/run.sh does), which empties `dist/` and refills it; a
+/// run scripts/build-frontend.sh (scripts/run.sh does), which empties `dist/` and refills it; a
 /// portal serving its own copy never sees that. A copy caught in the middle of such a
 /// swap is made again.
 fn copy_of_dist(dist: &Path) -> Result<tempfile::TempDir> {
@@ -142,7 +142,7 @@ fn copy_of_dist(dist: &Path) -> Result<tempfile::TempDir> {
             Ok(()) => return Ok(copy),
             Err(error) if std::time::Instant::now() > deadline => {
                 return Err(error.context(format!(
-                    "{} holds no complete bundle: run `trunk build --release` first",
+                    "{} holds no complete bundle: run scripts/build-frontend.sh first",
                     dist.display()
                 )));
             }
@@ -153,23 +153,26 @@ fn copy_of_dist(dist: &Path) -> Result<tempfile::TempDir> {
 }
 
 /// Copies `dist` (without trunk's hidden staging directory) and checks that every file
-/// `index.html` names came along.
+/// each app's `index.html` names came along.
 fn copy_bundle(dist: &Path, to: &Path) -> Result<()> {
     copy_tree(dist, to)?;
-    let index = std::fs::read_to_string(to.join("index.html")).context("no index.html")?;
-    let named = index
-        .split(['"', '\''])
-        .filter_map(|part| part.strip_prefix('/'))
-        .filter(|name| {
-            !name.is_empty()
-                && !name.contains('/')
-                && [".js", ".wasm", ".css"]
-                    .iter()
-                    .any(|ext| name.ends_with(ext))
-        });
-    for name in named {
-        if !to.join(name).is_file() {
-            bail!("index.html names {name}, which is missing");
+    for app in ["", "admin", "inspect"] {
+        let page = to.join(app).join("index.html");
+        let index =
+            std::fs::read_to_string(&page).with_context(|| format!("no {}", page.display()))?;
+        let named = index
+            .split(['"', '\''])
+            .filter_map(|part| part.strip_prefix('/'))
+            .filter(|name| {
+                !name.is_empty()
+                    && [".js", ".wasm", ".css"]
+                        .iter()
+                        .any(|ext| name.ends_with(ext))
+            });
+        for name in named {
+            if !to.join(name).is_file() {
+                bail!("{} names {name}, which is missing", page.display());
+            }
         }
     }
     Ok(())

@@ -1,4 +1,10 @@
 //! CertDesk's browser app: the pages, the typed API client, and key generation.
+//!
+//! Three apps share this library, each its own bundle so a page loads only what it
+//! shows: the requester's ([`RequesterApp`]: the request form and the status page, the
+//! first page a new colleague loads), the approvers' ([`AdminApp`], under `/admin`) and
+//! the file tools ([`ToolsApp`]: inspecting and renewing from an uploaded file, and the
+//! key-generation bench). Links between the apps load the other app's page.
 
 pub mod api;
 pub mod components;
@@ -7,33 +13,79 @@ pub mod pages;
 pub mod store;
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
-/// The whole app: the header and the routed pages.
+/// The site's header. Its links are `rel="external"`: each leads to an app of its own,
+/// so the browser loads that page instead of the router looking for it here.
 #[component]
-pub fn App() -> impl IntoView {
+fn SiteHeader() -> impl IntoView {
+    let here = window().location().pathname().unwrap_or_default();
+    let current = |prefix: &str| {
+        let at = if prefix == "/" {
+            here == "/" || here.starts_with("/requests/")
+        } else {
+            here.starts_with(prefix)
+        };
+        at.then_some("page")
+    };
+    view! {
+        <header class="site">
+            <a href="/" class="brand" rel="external">"CertDesk"</a>
+            <nav aria-label="Main">
+                <a href="/" rel="external" aria-current=current("/")>"Request access"</a>
+                <a href="/inspect" rel="external" aria-current=current("/inspect")>"Inspect a file"</a>
+                <a href="/admin" rel="external" aria-current=current("/admin")>"Approve"</a>
+            </nav>
+        </header>
+    }
+}
+
+/// The requester's app: the request form (`/`) and a request's status page.
+#[component]
+pub fn RequesterApp() -> impl IntoView {
     view! {
         <Router>
-            <header class="site">
-                <A href="/" attr:class="brand">"CertDesk"</A>
-                <nav aria-label="Main">
-                    <A href="/">"Request access"</A>
-                    <A href="/inspect">"Inspect a file"</A>
-                    <A href="/admin">"Approve"</A>
-                </nav>
-            </header>
+            <SiteHeader />
             <main>
                 <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
                     <Route path=path!("/") view=pages::request::RequestAccess />
                     <Route path=path!("/requests/:id") view=pages::status::RequestStatusPage />
-                    <Route path=path!("/inspect") view=pages::inspect::Inspect />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// The approvers' app under `/admin`: sign in, requests, one request, invites, people.
+#[component]
+pub fn AdminApp() -> impl IntoView {
+    view! {
+        <Router>
+            <SiteHeader />
+            <main>
+                <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
                     <Route path=path!("/admin") view=pages::admin::sign_in::AdminSignIn />
                     <Route path=path!("/admin/requests") view=pages::admin::requests::AdminRequests />
                     <Route path=path!("/admin/requests/:name") view=pages::admin::request::AdminRequest />
                     <Route path=path!("/admin/invites") view=pages::admin::invites::AdminInvites />
                     <Route path=path!("/admin/people") view=pages::admin::people::AdminPeople />
-                    // A developer page, deliberately not in the navigation.
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// The file tools: inspect (and renew from) an uploaded file, and the key-generation
+/// bench (a developer page, deliberately not in the navigation).
+#[component]
+pub fn ToolsApp() -> impl IntoView {
+    view! {
+        <Router>
+            <SiteHeader />
+            <main>
+                <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
+                    <Route path=path!("/inspect") view=pages::inspect::Inspect />
                     <Route path=path!("/bench/keygen") view=pages::bench_keygen::BenchKeygen />
                 </Routes>
             </main>

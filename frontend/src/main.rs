@@ -1,6 +1,6 @@
-//! Mounts the CertDesk app on the page's body.
+//! The requester's app (`/`, `/requests/:id`): the first page a new colleague loads.
 
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(frontend::App);
+    leptos::mount::mount_to_body(frontend::RequesterApp);
 }

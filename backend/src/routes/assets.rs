@@ -1,4 +1,5 @@
-//! The browser app from `--static-dir`: each file served in the brotli or gzip copy the
+//! The browser apps from `--static-dir` (the requester's, the approvers' under `/admin`,
+//! the file tools under `/inspect` and `/bench`): each file served in the brotli or gzip copy the
 //! build wrote beside it (`scripts/precompress.sh`) when the browser accepts it, with
 //! the `Content-Encoding` and `Vary: Accept-Encoding` that say so; and cached by what
 //! its name says — a file whose name carries Trunk's content hash never changes
@@ -7,6 +8,7 @@
 
 use std::path::Path;
 
+use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -19,15 +21,46 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// `Cache-Control` of everything else the app is made of.
 pub const REVALIDATE: &str = "no-cache";
 
-/// The static app, falling back to `index.html` for the app's own routes.
-pub fn service(static_dir: &Path) -> ServeDir<ServeFile> {
-    let index = ServeFile::new(static_dir.join("index.html"))
+/// The apps the frontend build writes, each a bundle of its own: (URL prefix, directory
+/// under the static dir). The requester's app is the static dir itself, for every
+/// other path.
+pub const APPS: [(&str, &str); 3] = [
+    ("/admin", "admin"),
+    ("/inspect", "inspect"),
+    ("/bench", "inspect"),
+];
+
+/// The static files of `dir` (precompressed copies preferred), with `dir/index.html`
+/// for any path that is not a file (the app's own routes).
+fn app(dir: &Path) -> ServeDir<ServeFile> {
+    let index = ServeFile::new(dir.join("index.html"))
         .precompressed_br()
         .precompressed_gzip();
-    ServeDir::new(static_dir)
+    ServeDir::new(dir)
         .precompressed_br()
         .precompressed_gzip()
         .fallback(index)
+}
+
+/// Serves the three apps: the approvers' under `/admin`, the file tools under
+/// `/inspect` and `/bench`, and the requester's everywhere else.
+pub fn service(static_dir: &Path) -> Router {
+    let mut router = Router::new();
+    for (prefix, dir) in APPS {
+        router = router.nest_service(prefix, app(&static_dir.join(dir)));
+    }
+    router.fallback_service(app(static_dir))
+}
+
+/// The `index.html` of every app (for the security headers' script hashes).
+pub fn index_pages(static_dir: &Path) -> String {
+    let mut dirs = vec![static_dir.to_path_buf()];
+    dirs.extend(APPS.iter().map(|(_, dir)| static_dir.join(dir)));
+    dirs.dedup();
+    dirs.iter()
+        .map(|dir| std::fs::read_to_string(dir.join("index.html")).unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Whether the last path segment carries a Trunk content hash: `name-<hex>.ext` or

@@ -28,10 +28,8 @@ use crate::error::Error;
 /// response carries the security headers.
 pub fn router(state: AppState) -> Router {
     let static_dir = state.config.static_dir.clone();
-    let index_html = std::fs::read_to_string(static_dir.join("index.html")).unwrap_or_default();
-    let spa = Router::new()
-        .fallback_service(assets::service(&static_dir))
-        .layer(axum::middleware::from_fn(assets::cache_control));
+    let index_html = assets::index_pages(&static_dir);
+    let spa = assets::service(&static_dir).layer(axum::middleware::from_fn(assets::cache_control));
     let api = OpenApiRouter::new()
         .merge(config::router())
         .merge(openapi::router())

@@ -14,7 +14,10 @@ fn certdesk() -> Command {
 
 fn static_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("index.html"), "<!DOCTYPE html>").unwrap();
+    for app in ["", "admin", "inspect"] {
+        std::fs::create_dir_all(dir.path().join(app)).unwrap();
+        std::fs::write(dir.path().join(app).join("index.html"), "<!DOCTYPE html>").unwrap();
+    }
     dir
 }
 
@@ -37,7 +40,7 @@ fn a_missing_static_dir_exits_non_zero_with_one_line_naming_the_fix() {
         .collect();
     assert_eq!(lines.len(), 1, "{stderr}");
     assert!(lines[0].contains("/nonexistent/certdesk-dist"), "{stderr}");
-    assert!(lines[0].contains("trunk build --release"), "{stderr}");
+    assert!(lines[0].contains("scripts/build-frontend.sh"), "{stderr}");
 }
 
 #[test]

@@ -36,7 +36,11 @@ impl TestResponse {
 impl TestApp {
     pub async fn spawn(extra_args: &[&str]) -> Self {
         let static_dir = tempfile::tempdir().expect("temp dir");
-        std::fs::write(static_dir.path().join("index.html"), INDEX_HTML).expect("write index");
+        for app in ["", "admin", "inspect"] {
+            std::fs::create_dir_all(static_dir.path().join(app)).expect("write index");
+            std::fs::write(static_dir.path().join(app).join("index.html"), INDEX_HTML)
+                .expect("write index");
+        }
         std::fs::write(static_dir.path().join("app.js"), "console.log('app')").expect("write js");
         let dir = static_dir.path().to_str().expect("utf-8 path").to_owned();
         let mut args = vec!["certdesk", "--static-dir", &dir];
@@ -413,7 +417,11 @@ impl Server {
     pub fn start(cluster: &e2e::cluster::ControlPlane, rust_log: &str, flags: &[&str]) -> Self {
         use std::io::BufRead;
         let dir = tempfile::tempdir().expect("temp dir");
-        std::fs::write(dir.path().join("index.html"), INDEX_HTML).expect("write index");
+        for app in ["", "admin", "inspect"] {
+            std::fs::create_dir_all(dir.path().join(app)).expect("write index");
+            std::fs::write(dir.path().join(app).join("index.html"), INDEX_HTML)
+                .expect("write index");
+        }
         let log = std::fs::File::create(dir.path().join("certdesk.log")).expect("log file");
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_certdesk"))
             .env_clear()

@@ -34,7 +34,10 @@ fn start(static_dir: &Path, flags: &[&str]) -> (Child, String) {
 
 fn static_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("index.html"), INDEX_HTML).expect("index");
+    for app in ["", "admin", "inspect"] {
+        std::fs::create_dir_all(dir.path().join(app)).expect("index");
+        std::fs::write(dir.path().join(app).join("index.html"), INDEX_HTML).expect("index");
+    }
     dir
 }
 

@@ -1,6 +1,7 @@
 //! A requester's first visit: the bundle arrives compressed (brotli, else gzip), the
 //! hashed assets are cacheable for good and the page itself is revalidated; a second
-//! visit takes the hashed assets from the browser's cache.
+//! visit takes the hashed assets from the browser's cache. The requester's page loads
+//! only the requester's app; `/admin` loads the approvers' own bundle.
 
 use anyhow::{Context, Result, ensure};
 use e2e::received::{Received, responses};
@@ -20,13 +21,22 @@ fn is_hashed_asset(url: &str) -> bool {
 }
 
 async fn visit(stack: &Stack, browser: &e2e::browser::Browser) -> Result<Vec<Received>> {
+    visit_page(stack, browser, "/", "request-form").await
+}
+
+async fn visit_page(
+    stack: &Stack,
+    browser: &e2e::browser::Browser,
+    path: &str,
+    testid: &str,
+) -> Result<Vec<Received>> {
     responses(browser).await?; // what came before is not this visit's
     browser.client.goto("about:blank").await?;
     browser
         .client
-        .goto(&format!("{}/", stack.portal.url))
+        .goto(&format!("{}{path}", stack.portal.url))
         .await?;
-    e2e::find::by_testid(browser, "request-form").await?;
+    e2e::find::by_testid(browser, testid).await?;
     // The portal's responses only, not the browser's own chrome:// pages.
     Ok(responses(browser)
         .await?
@@ -46,6 +56,14 @@ async fn first_visit(stack: &Stack) -> Result<()> {
         matches!(wasm.header("content-encoding"), Some("br" | "gzip")),
         "the wasm arrived uncompressed: {wasm:?}"
     );
+    // The requester's app only: neither the approvers' bundle nor the file tools'.
+    for other in first.iter().filter(|r| r.url.ends_with(".wasm")) {
+        ensure!(
+            !other.url.contains("/admin/") && !other.url.contains("/inspect/"),
+            "the requester's page loaded {}",
+            other.url
+        );
+    }
     let hashed: Vec<&Received> = first.iter().filter(|r| is_hashed_asset(&r.url)).collect();
     ensure!(hashed.len() >= 3, "hashed assets: {hashed:?}");
     for asset in &hashed {
@@ -77,5 +95,19 @@ async fn first_visit(stack: &Stack) -> Result<()> {
     }
     let bytes: u64 = second.iter().map(|r| r.encoded_bytes).sum();
     println!("second visit: {bytes} bytes on the wire");
+
+    // The approvers' page is an app of its own, compressed and cached the same way.
+    let admin = visit_page(stack, &browser, "/admin", "token-input").await?;
+    let wasm: Vec<&Received> = admin.iter().filter(|r| r.url.ends_with(".wasm")).collect();
+    ensure!(
+        wasm.len() == 1 && wasm[0].url.contains("/admin/admin-"),
+        "the approvers' page loaded {wasm:?}"
+    );
+    ensure!(
+        matches!(wasm[0].header("content-encoding"), Some("br" | "gzip"))
+            && wasm[0].header("cache-control") == Some("public, max-age=31536000, immutable"),
+        "{:?}",
+        wasm[0]
+    );
     Ok(())
 }

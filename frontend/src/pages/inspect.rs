@@ -259,7 +259,6 @@ pub fn FindingsView(findings: Findings) -> impl IntoView {
 /// browser like any request's, and the status page assembles the new kubeconfig.
 #[component]
 pub fn Renew(source: RenewalSource, certificate: CertificateInfo) -> impl IntoView {
-    let navigate = leptos_router::hooks::use_navigate();
     let live = certificate.not_after.unix_timestamp() as f64 * 1000.0 > time::now_ms();
     let lifetime = (certificate.not_after - certificate.not_before).whole_seconds();
     let lifetime = u32::try_from(lifetime.max(0)).unwrap_or(u32::MAX);
@@ -291,7 +290,6 @@ pub fn Renew(source: RenewalSource, certificate: CertificateInfo) -> impl IntoVi
         let seconds = lifetime.clamp(config.duration.min_seconds, config.duration.max_seconds);
         busy.set(true);
         failure.set(None);
-        let navigate = navigate.clone();
         let (source, subject, chosen) = (
             source.get_value(),
             subject.get_value(),
@@ -302,13 +300,14 @@ pub fn Renew(source: RenewalSource, certificate: CertificateInfo) -> impl IntoVi
             busy.try_set(false);
             progress.try_set(None);
             match outcome {
-                Ok(request_id) => navigate(
-                    &format!(
+                // The status page is the requester's app: load it.
+                Ok(request_id) => {
+                    let path = format!(
                         "/requests/{}",
                         String::from(js_sys::encode_uri_component(&request_id))
-                    ),
-                    leptos_router::NavigateOptions::default(),
-                ),
+                    );
+                    let _ = window().location().assign(&path);
+                }
                 Err(error) => {
                     failure.try_set(Some(error));
                 }

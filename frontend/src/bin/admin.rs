@@ -1,0 +1,6 @@
+//! The approvers' app (`/admin/…`), a bundle of its own.
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(frontend::AdminApp);
+}
