@@ -24,6 +24,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+#[cfg(feature = "confusables")]
 use unicode_security::confusable_detection::skeleton as uts39_skeleton;
 
 /// What makes a name read differently than the API server reads it.
@@ -77,7 +78,21 @@ pub fn skeleton(name: &str) -> String {
         .filter(|c| !c.is_control() && !is_invisible(*c))
         .collect();
     let lowered = visible.trim().to_lowercase();
-    uts39_skeleton(&lowered).collect::<String>().to_lowercase()
+    prototypes(&lowered)
+}
+
+/// Each character mapped to its UTS #39 confusable prototype, lower-cased.
+#[cfg(feature = "confusables")]
+fn prototypes(lowered: &str) -> String {
+    uts39_skeleton(lowered).collect::<String>().to_lowercase()
+}
+
+/// Without the `confusables` tables (the requester's browser bundle) names are told
+/// apart by case, invisible characters and surrounding space only; the server, which
+/// has the tables, refuses look-alikes.
+#[cfg(not(feature = "confusables"))]
+fn prototypes(lowered: &str) -> String {
+    lowered.to_owned()
 }
 
 /// Returns the first of `others` that `name` reads as without being exactly it.
