@@ -1,6 +1,7 @@
 //! The kubeconfig a requester downloads, as typed structs with kubectl's exact field
-//! names, written and read through a YAML serializer (never a string template, so a
-//! username like `a"\nusers:` stays one string value).
+//! names, written through a serializer sized for its shape ([`crate::yaml_writer`]) and
+//! read with a general YAML reader (never a string template, so a username like
+//! `a"\nusers:` stays one string value).
 //!
 //! [`Kubeconfig`] holds the private key (`client-key-data`): its key-bearing part is
 //! wiped from memory when dropped, its `Debug` output is redacted, and it implements
@@ -253,10 +254,7 @@ impl Kubeconfig {
         };
         // Long base64 values as plain one-line scalars, as kubectl writes them, so the
         // tutorials' `grep client-certificate-data | awk '{print $2}' | base64 -d` works.
-        let options = serde_saphyr::ser_options! { prefer_block_scalars: false };
-        serde_saphyr::to_string_with_options(&view, options)
-            .map(Zeroizing::new)
-            .map_err(|e| KubeconfigError::Serialize(e.to_string()))
+        crate::yaml_writer::to_string(&view).map_err(|e| KubeconfigError::Serialize(e.to_string()))
     }
 
     /// Reads a kubeconfig from YAML text (at most [`MAX_YAML_BYTES`]).

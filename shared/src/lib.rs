@@ -26,6 +26,7 @@ pub mod people;
 pub mod policy;
 pub mod renewal;
 pub mod risk;
+mod yaml_writer;
 
 pub use api::{
     DurationLimits, KeyAlgorithm, LifetimeCut, Phase, PolicyLimits, PortalConfig, RequestId,
