@@ -6,6 +6,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CERTDESK_ROOT"
 total=$SECONDS
+# What the run leaves in the temporary directory (chromedriver's Chromium profiles, each
+# with a cached copy of a ~200 MB debug test wasm; the tests' files) goes into one of
+# its own, removed at the end: runs must not fill the disk.
+run_tmp=$(mktemp -d)
+export TMPDIR=$run_tmp
+trap 'rm -rf "$run_tmp"' EXIT
 
 step "bootstrap (installs what is missing)" "$CERTDESK_ROOT/scripts/bootstrap.sh"
 step "cargo fmt --check" cargo fmt --all --check
@@ -22,7 +28,10 @@ export CERTDESK_IMAGE_DIR
 step "helm (scripts/helm.sh, built once)" "$CERTDESK_ROOT/scripts/helm.sh" version --short
 
 cluster_dir=
-cleanup() { if [ -n "$cluster_dir" ]; then "$CERTDESK_ROOT/scripts/cluster.sh" stop "$cluster_dir"; fi; }
+cleanup() {
+  if [ -n "$cluster_dir" ]; then "$CERTDESK_ROOT/scripts/cluster.sh" stop "$cluster_dir"; fi
+  rm -rf "$run_tmp"
+}
 trap cleanup EXIT
 start_cluster() { cluster_dir=$("$CERTDESK_ROOT/scripts/cluster.sh" start); }
 step "start a local control plane" start_cluster
