@@ -30,6 +30,11 @@ pub async fn click(browser: &Browser, id: &str) -> Result<()> {
 pub mod approver {
     use super::*;
 
+    /// A value for the list's query string, percent-encoded.
+    fn query_value(value: &str) -> String {
+        percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
+    }
+
     /// Signs in on `/admin` with a bearer token and waits until the page says who the
     /// cluster says they are; returns that line.
     pub async fn sign_in(browser: &Browser, base: &str, token: &str) -> Result<String> {
@@ -42,12 +47,13 @@ pub mod approver {
             .context("the sign-in page never said who is signed in")
     }
 
-    /// Opens `/admin/requests` and waits until the request `name` is listed (refreshing
-    /// the list while the backend's watch has not seen it yet); returns the row.
+    /// Opens `/admin/requests?q=<name>` (the list searched for it, as an approver would)
+    /// and waits until the request is listed (refreshing while the backend's watch has
+    /// not seen it yet); returns the row.
     pub async fn find_in_list(browser: &Browser, base: &str, name: &str) -> Result<Element> {
         browser
             .client
-            .goto(&format!("{base}/admin/requests"))
+            .goto(&format!("{base}/admin/requests?q={}", query_value(name)))
             .await?;
         let row = format!("[data-testid=\"request-row\"][data-name=\"{name}\"]");
         let deadline = std::time::Instant::now() + PATIENCE;
@@ -70,12 +76,16 @@ pub mod approver {
         }
     }
 
-    /// Opens `/admin/requests`, waits until the list has loaded, and returns the text of
-    /// every row.
-    pub async fn listed_subjects(browser: &Browser, base: &str) -> Result<Vec<String>> {
+    /// Opens `/admin/requests?q=<search>`, waits until the list has loaded, and returns
+    /// the text of every row it shows.
+    pub async fn listed_subjects(
+        browser: &Browser,
+        base: &str,
+        search: &str,
+    ) -> Result<Vec<String>> {
         browser
             .client
-            .goto(&format!("{base}/admin/requests"))
+            .goto(&format!("{base}/admin/requests?q={}", query_value(search)))
             .await?;
         find::text_when(browser, "updated", PATIENCE, |t| t.starts_with("Updated")).await?;
         find::texts_now(browser, "request-row").await

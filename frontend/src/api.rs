@@ -2,6 +2,7 @@
 //! on failure, or one made here when the server could not be reached.
 
 pub mod admin;
+pub mod changes;
 
 use gloo_net::http::{Request, Response};
 use serde::Serialize;

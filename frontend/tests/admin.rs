@@ -6,10 +6,12 @@ use frontend::components::can_i_preview::CanIPreview;
 use frontend::components::deny_form::DenyForm;
 use frontend::components::request_details::RequestDetails;
 use frontend::components::request_row::{RequestRow, age_words, duration_words, lifetime_words};
-use frontend::pages::admin::requests::in_list_order;
+use frontend::pages::admin::requests::{href_of, query_of};
 use leptos::prelude::*;
+use leptos_router::params::ParamsMap;
 use shared::Phase;
 use shared::admin::{Grant, RequestView, Risk, RoleKind, Rule, Severity};
+use shared::admin_list::ListQuery;
 use shared::admin_preview::{GrantRules, preview};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -323,16 +325,27 @@ fn lifetimes_and_ages_read_as_words() {
 }
 
 #[wasm_bindgen_test]
-fn pending_requests_come_first_then_the_newest() {
-    let ordered = in_list_order(vec![
-        view_of("old-pending", Phase::Pending, 100),
-        view_of("new-issued", Phase::Issued, 300),
-        view_of("new-pending", Phase::Pending, 200),
-        view_of("old-denied", Phase::Denied, 50),
-    ]);
-    let names: Vec<&str> = ordered.iter().map(|v| v.name.as_str()).collect();
+fn the_lists_query_lives_in_the_url_and_reads_back() {
+    let query = ListQuery {
+        phase: Some(Phase::Pending),
+        q: Some("min jun&x=1".into()),
+        page: Some(3),
+        per_page: None,
+    };
     assert_eq!(
-        names,
-        ["new-pending", "old-pending", "new-issued", "old-denied"]
+        href_of(&query),
+        "/admin/requests?phase=Pending&q=min%20jun%26x%3D1&page=3"
     );
+    let mut params = ParamsMap::new();
+    params.insert("phase", "Pending".to_owned());
+    params.insert("q", "min jun&x=1".to_owned());
+    params.insert("page", "3".to_owned());
+    assert_eq!(query_of(&params), query);
+    assert_eq!(href_of(&ListQuery::default()), "/admin/requests");
+    // What a person may have typed into the address bar is ignored, not an error.
+    let mut junk = ParamsMap::new();
+    junk.insert("phase", "Bogus".to_owned());
+    junk.insert("page", "0".to_owned());
+    junk.insert("q", "  ".to_owned());
+    assert_eq!(query_of(&junk), ListQuery::default());
 }

@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 pub mod admin;
+pub mod admin_list;
 pub mod admin_preview;
 pub mod api;
 pub mod error;

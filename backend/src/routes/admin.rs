@@ -26,7 +26,6 @@ use shared::people::{PersonView, RemoveAccessOutcome};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(whoami))
-        .routes(routes!(list))
         .routes(routes!(request))
         .routes(routes!(identity))
         .routes(routes!(approve))
@@ -36,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_invite))
         .routes(routes!(people))
         .routes(routes!(remove_access))
+        .merge(super::admin_list::router())
 }
 
 /// Refuses a name from the URL that cannot be a CSR's (404, no API call).
@@ -50,7 +50,7 @@ fn ensure_csr_name(name: &str) -> Result<()> {
     }
 }
 
-fn client(state: &AppState, token: &BearerToken) -> Result<kube::Client> {
+pub(super) fn client(state: &AppState, token: &BearerToken) -> Result<kube::Client> {
     Ok(state.cluster()?.client_for_token(token.expose())?)
 }
 
@@ -64,31 +64,6 @@ async fn whoami(State(state): State<AppState>, token: BearerToken) -> Result<axu
     Ok(axum::Json(
         approver::whoami(&client(&state, &token)?).await?,
     ))
-}
-
-/// Every kube-apiserver-client CSR in the watch cache, decoded, with risk flags.
-#[utoipa::path(get, path = "/requests", tag = "admin", security(("bearer" = [])),
-    responses(AdminErrors,
-        (status = 200, description = "The requests, newest first", body = Vec<RequestView>),
-    ))]
-#[tracing::instrument(skip(state, token))]
-async fn list(
-    State(state): State<AppState>,
-    token: BearerToken,
-) -> Result<axum::Json<Vec<RequestView>>> {
-    let client = client(&state, &token)?;
-    approver::ensure_may_list(&client).await?;
-    let cluster = state.cluster()?;
-    let bound = cluster.bindings.users();
-    let context = shared::risk::RiskContext::new(&state.portal.policy, &bound);
-    let mut views: Vec<RequestView> = cluster
-        .cache
-        .all()
-        .iter()
-        .map(|csr| view_of(cluster, csr, &context))
-        .collect();
-    views.sort_by(|a, b| b.created.cmp(&a.created).then_with(|| a.name.cmp(&b.name)));
-    Ok(axum::Json(views))
 }
 
 /// One request, read with the approver's own token, decoded and flagged, with a warning
@@ -126,7 +101,7 @@ async fn request(
 
 /// The CSR as the approver sees it, with why it is not issued when the cluster's
 /// signer missed the deadline.
-fn view_of(
+pub(super) fn view_of(
     cluster: &crate::cluster::Cluster,
     csr: &k8s_openapi::api::certificates::v1::CertificateSigningRequest,
     context: &shared::risk::RiskContext<'_>,

@@ -1,6 +1,7 @@
 //! The HTTP routes, one module a resource, merged into one router.
 
 pub mod admin;
+pub mod admin_list;
 pub mod assets;
 pub mod config;
 pub mod health;

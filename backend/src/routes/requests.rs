@@ -352,7 +352,7 @@ struct Follow {
 }
 
 /// The 429 answer when a cap on event streams is reached; the page then polls.
-fn too_many_streams(refusal: crate::streams::Refusal) -> Response {
+pub(super) fn too_many_streams(refusal: crate::streams::Refusal) -> Response {
     let message = match refusal {
         crate::streams::Refusal::Server => {
             "The server holds as many live status streams as it allows; poll GET /api/v1/requests/{id} instead, or try again later."

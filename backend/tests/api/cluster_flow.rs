@@ -466,8 +466,9 @@ fn the_approvers_token_appears_in_no_log_line_at_any_level() {
     );
     // Until the watch has seen the request, the list does not show it.
     let listed = (0..100).any(|_| {
-        let (_, list) = server.curl("GET", "/api/v1/admin/requests", None, Some(&token));
-        let found = list
+        let search = format!("/api/v1/admin/requests?q={id}");
+        let (_, list) = server.curl("GET", &search, None, Some(&token));
+        let found = list["items"]
             .as_array()
             .is_some_and(|l| l.iter().any(|v| v["name"] == id.as_str()));
         if !found {

@@ -147,6 +147,30 @@ impl TestApp {
         response.json()["id"].as_str().expect("an id").to_owned()
     }
 
+    /// Opens the approvers' stream of changes with `token`; the response when refused.
+    pub async fn admin_changes(&self, token: &str) -> Result<EventStream, TestResponse> {
+        let request = Request::get("/api/v1/admin/requests/changes")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("request");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        if response.status() != StatusCode::OK {
+            // A refusal is an ordinary JSON answer: ask again for its body.
+            return Err(self
+                .get_with_token("/api/v1/admin/requests/changes", token)
+                .await);
+        }
+        Ok(EventStream {
+            body: response.into_body(),
+            buffer: String::new(),
+        })
+    }
+
     /// Opens the request's event stream.
     pub async fn events(&self, id: &str) -> EventStream {
         let request = Request::get(format!("/api/v1/requests/{id}/events"))
@@ -175,6 +199,13 @@ pub struct EventStream {
 impl EventStream {
     /// Returns the next `status` event's data, or None when the stream ends.
     pub async fn next_status(&mut self) -> Option<shared::RequestStatus> {
+        let data = self.next_event("status").await?;
+        Some(serde_json::from_str(&data).expect("status JSON"))
+    }
+
+    /// Returns the next event named `wanted`'s data (others skipped), or None when the
+    /// stream ends; panics after 60 s without one.
+    pub async fn next_event(&mut self, wanted: &str) -> Option<String> {
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
@@ -188,8 +219,8 @@ impl EventStream {
                     .filter_map(|l| l.strip_prefix("data:"))
                     .map(str::trim)
                     .collect();
-                if name == Some("status") {
-                    return Some(serde_json::from_str(&data).expect("status JSON"));
+                if name == Some(wanted) {
+                    return Some(data);
                 }
                 continue;
             }
@@ -355,10 +386,18 @@ impl TestApp {
         found: impl Fn(&serde_json::Value) -> bool,
     ) -> Option<serde_json::Value> {
         for _ in 0..100 {
-            let list = self.get_with_token("/api/v1/admin/requests", token).await;
-            list.assert_status(StatusCode::OK);
-            if let Some(view) = list.json().as_array().unwrap().iter().find(|v| found(v)) {
-                return Some(view.clone());
+            // Every page of the list (the shared control plane holds many requests).
+            for page in 1.. {
+                let uri = format!("/api/v1/admin/requests?per_page=100&page={page}");
+                let list = self.get_with_token(&uri, token).await;
+                list.assert_status(StatusCode::OK);
+                let items = list.json()["items"].as_array().unwrap().clone();
+                if let Some(view) = items.iter().find(|v| found(v)) {
+                    return Some(view.clone());
+                }
+                if items.len() < 100 {
+                    break;
+                }
             }
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }

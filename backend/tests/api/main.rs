@@ -1,5 +1,6 @@
 //! The backend's HTTP behaviour, through the router (no socket) and the real binary.
 
+mod admin_list;
 mod assets;
 mod bounds;
 mod check;

@@ -88,7 +88,7 @@ async fn dangerous(stack: &Stack) -> Result<()> {
         &stack.cluster.approver_token()?,
     )
     .await?;
-    let listed = approver::listed_subjects(&approver_browser, &stack.portal.url).await?;
+    let listed = approver::listed_subjects(&approver_browser, &stack.portal.url, &username).await?;
     ensure!(
         !listed.iter().any(|row| row.contains(&username)),
         "the approval page lists {username}: {listed:?}"

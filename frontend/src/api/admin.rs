@@ -6,9 +6,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::ApiError;
 use shared::admin::{
-    ApproveBody, ApproveOutcome, DenyBody, IdentityCheck, RequestDetail, RequestView, RoleView,
-    WhoAmI,
+    ApproveBody, ApproveOutcome, DenyBody, IdentityCheck, RequestDetail, RoleView, WhoAmI,
 };
+use shared::admin_list::{ListQuery, RequestPage};
 use shared::invite::{CreateInvite, InviteCreated, InviteView};
 use shared::people::{PersonView, RemoveAccessOutcome};
 
@@ -53,9 +53,35 @@ pub async fn whoami(token: &str) -> Result<WhoAmI, ApiError> {
     get("/api/v1/admin/whoami", token).await
 }
 
-/// Returns every request the cluster holds, decoded and flagged (`GET /admin/requests`).
-pub async fn requests(token: &str) -> Result<Vec<RequestView>, ApiError> {
-    get("/api/v1/admin/requests", token).await
+/// Returns one page of the requests, decoded and flagged, filtered and ordered on the
+/// server (`GET /admin/requests?…`).
+pub async fn requests(token: &str, query: &ListQuery) -> Result<RequestPage, ApiError> {
+    get(
+        &format!("/api/v1/admin/requests?{}", query_string(query)),
+        token,
+    )
+    .await
+}
+
+/// The list query as a query string (`phase=Pending&q=…&page=2`), each value encoded.
+pub fn query_string(query: &ListQuery) -> String {
+    let mut parts = Vec::new();
+    if let Some(phase) = query.phase {
+        parts.push(format!(
+            "phase={}",
+            crate::components::request_row::phase_name(phase)
+        ));
+    }
+    if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        parts.push(format!("q={}", path_segment(q)));
+    }
+    if let Some(page) = query.page.filter(|p| *p > 1) {
+        parts.push(format!("page={page}"));
+    }
+    if let Some(per_page) = query.per_page {
+        parts.push(format!("per_page={per_page}"));
+    }
+    parts.join("&")
 }
 
 /// Returns one request for its approval page (`GET /admin/requests/{name}`), read with

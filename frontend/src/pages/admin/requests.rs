@@ -1,16 +1,25 @@
-//! `/admin/requests`: every request, pending first, then newest; filtered by phase;
-//! refreshed every 5 seconds while the page is visible, and on demand.
+//! `/admin/requests`: one page of the requests, filtered, searched and ordered on the
+//! server (pending first, the longest-waiting on top). The phase, the search and the
+//! page live in the URL, so Back and a shared link return to the same place.
 //!
-//! Polling, not a stream: the list is fetched with the approver's own token and the
-//! server checks that token's right to list on every call, so a plain authorised GET
-//! re-checks authority each time; an event stream would hold one authorisation for as
-//! long as it stays open (and `EventSource` cannot send an `Authorization` header).
+//! The page stays live through the server's stream of changes ([`crate::api::changes`]):
+//! it fetches its page again only when told something changed, so an idle approver's
+//! page transfers next to nothing. Every fetch carries the approver's token and is
+//! authorised by the cluster; the stream ends every five minutes and is reopened, so it
+//! never outlives a revoked right for long. When the stream cannot be held the page
+//! fetches again every 30 seconds instead.
 
-use std::cmp::Reverse;
+use std::cell::Cell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::params::ParamsMap;
+use send_wrapper::SendWrapper;
 use shared::admin::RequestView;
+use shared::admin_list::{ListQuery, PHASES, RequestPage};
 use shared::{ApiError, Phase};
 
 use super::SignInFirst;
@@ -19,29 +28,32 @@ use crate::components::approver_session;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::request_row::{RequestRow, phase_name};
 
-/// How often the list is fetched again while the page is visible.
-pub const REFRESH_EVERY: Duration = Duration::from_secs(5);
+/// How often the page fetches again when the stream of changes cannot be held.
+pub const FALLBACK_REFRESH: Duration = Duration::from_secs(30);
 
-const PHASES: [Phase; 6] = [
-    Phase::Pending,
-    Phase::Approved,
-    Phase::Issued,
-    Phase::Denied,
-    Phase::Failed,
-    Phase::Gone,
-];
+/// The list query the URL's query string says.
+pub fn query_of(params: &ParamsMap) -> ListQuery {
+    ListQuery {
+        phase: params
+            .get("phase")
+            .and_then(|p| PHASES.into_iter().find(|phase| phase_name(*phase) == p)),
+        q: params.get("q").filter(|q| !q.trim().is_empty()),
+        page: params
+            .get("page")
+            .and_then(|p| p.parse().ok())
+            .filter(|p| *p > 0),
+        per_page: None,
+    }
+}
 
-/// Returns the requests in the list's order: pending first, then newest first, then by
-/// name.
-pub fn in_list_order(mut views: Vec<RequestView>) -> Vec<RequestView> {
-    views.sort_by(|a, b| {
-        (a.phase != Phase::Pending, Reverse(a.created), &a.name).cmp(&(
-            b.phase != Phase::Pending,
-            Reverse(b.created),
-            &b.name,
-        ))
-    });
-    views
+/// The list page's address for `query`.
+pub fn href_of(query: &ListQuery) -> String {
+    let search = api::admin::query_string(query);
+    if search.is_empty() {
+        "/admin/requests".to_owned()
+    } else {
+        format!("/admin/requests?{search}")
+    }
 }
 
 /// A row is rebuilt when anything it shows, but its age, changed.
@@ -54,14 +66,73 @@ fn row_key(view: &RequestView) -> (String, &'static str, usize, Option<String>) 
     )
 }
 
-fn page_hidden() -> bool {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .is_some_and(|d| d.hidden())
-}
-
 fn now_words() -> String {
     String::from(js_sys::Date::new_0().to_locale_time_string("default"))
+}
+
+/// Keeps the stream of changes open while the page is shown, bumping `tick` on each
+/// change; falls back to a timer while the stream cannot be held.
+fn stay_live(token: String, tick: RwSignal<u32>, live: RwSignal<bool>) {
+    let stopped = Rc::new(Cell::new(false));
+    let Ok(controller) = web_sys::AbortController::new() else {
+        return;
+    };
+    let signal = controller.signal();
+    let running = Rc::clone(&stopped);
+    leptos::task::spawn_local(async move {
+        let mut backoff = 1u32;
+        while !running.get() {
+            let outcome = api::changes::follow(
+                &token,
+                &signal,
+                || {
+                    live.try_set(true);
+                },
+                || {
+                    tick.try_update(|t| *t = t.wrapping_add(1));
+                },
+            )
+            .await;
+            live.try_set(false);
+            if running.get() {
+                break;
+            }
+            // Whatever happened meanwhile is fetched once the stream is back.
+            tick.try_update(|t| *t = t.wrapping_add(1));
+            let wait = match outcome {
+                Ok(api::changes::Ended::Closed) => {
+                    backoff = 1;
+                    1
+                }
+                Ok(api::changes::Ended::Aborted) => break,
+                Err(_) => {
+                    backoff = (backoff * 2).min(30);
+                    backoff
+                }
+            };
+            gloo_timers_sleep(Duration::from_secs(wait.into())).await;
+        }
+    });
+    let stop = SendWrapper::new((stopped, controller));
+    on_cleanup(move || {
+        stop.0.set(true);
+        stop.1.abort();
+    });
+}
+
+/// Sleeps on the browser's timer.
+async fn gloo_timers_sleep(duration: Duration) {
+    let (done, wait) = futures_channel::oneshot::channel::<()>();
+    let done = Cell::new(Some(done));
+    set_timeout(
+        move || {
+            if let Some(done) = done.take() {
+                let _ = done.send(());
+            }
+        },
+        duration,
+    );
+    let _ = wait.await;
 }
 
 /// The requests list page.
@@ -70,60 +141,89 @@ pub fn AdminRequests() -> impl IntoView {
     let Some(token) = approver_session::token() else {
         return view! { <h1>"Requests"</h1> <SignInFirst /> }.into_any();
     };
-    let items: RwSignal<Option<Vec<RequestView>>> = RwSignal::new(None);
+    let params = use_query_map();
+    let query = Memo::new(move |_| query_of(&params.get()));
+    let page: RwSignal<Option<RequestPage>> = RwSignal::new(None);
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
     let fetching = RwSignal::new(false);
     let updated = RwSignal::new(None::<String>);
-    let filter = RwSignal::new(None::<Phase>);
+    let tick = RwSignal::new(0u32);
+    let live = RwSignal::new(false);
+    // The answer to the latest fetch only: an older one arriving late is dropped.
+    let generation = StoredValue::new(0u64);
 
-    let refresh = move || {
-        if fetching.get_untracked() {
-            return;
-        }
+    let fetch_token = token.clone();
+    Effect::new(move |_| {
+        let wanted = query.get();
+        tick.track();
+        let mine = generation.get_value() + 1;
+        generation.set_value(mine);
         fetching.set(true);
-        let token = token.clone();
+        let token = fetch_token.clone();
         leptos::task::spawn_local(async move {
-            match api::admin::requests(&token).await {
-                Ok(list) => {
-                    items.set(Some(in_list_order(list)));
-                    error.set(None);
-                    updated.set(Some(now_words()));
-                }
-                // The last list stays on screen; the error says why it is not fresh.
-                Err(e) => error.set(Some(e)),
+            let answer = api::admin::requests(&token, &wanted).await;
+            if generation.try_get_value() != Some(mine) {
+                return;
             }
-            fetching.set(false);
+            match answer {
+                Ok(answer) => {
+                    page.try_set(Some(answer));
+                    error.try_set(None);
+                    updated.try_set(Some(now_words()));
+                }
+                // The last page stays on screen; the error says why it is not fresh.
+                Err(e) => {
+                    error.try_set(Some(e));
+                }
+            }
+            fetching.try_set(false);
         });
-    };
-    let refresh = StoredValue::new_local(refresh);
-    refresh.with_value(|r| r());
+    });
+    stay_live(token, tick, live);
     if let Ok(handle) = set_interval_with_handle(
         move || {
-            if !page_hidden() {
-                refresh.with_value(|r| r());
+            if !live.get_untracked() {
+                tick.update(|t| *t = t.wrapping_add(1));
             }
         },
-        REFRESH_EVERY,
+        FALLBACK_REFRESH,
     ) {
         on_cleanup(move || handle.clear());
     }
 
-    let shown = Memo::new(move |_| {
-        let wanted = filter.get();
-        items.with(|list| {
-            list.as_ref().map(|l| {
-                l.iter()
-                    .filter(|v| wanted.is_none_or(|p| v.phase == p))
-                    .cloned()
-                    .collect::<Vec<_>>()
-            })
-        })
+    let navigate = use_navigate();
+    let go = StoredValue::new(move |query: ListQuery, replace: bool| {
+        navigate(
+            &href_of(&query),
+            NavigateOptions {
+                replace,
+                ..NavigateOptions::default()
+            },
+        );
     });
     let count = move |phase: Phase| {
-        items.with(|list| {
-            list.as_ref()
-                .map_or(0, |l| l.iter().filter(|v| v.phase == phase).count())
+        page.with(|p| {
+            p.as_ref().map_or(0, |p| {
+                p.counts
+                    .iter()
+                    .find(|c| c.phase == phase)
+                    .map_or(0, |c| c.count)
+            })
         })
+    };
+    let search_text = RwSignal::new(query.get_untracked().q.unwrap_or_default());
+    let pages = move || {
+        page.with(|p| {
+            p.as_ref().map_or(1, |p| {
+                p.total.div_ceil(p.per_page.max(1) as usize).max(1) as u32
+            })
+        })
+    };
+    let at = move || query.with(|q| q.page.unwrap_or(1));
+    let to_page = move |n: u32| {
+        let mut next = query.get_untracked();
+        next.page = Some(n);
+        href_of(&next)
     };
 
     view! {
@@ -136,45 +236,94 @@ pub fn AdminRequests() -> impl IntoView {
                     data-testid="phase-filter"
                     on:change=move |ev| {
                         let value = event_target_value(&ev);
-                        filter.set(PHASES.into_iter().find(|p| phase_name(*p) == value));
+                        let mut next = query.get_untracked();
+                        next.phase = PHASES.into_iter().find(|p| phase_name(*p) == value);
+                        next.page = None;
+                        go.with_value(|go| go(next, false));
                     }
                 >
-                    <option value="all">"All phases"</option>
+                    <option value="all" selected=move || query.with(|q| q.phase.is_none())>"All phases"</option>
                     {PHASES.into_iter().map(|p| view! {
-                        <option value=phase_name(p)>{move || format!("{} ({})", phase_name(p), count(p))}</option>
+                        <option value=phase_name(p) selected=move || query.with(|q| q.phase == Some(p))>
+                            {move || format!("{} ({})", phase_name(p), count(p))}
+                        </option>
                     }).collect_view()}
                 </select>
             </div>
+            <form
+                role="search"
+                class="field inline"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    let mut next = query.get_untracked();
+                    let text = search_text.get_untracked();
+                    next.q = Some(text).filter(|t| !t.trim().is_empty());
+                    next.page = None;
+                    go.with_value(|go| go(next, false));
+                }
+            >
+                <label for="request-search">"Search"</label>
+                <input
+                    id="request-search"
+                    type="search"
+                    data-testid="request-search"
+                    placeholder="username, group, note"
+                    maxlength="200"
+                    prop:value=move || search_text.get()
+                    on:input=move |ev| search_text.set(event_target_value(&ev))
+                />
+                <button type="submit" data-testid="search">"Search"</button>
+            </form>
             <button
                 type="button"
                 data-testid="refresh"
                 prop:disabled=move || fetching.get()
-                on:click=move |_| refresh.with_value(|r| r())
+                on:click=move |_| tick.update(|t| *t = t.wrapping_add(1))
             >
                 {move || if fetching.get() { "Refreshing…" } else { "Refresh" }}
             </button>
             <span class="muted small" data-testid="updated">
-                {move || updated.get().map(|t| format!("Updated {t}; refreshes every 5 s while this page is visible."))}
+                {move || updated.get().map(|t| if live.get() {
+                    format!("Updated {t}; live.")
+                } else {
+                    format!("Updated {t}; fetched again every 30 s.")
+                })}
             </span>
         </div>
         {move || error.get().map(|error| view! {
             <div data-testid="error-panel"><ErrorPanel error /></div>
         })}
-        {move || items.with(|l| l.is_none()).then(|| view! {
+        {move || page.with(|p| p.is_none()).then(|| view! {
             <p class="muted">"Loading the requests…"</p>
         })}
-        {move || shown.with(|l| l.as_ref().is_some_and(Vec::is_empty)).then(|| view! {
+        {move || page.with(|p| p.as_ref().is_some_and(|p| p.items.is_empty())).then(|| view! {
             <p class="muted" data-testid="no-requests">"No requests to show."</p>
         })}
-        // A stable list: rows are only rebuilt when their request changed, so a poll does
-        // not take the keyboard focus away from a row.
+        // A stable list: rows are only rebuilt when their request changed, so a fetch
+        // does not take the keyboard focus away from a row.
         <ul class="requests" data-testid="requests">
             <For
-                each=move || shown.get().unwrap_or_default()
+                each=move || page.with(|p| p.as_ref().map(|p| p.items.clone()).unwrap_or_default())
                 key=row_key
                 children=|v| view! { <RequestRow view=v /> }
             />
         </ul>
+        <nav class="pager" aria-label="Pages" data-testid="pager">
+            {move || (at() > 1).then(|| view! {
+                <a href=to_page(at() - 1) data-testid="previous-page">"← Previous"</a>
+            })}
+            <span data-testid="page-of">
+                {move || page.with(|p| p.as_ref().map(|p| format!(
+                    " Page {} of {} ({} requests) ",
+                    at(),
+                    pages(),
+                    p.total
+                )))}
+            </span>
+            {move || (at() < pages()).then(|| view! {
+                <a href=to_page(at() + 1) data-testid="next-page">"Next →"</a>
+            })}
+        </nav>
     }
     .into_any()
 }

@@ -1,0 +1,139 @@
+//! The approvers' list on the server: searched, filtered by phase, paged and ordered
+//! (pending first) from the watch cache; a query it cannot answer is a 400 that says
+//! why; and its stream of changes, which needs a token that may list requests.
+
+use axum::http::StatusCode;
+use e2e::cluster::ControlPlane;
+
+use crate::helpers::{TestApp, openssl_csr, unique};
+
+const HOUR: u32 = 3600;
+
+fn cluster() -> ControlPlane {
+    ControlPlane::shared().unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+#[tokio::test]
+#[ignore = "needs cluster"]
+async fn queries_the_list_cannot_answer_are_refused_saying_why() {
+    let cluster = cluster();
+    let app = TestApp::on_cluster(&cluster, &[]).await;
+    let token = cluster.approver_token().unwrap();
+    let long = format!("q={}", "x".repeat(201));
+    for query in [
+        "per_page=0",
+        "per_page=101",
+        "per_page=ten",
+        "page=0",
+        "page=-1",
+        "phase=Bogus",
+        "phase=pending",
+        "sort=name",
+        long.as_str(),
+    ] {
+        let answer = app
+            .get_with_token(&format!("/api/v1/admin/requests?{query}"), &token)
+            .await;
+        answer.assert_error(StatusCode::BAD_REQUEST, "bad_request");
+        assert!(
+            !answer.json()["message"].as_str().unwrap().is_empty(),
+            "{query}"
+        );
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs cluster"]
+async fn a_request_is_found_by_search_and_phase_and_pending_comes_first() {
+    let cluster = cluster();
+    let app = TestApp::on_cluster(&cluster, &[]).await;
+    let token = cluster.approver_token().unwrap();
+    let username = unique("listed");
+    let id = app
+        .submit(
+            &openssl_csr(&format!("/CN={username}/O=dev-team"), "ec", &[]),
+            HOUR,
+        )
+        .await;
+    app.wait_listed(&token, |v| v["name"] == id.as_str())
+        .await
+        .expect("the watch sees the request");
+
+    let found = app
+        .get_with_token(
+            &format!("/api/v1/admin/requests?q={}", username.to_uppercase()),
+            &token,
+        )
+        .await;
+    found.assert_status(StatusCode::OK);
+    let page = found.json();
+    assert_eq!(page["total"], 1, "{page}");
+    assert_eq!(page["items"][0]["name"], id.as_str());
+    let pending = page["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["phase"] == "Pending")
+        .unwrap();
+    assert_eq!(pending["count"], 1);
+    for (phase, total) in [("Pending", 1), ("Issued", 0)] {
+        let answer = app
+            .get_with_token(
+                &format!("/api/v1/admin/requests?q={username}&phase={phase}"),
+                &token,
+            )
+            .await;
+        assert_eq!(answer.json()["total"], total, "{phase}");
+    }
+
+    // Pages of one: each a different request, the total the same; pending first.
+    let first = app
+        .get_with_token("/api/v1/admin/requests?per_page=1&page=1", &token)
+        .await
+        .json();
+    let second = app
+        .get_with_token("/api/v1/admin/requests?per_page=1&page=2", &token)
+        .await
+        .json();
+    assert_eq!(first["items"].as_array().unwrap().len(), 1);
+    assert_ne!(first["items"][0]["name"], second["items"][0]["name"]);
+    assert_eq!(first["total"], second["total"]);
+    let all = app
+        .get_with_token("/api/v1/admin/requests?per_page=100", &token)
+        .await
+        .json();
+    let phases: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["phase"].as_str().unwrap())
+        .collect();
+    let first_other = phases.iter().position(|p| *p != "Pending");
+    if let Some(at) = first_other {
+        assert!(phases[at..].iter().all(|p| *p != "Pending"), "{phases:?}");
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs cluster"]
+async fn the_stream_of_changes_says_changed_and_needs_a_token_that_may_list() {
+    let cluster = cluster();
+    let app = TestApp::on_cluster(&cluster, &[]).await;
+    let missing = app.get("/api/v1/admin/requests/changes").await;
+    missing.assert_error(StatusCode::UNAUTHORIZED, "token_missing");
+    let powerless = cluster.token_without_rights(&unique("no-list")).unwrap();
+    let Err(refused) = app.admin_changes(&powerless).await else {
+        panic!("a token that may not list CSRs opened the stream");
+    };
+    refused.assert_error(StatusCode::FORBIDDEN, "forbidden");
+
+    let token = cluster.approver_token().unwrap();
+    let Ok(mut changes) = app.admin_changes(&token).await else {
+        panic!("the approver could not open the stream");
+    };
+    let username = unique("changed");
+    app.submit(&openssl_csr(&format!("/CN={username}"), "ec", &[]), HOUR)
+        .await;
+    let told = changes.next_event("changed").await;
+    assert!(told.is_some(), "no change was told");
+}
