@@ -9,6 +9,7 @@ mod identity;
 mod key_algorithms;
 mod keygen;
 mod lifecycle;
+mod live_list;
 mod reload;
 mod replicas;
 mod run_command;
