@@ -97,3 +97,33 @@ pub fn from_events(events: &[Value]) -> Vec<Received> {
         .filter(|r| !r.url.is_empty())
         .collect()
 }
+
+/// Bytes on the wire the given DevTools events report, headers included: for each
+/// request, its finished total (`loadingFinished`) or, for one still open (a stream),
+/// its headers plus every body chunk that arrived (`dataReceived`).
+pub fn wire_bytes(events: &[Value]) -> u64 {
+    let mut arrived: HashMap<String, u64> = HashMap::new();
+    let mut finished: HashMap<String, u64> = HashMap::new();
+    for event in events {
+        let params = &event["params"];
+        let id = params["requestId"].as_str().unwrap_or_default().to_owned();
+        let bytes = |value: &Value| value.as_f64().unwrap_or(0.0) as u64;
+        match event["method"].as_str().unwrap_or_default() {
+            "Network.responseReceived" => {
+                *arrived.entry(id).or_default() += bytes(&params["response"]["encodedDataLength"]);
+            }
+            "Network.dataReceived" => {
+                *arrived.entry(id).or_default() += bytes(&params["encodedDataLength"]);
+            }
+            "Network.loadingFinished" => {
+                finished.insert(id, bytes(&params["encodedDataLength"]));
+            }
+            _ => {}
+        }
+    }
+    for (id, total) in finished {
+        let seen = arrived.entry(id).or_default();
+        *seen = (*seen).max(total);
+    }
+    arrived.values().sum()
+}
