@@ -11,6 +11,7 @@ pub mod components;
 pub mod keys;
 pub mod pages;
 pub mod store;
+pub mod submission;
 
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};

@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 
 use crate::components::subject::SubjectLine;
 use crate::components::time;
-use crate::pages::request::{Failure, FailurePanel, keep_key};
+use crate::submission::{Failure, FailurePanel, keep_key};
 
 /// The largest file read, in bytes.
 const MAX_FILE_BYTES: f64 = 1024.0 * 1024.0;

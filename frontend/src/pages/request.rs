@@ -10,15 +10,14 @@ use shared::invite::InviteInfo;
 use shared::keys::Subject;
 use shared::names::NameIndex;
 use shared::policy::{self, Field, Violation};
-use shared::{ApiError, KeyAlgorithm, PortalConfig, SubmitRequest};
-use zeroize::Zeroizing;
+use shared::{KeyAlgorithm, PortalConfig, SubmitRequest};
 
 use crate::api;
-use crate::components::download;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::time;
-use crate::keys::{self, Cancel, KeyGenError};
+use crate::keys::{self, Cancel};
 use crate::store::{KeyStore, StoredKey};
+use crate::submission::{Failure, FailurePanel, keep_key};
 
 /// An invite link's token and what it offers: the request form is locked to it.
 #[derive(Debug, Clone, PartialEq)]
@@ -206,22 +205,6 @@ fn messages(violations: &[Violation], wanted: impl Fn(&Field) -> bool) -> Vec<St
         .filter(|v| v.field.as_ref().is_some_and(&wanted))
         .map(|v| v.message.clone())
         .collect()
-}
-
-/// What stopped a submission.
-#[derive(Clone)]
-pub enum Failure {
-    /// The server refused it (or could not be reached).
-    Server(ApiError),
-    /// The key could not be made.
-    KeyGen(KeyGenError),
-    /// The request was made, but this browser could not keep its key.
-    NotStored {
-        /// The request that was made.
-        request_id: String,
-        /// Why the key could not be kept.
-        reason: String,
-    },
 }
 
 /// The Performance-timeline mark set once the request form is interactive.
@@ -537,41 +520,6 @@ fn FieldErrors(
     }
 }
 
-/// What stopped a submission, and what to do about it.
-#[component]
-pub fn FailurePanel(failure: Failure) -> impl IntoView {
-    match failure {
-        Failure::Server(error) => view! {
-            <div data-testid="request-error"><ErrorPanel error /></div>
-        }
-        .into_any(),
-        Failure::KeyGen(KeyGenError::Cancelled) => view! {
-            <p class="muted" data-testid="request-error">"Cancelled: no key was kept and nothing was sent."</p>
-        }
-        .into_any(),
-        Failure::KeyGen(error) => view! {
-            <div class="card error" role="alert" data-testid="request-error">
-                <p>"The key could not be made in this browser: " {error.to_string()}</p>
-            </div>
-        }
-        .into_any(),
-        Failure::NotStored { request_id, reason } => {
-            let href = format!(
-                "/requests/{}",
-                String::from(js_sys::encode_uri_component(&request_id))
-            );
-            view! {
-                <div class="card error" role="alert" data-testid="request-error">
-                    <p>"Your request was sent, but this browser could not keep its private key: " {reason}</p>
-                    <p>"Save the key file that was offered for download now: without it the certificate cannot be used."</p>
-                    <p><A href=href>"Follow the request"</A></p>
-                </div>
-            }
-            .into_any()
-        }
-    }
-}
-
 /// Makes the key and CSR, submits the CSR, and keeps the key under the request id.
 async fn submit(
     algorithm: KeyAlgorithm,
@@ -601,51 +549,6 @@ async fn submit(
     };
     let ticket = api::submit(&body).await.map_err(Failure::Server)?;
     keep_key(ticket.id.0, &key, subject).await
-}
-
-/// Keeps a new key in this browser under its request id, so the status page (now, or
-/// after a reload or another day) can assemble the kubeconfig; returns the request id.
-/// When the browser cannot keep it, the key is offered as a download at once.
-pub async fn keep_key(
-    request_id: String,
-    key: &shared::GeneratedKey,
-    subject: Subject,
-) -> Result<String, Failure> {
-    let record = StoredKey {
-        request_id,
-        private_key_pem: Zeroizing::new(key.private_key.pkcs8_pem().to_owned()),
-        algorithm: key.algorithm,
-        username: subject.username,
-        groups: subject.groups,
-        created_ms: time::now_ms(),
-        kubeconfig_downloaded: false,
-    };
-    let stored = match KeyStore::open().await {
-        Ok(store) => {
-            let result = store.put(&record).await;
-            store.close();
-            result
-        }
-        Err(error) => Err(error),
-    };
-    if let Err(error) = stored {
-        // The key would be lost on the next page: hand it over at once instead.
-        let _ = download::save_text(
-            &key_file_name(&record.username),
-            &record.private_key_pem,
-            "application/x-pem-file",
-        );
-        return Err(Failure::NotStored {
-            request_id: record.request_id,
-            reason: error.to_string(),
-        });
-    }
-    Ok(record.request_id)
-}
-
-/// The file name the private key is saved under.
-pub fn key_file_name(username: &str) -> String {
-    format!("{}.key.pem", download::file_name_part(username))
 }
 
 fn wire_name(algorithm: KeyAlgorithm) -> String {

@@ -21,8 +21,8 @@ use crate::components::error_panel::ErrorPanel;
 use crate::components::request_row::duration_words;
 use crate::components::subject::SubjectLine;
 use crate::components::time;
-use crate::pages::request::key_file_name;
 use crate::store::{KeyStore, StoredKey};
+use crate::submission::key_file_name;
 
 /// How often the status is fetched when the event stream is not available.
 const POLL_MS: i32 = 4000;

@@ -1,0 +1,111 @@
+//! What a submission needs beyond its page: what can stop it ([`Failure`], shown by
+//! [`FailurePanel`]) and keeping the new key in this browser ([`keep_key`]). The request
+//! form and the renewal on the file tools' page both submit.
+
+use leptos::prelude::*;
+use shared::ApiError;
+use shared::keys::Subject;
+use zeroize::Zeroizing;
+
+use crate::components::download;
+use crate::components::error_panel::ErrorPanel;
+use crate::components::time;
+use crate::keys::KeyGenError;
+use crate::store::{KeyStore, StoredKey};
+
+/// What stopped a submission.
+#[derive(Clone)]
+pub enum Failure {
+    /// The server refused it (or could not be reached).
+    Server(ApiError),
+    /// The key could not be made.
+    KeyGen(KeyGenError),
+    /// The request was made, but this browser could not keep its key.
+    NotStored {
+        /// The request that was made.
+        request_id: String,
+        /// Why the key could not be kept.
+        reason: String,
+    },
+}
+
+/// What stopped a submission, and what to do about it.
+#[component]
+pub fn FailurePanel(failure: Failure) -> impl IntoView {
+    match failure {
+        Failure::Server(error) => view! {
+            <div data-testid="request-error"><ErrorPanel error /></div>
+        }
+        .into_any(),
+        Failure::KeyGen(KeyGenError::Cancelled) => view! {
+            <p class="muted" data-testid="request-error">"Cancelled: no key was kept and nothing was sent."</p>
+        }
+        .into_any(),
+        Failure::KeyGen(error) => view! {
+            <div class="card error" role="alert" data-testid="request-error">
+                <p>"The key could not be made in this browser: " {error.to_string()}</p>
+            </div>
+        }
+        .into_any(),
+        Failure::NotStored { request_id, reason } => {
+            let href = format!(
+                "/requests/{}",
+                String::from(js_sys::encode_uri_component(&request_id))
+            );
+            view! {
+                <div class="card error" role="alert" data-testid="request-error">
+                    <p>"Your request was sent, but this browser could not keep its private key: " {reason}</p>
+                    <p>"Save the key file that was offered for download now: without it the certificate cannot be used."</p>
+                    // The status page may be another app's (the file tools renew too).
+                    <p><a href=href rel="external">"Follow the request"</a></p>
+                </div>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// Keeps a new key in this browser under its request id, so the status page (now, or
+/// after a reload or another day) can assemble the kubeconfig; returns the request id.
+/// When the browser cannot keep it, the key is offered as a download at once.
+pub async fn keep_key(
+    request_id: String,
+    key: &shared::GeneratedKey,
+    subject: Subject,
+) -> Result<String, Failure> {
+    let record = StoredKey {
+        request_id,
+        private_key_pem: Zeroizing::new(key.private_key.pkcs8_pem().to_owned()),
+        algorithm: key.algorithm,
+        username: subject.username,
+        groups: subject.groups,
+        created_ms: time::now_ms(),
+        kubeconfig_downloaded: false,
+    };
+    let stored = match KeyStore::open().await {
+        Ok(store) => {
+            let result = store.put(&record).await;
+            store.close();
+            result
+        }
+        Err(error) => Err(error),
+    };
+    if let Err(error) = stored {
+        // The key would be lost on the next page: hand it over at once instead.
+        let _ = download::save_text(
+            &key_file_name(&record.username),
+            &record.private_key_pem,
+            "application/x-pem-file",
+        );
+        return Err(Failure::NotStored {
+            request_id: record.request_id,
+            reason: error.to_string(),
+        });
+    }
+    Ok(record.request_id)
+}
+
+/// The file name the private key is saved under.
+pub fn key_file_name(username: &str) -> String {
+    format!("{}.key.pem", download::file_name_part(username))
+}
