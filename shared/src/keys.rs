@@ -246,6 +246,10 @@ pub enum KeyError {
     /// A private key could not be read (or, once read, used to sign).
     #[error("the private key is not usable: {0}")]
     PrivateKeyInvalid(String),
+    /// Two primes found apart do not make an RSA key the standard allows (see
+    /// [`crate::rsa_primes::key_from_primes`]).
+    #[error("the primes do not make a sound RSA key: {0}")]
+    RsaPrimesInvalid(String),
 }
 
 impl KeyError {
@@ -256,7 +260,8 @@ impl KeyError {
             Self::RsaGeneration(_)
             | Self::RsaEncoding(_)
             | Self::KeyGeneration(_)
-            | Self::RsaNotHere => "key_generation_failed",
+            | Self::RsaNotHere
+            | Self::RsaPrimesInvalid(_) => "key_generation_failed",
             Self::Signing(_) => "csr_signing_failed",
             Self::PrivateKeyInvalid(_) => "private_key_invalid",
         }
@@ -331,6 +336,23 @@ fn generate_with(
     })
 }
 
+/// The CSR for `subject` signed with a key pair made elsewhere (an RSA key from primes
+/// found in parallel), and the key.
+pub(crate) fn with_key_pair(
+    algorithm: KeyAlgorithm,
+    subject: &Subject,
+    key_pair: &KeyPair,
+    der: Zeroizing<Vec<u8>>,
+) -> Result<GeneratedKey, KeyError> {
+    let csr_der = signed_csr(key_pair, algorithm, subject)?;
+    let csr_pem = pem::encode_config(&pem::Pem::new(CSR_LABEL, csr_der), pem_config());
+    Ok(GeneratedKey {
+        algorithm,
+        csr_pem,
+        private_key: PrivateKey::from_der(der),
+    })
+}
+
 /// Makes a key pair ready to sign, and its PKCS#8 DER encoding.
 fn new_key_pair(
     algorithm: KeyAlgorithm,
@@ -351,6 +373,13 @@ fn new_key_pair(
 fn rsa_key_pair(bits: usize) -> Result<(Zeroizing<KeyPair>, Zeroizing<Vec<u8>>), KeyError> {
     let rsa_key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, bits)
         .map_err(KeyError::RsaGeneration)?;
+    rsa_signing_pair(&rsa_key)
+}
+
+/// An RSA key ready to sign (through rcgen and ring), and its PKCS#8 DER encoding.
+pub(crate) fn rsa_signing_pair(
+    rsa_key: &rsa::RsaPrivateKey,
+) -> Result<(Zeroizing<KeyPair>, Zeroizing<Vec<u8>>), KeyError> {
     let document = rsa_key.to_pkcs8_der().map_err(KeyError::RsaEncoding)?;
     let der = Zeroizing::new(document.as_bytes().to_vec());
     let pkcs8 = rustls_pki_types::PrivatePkcs8KeyDer::from(der.as_slice());

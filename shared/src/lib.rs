@@ -27,6 +27,7 @@ pub mod people;
 pub mod policy;
 pub mod renewal;
 pub mod risk;
+pub mod rsa_primes;
 mod yaml_writer;
 
 pub use api::{

@@ -78,5 +78,15 @@ pub fn check_key_kind(kubeconfig: &Kubeconfig, kind: &str) -> Result<()> {
     )?;
     let first = text.lines().next().unwrap_or_default();
     ensure!(first.contains(kind), "the key is {first:?}, not {kind}");
+    if kind.contains("RSA") {
+        // Primes found by separate workers: openssl checks p and q are prime, n = pq,
+        // and d and the CRT values match them.
+        let check = e2e::tools::ok(
+            "openssl",
+            &["rsa", "-check", "-noout"],
+            Some(key.as_bytes()),
+        )?;
+        ensure!(check.contains("RSA key ok"), "openssl rsa -check: {check}");
+    }
     Ok(())
 }

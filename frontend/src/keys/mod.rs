@@ -1,18 +1,21 @@
 //! Key pairs and CSRs made in the browser, without freezing the page.
 //!
-//! [`generate`] is what the pages call. RSA keys are made in a Web Worker
+//! [`generate`] is what the pages call. RSA keys are made in Web Workers
 //! ([`generate_in_worker`]): a 2048-bit key takes about a second in WebAssembly and a
-//! 4096-bit key several, which would freeze the page on its own thread. ECDSA and
+//! 4096-bit key several, which would freeze the page on its own thread; the search for
+//! its two primes runs in several workers at once, one per processor up to four, and the
+//! first two primes found make the key. ECDSA and
 //! Ed25519 keys take a millisecond or two, less than starting a worker costs, so they
 //! are made on the page's thread ([`generate_inline`]).
 //!
 //! Progress is reported as [`Phase`]s with the time elapsed; no percentage is given
-//! because an RSA prime search takes a random number of attempts. A [`Cancel`] stops a
-//! worker at once (it is terminated, so it leaves no state behind) and the call returns
+//! because an RSA prime search takes a random number of attempts. A [`Cancel`] stops the
+//! workers at once (they are terminated, so they leave no state behind) and the call returns
 //! [`KeyGenError::Cancelled`].
 //!
-//! The private key crosses from the worker to the page with `postMessage` (in memory,
-//! same origin) and nowhere else; only the CSR is ever sent to the server.
+//! The primes and the private key cross between the workers and the page with
+//! `postMessage` (in memory, same origin) and nowhere else; only the CSR is ever sent
+//! to the server.
 
 pub mod protocol;
 #[cfg(target_arch = "wasm32")]
@@ -222,12 +225,13 @@ pub fn generate_inline(
     Ok(key)
 }
 
-/// Generates the key and CSR in a new Web Worker, which is terminated when the call
-/// ends, is cancelled, or its future is dropped.
+/// Generates an RSA key and CSR in new Web Workers (the prime search in up to four at
+/// once), which are terminated when the call ends, is cancelled, or its future is
+/// dropped. Other algorithms are refused with [`KeyGenError::Protocol`].
 ///
-/// `on_progress` hears [`Phase::StartingWorker`] first, then each step the worker
-/// starts, then [`Phase::Done`]. Outside a browser it returns
-/// [`KeyGenError::WorkerUnavailable`].
+/// `on_progress` hears [`Phase::StartingWorker`] first, then
+/// [`Phase::GeneratingKey`] (the prime search) and [`Phase::SigningCsr`], then
+/// [`Phase::Done`]. Outside a browser it returns [`KeyGenError::WorkerUnavailable`].
 pub async fn generate_in_worker(
     algorithm: KeyAlgorithm,
     subject: &Subject,

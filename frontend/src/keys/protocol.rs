@@ -1,15 +1,18 @@
-//! The messages the page and the key-generation worker exchange with `postMessage`,
+//! The messages the page and the key-generation workers exchange with `postMessage`,
 //! each a JSON text.
 //!
-//! The page waits for [`WorkerMessage::Ready`] before it sends its [`Request`]: a
-//! message posted before the worker's WebAssembly has loaded would be lost.
+//! An RSA key is made by several workers at once: each is asked for a [`Job::Prime`],
+//! the page keeps the first two primes that arrive, terminates the other workers and
+//! asks one of them to [`Job::Assemble`] the key and its CSR. The page waits for
+//! [`WorkerMessage::Ready`] before it sends a job: a message posted before the worker's
+//! WebAssembly has loaded would be lost.
 
 use serde::{Deserialize, Serialize};
 use shared::KeyAlgorithm;
 use shared::keys::GenerationStep;
 use zeroize::Zeroizing;
 
-/// What the page asks the worker to generate.
+/// Who the key is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {
     /// The key algorithm.
@@ -20,6 +23,27 @@ pub struct Request {
     pub groups: Vec<String>,
 }
 
+/// What the page asks a worker to do. It has no `Debug`: [`Job::Assemble`] holds the
+/// primes, that is the private key.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "job", rename_all = "snake_case")]
+pub enum Job {
+    /// Find one prime for an RSA modulus of `modulus_bits` and send it.
+    Prime {
+        /// The modulus length (2048, 3072 or 4096).
+        modulus_bits: usize,
+    },
+    /// Make the RSA key from these two primes (hex) and the CSR for `request`.
+    Assemble {
+        /// Who the key is for.
+        request: Request,
+        /// One prime.
+        p: Zeroizing<String>,
+        /// The other.
+        q: Zeroizing<String>,
+    },
+}
+
 /// What the worker tells the page. It has no `Debug`: [`WorkerMessage::Done`] holds the
 /// private key.
 #[derive(Serialize, Deserialize)]
@@ -27,6 +51,11 @@ pub struct Request {
 pub enum WorkerMessage {
     /// The worker's WebAssembly has loaded and it listens for a [`Request`].
     Ready,
+    /// A prime was found (lower-case hex); the worker waits for its next job.
+    Prime {
+        /// The prime, wiped from Rust memory on both sides once used.
+        prime: Zeroizing<String>,
+    },
     /// The worker starts a step.
     Step {
         /// The step that starts.
@@ -101,10 +130,17 @@ mod tests {
         })
         .unwrap();
         assert_eq!(step, r#"{"type":"step","step":"signing_csr"}"#);
-        let request: Request =
-            serde_json::from_str(r#"{"algorithm":"rsa4096","username":"minjun","groups":["dev"]}"#)
-                .unwrap();
+        let job = serde_json::to_string(&Job::Prime { modulus_bits: 2048 }).unwrap();
+        assert_eq!(job, r#"{"job":"prime","modulus_bits":2048}"#);
+        let job: Job = serde_json::from_str(
+            r#"{"job":"assemble","request":{"algorithm":"rsa4096","username":"minjun","groups":["dev"]},"p":"b","q":"d"}"#,
+        )
+        .unwrap();
+        let Job::Assemble { request, p, q } = job else {
+            panic!("not an assemble job");
+        };
         assert_eq!(request.algorithm, KeyAlgorithm::Rsa4096);
+        assert_eq!((p.as_str(), q.as_str()), ("b", "d"));
     }
 
     #[test]
@@ -114,6 +150,9 @@ mod tests {
                 serde_json::from_str::<WorkerMessage>(text).is_err(),
                 "{text}"
             );
+        }
+        for text in ["", "{}", r#"{"job":"prime"}"#, r#"{"job":"generate"}"#] {
+            assert!(serde_json::from_str::<Job>(text).is_err(), "{text}");
         }
     }
 }

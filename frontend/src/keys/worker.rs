@@ -1,5 +1,8 @@
-//! The page's side of the key-generation worker: start it, send the request, turn its
-//! messages into progress and a result, and terminate it when the call ends.
+//! The page's side of the key-generation workers: an RSA key's two primes are searched
+//! for in several workers at once (`navigator.hardwareConcurrency`, at most
+//! [`MAX_WORKERS`]); the first two primes that arrive are kept, the other workers are
+//! terminated at once, and one worker makes the key and its CSR from the two. Every
+//! worker is terminated when the call ends, is cancelled, or its future is dropped.
 
 use futures_channel::mpsc::{UnboundedSender, unbounded};
 use futures_util::StreamExt;
@@ -10,13 +13,16 @@ use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, Event, MessageEvent, Worker};
 use zeroize::Zeroizing;
 
-use super::protocol::{Request, Step, WorkerMessage};
+use super::protocol::{Job, Request, Step, WorkerMessage};
 use super::{Cancel, KeyGenError, Phase, Progress, WORKER_SCRIPT, now_ms};
 
-/// What the worker (or the cancel handle) did.
+/// The most workers one key's prime search runs in.
+pub const MAX_WORKERS: usize = 4;
+
+/// What a worker (or the cancel handle) did; worker events carry the worker's index.
 enum WorkerEvent {
-    Message(JsValue),
-    Failed(String),
+    Message(usize, JsValue),
+    Failed(usize, String),
     Cancelled,
 }
 
@@ -28,12 +34,12 @@ struct RunningWorker {
 }
 
 impl RunningWorker {
-    fn start(events: &UnboundedSender<WorkerEvent>) -> Result<Self, KeyGenError> {
+    fn start(index: usize, events: &UnboundedSender<WorkerEvent>) -> Result<Self, KeyGenError> {
         let worker = Worker::new(WORKER_SCRIPT)
             .map_err(|e| KeyGenError::WorkerUnavailable(js_message(&e)))?;
         let sender = events.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            let _ = sender.unbounded_send(WorkerEvent::Message(event.data()));
+            let _ = sender.unbounded_send(WorkerEvent::Message(index, event.data()));
         });
         let sender = events.clone();
         let on_error = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
@@ -44,7 +50,7 @@ impl RunningWorker {
                 .map(ErrorEvent::message)
                 .filter(|m| !m.is_empty())
                 .unwrap_or_else(|| format!("the worker script {WORKER_SCRIPT} did not run"));
-            let _ = sender.unbounded_send(WorkerEvent::Failed(message));
+            let _ = sender.unbounded_send(WorkerEvent::Failed(index, message));
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -55,6 +61,24 @@ impl RunningWorker {
             _on_error: on_error,
         })
     }
+
+    fn send(&self, job: &Job) -> Result<(), KeyGenError> {
+        let text = Zeroizing::new(
+            serde_json::to_string(job).map_err(|e| KeyGenError::Protocol(e.to_string()))?,
+        );
+        self.worker
+            .post_message(&JsValue::from_str(&text))
+            .map_err(|e| KeyGenError::WorkerFailed(js_message(&e)))
+    }
+}
+
+/// How many workers search for primes: the browser's logical processors, 1 to
+/// [`MAX_WORKERS`].
+pub fn worker_count() -> usize {
+    let cores = web_sys::window()
+        .map(|w| w.navigator().hardware_concurrency())
+        .unwrap_or(1.0);
+    (cores as usize).clamp(1, MAX_WORKERS)
 }
 
 impl Drop for RunningWorker {
@@ -66,13 +90,20 @@ impl Drop for RunningWorker {
     }
 }
 
-/// Runs one generation in a new worker; see [`super::generate_in_worker`].
+/// Makes an RSA key and CSR with the prime search spread over [`worker_count`]
+/// workers; see [`super::generate_in_worker`].
 pub(super) async fn generate(
     algorithm: KeyAlgorithm,
     subject: &Subject,
     mut on_progress: impl FnMut(Progress) + 'static,
     cancel: &Cancel,
 ) -> Result<GeneratedKey, KeyGenError> {
+    let modulus_bits = shared::rsa_primes::modulus_bits(algorithm).ok_or_else(|| {
+        KeyGenError::Protocol(format!(
+            "{} keys are not made in workers",
+            algorithm.label()
+        ))
+    })?;
     let started = now_ms();
     let mut report = move |phase: Phase| {
         on_progress(Progress {
@@ -80,28 +111,35 @@ pub(super) async fn generate(
             elapsed_ms: now_ms() - started,
         })
     };
-    let request = serde_json::to_string(&Request {
-        algorithm,
-        username: subject.username.clone(),
-        groups: subject.groups.clone(),
-    })
-    .map_err(|e| KeyGenError::Protocol(e.to_string()))?;
-
     let (events, mut received) = unbounded();
     report(Phase::StartingWorker);
-    let running = RunningWorker::start(&events)?;
-    let to_terminate = running.worker.clone();
+    let mut workers: Vec<Option<RunningWorker>> = (0..worker_count())
+        .map(|index| RunningWorker::start(index, &events).map(Some))
+        .collect::<Result<_, _>>()?;
+    let to_terminate: Vec<Worker> = workers.iter().flatten().map(|w| w.worker.clone()).collect();
     let _registration = cancel.register(Box::new(move || {
-        // Terminate now, not when the awaiting task next runs: the CPU is freed at once.
-        to_terminate.terminate();
+        // Terminate now, not when the awaiting task next runs: the CPUs are freed at once.
+        for worker in &to_terminate {
+            worker.terminate();
+        }
         let _ = events.unbounded_send(WorkerEvent::Cancelled);
     }));
+    let prime_job = Job::Prime { modulus_bits };
+    let mut primes: Vec<Zeroizing<String>> = Vec::with_capacity(2);
+    let mut searching = false;
 
     while let Some(event) = received.next().await {
-        let data = match event {
+        let (index, data) = match event {
             WorkerEvent::Cancelled => return Err(KeyGenError::Cancelled),
-            WorkerEvent::Failed(message) => return Err(KeyGenError::WorkerFailed(message)),
-            WorkerEvent::Message(data) => data,
+            // A worker already let go may report its end; that is not this call's failure.
+            WorkerEvent::Failed(index, _) if workers.get(index).is_none_or(Option::is_none) => {
+                continue;
+            }
+            WorkerEvent::Failed(_, message) => return Err(KeyGenError::WorkerFailed(message)),
+            WorkerEvent::Message(index, data) => (index, data),
+        };
+        let Some(worker) = workers.get(index).and_then(Option::as_ref) else {
+            continue; // a worker already let go
         };
         let text = Zeroizing::new(
             data.as_string()
@@ -111,10 +149,34 @@ pub(super) async fn generate(
             serde_json::from_str(&text).map_err(|e| KeyGenError::Protocol(e.to_string()))?;
         match message {
             WorkerMessage::Ready => {
-                running
-                    .worker
-                    .post_message(&JsValue::from_str(&request))
-                    .map_err(|e| KeyGenError::WorkerFailed(js_message(&e)))?;
+                if !searching {
+                    searching = true;
+                    report(Phase::GeneratingKey);
+                }
+                worker.send(&prime_job)?;
+            }
+            WorkerMessage::Prime { prime } => {
+                primes.push(prime);
+                if primes.len() < 2 {
+                    // Keep this worker searching too (the only one, on one core).
+                    worker.send(&prime_job)?;
+                    continue;
+                }
+                // Two primes: the others stop now; this worker makes the key.
+                for (other, slot) in workers.iter_mut().enumerate() {
+                    if other != index {
+                        *slot = None;
+                    }
+                }
+                let (q, p) = (primes.remove(1), primes.remove(0));
+                let request = Request {
+                    algorithm,
+                    username: subject.username.clone(),
+                    groups: subject.groups.clone(),
+                };
+                if let Some(worker) = workers.get(index).and_then(Option::as_ref) {
+                    worker.send(&Job::Assemble { request, p, q })?;
+                }
             }
             WorkerMessage::Step { step } => report(match step {
                 Step::GeneratingKey => Phase::GeneratingKey,
@@ -148,7 +210,7 @@ pub(super) async fn generate(
         }
     }
     Err(KeyGenError::WorkerFailed(
-        "the worker stopped without an answer".to_owned(),
+        "the workers stopped without an answer".to_owned(),
     ))
 }
 

@@ -1,13 +1,13 @@
-//! The worker's side: it answers one [`Request`] per message with the steps it starts
-//! and then the key and CSR (or why they could not be made).
+//! The worker's side: it answers each [`Job`]: a prime for the page to collect, or the
+//! key and CSR made from two primes (or why it could not).
 
-use shared::keys::Subject;
+use shared::keys::{GenerationStep, Subject};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 use zeroize::Zeroizing;
 
-use super::protocol::{Request, WorkerMessage};
+use super::protocol::{Job, WorkerMessage};
 
 /// Makes the current Web Worker a key generator and tells the page it is ready. The
 /// `keygen-worker` binary calls it; it does nothing useful on a page's main thread.
@@ -28,48 +28,49 @@ pub fn serve_in_worker() {
 }
 
 fn answer(scope: &DedicatedWorkerGlobalScope, event: &MessageEvent) {
-    let request = event
+    let job = event
         .data()
         .as_string()
-        .ok_or_else(|| "the request was not text".to_owned())
-        .and_then(|text| serde_json::from_str::<Request>(&text).map_err(|e| e.to_string()));
-    let request = match request {
-        Ok(request) => request,
-        Err(message) => {
+        .map(Zeroizing::new)
+        .ok_or_else(|| "the job was not text".to_owned())
+        .and_then(|text| serde_json::from_str::<Job>(&text).map_err(|e| e.to_string()));
+    let failed = |code: &str, message: String| WorkerMessage::Failed {
+        code: code.to_owned(),
+        message,
+    };
+    let reply = match job {
+        Err(message) => failed("bad_request", message),
+        Ok(Job::Prime { modulus_bits }) if [2048, 3072, 4096].contains(&modulus_bits) => {
+            WorkerMessage::Prime {
+                prime: shared::rsa_primes::prime(modulus_bits),
+            }
+        }
+        Ok(Job::Prime { modulus_bits }) => failed(
+            "bad_request",
+            format!("no RSA modulus of {modulus_bits} bits is made here"),
+        ),
+        Ok(Job::Assemble { request, p, q }) => {
             post(
                 scope,
-                &WorkerMessage::Failed {
-                    code: "bad_request".to_owned(),
-                    message,
+                &WorkerMessage::Step {
+                    step: GenerationStep::SigningCsr.into(),
                 },
             );
-            return;
+            let subject = Subject {
+                username: request.username,
+                groups: request.groups,
+            };
+            match shared::rsa_primes::key_from_primes(request.algorithm, &subject, &p, &q) {
+                Ok(key) => WorkerMessage::Done {
+                    algorithm: key.algorithm,
+                    csr_pem: key.csr_pem,
+                    private_key_pem: Zeroizing::new(key.private_key.pkcs8_pem().to_owned()),
+                },
+                Err(error) => failed(error.code(), error.to_string()),
+            }
         }
     };
-    let subject = Subject {
-        username: request.username,
-        groups: request.groups,
-    };
-    let result = shared::keys::generate_reporting(request.algorithm, &subject, |step| {
-        post(scope, &WorkerMessage::Step { step: step.into() })
-    });
-    match result {
-        Ok(key) => post(
-            scope,
-            &WorkerMessage::Done {
-                algorithm: key.algorithm,
-                csr_pem: key.csr_pem,
-                private_key_pem: Zeroizing::new(key.private_key.pkcs8_pem().to_owned()),
-            },
-        ),
-        Err(error) => post(
-            scope,
-            &WorkerMessage::Failed {
-                code: error.code().to_owned(),
-                message: error.to_string(),
-            },
-        ),
-    }
+    post(scope, &reply);
 }
 
 fn post(scope: &DedicatedWorkerGlobalScope, message: &WorkerMessage) {
