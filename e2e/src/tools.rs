@@ -75,6 +75,11 @@ pub fn kubectl(kubeconfig: &Path, args: &[&str], stdin: Option<&[u8]>) -> Result
 /// A PEM CSR for `subject` (such as `/CN=minjun/O=dev-team`) with a fresh P-256 key,
 /// made by real openssl, the key thrown away.
 pub fn openssl_csr(subject: &str) -> Result<String> {
+    openssl_csr_keeping_key(subject, Path::new("/dev/null"))
+}
+
+/// [`openssl_csr`], with the key written to `key` (PEM).
+pub fn openssl_csr_keeping_key(subject: &str, key: &Path) -> Result<String> {
     ok(
         "openssl",
         &[
@@ -86,7 +91,7 @@ pub fn openssl_csr(subject: &str) -> Result<String> {
             "ec_paramgen_curve:P-256",
             "-nodes",
             "-keyout",
-            "/dev/null",
+            key.to_str().context("a UTF-8 path")?,
             "-subj",
             subject,
         ],

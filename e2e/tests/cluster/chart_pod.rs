@@ -352,23 +352,7 @@ fn exercise(
     let dir = tempfile::tempdir()?;
     let key = dir.path().join("key.pem");
     let username = e2e::unique("chart-user");
-    let csr = e2e::tools::ok(
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            utf8(&key)?,
-            "-subj",
-            &format!("/CN={username}/O=dev-team"),
-        ],
-        None,
-    )?;
+    let csr = e2e::tools::openssl_csr_keeping_key(&format!("/CN={username}/O=dev-team"), &key)?;
     let json_post = [
         "-s",
         "--cacert",

@@ -62,11 +62,7 @@ async fn live_list(stack: &Stack) -> Result<()> {
         .cluster
         .admin_kubectl_stdin(&["create", "-f", "-"], &object.to_string())?;
     let row = format!("[data-testid=\"request-row\"][data-name=\"{username}-kubectl\"]");
-    browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(&row))
+    listed(&browser, &row)
         .await
         .context("the new request never appeared in the open list")?;
     let updated = e2e::find::texts_now(&browser, "updated").await?;
@@ -77,11 +73,7 @@ async fn live_list(stack: &Stack) -> Result<()> {
 
     // A reload keeps the search (it is the URL's).
     browser.client.refresh().await?;
-    browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(&row))
+    listed(&browser, &row)
         .await
         .context("the reloaded list lost its search")?;
     let value = e2e::find::by_testid(&browser, "request-search")
@@ -92,5 +84,16 @@ async fn live_list(stack: &Stack) -> Result<()> {
     let _ = stack
         .cluster
         .admin_kubectl(&["delete", "csr", &format!("{username}-kubectl")]);
+    Ok(())
+}
+
+/// Waits up to 20 s for the row `selector` in the list, with no click.
+async fn listed(browser: &e2e::browser::Browser, selector: &str) -> Result<()> {
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(selector))
+        .await?;
     Ok(())
 }
