@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod changes;
+pub mod status_stream;
 
 use gloo_net::http::{Request, Response};
 use serde::Serialize;

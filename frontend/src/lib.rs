@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod components;
+pub mod config;
 pub mod keys;
 pub mod pages;
 pub mod store;
@@ -45,6 +46,7 @@ fn SiteHeader() -> impl IntoView {
 /// The requester's app: the request form (`/`) and a request's status page.
 #[component]
 pub fn RequesterApp() -> impl IntoView {
+    config::provide();
     view! {
         <Router>
             <SiteHeader />
@@ -81,6 +83,7 @@ pub fn AdminApp() -> impl IntoView {
 /// bench (a developer page, deliberately not in the navigation).
 #[component]
 pub fn ToolsApp() -> impl IntoView {
+    config::provide();
     view! {
         <Router>
             <SiteHeader />

@@ -156,6 +156,15 @@ impl KeyStore {
     }
 }
 
+/// Runs `op` on a freshly opened store and closes the store whatever `op` returns: the
+/// one way the pages reach their keys, so none leaves a connection open.
+pub async fn with_store<T>(op: impl AsyncFnOnce(&KeyStore) -> Result<T>) -> Result<T> {
+    let store = KeyStore::open().await?;
+    let result = op(&store).await;
+    store.close();
+    result
+}
+
 /// Converts through JSON text (wiped afterwards) rather than a new serde bridge crate.
 fn to_js(record: &StoredKey) -> Result<wasm_bindgen::JsValue> {
     let text = Zeroizing::new(

@@ -11,7 +11,7 @@ use crate::components::download;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::time;
 use crate::keys::KeyGenError;
-use crate::store::{KeyStore, StoredKey};
+use crate::store::{StoredKey, with_store};
 
 /// What stopped a submission.
 #[derive(Clone)]
@@ -82,14 +82,7 @@ pub async fn keep_key(
         created_ms: time::now_ms(),
         kubeconfig_downloaded: false,
     };
-    let stored = match KeyStore::open().await {
-        Ok(store) => {
-            let result = store.put(&record).await;
-            store.close();
-            result
-        }
-        Err(error) => Err(error),
-    };
+    let stored = with_store(async |store| store.put(&record).await).await;
     if let Err(error) = stored {
         // The key would be lost on the next page: hand it over at once instead.
         let _ = download::save_text(

@@ -277,7 +277,7 @@ pub fn Renew(source: RenewalSource, certificate: CertificateInfo) -> impl IntoVi
         groups: certificate.organizations.clone(),
     };
     let subject = StoredValue::new(subject);
-    let config = LocalResource::new(crate::api::config);
+    let config = crate::config::use_config();
 
     let renew = move |_| {
         if busy.get_untracked() {

@@ -16,7 +16,7 @@ use crate::api;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::time;
 use crate::keys::{self, Cancel};
-use crate::store::{KeyStore, StoredKey};
+use crate::store::{StoredKey, with_store};
 use crate::submission::{Failure, FailurePanel, keep_key};
 
 /// An invite link's token and what it offers: the request form is locked to it.
@@ -46,7 +46,7 @@ pub fn RequestAccess() -> impl IntoView {
             let _ = window.location().reload();
         }
     });
-    let config = LocalResource::new(api::config);
+    let config = crate::config::use_config();
     let invitation = LocalResource::new(move || {
         let token = token.clone();
         async move {
@@ -122,12 +122,7 @@ fn InviteCard(info: InviteInfo) -> impl IntoView {
 /// The requests whose key this browser holds, newest first, each a link to its status.
 #[component]
 pub fn ResumeList() -> impl IntoView {
-    let stored = LocalResource::new(|| async {
-        let store = KeyStore::open().await?;
-        let list = store.list().await;
-        store.close();
-        list
-    });
+    let stored = LocalResource::new(|| with_store(async |store| store.list().await));
     move || match stored.get() {
         Some(Ok(list)) if !list.is_empty() => view! {
             <section class="card resume" data-testid="resume-list" aria-labelledby="resume-title">

@@ -2,9 +2,6 @@
 //! (polling when the stream fails), what each phase means, and, once issued, the
 //! kubeconfig assembled here from the key this browser kept.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
@@ -12,8 +9,6 @@ use leptos_router::hooks::use_params_map;
 use send_wrapper::SendWrapper;
 use shared::kubeconfig::{Credentials, Kubeconfig};
 use shared::{ApiError, ErrorCode, Phase, PortalConfig, RequestStatus};
-use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
 
 use crate::api;
 use crate::components::download;
@@ -21,11 +16,8 @@ use crate::components::error_panel::ErrorPanel;
 use crate::components::request_row::duration_words;
 use crate::components::subject::SubjectLine;
 use crate::components::time;
-use crate::store::{KeyStore, StoredKey};
+use crate::store::{StoredKey, with_store};
 use crate::submission::key_file_name;
-
-/// How often the status is fetched when the event stream is not available.
-const POLL_MS: i32 = 4000;
 
 /// The status page; its URL carries the request id.
 #[component]
@@ -54,26 +46,19 @@ fn StatusView(id: String) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let live = RwSignal::new(true);
     let key = RwSignal::new(KeyState::Loading);
-    let config = LocalResource::new(api::config);
+    let config = crate::config::use_config();
 
     let lookup = id.clone();
     spawn_local(async move {
-        let state = match KeyStore::open().await {
-            Ok(store) => {
-                let found = store.get(&lookup).await;
-                store.close();
-                match found {
-                    Ok(Some(record)) => KeyState::Held(record),
-                    Ok(None) => KeyState::Missing,
-                    Err(e) => KeyState::Unavailable(e.to_string()),
-                }
-            }
+        let state = match with_store(async |store| store.get(&lookup).await).await {
+            Ok(Some(record)) => KeyState::Held(record),
+            Ok(None) => KeyState::Missing,
             Err(e) => KeyState::Unavailable(e.to_string()),
         };
         key.try_set(state);
     });
 
-    let follower = SendWrapper::new(follow(id.clone(), status, error, live));
+    let follower = SendWrapper::new(api::status_stream::follow(id.clone(), status, error, live));
     on_cleanup(move || follower.take().stop());
 
     let phase = move || status.with(|s| s.as_ref().map(|s| s.phase));
@@ -230,14 +215,7 @@ fn ForgetKey(key: RwSignal<KeyState>) -> impl IntoView {
             return;
         };
         spawn_local(async move {
-            let result = match KeyStore::open().await {
-                Ok(store) => {
-                    let result = store.delete(&record.request_id).await;
-                    store.close();
-                    result
-                }
-                Err(e) => Err(e),
-            };
+            let result = with_store(async |store| store.delete(&record.request_id).await).await;
             match result {
                 Ok(()) => {
                     key.try_set(KeyState::Forgotten);
@@ -324,10 +302,7 @@ fn Issued(status: RequestStatus, config: PortalConfig, key: RwSignal<KeyState>) 
             if ok {
                 let id = record.request_id.clone();
                 spawn_local(async move {
-                    if let Ok(store) = KeyStore::open().await {
-                        let _ = store.mark_downloaded(&id).await;
-                        store.close();
-                    }
+                    let _ = with_store(async |store| store.mark_downloaded(&id).await).await;
                     let mut record = record;
                     record.kubeconfig_downloaded = true;
                     key.try_set(KeyState::Held(record));
@@ -404,124 +379,4 @@ fn Issued(status: RequestStatus, config: PortalConfig, key: RwSignal<KeyState>) 
         }}
     }
     .into_any()
-}
-
-/// Follows a request: the event stream first, polling once it fails. Stopped (and its
-/// callbacks released) when the page goes away.
-struct Follower {
-    source: Option<web_sys::EventSource>,
-    alive: Rc<Cell<bool>>,
-    _on_status: Option<Closure<dyn FnMut(web_sys::MessageEvent)>>,
-    _on_error: Option<Closure<dyn FnMut(web_sys::Event)>>,
-}
-
-impl Follower {
-    fn stop(self) {
-        self.alive.set(false);
-        if let Some(source) = &self.source {
-            source.close();
-        }
-    }
-}
-
-fn follow(
-    id: String,
-    status: RwSignal<Option<RequestStatus>>,
-    error: RwSignal<Option<ApiError>>,
-    live: RwSignal<bool>,
-) -> Follower {
-    let alive = Rc::new(Cell::new(true));
-    let polling = Rc::new(Cell::new(false));
-    let start_polling = {
-        let alive = Rc::clone(&alive);
-        let id = id.clone();
-        move || {
-            if polling.replace(true) {
-                return;
-            }
-            live.try_set(false);
-            spawn_local(poll(id.clone(), Rc::clone(&alive), status, error));
-        }
-    };
-    let Ok(source) = web_sys::EventSource::new(&api::request_url(&id, "/events")) else {
-        start_polling();
-        return Follower {
-            source: None,
-            alive,
-            _on_status: None,
-            _on_error: None,
-        };
-    };
-    let on_status = {
-        let source = source.clone();
-        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-            let Some(data) = event.data().as_string() else {
-                return;
-            };
-            if let Ok(next) = serde_json::from_str::<RequestStatus>(&data) {
-                if next.phase.is_final() {
-                    source.close();
-                }
-                status.try_set(Some(next));
-                error.try_set(None);
-            }
-        })
-    };
-    let on_error = {
-        let source = source.clone();
-        Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
-            source.close();
-            let done = status
-                .try_with_untracked(|s| s.as_ref().is_some_and(|s| s.phase.is_final()))
-                .unwrap_or(true);
-            if !done {
-                start_polling();
-            }
-        })
-    };
-    let _ = source.add_event_listener_with_callback("status", on_status.as_ref().unchecked_ref());
-    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    Follower {
-        source: Some(source),
-        alive,
-        _on_status: Some(on_status),
-        _on_error: Some(on_error),
-    }
-}
-
-async fn poll(
-    id: String,
-    alive: Rc<Cell<bool>>,
-    status: RwSignal<Option<RequestStatus>>,
-    error: RwSignal<Option<ApiError>>,
-) {
-    while alive.get() {
-        match api::request_status(&id).await {
-            Ok(next) => {
-                let done = next.phase.is_final();
-                status.try_set(Some(next));
-                error.try_set(None);
-                if done {
-                    return;
-                }
-            }
-            Err(e) => {
-                let stop = matches!(e.code, ErrorCode::NotFound | ErrorCode::BadRequest);
-                error.try_set(Some(e));
-                if stop {
-                    return;
-                }
-            }
-        }
-        sleep(POLL_MS).await;
-    }
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -110,7 +110,7 @@ fn stay_live(token: String, tick: RwSignal<u32>, live: RwSignal<bool>) {
                     backoff
                 }
             };
-            gloo_timers_sleep(Duration::from_secs(wait.into())).await;
+            api::status_stream::sleep(i32::try_from(wait * 1000).unwrap_or(30_000)).await;
         }
     });
     let stop = SendWrapper::new((stopped, controller));
@@ -118,21 +118,6 @@ fn stay_live(token: String, tick: RwSignal<u32>, live: RwSignal<bool>) {
         stop.0.set(true);
         stop.1.abort();
     });
-}
-
-/// Sleeps on the browser's timer.
-async fn gloo_timers_sleep(duration: Duration) {
-    let (done, wait) = futures_channel::oneshot::channel::<()>();
-    let done = Cell::new(Some(done));
-    set_timeout(
-        move || {
-            if let Some(done) = done.take() {
-                let _ = done.send(());
-            }
-        },
-        duration,
-    );
-    let _ = wait.await;
 }
 
 /// The requests list page.
