@@ -81,7 +81,14 @@ async fn main() -> Result<()> {
     let cluster = tokio::task::spawn_blocking(ControlPlane::start).await??;
 
     let static_dir = tempfile::tempdir()?;
-    std::fs::write(static_dir.path().join("index.html"), "<!DOCTYPE html>")?;
+    // The three apps the backend serves (the requester's, admin/, inspect/).
+    for app in ["", "admin", "inspect"] {
+        std::fs::create_dir_all(static_dir.path().join(app))?;
+        std::fs::write(
+            static_dir.path().join(app).join("index.html"),
+            "<!DOCTYPE html>",
+        )?;
+    }
     // The bench's CSRs ask for the group `bench`: a policy that offers it.
     let policy_file = static_dir.path().join("policy.yaml");
     std::fs::write(&policy_file, "groups:\n  allowed: [bench]\n")?;

@@ -87,7 +87,11 @@ impl Drop for Backend {
 fn start_backend(cluster: &ControlPlane) -> Result<Backend> {
     let binary = std::env::var("CERTDESK_BIN").context("CERTDESK_BIN names the binary")?;
     let dir = tempfile::tempdir()?;
-    std::fs::write(dir.path().join("index.html"), "<!DOCTYPE html>")?;
+    // The three apps the backend serves (the requester's, admin/, inspect/).
+    for app in ["", "admin", "inspect"] {
+        std::fs::create_dir_all(dir.path().join(app))?;
+        std::fs::write(dir.path().join(app).join("index.html"), "<!DOCTYPE html>")?;
+    }
     let policy = dir.path().join("policy.yaml");
     std::fs::write(&policy, "groups:\n  allowed: [bench]\n")?;
     let mut child = Command::new(binary)
