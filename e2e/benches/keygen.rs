@@ -95,12 +95,19 @@ async fn browser_figures(runs: usize, algorithms: &str) -> Result<Value> {
     browser
         .client
         .goto(&format!(
-            "{}/bench/keygen?n={runs}{}",
+            "{}/bench/keygen?n={runs}{}{}",
             portal.url,
             if algorithms.is_empty() {
                 String::new()
             } else {
                 format!("&algorithms={algorithms}")
+            },
+            // KEYGEN_BENCH_PRESTART=1: the RSA workers started a second before each key,
+            // as the request form starts them when RSA is chosen.
+            if std::env::var("KEYGEN_BENCH_PRESTART").is_ok_and(|v| v == "1") {
+                "&prestart=1"
+            } else {
+                ""
             }
         ))
         .await?;

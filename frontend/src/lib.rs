@@ -43,6 +43,21 @@ fn SiteHeader() -> impl IntoView {
     }
 }
 
+/// Shown in place of a page whose view failed (a page that returns `Err`): what went
+/// wrong, and the way back to the start, instead of a blank page.
+#[component]
+fn PageFailed(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    view! {
+        <div class="card error" role="alert" data-testid="page-failed">
+            <p>"This page could not be shown:"</p>
+            <ul>
+                {move || errors.get().into_iter().map(|(_, e)| view! { <li>{e.to_string()}</li> }).collect_view()}
+            </ul>
+            <p><a href="/" rel="external">"Go to the start page"</a></p>
+        </div>
+    }
+}
+
 /// The requester's app: the request form (`/`) and a request's status page.
 #[component]
 pub fn RequesterApp() -> impl IntoView {
@@ -51,10 +66,12 @@ pub fn RequesterApp() -> impl IntoView {
         <Router>
             <SiteHeader />
             <main>
+                <ErrorBoundary fallback=|errors| view! { <PageFailed errors /> }>
                 <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
                     <Route path=path!("/") view=pages::request::RequestAccess />
                     <Route path=path!("/requests/:id") view=pages::status::RequestStatusPage />
                 </Routes>
+                </ErrorBoundary>
             </main>
         </Router>
     }
@@ -67,6 +84,7 @@ pub fn AdminApp() -> impl IntoView {
         <Router>
             <SiteHeader />
             <main>
+                <ErrorBoundary fallback=|errors| view! { <PageFailed errors /> }>
                 <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
                     <Route path=path!("/admin") view=pages::admin::sign_in::AdminSignIn />
                     <Route path=path!("/admin/requests") view=pages::admin::requests::AdminRequests />
@@ -74,6 +92,7 @@ pub fn AdminApp() -> impl IntoView {
                     <Route path=path!("/admin/invites") view=pages::admin::invites::AdminInvites />
                     <Route path=path!("/admin/people") view=pages::admin::people::AdminPeople />
                 </Routes>
+                </ErrorBoundary>
             </main>
         </Router>
     }
@@ -88,10 +107,12 @@ pub fn ToolsApp() -> impl IntoView {
         <Router>
             <SiteHeader />
             <main>
+                <ErrorBoundary fallback=|errors| view! { <PageFailed errors /> }>
                 <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
                     <Route path=path!("/inspect") view=pages::inspect::Inspect />
                     <Route path=path!("/bench/keygen") view=pages::bench_keygen::BenchKeygen />
                 </Routes>
+                </ErrorBoundary>
             </main>
         </Router>
     }

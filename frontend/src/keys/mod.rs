@@ -254,6 +254,13 @@ pub async fn generate_in_worker(
     }
 }
 
+/// Starts the RSA key workers before they are needed, so the key asked for next does
+/// not wait for their WebAssembly to load; does nothing outside a browser.
+pub fn prestart_rsa_workers() {
+    #[cfg(target_arch = "wasm32")]
+    worker::prestart();
+}
+
 /// Milliseconds from a fixed origin, from `performance.now()` in the browser.
 pub fn now_ms() -> f64 {
     #[cfg(target_arch = "wasm32")]

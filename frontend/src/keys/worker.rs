@@ -4,7 +4,9 @@
 //! terminated at once, and one worker makes the key and its CSR from the two. Every
 //! worker is terminated when the call ends, is cancelled, or its future is dropped.
 
-use futures_channel::mpsc::{UnboundedSender, unbounded};
+use std::cell::RefCell;
+
+use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::StreamExt;
 use shared::KeyAlgorithm;
 use shared::keys::{GeneratedKey, PrivateKey, Subject};
@@ -90,8 +92,55 @@ impl Drop for RunningWorker {
     }
 }
 
+/// Workers started together, and the channel of their events.
+struct Pool {
+    workers: Vec<Option<RunningWorker>>,
+    events: UnboundedSender<WorkerEvent>,
+    received: UnboundedReceiver<WorkerEvent>,
+}
+
+impl Pool {
+    fn start(count: usize) -> Result<Self, KeyGenError> {
+        let (events, received) = unbounded();
+        let workers = (0..count)
+            .map(|index| RunningWorker::start(index, &events).map(Some))
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            workers,
+            events,
+            received,
+        })
+    }
+}
+
+thread_local! {
+    /// Workers started ahead of a key ([`prestart`]), waiting for their first job.
+    static WAITING: RefCell<Option<Pool>> = const { RefCell::new(None) };
+}
+
+/// Starts the key workers now, so an RSA key asked for later does not wait for their
+/// WebAssembly to load (the request form calls it when an RSA algorithm is chosen).
+/// Does nothing while started ones wait; they hold no secret until given a job, and the
+/// next key takes them.
+pub fn prestart() {
+    WAITING.with(|waiting| {
+        let mut waiting = waiting.borrow_mut();
+        if waiting.is_none() {
+            *waiting = Pool::start(worker_count()).ok();
+        }
+    });
+}
+
+/// The waiting workers, or new ones.
+fn take_pool() -> Result<Pool, KeyGenError> {
+    match WAITING.with(|waiting| waiting.borrow_mut().take()) {
+        Some(pool) => Ok(pool),
+        None => Pool::start(worker_count()),
+    }
+}
+
 /// Makes an RSA key and CSR with the prime search spread over [`worker_count`]
-/// workers; see [`super::generate_in_worker`].
+/// workers (the ones [`prestart`] started, if any); see [`super::generate_in_worker`].
 pub(super) async fn generate(
     algorithm: KeyAlgorithm,
     subject: &Subject,
@@ -111,11 +160,12 @@ pub(super) async fn generate(
             elapsed_ms: now_ms() - started,
         })
     };
-    let (events, mut received) = unbounded();
     report(Phase::StartingWorker);
-    let mut workers: Vec<Option<RunningWorker>> = (0..worker_count())
-        .map(|index| RunningWorker::start(index, &events).map(Some))
-        .collect::<Result<_, _>>()?;
+    let Pool {
+        mut workers,
+        events,
+        mut received,
+    } = take_pool()?;
     let to_terminate: Vec<Worker> = workers.iter().flatten().map(|w| w.worker.clone()).collect();
     let _registration = cancel.register(Box::new(move || {
         // Terminate now, not when the awaiting task next runs: the CPUs are freed at once.

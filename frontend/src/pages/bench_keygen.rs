@@ -7,7 +7,8 @@
 //! algorithms (the wire names of `KeyAlgorithm`). Every CSR is
 //! inspected (outside the timed span) to prove the timed code made a valid one, and a
 //! last probe cancels an RSA-4096 generation once its key search has started.
-//! `scripts/bench-keygen.sh` reads the JSON.
+//! `prestart=1` starts the RSA workers a second before each RSA key is timed, as the
+//! request form does when RSA is chosen. `scripts/bench-keygen.sh` reads the JSON.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -58,6 +59,7 @@ struct BenchReport {
 #[component]
 pub fn BenchKeygen() -> impl IntoView {
     let query = use_query_map();
+    let prestart = query.with_untracked(|q| q.get("prestart").as_deref() == Some("1"));
     let (n, algorithms) = query.with_untracked(|q| {
         let n = q
             .get("n")
@@ -83,7 +85,7 @@ pub fn BenchKeygen() -> impl IntoView {
     let status = RwSignal::new(String::from("Starting…"));
     let report = RwSignal::new(None::<String>);
     leptos::task::spawn_local(async move {
-        let report_value = run(n, &algorithms, status).await;
+        let report_value = run(n, &algorithms, prestart, status).await;
         let text = serde_json::to_string_pretty(&report_value)
             .unwrap_or_else(|e| format!(r#"{{"error":"cannot encode the report: {e}"}}"#));
         status.set("Finished.".to_owned());
@@ -97,14 +99,19 @@ pub fn BenchKeygen() -> impl IntoView {
     }
 }
 
-async fn run(n: usize, algorithms: &[KeyAlgorithm], status: RwSignal<String>) -> BenchReport {
+async fn run(
+    n: usize,
+    algorithms: &[KeyAlgorithm],
+    prestart: bool,
+    status: RwSignal<String>,
+) -> BenchReport {
     let subject = Subject {
         username: "bench-user".to_owned(),
         groups: vec!["bench-group-a".to_owned(), "bench-group-b".to_owned()],
     };
     let mut results = Vec::new();
     for &algorithm in algorithms {
-        match measure(algorithm, n, &subject, status).await {
+        match measure(algorithm, n, &subject, prestart, status).await {
             Ok(result) => results.push(result),
             Err(error) => {
                 return BenchReport {
@@ -130,6 +137,7 @@ async fn measure(
     algorithm: KeyAlgorithm,
     n: usize,
     subject: &Subject,
+    prestart: bool,
     status: RwSignal<String>,
 ) -> Result<AlgorithmResult, KeyGenError> {
     let mut runs_ms = Vec::with_capacity(n);
@@ -140,6 +148,10 @@ async fn measure(
         status.set(format!("{} run {} of {n}…", algorithm.label(), i + 1));
         // Let the page paint the status between runs.
         yield_to_browser().await;
+        if prestart && algorithm.is_rsa() {
+            keys::prestart_rsa_workers();
+            crate::api::status_stream::sleep(1000).await;
+        }
         let started_generating = std::rc::Rc::new(std::cell::Cell::new(None));
         let seen = std::rc::Rc::clone(&started_generating);
         let start = keys::now_ms();

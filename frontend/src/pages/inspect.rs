@@ -268,7 +268,6 @@ pub fn Renew(source: RenewalSource, certificate: CertificateInfo) -> impl IntoVi
             .key_algorithm()
             .unwrap_or(KeyAlgorithm::EcdsaP256),
     );
-    let busy = RwSignal::new(false);
     let progress = RwSignal::new(None::<&'static str>);
     let failure = RwSignal::new(None::<Failure>);
     let source = StoredValue::new(source);
@@ -279,6 +278,31 @@ pub fn Renew(source: RenewalSource, certificate: CertificateInfo) -> impl IntoVi
     let subject = StoredValue::new(subject);
     let config = crate::config::use_config();
 
+    // The renewal is a Leptos action: `pending` is the busy state, its value where the
+    // page goes (the new request's status, in the requester's app) or what stopped it.
+    let renewing = Action::new_local(move |input: &(KeyAlgorithm, u32)| {
+        let (chosen, seconds) = *input;
+        let (source, subject) = (source.get_value(), subject.get_value());
+        renew_with(chosen, subject, seconds, source, progress)
+    });
+    let busy = renewing.pending();
+    Effect::new(move |_| {
+        let Some(outcome) = renewing.value().get() else {
+            return;
+        };
+        progress.set(None);
+        match outcome {
+            // The status page is the requester's app: load it.
+            Ok(request_id) => {
+                let path = format!(
+                    "/requests/{}",
+                    String::from(js_sys::encode_uri_component(&request_id))
+                );
+                let _ = window().location().assign(&path);
+            }
+            Err(error) => failure.set(Some(error)),
+        }
+    });
     let renew = move |_| {
         if busy.get_untracked() {
             return;
@@ -288,31 +312,8 @@ pub fn Renew(source: RenewalSource, certificate: CertificateInfo) -> impl IntoVi
         };
         // The old lifetime, within what the operator allows now.
         let seconds = lifetime.clamp(config.duration.min_seconds, config.duration.max_seconds);
-        busy.set(true);
         failure.set(None);
-        let (source, subject, chosen) = (
-            source.get_value(),
-            subject.get_value(),
-            algorithm.get_untracked(),
-        );
-        spawn_local(async move {
-            let outcome = renew_with(chosen, subject, seconds, source, progress).await;
-            busy.try_set(false);
-            progress.try_set(None);
-            match outcome {
-                // The status page is the requester's app: load it.
-                Ok(request_id) => {
-                    let path = format!(
-                        "/requests/{}",
-                        String::from(js_sys::encode_uri_component(&request_id))
-                    );
-                    let _ = window().location().assign(&path);
-                }
-                Err(error) => {
-                    failure.try_set(Some(error));
-                }
-            }
-        });
+        renewing.dispatch_local((algorithm.get_untracked(), seconds));
     };
 
     view! {

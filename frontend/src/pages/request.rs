@@ -2,7 +2,6 @@
 //! request"), then the form that makes a key and CSR here and submits only the CSR.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::NavigateOptions;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
@@ -232,6 +231,9 @@ pub fn RequestForm(
     } else {
         None
     });
+    if rsa_algorithm.get_untracked().is_some() {
+        keys::prestart_rsa_workers();
+    }
     let algorithm = move || rsa_algorithm.get().or(main_algorithm.get());
 
     let locked = invitation.is_some();
@@ -263,7 +265,6 @@ pub fn RequestForm(
     let show_offered_groups = !locked && !offered_groups.is_empty();
     let chosen_groups = RwSignal::new(Vec::<String>::new());
     let note = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
     let progress = RwSignal::new(None::<&'static str>);
     let failure = RwSignal::new(None::<Failure>);
     let cancel = StoredValue::new_local(None::<Cancel>);
@@ -301,6 +302,41 @@ pub fn RequestForm(
         }
     });
 
+    // The submission is a Leptos action: `pending` is the form's busy state, and its
+    // value (the request id, or what stopped it) decides where the page goes.
+    let submitting = Action::new_local(move |input: &Submission| {
+        let input = input.clone();
+        async move {
+            submit(
+                input.algorithm,
+                input.subject,
+                input.seconds,
+                input.note,
+                input.invite,
+                progress,
+                input.cancel,
+            )
+            .await
+        }
+    });
+    let busy = submitting.pending();
+    Effect::new(move |_| {
+        let Some(outcome) = submitting.value().get() else {
+            return;
+        };
+        cancel.set_value(None);
+        progress.set(None);
+        match outcome {
+            Ok(request_id) => navigate(
+                &format!(
+                    "/requests/{}",
+                    String::from(js_sys::encode_uri_component(&request_id))
+                ),
+                NavigateOptions::default(),
+            ),
+            Err(error) => failure.set(Some(error)),
+        }
+    });
     let on_submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         username_touched.set(true);
@@ -314,38 +350,20 @@ pub fn RequestForm(
         if !violations.get_untracked().is_empty() {
             return;
         }
-        let subject = Subject {
-            username: username.get_untracked(),
-            groups: groups.get_untracked(),
-        };
-        let note_text = note.get_untracked().trim().to_owned();
-        let invite = invite_token.clone();
         let handle = Cancel::new();
         cancel.set_value(Some(handle.clone()));
-        busy.set(true);
         failure.set(None);
         progress.set(None);
-        let navigate = navigate.clone();
-        spawn_local(async move {
-            let outcome = submit(
-                algorithm, subject, seconds, note_text, invite, progress, handle,
-            )
-            .await;
-            cancel.try_set_value(None);
-            busy.try_set(false);
-            progress.try_set(None);
-            match outcome {
-                Ok(request_id) => navigate(
-                    &format!(
-                        "/requests/{}",
-                        String::from(js_sys::encode_uri_component(&request_id))
-                    ),
-                    NavigateOptions::default(),
-                ),
-                Err(error) => {
-                    failure.try_set(Some(error));
-                }
-            }
+        submitting.dispatch_local(Submission {
+            algorithm,
+            subject: Subject {
+                username: username.get_untracked(),
+                groups: groups.get_untracked(),
+            },
+            seconds,
+            note: note.get_untracked().trim().to_owned(),
+            invite: invite_token.clone(),
+            cancel: handle,
         });
     };
     let on_cancel = move |_| {
@@ -450,7 +468,14 @@ pub fn RequestForm(
                     <summary>"Advanced: RSA key"</summary>
                     <label for="rsa-algorithm">"RSA key size (slower to make; only if a tool needs RSA)"</label>
                     <select id="rsa-algorithm" data-testid="rsa-select"
-                        on:change=move |ev| rsa_algorithm.set(from_wire(&event_target_value(&ev)))>
+                        on:change=move |ev| {
+                            let chosen = from_wire(&event_target_value(&ev));
+                            if chosen.is_some() {
+                                // The workers load while the person fills in the rest.
+                                keys::prestart_rsa_workers();
+                            }
+                            rsa_algorithm.set(chosen);
+                        }>
                         {has_basic.then(|| view! { <option value="" selected=move || rsa_algorithm.get().is_none()>"No RSA: use the algorithm above"</option> })}
                         {rsa.iter().copied().map(rsa_option).collect_view()}
                     </select>
@@ -513,6 +538,17 @@ fn FieldErrors(
             {move || errors.get().into_iter().map(|message| view! { <p>{message}</p> }).collect_view()}
         </div>
     }
+}
+
+/// What one submission of the form carries to [`submit`].
+#[derive(Clone)]
+struct Submission {
+    algorithm: KeyAlgorithm,
+    subject: Subject,
+    seconds: u32,
+    note: String,
+    invite: Option<String>,
+    cancel: Cancel,
 }
 
 /// Makes the key and CSR, submits the CSR, and keeps the key under the request id.
