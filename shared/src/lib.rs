@@ -18,6 +18,7 @@ pub mod admin_list;
 pub mod admin_preview;
 pub mod api;
 pub mod error;
+pub mod grant_risk;
 pub mod inspect;
 pub mod invite;
 pub mod keys;

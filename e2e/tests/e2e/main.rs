@@ -5,6 +5,7 @@ mod dangerous;
 mod deny;
 mod first_visit;
 mod flow;
+mod grant_picker;
 mod identity;
 mod key_algorithms;
 mod keygen;

@@ -1,5 +1,8 @@
 //! Choosing the roles to grant on approval: a Role in a namespace, a ClusterRole in a
-//! namespace, or a ClusterRole cluster-wide; several allowed, each removable.
+//! namespace, or a ClusterRole cluster-wide; several allowed, each removable. Nothing is
+//! chosen for the approver: "Add this grant" adds nothing until a role is picked, and a
+//! grant that reaches far (cluster-wide, `cluster-admin`, wildcards, `escalate`, `bind`,
+//! `impersonate`; `shared::grant_risk`) is added only after an explicit confirmation.
 
 use leptos::prelude::*;
 use shared::ApiError;
@@ -90,24 +93,26 @@ pub fn GrantPicker(
                 None
             };
             let answer = api::admin::roles(&token, query).await;
-            let kind = m.kind();
-            let first = answer
-                .as_ref()
-                .ok()
-                .and_then(|list| list.iter().find(|v| v.kind == kind))
-                .map(|v| v.name.clone())
-                .unwrap_or_default();
-            chosen.set(first);
+            // No role is preselected: the approver picks one.
+            chosen.set(String::new());
             roles.set(Some(answer));
             loading.set(false);
         });
     };
 
+    let confirming: RwSignal<Option<(GrantRules, Vec<String>)>> = RwSignal::new(None);
+    let push = move |chosen_grant: GrantRules| {
+        grants.update(|list| {
+            if !list.iter().any(|g| g.grant == chosen_grant.grant) {
+                list.push(chosen_grant);
+            }
+        });
+    };
     let add = move || {
         let m = mode.get_untracked();
         let name = chosen.get_untracked();
         let Some(role) = choices().into_iter().find(|r| r.name == name) else {
-            hint.set(Some("Load the roles and choose one first.".to_owned()));
+            hint.set(Some("Choose a role first: nothing was added.".to_owned()));
             return;
         };
         let grant = Grant {
@@ -118,14 +123,16 @@ pub fn GrantPicker(
                 .then(|| namespace.get_untracked().trim().to_owned()),
         };
         hint.set(None);
-        grants.update(|list| {
-            if !list.iter().any(|g| g.grant == grant) {
-                list.push(GrantRules {
-                    grant,
-                    rules: role.rules,
-                });
-            }
-        });
+        let dangers = shared::grant_risk::dangers(&grant, &role.rules);
+        let chosen_grant = GrantRules {
+            grant,
+            rules: role.rules,
+        };
+        if dangers.is_empty() {
+            push(chosen_grant);
+        } else {
+            confirming.set(Some((chosen_grant, dangers)));
+        }
     };
 
     view! {
@@ -138,8 +145,8 @@ pub fn GrantPicker(
                     data-testid="grant-kind"
                     on:change=move |ev| {
                         mode.set(Mode::from_value(&event_target_value(&ev)));
-                        let first = choices().first().map(|r| r.name.clone()).unwrap_or_default();
-                        chosen.set(first);
+                        chosen.set(String::new());
+                        confirming.set(None);
                     }
                 >
                     <option value="role-namespace">"A Role in a namespace"</option>
@@ -186,6 +193,7 @@ pub fn GrantPicker(
                             prop:value=move || chosen.get()
                             on:change=move |ev| chosen.set(event_target_value(&ev))
                         >
+                            <option value="" disabled selected=move || chosen.get().is_empty()>"Choose a role…"</option>
                             {move || choices().into_iter().map(|r| {
                                 let name = r.name.clone();
                                 view! { <option value=name.clone() selected=move || chosen.get() == name>{r.name}</option> }
@@ -198,7 +206,29 @@ pub fn GrantPicker(
                 }.into_any()),
                 None => None,
             })}
-            {move || hint.get().map(|h| view! { <p class="hint" role="alert">{h}</p> })}
+            {move || hint.get().map(|h| view! { <p class="hint" role="alert" data-testid="grant-hint">{h}</p> })}
+            {move || confirming.get().map(|(pending, dangers)| {
+                let words = grant_words(&pending.grant);
+                view! {
+                    <div class="risk risk-red" role="alert" data-testid="grant-danger">
+                        <p><strong>{format!("{words} reaches far:")}</strong></p>
+                        <ul>{dangers.into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}</ul>
+                        <button type="button" class="danger" data-testid="grant-confirm"
+                            on:click=move |_| {
+                                if let Some((pending, _)) = confirming.get_untracked() {
+                                    push(pending);
+                                }
+                                confirming.set(None);
+                            }>
+                            "Add it anyway"
+                        </button>
+                        " "
+                        <button type="button" data-testid="grant-cancel" on:click=move |_| confirming.set(None)>
+                            "Cancel"
+                        </button>
+                    </div>
+                }
+            })}
             <ul class="grants" aria-label="Chosen grants" data-testid="grant-list">
                 {move || grants.get().into_iter().map(|g| {
                     let words = grant_words(&g.grant);

@@ -1,0 +1,89 @@
+//! The role picker chooses nothing for the approver: "Add this grant" with no role
+//! picked adds nothing, and a grant that reaches far (here `cluster-admin`
+//! cluster-wide) is added only after an explicit confirmation, which can be declined.
+
+use anyhow::{Context, Result, ensure};
+use e2e::action::{approver, click};
+use e2e::find;
+use e2e::stack::Stack;
+use serde_json::json;
+
+#[tokio::test]
+#[ignore = "needs the control plane, the release bundle and chromium; run by scripts/test.sh"]
+async fn nothing_is_granted_unchosen_and_cluster_admin_needs_a_confirmation() -> Result<()> {
+    let stack = Stack::start("grant_picker")?;
+    stack.run(grant_picker(&stack)).await
+}
+
+async fn grants(browser: &e2e::browser::Browser) -> Result<Vec<String>> {
+    find::texts_now(browser, "grant").await
+}
+
+async fn grant_picker(stack: &Stack) -> Result<()> {
+    let base = &stack.portal.url;
+    let name = e2e::unique("picker");
+    let csr = e2e::tools::openssl_csr(&format!("/CN={name}"))?;
+    let object = json!({
+        "apiVersion": "certificates.k8s.io/v1",
+        "kind": "CertificateSigningRequest",
+        "metadata": { "name": name },
+        "spec": {
+            "request": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, csr),
+            "signerName": "kubernetes.io/kube-apiserver-client",
+            "usages": ["client auth"],
+        },
+    });
+    stack
+        .cluster
+        .admin_kubectl_stdin(&["create", "-f", "-"], &object.to_string())?;
+    let browser = stack.browser("approver").await?;
+    approver::sign_in(&browser, base, &stack.cluster.approver_token()?).await?;
+    approver::open_request(&browser, base, &name).await?;
+
+    // Cluster-wide ClusterRoles, loaded: nothing is picked, and adding adds nothing.
+    find::by_testid(&browser, "grant-kind")
+        .await?
+        .select_by_value("clusterrole-cluster")
+        .await?;
+    click(&browser, "grant-load").await?;
+    let role = find::by_testid(&browser, "grant-role").await?;
+    let picked = role.prop("value").await?;
+    ensure!(
+        picked.as_deref().unwrap_or_default().is_empty(),
+        "{picked:?} was preselected"
+    );
+    click(&browser, "grant-add").await?;
+    find::text_when(&browser, "grant-hint", find::PATIENCE, |t| {
+        t.contains("nothing was added")
+    })
+    .await?;
+    ensure!(
+        grants(&browser).await?.is_empty(),
+        "a grant was added unchosen"
+    );
+
+    // cluster-admin: a red warning and a confirmation; declining adds nothing.
+    role.select_by_value("cluster-admin")
+        .await
+        .context("no cluster-admin in the list")?;
+    click(&browser, "grant-add").await?;
+    let warning = find::text_when(&browser, "grant-danger", find::PATIENCE, |t| {
+        t.contains("cluster-admin")
+    })
+    .await?;
+    ensure!(warning.contains("cluster-wide"), "{warning}");
+    ensure!(
+        grants(&browser).await?.is_empty(),
+        "added before the confirmation"
+    );
+    click(&browser, "grant-cancel").await?;
+    ensure!(grants(&browser).await?.is_empty(), "added though declined");
+    click(&browser, "grant-add").await?;
+    click(&browser, "grant-confirm").await?;
+    find::text_when(&browser, "grant", find::PATIENCE, |t| {
+        t.contains("cluster-admin") && t.contains("cluster-wide")
+    })
+    .await?;
+    let _ = stack.cluster.admin_kubectl(&["delete", "csr", &name]);
+    Ok(())
+}
