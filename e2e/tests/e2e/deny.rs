@@ -1,5 +1,5 @@
 //! Scenario 3: the approver denies with a reason, and the requester's page shows it,
-//! as text.
+//! as text; the tab's title follows the request (Pending, then Denied).
 
 use anyhow::{Result, ensure};
 use e2e::action::approver;
@@ -26,6 +26,12 @@ async fn deny(stack: &Stack) -> Result<()> {
     let browser = stack.browser("requester").await?;
     let id = requester::request_access(&browser, &stack.portal.url, &form).await?;
     requester::wait_for_phase(&browser, "Pending", flow::SIGNING).await?;
+    // The tab says what the page is and where the request stands (WCAG 2.4.2).
+    let title = browser.client.title().await?;
+    ensure!(
+        title == format!("Pending — {username} — CertDesk"),
+        "the pending page's title is {title:?}"
+    );
 
     // Markup in the reason must arrive as the same text, not as markup.
     let reason = format!("Use the <b>team</b> account instead ({username}).");
@@ -40,6 +46,11 @@ async fn deny(stack: &Stack) -> Result<()> {
     approver::deny(&approver_browser, &reason).await?;
 
     requester::wait_for_phase(&browser, "Denied", flow::SIGNING).await?;
+    let title = browser.client.title().await?;
+    ensure!(
+        title == format!("Denied — {username} — CertDesk"),
+        "the denied page's title is {title:?}"
+    );
     let shown =
         e2e::find::text_when(&browser, "deny-reason", flow::SIGNING, |t| !t.is_empty()).await?;
     ensure!(

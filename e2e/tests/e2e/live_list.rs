@@ -39,6 +39,11 @@ async fn live_list(stack: &Stack) -> Result<()> {
     })
     .await
     .context("the search did not narrow the list to nothing")?;
+    let title = browser.client.title().await?;
+    ensure!(
+        title == "Requests — CertDesk",
+        "the list's title is {title:?}"
+    );
     let url = browser.client.current_url().await?;
     ensure!(
         url.query()

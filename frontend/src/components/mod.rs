@@ -12,3 +12,4 @@ pub mod request_row;
 pub mod risk_flags;
 pub mod subject;
 pub mod time;
+pub mod title;

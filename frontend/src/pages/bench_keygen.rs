@@ -58,6 +58,7 @@ struct BenchReport {
 /// Runs the benchmark once on load and shows its JSON report.
 #[component]
 pub fn BenchKeygen() -> impl IntoView {
+    crate::components::title::set("Key generation benchmark");
     let query = use_query_map();
     let prestart = query.with_untracked(|q| q.get("prestart").as_deref() == Some("1"));
     let (n, algorithms) = query.with_untracked(|q| {

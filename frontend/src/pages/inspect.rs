@@ -129,6 +129,7 @@ fn split_private_key(text: &str) -> (String, Option<Zeroizing<String>>) {
 /// The Inspect page.
 #[component]
 pub fn Inspect() -> impl IntoView {
+    crate::components::title::set("Inspect a file");
     let result = RwSignal::new(None::<Result<Findings, String>>);
     let file_name = RwSignal::new(None::<String>);
     let dragging = RwSignal::new(false);

@@ -34,6 +34,7 @@ pub struct Invitation {
 /// removes it from the address bar (and so from history), and sends it in a POST body.
 #[component]
 pub fn RequestAccess() -> impl IntoView {
+    crate::components::title::set("Request access");
     let token = invite_token_from_fragment();
     // Another invite link pasted into this tab changes only the fragment, which loads
     // nothing: load the page afresh for it.

@@ -16,6 +16,7 @@ use crate::components::error_panel::ErrorPanel;
 use crate::components::request_row::duration_words;
 use crate::components::subject::SubjectLine;
 use crate::components::time;
+use crate::components::title;
 use crate::store::{StoredKey, with_store};
 use crate::submission::key_file_name;
 
@@ -62,6 +63,13 @@ fn StatusView(id: String) -> impl IntoView {
     on_cleanup(move || follower.take().stop());
 
     let phase = move || status.with(|s| s.as_ref().map(|s| s.phase));
+    Effect::new(move |_| {
+        let username = match key.get() {
+            KeyState::Held(record) => Some(record.username),
+            _ => None,
+        };
+        title::set(&title::of_request(phase(), username.as_deref()));
+    });
     view! {
         <h1>"Your access request"</h1>
         <p class="muted">"Request " <code data-testid="request-id">{id.clone()}</code>

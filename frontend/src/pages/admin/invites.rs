@@ -52,6 +52,7 @@ fn absolute_link(path: &str) -> String {
 /// The invites page.
 #[component]
 pub fn AdminInvites() -> impl IntoView {
+    crate::components::title::set("Invites");
     let Some(token) = approver_session::token() else {
         return view! { <h1>"Invites"</h1> <SignInFirst /> }.into_any();
     };

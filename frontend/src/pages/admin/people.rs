@@ -39,6 +39,7 @@ pub fn binding_words(binding: &BindingRef) -> String {
 /// The People page.
 #[component]
 pub fn AdminPeople() -> impl IntoView {
+    crate::components::title::set("People");
     let Some(token) = approver_session::token() else {
         return view! { <h1>"People"</h1> <SignInFirst /> }.into_any();
     };

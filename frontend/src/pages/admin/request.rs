@@ -30,6 +30,7 @@ enum Loaded {
 /// The request detail page.
 #[component]
 pub fn AdminRequest() -> impl IntoView {
+    crate::components::title::set("Request");
     let params = use_params_map();
     let name = move || params.with(|p| p.get("name").unwrap_or_default());
     let Some(token) = approver_session::token() else {

@@ -123,6 +123,7 @@ fn stay_live(token: String, tick: RwSignal<u32>, live: RwSignal<bool>) {
 /// The requests list page.
 #[component]
 pub fn AdminRequests() -> impl IntoView {
+    crate::components::title::set("Requests");
     let Some(token) = approver_session::token() else {
         return view! { <h1>"Requests"</h1> <SignInFirst /> }.into_any();
     };

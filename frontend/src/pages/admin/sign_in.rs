@@ -60,6 +60,7 @@ pub fn SignedIn(who: WhoAmI) -> impl IntoView {
 /// The sign-in page.
 #[component]
 pub fn AdminSignIn() -> impl IntoView {
+    crate::components::title::set("Approvers: sign in");
     let typed = RwSignal::new(String::new());
     let who: RwSignal<Option<WhoAmI>> = RwSignal::new(None);
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
