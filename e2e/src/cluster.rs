@@ -169,6 +169,40 @@ impl ControlPlane {
         crate::tools::kubectl(&self.admin_kubeconfig(), args, Some(stdin.as_bytes()))
     }
 
+    /// Creates, as the admin with kubectl, a kube-apiserver-client CSR `name` for
+    /// `subject` (such as `/CN=minjun`; a fresh P-256 key made by openssl and thrown
+    /// away): a request made around CertDesk.
+    pub fn create_client_csr(&self, name: &str, subject: &str) -> Result<()> {
+        use base64::Engine as _;
+        let csr = crate::tools::openssl_csr(subject)?;
+        let object = serde_json::json!({
+            "apiVersion": "certificates.k8s.io/v1",
+            "kind": "CertificateSigningRequest",
+            "metadata": { "name": name },
+            "spec": {
+                "request": base64::engine::general_purpose::STANDARD.encode(csr),
+                "signerName": "kubernetes.io/kube-apiserver-client",
+                "usages": ["client auth"],
+            },
+        });
+        self.admin_kubectl_ok_stdin(&["create", "-f", "-"], &object.to_string())
+            .map(|_| ())
+    }
+
+    /// Runs kubectl as the admin with `stdin`; fails when kubectl does.
+    fn admin_kubectl_ok_stdin(&self, args: &[&str], stdin: &str) -> Result<String> {
+        let run = self.admin_kubectl_stdin(args, stdin)?;
+        if !run.success {
+            bail!(
+                "kubectl {} failed: {}{}",
+                args.join(" "),
+                run.stdout,
+                run.stderr
+            );
+        }
+        Ok(run.stdout)
+    }
+
     /// Runs kubectl as the admin and returns its output; fails when kubectl does.
     pub fn admin_kubectl_ok(&self, args: &[&str]) -> Result<String> {
         let run = self.admin_kubectl(args)?;

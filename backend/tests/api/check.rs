@@ -127,19 +127,8 @@ fn a_named_check_replaces_a_leftover_csr_of_its_name_and_deletes_its_own() {
     let cluster = ControlPlane::shared().unwrap_or_else(|e| panic!("{e:#}"));
     let name = e2e::unique("check-named");
     // What a killed run leaves: a pending CSR of the check's name.
-    let csr = e2e::tools::openssl_csr(&format!("/CN={name}")).unwrap();
-    let object = serde_json::json!({
-        "apiVersion": "certificates.k8s.io/v1",
-        "kind": "CertificateSigningRequest",
-        "metadata": { "name": name },
-        "spec": {
-            "request": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, csr),
-            "signerName": "kubernetes.io/kube-apiserver-client",
-            "usages": ["client auth"],
-        },
-    });
     cluster
-        .admin_kubectl_stdin(&["create", "-f", "-"], &object.to_string())
+        .create_client_csr(&name, &format!("/CN={name}"))
         .unwrap();
     let (ok, output) = check(&cluster, &["--csr-name", &name]);
     assert!(ok, "{output}");

@@ -6,7 +6,6 @@ use anyhow::{Context, Result, ensure};
 use e2e::action::{approver, click};
 use e2e::find;
 use e2e::stack::Stack;
-use serde_json::json;
 
 #[tokio::test]
 #[ignore = "needs the control plane, the release bundle and chromium; run by scripts/test.sh"]
@@ -22,20 +21,9 @@ async fn grants(browser: &e2e::browser::Browser) -> Result<Vec<String>> {
 async fn grant_picker(stack: &Stack) -> Result<()> {
     let base = &stack.portal.url;
     let name = e2e::unique("picker");
-    let csr = e2e::tools::openssl_csr(&format!("/CN={name}"))?;
-    let object = json!({
-        "apiVersion": "certificates.k8s.io/v1",
-        "kind": "CertificateSigningRequest",
-        "metadata": { "name": name },
-        "spec": {
-            "request": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, csr),
-            "signerName": "kubernetes.io/kube-apiserver-client",
-            "usages": ["client auth"],
-        },
-    });
     stack
         .cluster
-        .admin_kubectl_stdin(&["create", "-f", "-"], &object.to_string())?;
+        .create_client_csr(&name, &format!("/CN={name}"))?;
     let browser = stack.browser("approver").await?;
     approver::sign_in(&browser, base, &stack.cluster.approver_token()?).await?;
     approver::open_request(&browser, base, &name).await?;

@@ -8,7 +8,6 @@ use anyhow::{Context, Result, ensure};
 use e2e::action::approver;
 use e2e::stack::Stack;
 use fantoccini::Locator;
-use serde_json::json;
 
 #[tokio::test]
 #[ignore = "needs the control plane, the release bundle and chromium; run by scripts/test.sh"]
@@ -52,20 +51,9 @@ async fn live_list(stack: &Stack) -> Result<()> {
     );
 
     // A request made now (here with kubectl) shows up without a click.
-    let csr = e2e::tools::openssl_csr(&format!("/CN={username}"))?;
-    let object = json!({
-        "apiVersion": "certificates.k8s.io/v1",
-        "kind": "CertificateSigningRequest",
-        "metadata": { "name": format!("{username}-kubectl") },
-        "spec": {
-            "request": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, csr),
-            "signerName": "kubernetes.io/kube-apiserver-client",
-            "usages": ["client auth"],
-        },
-    });
     stack
         .cluster
-        .admin_kubectl_stdin(&["create", "-f", "-"], &object.to_string())?;
+        .create_client_csr(&format!("{username}-kubectl"), &format!("/CN={username}"))?;
     let row = format!("[data-testid=\"request-row\"][data-name=\"{username}-kubectl\"]");
     listed(&browser, &row)
         .await
