@@ -191,30 +191,12 @@ impl ControlPlane {
 
     /// Runs kubectl as the admin with `stdin`; fails when kubectl does.
     fn admin_kubectl_ok_stdin(&self, args: &[&str], stdin: &str) -> Result<String> {
-        let run = self.admin_kubectl_stdin(args, stdin)?;
-        if !run.success {
-            bail!(
-                "kubectl {} failed: {}{}",
-                args.join(" "),
-                run.stdout,
-                run.stderr
-            );
-        }
-        Ok(run.stdout)
+        succeeded(args, self.admin_kubectl_stdin(args, stdin)?)
     }
 
     /// Runs kubectl as the admin and returns its output; fails when kubectl does.
     pub fn admin_kubectl_ok(&self, args: &[&str]) -> Result<String> {
-        let run = self.admin_kubectl(args)?;
-        if !run.success {
-            bail!(
-                "kubectl {} failed: {}{}",
-                args.join(" "),
-                run.stdout,
-                run.stderr
-            );
-        }
-        Ok(run.stdout)
+        succeeded(args, self.admin_kubectl(args)?)
     }
 
     /// Creates, as the admin, a Role `name` in `namespace` that may get, list and watch
@@ -393,4 +375,17 @@ fn pem_to_der(pem: &str) -> Result<Vec<u8>> {
     use base64::Engine;
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     Ok(base64::engine::general_purpose::STANDARD.decode(body)?)
+}
+
+/// A kubectl run's output, or an error with all it printed when it failed.
+fn succeeded(args: &[&str], run: crate::tools::Run) -> Result<String> {
+    if !run.success {
+        bail!(
+            "kubectl {} failed: {}{}",
+            args.join(" "),
+            run.stdout,
+            run.stderr
+        );
+    }
+    Ok(run.stdout)
 }

@@ -58,22 +58,33 @@ fn PageFailed(errors: ArcRwSignal<Errors>) -> impl IntoView {
     }
 }
 
-/// The requester's app: the request form (`/`) and a request's status page.
+/// What every app shares around its routes: the router, the site's header, and the
+/// error boundary its pages sit in.
 #[component]
-pub fn RequesterApp() -> impl IntoView {
-    config::provide();
+fn Shell(children: Children) -> impl IntoView {
     view! {
         <Router>
             <SiteHeader />
             <main>
                 <ErrorBoundary fallback=|errors| view! { <PageFailed errors /> }>
-                <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
-                    <Route path=path!("/") view=pages::request::RequestAccess />
-                    <Route path=path!("/requests/:id") view=pages::status::RequestStatusPage />
-                </Routes>
+                    {children()}
                 </ErrorBoundary>
             </main>
         </Router>
+    }
+}
+
+/// The requester's app: the request form (`/`) and a request's status page.
+#[component]
+pub fn RequesterApp() -> impl IntoView {
+    config::provide();
+    view! {
+        <Shell>
+            <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
+                <Route path=path!("/") view=pages::request::RequestAccess />
+                <Route path=path!("/requests/:id") view=pages::status::RequestStatusPage />
+            </Routes>
+        </Shell>
     }
 }
 
@@ -81,20 +92,15 @@ pub fn RequesterApp() -> impl IntoView {
 #[component]
 pub fn AdminApp() -> impl IntoView {
     view! {
-        <Router>
-            <SiteHeader />
-            <main>
-                <ErrorBoundary fallback=|errors| view! { <PageFailed errors /> }>
-                <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
-                    <Route path=path!("/admin") view=pages::admin::sign_in::AdminSignIn />
-                    <Route path=path!("/admin/requests") view=pages::admin::requests::AdminRequests />
-                    <Route path=path!("/admin/requests/:name") view=pages::admin::request::AdminRequest />
-                    <Route path=path!("/admin/invites") view=pages::admin::invites::AdminInvites />
-                    <Route path=path!("/admin/people") view=pages::admin::people::AdminPeople />
-                </Routes>
-                </ErrorBoundary>
-            </main>
-        </Router>
+        <Shell>
+            <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
+                <Route path=path!("/admin") view=pages::admin::sign_in::AdminSignIn />
+                <Route path=path!("/admin/requests") view=pages::admin::requests::AdminRequests />
+                <Route path=path!("/admin/requests/:name") view=pages::admin::request::AdminRequest />
+                <Route path=path!("/admin/invites") view=pages::admin::invites::AdminInvites />
+                <Route path=path!("/admin/people") view=pages::admin::people::AdminPeople />
+            </Routes>
+        </Shell>
     }
 }
 
@@ -104,16 +110,11 @@ pub fn AdminApp() -> impl IntoView {
 pub fn ToolsApp() -> impl IntoView {
     config::provide();
     view! {
-        <Router>
-            <SiteHeader />
-            <main>
-                <ErrorBoundary fallback=|errors| view! { <PageFailed errors /> }>
-                <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
-                    <Route path=path!("/inspect") view=pages::inspect::Inspect />
-                    <Route path=path!("/bench/keygen") view=pages::bench_keygen::BenchKeygen />
-                </Routes>
-                </ErrorBoundary>
-            </main>
-        </Router>
+        <Shell>
+            <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
+                <Route path=path!("/inspect") view=pages::inspect::Inspect />
+                <Route path=path!("/bench/keygen") view=pages::bench_keygen::BenchKeygen />
+            </Routes>
+        </Shell>
     }
 }
