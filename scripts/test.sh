@@ -46,6 +46,9 @@ browser_tests() {
 step "browser tests (wasm-bindgen-test in headless Chromium)" browser_tests
 
 # Tests marked #[ignore = "needs …"] need the cluster, the bundle or the browser: run them all.
+# The browser's build of `shared` leaves out the confusable tables: test that build too.
+step "shared without its default features (the browser's)" \
+  cargo test --quiet -p shared --no-default-features --lib without_tables
 step "cargo test (unit, integration, cluster, browser)" cargo test --workspace --no-fail-fast -- --include-ignored
 
 say "all tests passed in $((SECONDS - total)) s"

@@ -182,6 +182,22 @@ impl<'a> FromIterator<&'a str> for NameIndex {
 mod tests {
     use super::*;
 
+    /// The browser's build (feature `confusables` off): case, invisible characters and
+    /// surrounding space still fold; a Cyrillic look-alike does not (the server's does).
+    /// `scripts/test.sh` runs it with `--no-default-features`.
+    #[test]
+    #[cfg(not(feature = "confusables"))]
+    fn without_tables_only_case_invisibles_and_space_fold() {
+        assert_eq!(skeleton(" Min\u{200B}Jun "), "minjun");
+        assert_ne!(skeleton("m\u{0456}njun"), skeleton("minjun"));
+    }
+
+    #[test]
+    #[cfg(feature = "confusables")]
+    fn with_tables_a_cyrillic_look_alike_folds_too() {
+        assert_eq!(skeleton("m\u{0456}njun"), skeleton("minjun"));
+    }
+
     #[test]
     fn plain_names_read_as_they_are() {
         for name in [
