@@ -45,6 +45,8 @@ pub enum Action {
     RenewalRequested,
     /// An approver removed a user's access.
     AccessRemoved,
+    /// A requester withdrew a pending request (proved with its key).
+    Withdrawn,
 }
 
 impl Action {
@@ -62,6 +64,7 @@ impl Action {
             Self::InviteRevoked => "InviteRevoked",
             Self::RenewalRequested => "RenewalRequested",
             Self::AccessRemoved => "AccessRemoved",
+            Self::Withdrawn => "Withdrawn",
         }
     }
 }

@@ -100,13 +100,14 @@ pub struct RequestPage {
 }
 
 /// The phases in list order.
-pub const PHASES: [Phase; 6] = [
+pub const PHASES: [Phase; 7] = [
     Phase::Pending,
     Phase::Approved,
     Phase::Issued,
     Phase::Denied,
     Phase::Failed,
     Phase::Gone,
+    Phase::Withdrawn,
 ];
 
 fn rank(phase: Phase) -> usize {
@@ -168,9 +169,9 @@ pub fn select(views: Vec<RequestView>, query: &ListQuery) -> Result<RequestPage,
             count: found.iter().filter(|v| v.phase == phase).count(),
         })
         .collect();
-    if let Some(phase) = query.phase {
-        found.retain(|v| v.phase == phase);
-    }
+    // Withdrawn requests left the list: only their own filter shows them.
+    let phase = query.phase;
+    found.retain(|v| phase.map_or(v.phase != Phase::Withdrawn, |p| v.phase == p));
     found.sort_by(list_order);
     let total = found.len();
     let skip = usize::try_from(u64::from(page - 1) * u64::from(per_page)).unwrap_or(usize::MAX);
@@ -234,6 +235,20 @@ mod tests {
         assert_eq!(page.total, 5);
         let pending = page.counts.iter().find(|c| c.phase == Phase::Pending);
         assert_eq!(pending.map(|c| c.count), Some(2));
+    }
+
+    #[test]
+    fn withdrawn_requests_leave_the_list_but_have_their_own_filter() {
+        let mut views = sample();
+        views.push(view("withdrawn", Phase::Withdrawn, 3));
+        let all = select(views.clone(), &ListQuery::default()).unwrap();
+        assert!(!names(&all).contains(&"withdrawn"));
+        assert_eq!(all.total, 5);
+        let query = ListQuery {
+            phase: Some(Phase::Withdrawn),
+            ..ListQuery::default()
+        };
+        assert_eq!(names(&select(views, &query).unwrap()), ["withdrawn"]);
     }
 
     #[test]

@@ -217,6 +217,9 @@ pub enum Phase {
     Failed,
     /// The cluster no longer has the request (garbage-collected or expired).
     Gone,
+    /// The requester withdrew it while it was pending (proved with its key); CertDesk
+    /// no longer lists it for approvers nor approves it.
+    Withdrawn,
 }
 
 impl Phase {
@@ -224,7 +227,7 @@ impl Phase {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            Self::Issued | Self::Denied | Self::Failed | Self::Gone
+            Self::Issued | Self::Denied | Self::Failed | Self::Gone | Self::Withdrawn
         )
     }
 }
@@ -264,6 +267,16 @@ pub struct RequestStatus {
     /// Set once issued when the signer gave a shorter lifetime than was asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifetime_cut: Option<LifetimeCut>,
+    /// The roles granted with the approval (none before it, or when none were).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<crate::admin::Grant>,
+    /// When the request was made, as the cluster recorded it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub submitted_at: Option<OffsetDateTime>,
 }
 
 /// The lifetime asked for and the one the cluster's signer gave.

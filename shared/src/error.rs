@@ -112,6 +112,14 @@ pub enum ErrorCode {
     IdentityNotAllowed,
     /// The request did not come over HTTPS through CertDesk's TLS proxy.
     InsecureTransport,
+    /// The requester withdrew this request: CertDesk no longer approves it.
+    RequestWithdrawn,
+    /// The request was already decided (approved, denied or failed), so it can no
+    /// longer be withdrawn.
+    RequestDecided,
+    /// The withdrawal was not signed with the request's key: only the browser (or the
+    /// person) holding that key can withdraw it.
+    WithdrawalProofInvalid,
     /// CertDesk, or the Kubernetes API server behind it, is answering as many requests
     /// as it allows at once; try again after `Retry-After` (429, as the API server
     /// answers its own limit).
@@ -160,6 +168,9 @@ impl ErrorCode {
             Self::RenewalAccessRemoved => "renewal_access_removed",
             Self::IdentityNotAllowed => "identity_not_allowed",
             Self::InsecureTransport => "insecure_transport",
+            Self::RequestWithdrawn => "request_withdrawn",
+            Self::RequestDecided => "request_decided",
+            Self::WithdrawalProofInvalid => "withdrawal_proof_invalid",
             Self::Overloaded => "overloaded",
             Self::Timeout => "timeout",
             Self::Internal => "internal",
@@ -177,9 +188,14 @@ impl ErrorCode {
             | Self::InviteInvalid
             | Self::RenewalAccessRemoved
             | Self::IdentityNotAllowed
-            | Self::InsecureTransport => 403,
+            | Self::InsecureTransport
+            | Self::WithdrawalProofInvalid => 403,
             Self::NotFound => 404,
-            Self::Conflict | Self::InviteUsed | Self::RenewalChallengeReplayed => 409,
+            Self::Conflict
+            | Self::InviteUsed
+            | Self::RenewalChallengeReplayed
+            | Self::RequestWithdrawn
+            | Self::RequestDecided => 409,
             Self::InviteExpired | Self::InviteRevoked => 410,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,

@@ -642,7 +642,32 @@ pub fn verify_with_certificate_key(
 ) -> Result<(), InspectError> {
     let der = certificate_der(certificate)?;
     let (_, certificate) = X509Certificate::from_der(&der).map_err(der_error)?;
-    let spki = certificate.public_key();
+    verify_with_key(certificate.public_key(), message, signature_value)
+}
+
+/// Verifies `signature` over `message` with the public key of a PEM certificate
+/// signing request (whose own self-signature is checked first), with the algorithms of
+/// [`verify_with_certificate_key`]: proof that the signer holds the request's key.
+pub fn verify_with_csr_key(
+    csr_pem: &str,
+    message: &[u8],
+    signature_value: &[u8],
+) -> Result<(), InspectError> {
+    inspect_csr(csr_pem)?;
+    let block = pem::parse(csr_pem.trim()).map_err(pem_error)?;
+    let (_, csr) = X509CertificationRequest::from_der(block.contents()).map_err(der_error)?;
+    verify_with_key(
+        &csr.certification_request_info.subject_pki,
+        message,
+        signature_value,
+    )
+}
+
+fn verify_with_key(
+    spki: &SubjectPublicKeyInfo<'_>,
+    message: &[u8],
+    signature_value: &[u8],
+) -> Result<(), InspectError> {
     let verifier: &'static dyn signature::VerificationAlgorithm = match decode_public_key(spki)? {
         PublicKeyInfo::Ecdsa {
             curve: EcCurve::P256,

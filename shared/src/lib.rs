@@ -17,6 +17,7 @@ pub mod admin;
 pub mod admin_list;
 pub mod admin_preview;
 pub mod api;
+pub mod duration;
 pub mod error;
 pub mod grant_risk;
 pub mod inspect;
@@ -29,6 +30,7 @@ pub mod policy;
 pub mod renewal;
 pub mod risk;
 pub mod rsa_primes;
+pub mod withdrawal;
 mod yaml_writer;
 
 pub use api::{

@@ -462,8 +462,9 @@ pub fn check_duration(seconds: u32, limits: &DurationLimits) -> Option<Violation
             ViolationCode::DurationTooShort,
             Field::Duration,
             format!(
-                "The lifetime must be at least {} seconds ({} requested).",
-                limits.min_seconds, seconds
+                "The lifetime must be at least {} (you asked for {}).",
+                crate::duration::duration_words(i64::from(limits.min_seconds)),
+                crate::duration::duration_words(i64::from(seconds))
             ),
         ))
     } else if seconds > limits.max_seconds {
@@ -471,8 +472,9 @@ pub fn check_duration(seconds: u32, limits: &DurationLimits) -> Option<Violation
             ViolationCode::DurationTooLong,
             Field::Duration,
             format!(
-                "The lifetime must be at most {} seconds ({} requested).",
-                limits.max_seconds, seconds
+                "The lifetime must be at most {} (you asked for {}).",
+                crate::duration::duration_words(i64::from(limits.max_seconds)),
+                crate::duration::duration_words(i64::from(seconds))
             ),
         ))
     } else {

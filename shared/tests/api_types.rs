@@ -15,12 +15,16 @@ fn request_status_serializes_with_rfc3339_times_and_omits_empty_fields() {
         namespace: None,
         not_issued: None,
         lifetime_cut: None,
+        grants: vec![],
+        submitted_at: Some(datetime!(2026-12-21 09:00:00 UTC)),
     };
     let json = serde_json::to_value(&status).unwrap();
     assert_eq!(json["phase"], "Issued");
     assert_eq!(json["not_after"], "2026-12-22T10:00:00Z");
     assert!(json.get("reason").is_none());
     assert!(json.get("namespace").is_none());
+    assert!(json.get("grants").is_none());
+    assert_eq!(json["submitted_at"], "2026-12-21T09:00:00Z");
     let back: RequestStatus = serde_json::from_value(json).unwrap();
     assert_eq!(back, status);
 }

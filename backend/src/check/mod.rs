@@ -181,7 +181,11 @@ async fn server_line(client: &Client) -> Line {
 async fn crds_line(client: &Client) -> Line {
     let crds = Api::<CustomResourceDefinition>::all(client.clone());
     let mut missing = Vec::new();
-    for name in ["issuedcertificates.certdesk.dev", "invites.certdesk.dev"] {
+    for name in [
+        "issuedcertificates.certdesk.dev",
+        "invites.certdesk.dev",
+        "withdrawals.certdesk.dev",
+    ] {
         match crds.get_opt(name).await {
             Ok(Some(_)) => {}
             Ok(None) => missing.push(name.to_owned()),
@@ -191,7 +195,7 @@ async fn crds_line(client: &Client) -> Line {
     if missing.is_empty() {
         Line::ok(
             "crds",
-            "issuedcertificates and invites (certdesk.dev) are installed",
+            "issuedcertificates, invites and withdrawals (certdesk.dev) are installed",
         )
     } else {
         Line::fail(

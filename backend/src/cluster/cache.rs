@@ -183,6 +183,14 @@ impl RequestCache {
         self.decoded.cached(csr).unwrap_or_else(|| decode(csr))
     }
 
+    /// Tells every follower that the named CSR changed although the cluster's object did
+    /// not (a withdrawal of it was recorded), so they read its status again.
+    pub fn announce(&self, name: &str) {
+        if let Some(csr) = self.get(name) {
+            let _ = self.changes.send(Change::Applied(csr));
+        }
+    }
+
     /// Returns a receiver of every later change.
     pub fn subscribe(&self) -> broadcast::Receiver<Change> {
         self.changes.subscribe()

@@ -14,6 +14,7 @@ pub mod resources;
 pub mod signing;
 pub mod submit;
 pub mod token_cache;
+pub mod withdrawals;
 
 use anyhow::{Context, Result, bail};
 use kube::config::Kubeconfig;
@@ -107,6 +108,8 @@ pub struct Cluster {
     pub bindings: bindings::BindingCache,
     /// The signing deadline and what is known of the signer.
     pub signing: signing::Signing,
+    /// The watch cache of withdrawn requests.
+    pub withdrawals: withdrawals::WithdrawalStore,
     /// Approvers' clients, reused per token for a minute.
     approver_clients: std::sync::Arc<token_cache::TokenCache<kube::Client>>,
     identity: std::sync::Arc<std::sync::OnceLock<String>>,
@@ -147,6 +150,7 @@ impl Cluster {
             kube::Client::try_from(config.clone()).context("cannot build a Kubernetes client")?;
         let cache = cache::RequestCache::start(client.clone());
         let records = records::RecordStore::start(client.clone());
+        let withdrawals = withdrawals::WithdrawalStore::start(client.clone(), cache.clone());
         let audit = crate::audit::Audit::new(client.clone());
         let bindings = bindings::BindingCache::start(client.clone());
         let identity = std::sync::Arc::new(std::sync::OnceLock::new());
@@ -169,6 +173,7 @@ impl Cluster {
             audit,
             bindings,
             signing,
+            withdrawals,
             approver_clients: std::sync::Arc::new(token_cache::TokenCache::new(
                 token_cache::CAPACITY,
                 token_cache::TTL,
@@ -184,6 +189,11 @@ impl Cluster {
         csr: &k8s_openapi::api::certificates::v1::CertificateSigningRequest,
     ) -> shared::RequestStatus {
         let mut status = requests::status_of(csr);
+        let name = csr.metadata.name.as_deref().unwrap_or_default();
+        if status.phase == shared::Phase::Pending && self.withdrawals.contains(name) {
+            status.phase = shared::Phase::Withdrawn;
+            status.message = Some("You withdrew this request.".to_owned());
+        }
         self.signing
             .explain(csr, &mut status, time::OffsetDateTime::now_utc());
         status

@@ -23,8 +23,8 @@ use tokio::sync::broadcast::error::RecvError;
 use super::approver::binding_ref;
 use super::cache::{Change, RequestCache};
 use super::requests::{
-    self, APPROVED_BY_ANNOTATION, CLIENT_ADDRESS_ANNOTATION, GRANTS_ANNOTATION, INVITE_ANNOTATION,
-    NOTE_ANNOTATION, RENEWAL_OF_ANNOTATION, USER_AGENT_ANNOTATION,
+    self, APPROVED_BY_ANNOTATION, CLIENT_ADDRESS_ANNOTATION, INVITE_ANNOTATION, NOTE_ANNOTATION,
+    RENEWAL_OF_ANNOTATION, USER_AGENT_ANNOTATION,
 };
 use super::resources::{BindingRecord, IssuedCertificate, IssuedCertificateSpec, RequesterRecord};
 use crate::audit::{Action, Audit, Entry, timestamp};
@@ -129,9 +129,7 @@ pub fn record_of(
     };
     let username = certificate.common_name.clone().unwrap_or_default();
     let annotation = |key: &str| requests::annotation(csr, key);
-    let grants: Vec<Grant> = annotation(GRANTS_ANNOTATION)
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or_default();
+    let grants = requests::granted(csr);
     let bindings = grants
         .iter()
         .filter_map(|grant| binding_ref(&username, grant))
@@ -191,6 +189,17 @@ pub fn status_of(record: &IssuedCertificate) -> RequestStatus {
         namespace: record.spec.namespace.clone(),
         not_issued: None,
         lifetime_cut: None,
+        grants: record.spec.bindings.iter().map(grant_of).collect(),
+        submitted_at: None,
+    }
+}
+
+/// The grant a recorded binding made.
+fn grant_of(binding: &BindingRecord) -> Grant {
+    Grant {
+        kind: binding.role_kind.into(),
+        name: binding.role.clone(),
+        namespace: binding.namespace.clone(),
     }
 }
 

@@ -247,7 +247,25 @@ pub fn status_of(csr: &CertificateSigningRequest) -> RequestStatus {
             .flatten(),
         not_issued: None,
         lifetime_cut,
+        grants: if matches!(phase, Phase::Approved | Phase::Issued) {
+            granted(csr)
+        } else {
+            Vec::new()
+        },
+        submitted_at: csr
+            .metadata
+            .creation_timestamp
+            .as_ref()
+            .and_then(|t| OffsetDateTime::from_unix_timestamp(t.0.as_second()).ok()),
     }
+}
+
+/// The roles recorded with the approval (an annotation CertDesk wrote; anything that
+/// does not read as grants counts as none).
+pub fn granted(csr: &CertificateSigningRequest) -> Vec<shared::admin::Grant> {
+    annotation(csr, GRANTS_ANNOTATION)
+        .and_then(|json| serde_json::from_str(&json).ok())
+        .unwrap_or_default()
 }
 
 /// How far Kubernetes' signer back-dates a certificate's notBefore (for clock skew).
@@ -283,6 +301,8 @@ pub fn gone(id: &str) -> RequestStatus {
         namespace: None,
         not_issued: None,
         lifetime_cut: None,
+        grants: Vec::new(),
+        submitted_at: None,
     }
 }
 

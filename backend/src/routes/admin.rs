@@ -112,8 +112,13 @@ pub(super) fn view_of(
         context,
         cluster.own_username(),
     );
-    if view.phase == shared::Phase::Approved {
-        view.not_issued = cluster.status_of(csr).not_issued;
+    match view.phase {
+        shared::Phase::Approved => view.not_issued = cluster.status_of(csr).not_issued,
+        shared::Phase::Pending if cluster.withdrawals.contains(&view.name) => {
+            view.phase = shared::Phase::Withdrawn;
+            view.risks.clear();
+        }
+        _ => {}
     }
     view
 }

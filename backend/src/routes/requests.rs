@@ -43,6 +43,11 @@ pub fn router(state: AppState) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(
             routes!(submit)
+                .layer::<_, Infallible>(submit_limit.clone())
+                .layer(DefaultBodyLimit::max(BODY_LIMIT)),
+        )
+        .routes(
+            routes!(withdraw)
                 .layer::<_, Infallible>(submit_limit)
                 .layer(DefaultBodyLimit::max(BODY_LIMIT)),
         )
@@ -243,6 +248,60 @@ async fn status(
 ) -> Result<axum::Json<RequestStatus>> {
     ensure_request_id(&id)?;
     Ok(axum::Json(current_status(state.cluster()?, &id).await?))
+}
+
+/// Withdraws a pending request: the body carries the request key's signature over its
+/// id (`shared::withdrawal`), so only the holder of the key can. CertDesk records it
+/// in a `Withdrawal`; the request leaves the approvers' list and is no longer approved
+/// through CertDesk. Answers the request's new status.
+#[utoipa::path(post, path = "/requests/{id}/withdraw", tag = "requester",
+    params(("id" = String, Path, description = "The request id")),
+    request_body = shared::withdrawal::WithdrawRequest,
+    responses(ServerErrors,
+        (status = 200, description = "Withdrawn (or it already was); its status", body = RequestStatus),
+        (status = 403, description = "The proof was not made with the request's key (`withdrawal_proof_invalid`)", body = ApiError),
+        (status = 404, description = "Not a request CertDesk made, or the cluster no longer has it", body = ApiError),
+        (status = 409, description = "Already decided (`request_decided`)", body = ApiError),
+    ))]
+#[tracing::instrument(skip(state, body))]
+async fn withdraw(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    Path(id): Path<String>,
+    Json(body): Json<shared::withdrawal::WithdrawRequest>,
+) -> Result<axum::Json<RequestStatus>> {
+    ensure_request_id(&id)?;
+    let cluster = state.cluster()?;
+    let csr = kube::Api::<CertificateSigningRequest>::all(cluster.client.clone())
+        .get_opt(&id)
+        .await?
+        .filter(|csr| csr.spec.signer_name == crate::cluster::cache::SIGNER)
+        .filter(requests::is_managed)
+        .ok_or_else(not_found)?;
+    let record = crate::cluster::withdrawals::withdraw(
+        &cluster.client,
+        &csr,
+        &body.proof,
+        address.map(|a| a.to_string()),
+    )
+    .await?;
+    cluster.audit.record(
+        &record,
+        Entry {
+            action: Action::Withdrawn,
+            actor: "requester",
+            subject: &record.spec.username,
+            request: Some(&id),
+            note: format!(
+                "Request {id} for {:?} withdrawn by the holder of its key.",
+                record.spec.username
+            ),
+        },
+    );
+    let mut status = requests::status_of(&csr);
+    status.phase = shared::Phase::Withdrawn;
+    status.message = Some("You withdrew this request.".to_owned());
+    Ok(axum::Json(status))
 }
 
 /// Refuses, before anything reaches the cache or the API server, an id CertDesk cannot

@@ -6,30 +6,7 @@ use shared::admin::RequestView;
 
 use super::risk_flags::RiskFlags;
 
-/// A duration in seconds in words: "30 days", "1 day 12 hours", "45 minutes".
-pub fn duration_words(seconds: i64) -> String {
-    fn unit(n: i64, one: &str) -> String {
-        if n == 1 {
-            format!("1 {one}")
-        } else {
-            format!("{n} {one}s")
-        }
-    }
-    let seconds = seconds.max(0);
-    let (days, hours, minutes) = (
-        seconds / 86_400,
-        seconds % 86_400 / 3_600,
-        seconds % 3_600 / 60,
-    );
-    match (days, hours, minutes) {
-        (0, 0, 0) => unit(seconds, "second"),
-        (0, 0, m) => unit(m, "minute"),
-        (0, h, 0) => unit(h, "hour"),
-        (0, h, m) => format!("{} {}", unit(h, "hour"), unit(m, "minute")),
-        (d, 0, _) => unit(d, "day"),
-        (d, h, _) => format!("{} {}", unit(d, "day"), unit(h, "hour")),
-    }
-}
+pub use shared::duration::duration_words;
 
 /// The requested lifetime in words; none means the signer's maximum.
 pub fn lifetime_words(expiration_seconds: Option<i32>) -> String {
@@ -66,6 +43,7 @@ pub fn phase_name(phase: Phase) -> &'static str {
         Phase::Denied => "Denied",
         Phase::Failed => "Failed",
         Phase::Gone => "Gone",
+        Phase::Withdrawn => "Withdrawn",
     }
 }
 
@@ -78,6 +56,9 @@ pub fn phase_meaning(phase: Phase) -> &'static str {
         Phase::Denied => "Denied by an approver.",
         Phase::Failed => "The cluster's signer failed to issue a certificate.",
         Phase::Gone => "The cluster no longer has this request.",
+        Phase::Withdrawn => {
+            "The requester withdrew it (proved with its key); CertDesk will not approve it."
+        }
     }
 }
 
@@ -108,8 +89,33 @@ pub fn groups_text(groups: &[String]) -> String {
 /// One request as a card: subject, groups, key, lifetime, age, note and risk flags.
 /// Every string from the CSR or the requester is rendered as text.
 #[component]
-pub fn RequestRow(view: RequestView) -> impl IntoView {
+pub fn RequestRow(
+    view: RequestView,
+    /// The names ticked for a bulk action; pending rows get a box to tick.
+    #[prop(optional)]
+    selection: Option<RwSignal<std::collections::BTreeSet<String>>>,
+) -> impl IntoView {
     let phase = view.phase;
+    let tick_box = selection
+        .filter(|_| phase == Phase::Pending)
+        .map(|selected| {
+            let name = view.name.clone();
+            let label = format!("Select the request of {}", subject_text(&view));
+            let checked = {
+                let name = name.clone();
+                move || selected.with(|s| s.contains(&name))
+            };
+            view! {
+                <input type="checkbox" class="select-row" data-testid="select-row" aria-label=label
+                    prop:checked=checked
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        selected.update(|s| {
+                            if on { s.insert(name.clone()); } else { s.remove(&name); }
+                        });
+                    } />
+            }
+        });
     let href = detail_href(&view.name);
     let worst = if view
         .risks
@@ -123,6 +129,7 @@ pub fn RequestRow(view: RequestView) -> impl IntoView {
     view! {
         <li class=worst data-testid="request-row" data-name=view.name.clone() data-phase=phase_name(phase)>
             <div class="request-head">
+                {tick_box}
                 <a href=href class="subject" data-testid="request-link">
                     {subject_text(&view)}
                 </a>

@@ -20,6 +20,7 @@ pub fn of_request(phase: Option<shared::Phase>, username: Option<&str>) -> Strin
         Some(Phase::Denied) => "Denied",
         Some(Phase::Failed) => "Failed",
         Some(Phase::Gone) => "Gone",
+        Some(Phase::Withdrawn) => "Withdrawn",
     };
     match username.filter(|u| !u.is_empty()) {
         Some(username) => format!("{state} — {username}"),

@@ -66,6 +66,7 @@ pub async fn approve(
         .map(|g| binding_for(&summary.username, g))
         .collect::<Result<Vec<_>>>()?;
     if phase == Phase::Pending {
+        crate::cluster::withdrawals::ensure_not_withdrawn(&cluster.client, name).await?;
         let check = decider_may_issue(cluster, client, &csr, &summary).await?;
         ensure_identity(&check)?;
     }

@@ -133,6 +133,7 @@ fn phase_name(phase: Phase) -> &'static str {
         Phase::Denied => "Denied",
         Phase::Failed => "Failed",
         Phase::Gone => "Gone",
+        Phase::Withdrawn => "Withdrawn",
     }
 }
 
@@ -178,6 +179,10 @@ fn PhaseExplanation(status: RequestStatus) -> impl IntoView {
             <p>"The cluster's signer could not issue the certificate."</p>
             <p data-testid="deny-reason">{message.unwrap_or_default()}</p>
             <p>"What next: make a new request; if it fails again, tell the cluster's operator."</p>
+        }
+        .into_any(),
+        Phase::Withdrawn => view! {
+            <p>"You withdrew this request: approvers no longer see it."</p>
         }
         .into_any(),
         Phase::Gone => view! {
