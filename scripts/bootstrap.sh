@@ -11,6 +11,7 @@ cd "$CERTDESK_ROOT"
 
 TRUNK_VERSION=0.21.14     # 0.22 needs rustc >= 1.96.1
 BINARYEN_VERSION=132      # Debian's binaryen 108 breaks the page (docs/toolchain.md)
+AXE_CORE_VERSION=4.14.1    # the accessibility checker of the browser tests (e2e/src/axe.rs)
 
 # The control plane's binaries take long the first time: build them beside the rest.
 cluster_log="$CERTDESK_CACHE/logs/cluster-build.log"
@@ -72,6 +73,15 @@ if [ "$(wasm-opt --version 2>/dev/null | awk '{print $3}')" != "$BINARYEN_VERSIO
   say "installing wasm-opt (npm binaryen@$BINARYEN_VERSION)"
   mkdir -p "$CERTDESK_CACHE/npm"
   npm install --prefix "$CERTDESK_CACHE/npm" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION" >/dev/null
+fi
+
+# axe-core, the accessibility checker the browser tests run in each page (npm; its
+# one file is injected by the tests, never served by CertDesk).
+axe_file="$CERTDESK_CACHE/npm/node_modules/axe-core/axe.min.js"
+if ! grep -qs "axe v$AXE_CORE_VERSION" "$axe_file"; then
+  say "installing axe-core $AXE_CORE_VERSION (npm)"
+  mkdir -p "$CERTDESK_CACHE/npm"
+  npm install --prefix "$CERTDESK_CACHE/npm" --no-audit --no-fund --silent "axe-core@$AXE_CORE_VERSION" >/dev/null
 fi
 
 if ! wait "$cluster_pid"; then

@@ -14,7 +14,6 @@ use anyhow::{Context, Result, ensure};
 use e2e::action::approver;
 use e2e::received::wire_bytes;
 use e2e::stack::Stack;
-use futures::StreamExt;
 use serde_json::json;
 
 fn setting(name: &str, default: u64) -> Result<u64> {
@@ -32,49 +31,19 @@ fn load_average() -> String {
         .unwrap_or_default()
 }
 
-/// Creates `count` CSRs named `idle-bench-<n>` (one CSR text for all: the list decodes
-/// each object anyway).
-async fn create_csrs(stack: &Stack, count: u64) -> Result<()> {
-    let csr = e2e::tools::openssl_csr("/CN=idle-bench/O=dev-team")?;
-    let request = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, csr);
-    let client = stack.cluster.admin_client().await?;
-    let api: kube::Api<k8s_openapi::api::certificates::v1::CertificateSigningRequest> =
-        kube::Api::all(client);
-    let results: Vec<Result<()>> = futures::stream::iter(0..count)
-        .map(|n| {
-            let api = api.clone();
-            let object = json!({
-                "apiVersion": "certificates.k8s.io/v1",
-                "kind": "CertificateSigningRequest",
-                "metadata": { "name": format!("idle-bench-{n}"), "labels": { "certdesk.dev/bench": "idle" } },
-                "spec": {
-                    "request": request,
-                    "signerName": "kubernetes.io/kube-apiserver-client",
-                    "usages": ["client auth"],
-                },
-            });
-            async move {
-                let csr = serde_json::from_value(object)?;
-                match api.create(&Default::default(), &csr).await {
-                    Ok(_) => Ok(()),
-                    Err(kube::Error::Api(e)) if e.code == 409 => Ok(()),
-                    Err(e) => Err(e.into()),
-                }
-            }
-        })
-        .buffer_unordered(32)
-        .collect()
-        .await;
-    results.into_iter().collect()
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     e2e::tls::init();
     let count = setting("IDLE_CSRS", 5_000)?;
     let seconds = setting("IDLE_SECONDS", 60)?;
     let stack = Stack::start("idle_approver")?;
-    create_csrs(&stack, count).await?;
+    e2e::seed::csrs(
+        &stack.cluster,
+        "idle-bench",
+        count,
+        "/CN=idle-bench/O=dev-team",
+    )
+    .await?;
     let browser = stack.browser("approver").await?;
     let base = stack.portal.url.clone();
     approver::sign_in(&browser, &base, &stack.cluster.approver_token()?).await?;

@@ -140,10 +140,25 @@ pub mod approver {
 
     /// Denies the open request with a reason and waits for the page to confirm.
     pub async fn deny(browser: &Browser, reason: &str) -> Result<()> {
+        deny_with(browser, reason, "deny-button").await?;
+        find::by_testid(browser, "denied").await?;
+        Ok(())
+    }
+
+    /// Types the reason and presses `button` (`deny-button` or `deny-next`).
+    pub async fn deny_with(browser: &Browser, reason: &str, button: &str) -> Result<()> {
         let input = find::by_testid(browser, "deny-reason").await?;
         type_into(&input, reason).await?;
-        click(browser, "deny-button").await?;
-        find::by_testid(browser, "denied").await?;
+        click(browser, button).await
+    }
+
+    /// Opens `/admin/requests/<name>` directly (any phase) and waits for its details.
+    pub async fn open_request_by_url(browser: &Browser, base: &str, name: &str) -> Result<()> {
+        browser
+            .client
+            .goto(&format!("{base}/admin/requests/{name}"))
+            .await?;
+        find::text_when(browser, "detail-name", PATIENCE, |t| t.trim() == name).await?;
         Ok(())
     }
 

@@ -10,6 +10,7 @@
 
 pub mod action;
 pub mod artifacts;
+pub mod axe;
 pub mod balancer;
 pub mod browser;
 pub mod check;
@@ -22,6 +23,7 @@ pub mod network;
 pub mod oci;
 pub mod portal;
 pub mod received;
+pub mod seed;
 pub mod stack;
 pub mod tools;
 

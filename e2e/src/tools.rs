@@ -62,6 +62,46 @@ pub fn ok(program: &str, args: &[&str], stdin: Option<&[u8]>) -> Result<String> 
     Ok(run.stdout)
 }
 
+/// Sends `body` as JSON to CertDesk with real curl (`POST`), a bearer token (from a
+/// header file, so it is on no command line) when given; returns the status and the
+/// JSON answer.
+pub fn post_json(
+    url: &str,
+    token: Option<&str>,
+    body: &serde_json::Value,
+) -> Result<(u16, serde_json::Value)> {
+    let headers = tempfile::NamedTempFile::new()?;
+    let mut lines = "Content-Type: application/json\n".to_owned();
+    if let Some(token) = token {
+        lines.push_str(&format!("Authorization: Bearer {token}\n"));
+    }
+    std::fs::write(headers.path(), lines)?;
+    let header_arg = format!("@{}", headers.path().display());
+    let answer = ok(
+        "curl",
+        &[
+            "--silent",
+            "--show-error",
+            "--insecure",
+            "--header",
+            &header_arg,
+            "--data-binary",
+            "@-",
+            "--write-out",
+            "\n%{http_code}",
+            url,
+        ],
+        Some(body.to_string().as_bytes()),
+    )?;
+    let (json, status) = answer
+        .trim_end()
+        .rsplit_once('\n')
+        .context("curl printed no status")?;
+    let status: u16 = status.parse().context("curl's status is not a number")?;
+    let json = serde_json::from_str(json).with_context(|| format!("not JSON: {json}"))?;
+    Ok((status, json))
+}
+
 /// Runs `kubectl --kubeconfig <file> <args>`.
 pub fn kubectl(kubeconfig: &Path, args: &[&str], stdin: Option<&[u8]>) -> Result<Run> {
     let file = kubeconfig

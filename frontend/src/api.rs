@@ -102,6 +102,16 @@ pub async fn request_status(id: &str) -> Result<RequestStatus, ApiError> {
     decode(response).await
 }
 
+/// Withdraws a pending request (`POST /api/v1/requests/{id}/withdraw`) with the
+/// request key's signature over its id; answers its new status.
+pub async fn withdraw(id: &str, proof: String) -> Result<RequestStatus, ApiError> {
+    post_json(
+        &request_url(id, "/withdraw"),
+        &shared::withdrawal::WithdrawRequest { proof },
+    )
+    .await
+}
+
 /// The URL of a request (`suffix` such as `/events`), its id percent-encoded.
 pub fn request_url(id: &str, suffix: &str) -> String {
     let id: String = js_sys::encode_uri_component(id).into();

@@ -64,6 +64,7 @@ fn PageFailed(errors: ArcRwSignal<Errors>) -> impl IntoView {
 fn Shell(children: Children) -> impl IntoView {
     view! {
         <Router>
+            <FocusOnNavigation />
             <SiteHeader />
             <main>
                 <ErrorBoundary fallback=|errors| view! { <PageFailed errors /> }>
@@ -72,6 +73,12 @@ fn Shell(children: Children) -> impl IntoView {
             </main>
         </Router>
     }
+}
+
+/// Moves focus to each new page's heading (inside the router, which it follows).
+#[component]
+fn FocusOnNavigation() -> impl IntoView {
+    components::focus::heading_on_navigation();
 }
 
 /// The requester's app: the request form (`/`) and a request's status page.

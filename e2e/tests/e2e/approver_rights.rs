@@ -29,6 +29,36 @@ async fn without_rights(stack: &Stack) -> Result<()> {
     let id = requester::request_access(&requester_browser, &stack.portal.url, &form).await?;
     requester::wait_for_phase(&requester_browser, "Pending", flow::SIGNING).await?;
 
+    // A token the cluster does not accept: the field is marked and focused, and the
+    // likely causes are named.
+    let browser = stack.browser("approver-wrong-token").await?;
+    browser
+        .client
+        .goto(&format!("{}/admin", stack.portal.url))
+        .await?;
+    let input = e2e::find::by_testid(&browser, "token-input").await?;
+    e2e::action::type_into(&input, "not-a-token-the-cluster-knows").await?;
+    e2e::action::click(&browser, "sign-in").await?;
+    let causes = e2e::find::text_when(&browser, "token-causes", flow::SIGNING, |t| {
+        t.contains("expired")
+    })
+    .await?;
+    ensure!(
+        causes.contains("another cluster"),
+        "the causes read {causes:?}"
+    );
+    let focused = browser
+        .client
+        .execute(
+            "const e = document.activeElement; return [e.dataset.testid || e.tagName, e.getAttribute('aria-invalid')];",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        focused == serde_json::json!(["token-input", "true"]),
+        "after a refused token the focus is on {focused}"
+    );
+
     // Bound to nothing: signed in (the token is valid), but may not see the requests.
     let nobody = e2e::unique("nobody");
     let token = stack.cluster.token_without_rights(&nobody)?;

@@ -13,6 +13,8 @@ pub fn DenyForm(
     busy: Signal<bool>,
     /// Called with the reason when the approver denies.
     on_deny: Callback<String>,
+    /// Set before `on_deny` runs: whether "Deny & next" was the button pressed.
+    then_next: RwSignal<bool>,
 ) -> impl IntoView {
     let missing = move || reason.with(|r| r.trim().is_empty());
     view! {
@@ -35,14 +37,26 @@ pub fn DenyForm(
                 prop:value=move || reason.get()
                 on:input=move |ev| reason.set(event_target_value(&ev))
             ></textarea>
-            <button
-                type="submit"
-                class="danger"
-                data-testid="deny-button"
-                prop:disabled=move || missing() || busy.get()
-            >
-                "Deny"
-            </button>
+            <div class="actions">
+                <button
+                    type="submit"
+                    class="danger"
+                    data-testid="deny-button"
+                    on:click=move |_| then_next.set(false)
+                    prop:disabled=move || missing() || busy.get()
+                >
+                    "Deny"
+                </button>
+                <button
+                    type="submit"
+                    class="secondary"
+                    data-testid="deny-next"
+                    on:click=move |_| then_next.set(true)
+                    prop:disabled=move || missing() || busy.get()
+                >
+                    "Deny & next"
+                </button>
+            </div>
         </form>
     }
 }

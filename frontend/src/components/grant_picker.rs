@@ -53,6 +53,32 @@ pub fn grant_words(grant: &Grant) -> String {
     }
 }
 
+/// The roles most grants need, offered first.
+const COMMON: [&str; 3] = ["view", "edit", "admin"];
+
+/// Whether a role is the cluster's or CertDesk's own machinery (`system:*`,
+/// `certdesk:*`), which people are rarely meant to hold: shown only on request.
+fn is_system(name: &str) -> bool {
+    name.starts_with("system:") || name.starts_with("certdesk:")
+}
+
+/// The roles to offer: the common ones (in [`COMMON`] order), then the others by name;
+/// system roles only when asked for.
+pub fn offered(roles: &[RoleView], show_system: bool) -> (Vec<RoleView>, Vec<RoleView>) {
+    let common = COMMON
+        .iter()
+        .filter_map(|name| roles.iter().find(|r| r.name == *name).cloned())
+        .collect();
+    let mut others: Vec<RoleView> = roles
+        .iter()
+        .filter(|r| !COMMON.contains(&r.name.as_str()))
+        .filter(|r| show_system || !is_system(&r.name))
+        .cloned()
+        .collect();
+    others.sort_by(|a, b| a.name.cmp(&b.name));
+    (common, others)
+}
+
 /// The picker and the list of chosen grants (kept in `grants` by the caller).
 #[component]
 pub fn GrantPicker(
@@ -61,7 +87,9 @@ pub fn GrantPicker(
     /// The grants chosen so far, with their roles' rules for the preview.
     grants: RwSignal<Vec<GrantRules>>,
 ) -> impl IntoView {
-    let mode = RwSignal::new(Mode::RoleInNamespace);
+    // The common grants (view, edit, admin) are ClusterRoles bound in a namespace.
+    let mode = RwSignal::new(Mode::ClusterRoleInNamespace);
+    let show_system = RwSignal::new(false);
     let namespace = RwSignal::new(String::new());
     let roles: RwSignal<Option<Result<Vec<RoleView>, ApiError>>> = RwSignal::new(None);
     let loading = RwSignal::new(false);
@@ -149,8 +177,8 @@ pub fn GrantPicker(
                         confirming.set(None);
                     }
                 >
+                    <option value="clusterrole-namespace" selected>"A ClusterRole in a namespace (view, edit, admin…)"</option>
                     <option value="role-namespace">"A Role in a namespace"</option>
-                    <option value="clusterrole-namespace">"A ClusterRole in a namespace"</option>
                     <option value="clusterrole-cluster">"A ClusterRole cluster-wide"</option>
                 </select>
             </div>
@@ -194,11 +222,26 @@ pub fn GrantPicker(
                             on:change=move |ev| chosen.set(event_target_value(&ev))
                         >
                             <option value="" disabled selected=move || chosen.get().is_empty()>"Choose a role…"</option>
-                            {move || choices().into_iter().map(|r| {
-                                let name = r.name.clone();
-                                view! { <option value=name.clone() selected=move || chosen.get() == name>{r.name}</option> }
-                            }).collect_view()}
+                            {move || {
+                                let (common, others) = offered(&choices(), show_system.get());
+                                let option = move |r: RoleView| {
+                                    let name = r.name.clone();
+                                    view! { <option value=name.clone() selected=move || chosen.get() == name>{r.name}</option> }
+                                };
+                                view! {
+                                    {(!common.is_empty()).then(|| view! {
+                                        <optgroup label="Common">{common.into_iter().map(option).collect_view()}</optgroup>
+                                    })}
+                                    <optgroup label="Other roles">{others.into_iter().map(option).collect_view()}</optgroup>
+                                }
+                            }}
                         </select>
+                        <label class="choice">
+                            <input type="checkbox" data-testid="show-system-roles"
+                                prop:checked=move || show_system.get()
+                                on:change=move |ev| show_system.set(event_target_checked(&ev)) />
+                            " Show system roles (system:*, certdesk:*)"
+                        </label>
                         <button type="button" data-testid="grant-add" on:click=move |_| add()>
                             "Add this grant"
                         </button>
@@ -251,5 +294,49 @@ pub fn GrantPicker(
                 }).collect_view()}
             </ul>
         </fieldset>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn role(name: &str) -> RoleView {
+        RoleView {
+            kind: RoleKind::ClusterRole,
+            name: name.to_owned(),
+            namespace: None,
+            rules: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn common_roles_come_first_and_system_roles_only_when_asked() {
+        let roles: Vec<RoleView> = [
+            "system:node",
+            "admin",
+            "pod-reader",
+            "certdesk:backend",
+            "view",
+            "cluster-admin",
+            "edit",
+        ]
+        .into_iter()
+        .map(role)
+        .collect();
+        let names = |list: Vec<RoleView>| list.into_iter().map(|r| r.name).collect::<Vec<_>>();
+        let (common, others) = offered(&roles, false);
+        assert_eq!(names(common), ["view", "edit", "admin"]);
+        assert_eq!(names(others), ["cluster-admin", "pod-reader"]);
+        let (_, others) = offered(&roles, true);
+        assert_eq!(
+            names(others),
+            [
+                "certdesk:backend",
+                "cluster-admin",
+                "pod-reader",
+                "system:node"
+            ]
+        );
     }
 }

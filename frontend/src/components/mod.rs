@@ -2,10 +2,13 @@
 
 pub mod approve_outcome;
 pub mod approver_session;
+pub mod bulk_deny;
 pub mod can_i_preview;
+pub mod command_line;
 pub mod deny_form;
 pub mod download;
 pub mod error_panel;
+pub mod focus;
 pub mod grant_picker;
 pub mod request_details;
 pub mod request_row;

@@ -346,9 +346,11 @@ pub fn RequestForm(
         }
         let Some(algorithm) = algorithm() else { return };
         let Ok(seconds) = lifetime.get_untracked() else {
+            crate::components::focus::first_invalid();
             return;
         };
         if !violations.get_untracked().is_empty() {
+            crate::components::focus::first_invalid();
             return;
         }
         let handle = Cancel::new();

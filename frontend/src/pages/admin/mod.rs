@@ -1,8 +1,10 @@
 //! The approvers' pages under `/admin`: sign in, the requests list, one request,
 //! invites, and the people CertDesk issued certificates to.
 
+pub mod decided;
 pub mod invites;
 pub mod people;
+pub mod place;
 pub mod request;
 pub mod requests;
 pub mod sign_in;

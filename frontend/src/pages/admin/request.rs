@@ -10,6 +10,8 @@ use shared::admin_preview::{GrantRules, preview};
 use shared::{ApiError, ErrorCode, Phase};
 
 use super::SignInFirst;
+use super::decided::{WayOn, navigation, open_next};
+use super::place;
 use crate::api;
 use crate::components::approve_outcome::ApproveOutcomeView;
 use crate::components::approver_session;
@@ -46,6 +48,9 @@ pub fn AdminRequest() -> impl IntoView {
     let action_error: RwSignal<Option<ApiError>> = RwSignal::new(None);
     let outcome: RwSignal<Option<ApproveOutcome>> = RwSignal::new(None);
     let denied = RwSignal::new(false);
+    // "Approve & next" / "Deny & next": open the next pending request once decided.
+    let then_next = RwSignal::new(false);
+    let none_left = RwSignal::new(false);
 
     let prefilled = RwSignal::new(false);
     let identity: RwSignal<Option<Result<IdentityCheck, ApiError>>> = RwSignal::new(None);
@@ -56,8 +61,14 @@ pub fn AdminRequest() -> impl IntoView {
         let token = token.get_value();
         leptos::task::spawn_local(async move {
             // The cluster's answer to "may I hand out this identity?", before the click.
-            identity.set(Some(api::admin::identity(&token, &wanted).await));
-            let answer = match api::admin::request(&token, &wanted).await {
+            let check = api::admin::identity(&token, &wanted).await;
+            let fetched = api::admin::request(&token, &wanted).await;
+            // The page moved on to another request meanwhile ("& next"): drop this.
+            if params.with_untracked(|p| p.get("name")).as_deref() != Some(wanted.as_str()) {
+                return;
+            }
+            identity.set(Some(check));
+            let answer = match fetched {
                 Ok(detail) => {
                     stalled_elsewhere.set(detail.signer_warning);
                     Loaded::Found(Box::new(detail.request))
@@ -88,12 +99,25 @@ pub fn AdminRequest() -> impl IntoView {
         });
     };
     Effect::new(move |_| {
-        // Runs again when the route's name changes.
+        // Runs again when the route's name changes: a new request, a fresh page.
         name();
         loaded.set(None);
+        identity.set(None);
+        outcome.set(None);
+        denied.set(false);
+        action_error.set(None);
+        none_left.set(false);
+        grants.set(Vec::new());
+        prefilled.set(false);
+        message.set(String::new());
+        reason.set(String::new());
         reload();
     });
 
+    let navigate = navigation();
+    let go_next = move || {
+        open_next(navigate, token.get_value(), name(), none_left, action_error);
+    };
     let approve = move |_| {
         busy.set(true);
         action_error.set(None);
@@ -109,7 +133,11 @@ pub fn AdminRequest() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::admin::approve(&token, &name, &body).await {
                 Ok(answer) => {
+                    let complete = answer.complete;
                     outcome.set(Some(answer));
+                    if complete && then_next.get_untracked() {
+                        go_next();
+                    }
                     reload();
                 }
                 Err(e) => action_error.set(Some(e)),
@@ -125,6 +153,9 @@ pub fn AdminRequest() -> impl IntoView {
             match api::admin::deny(&token, &name, &DenyBody { reason: why }).await {
                 Ok(()) => {
                     denied.set(true);
+                    if then_next.get_untracked() {
+                        go_next();
+                    }
                     reload();
                 }
                 Err(e) => action_error.set(Some(e)),
@@ -137,9 +168,11 @@ pub fn AdminRequest() -> impl IntoView {
         Some(Loaded::Found(v)) => Some(v.phase),
         _ => None,
     };
+    // Decided here, now: the form gives way to a summary and the way on.
+    let decided = move || denied.get() || outcome.with(|o| o.as_ref().is_some_and(|o| o.complete));
 
     view! {
-        <p><a href="/admin/requests">"← All requests"</a></p>
+        <p><a href=place::list_href() data-testid="to-list">"← Requests"</a></p>
         <h1>"Request " <code>{name}</code></h1>
         {move || match loaded.get() {
             None => view! { <p class="muted">"Loading the request…"</p> }.into_any(),
@@ -167,7 +200,11 @@ pub fn AdminRequest() -> impl IntoView {
             <p class="card" role="status" data-testid="denied">"Denied. The requester sees your reason on their status page."</p>
         })}
         {move || outcome.get().map(|o| view! { <ApproveOutcomeView outcome=o /> })}
-        <Show when=move || matches!(phase(), Some(Phase::Pending | Phase::Approved | Phase::Issued))>
+        {move || decided().then(|| view! { <WayOn token=token.get_value() current=name() /> })}
+        {move || none_left.get().then(|| view! {
+            <p class="card" role="status" data-testid="no-more-pending">"No other request is waiting."</p>
+        })}
+        <Show when=move || !decided() && matches!(phase(), Some(Phase::Pending | Phase::Approved | Phase::Issued))>
             <section class="card decide" aria-labelledby="decide-title">
                 <h2 id="decide-title">
                     {move || if phase() == Some(Phase::Pending) {
@@ -200,12 +237,21 @@ pub fn AdminRequest() -> impl IntoView {
                         prop:value=move || message.get()
                         on:input=move |ev| message.set(event_target_value(&ev))
                     ></textarea>
-                    <button type="submit" class="primary" data-testid="approve-button" prop:disabled=move || busy.get()>
-                        {move || if phase() == Some(Phase::Pending) { "Approve" } else { "Make the bindings" }}
-                    </button>
+                    <div class="actions">
+                        <button type="submit" class="primary" data-testid="approve-button"
+                            on:click=move |_| then_next.set(false) prop:disabled=move || busy.get()>
+                            {move || if phase() == Some(Phase::Pending) { "Approve" } else { "Make the bindings" }}
+                        </button>
+                        <Show when=move || phase() == Some(Phase::Pending)>
+                            <button type="submit" class="secondary" data-testid="approve-next"
+                                on:click=move |_| then_next.set(true) prop:disabled=move || busy.get()>
+                                "Approve & next"
+                            </button>
+                        </Show>
+                    </div>
                 </form>
                 <Show when=move || phase() == Some(Phase::Pending)>
-                    <DenyForm reason busy on_deny=deny />
+                    <DenyForm reason busy on_deny=deny then_next />
                 </Show>
                 {move || action_error.get().map(|error| view! {
                     <div data-testid="error-panel" data-action="true"><ErrorPanel error /></div>

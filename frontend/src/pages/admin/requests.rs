@@ -25,6 +25,7 @@ use shared::{ApiError, Phase};
 use super::SignInFirst;
 use crate::api;
 use crate::components::approver_session;
+use crate::components::bulk_deny::BulkDeny;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::request_row::{RequestRow, phase_name};
 
@@ -139,8 +140,16 @@ pub fn AdminRequests() -> impl IntoView {
     let generation = StoredValue::new(0u64);
 
     let fetch_token = token.clone();
+    let bulk_token = token.clone();
+    // The pending requests ticked for "Deny selected"; a new query starts afresh.
+    let selected = RwSignal::new(std::collections::BTreeSet::<String>::new());
+    Effect::new(move |_| {
+        query.track();
+        selected.set(std::collections::BTreeSet::new());
+    });
     Effect::new(move |_| {
         let wanted = query.get();
+        super::place::remember(&wanted);
         tick.track();
         let mine = generation.get_value() + 1;
         generation.set_value(mine);
@@ -228,7 +237,7 @@ pub fn AdminRequests() -> impl IntoView {
                         go.with_value(|go| go(next, false));
                     }
                 >
-                    <option value="all" selected=move || query.with(|q| q.phase.is_none())>"All phases"</option>
+                    <option value="all" selected=move || query.with(|q| q.phase.is_none())>"All but withdrawn"</option>
                     {PHASES.into_iter().map(|p| view! {
                         <option value=phase_name(p) selected=move || query.with(|q| q.phase == Some(p))>
                             {move || format!("{} ({})", phase_name(p), count(p))}
@@ -285,13 +294,14 @@ pub fn AdminRequests() -> impl IntoView {
         {move || page.with(|p| p.as_ref().is_some_and(|p| p.items.is_empty())).then(|| view! {
             <p class="muted" data-testid="no-requests">"No requests to show."</p>
         })}
+        <BulkDeny token=bulk_token.clone() selected done=tick />
         // A stable list: rows are only rebuilt when their request changed, so a fetch
         // does not take the keyboard focus away from a row.
         <ul class="requests" data-testid="requests">
             <For
                 each=move || page.with(|p| p.as_ref().map(|p| p.items.clone()).unwrap_or_default())
                 key=row_key
-                children=|v| view! { <RequestRow view=v /> }
+                children=move |v| view! { <RequestRow view=v selection=selected /> }
             />
         </ul>
         <nav class="pager" aria-label="Pages" data-testid="pager">

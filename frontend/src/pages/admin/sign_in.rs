@@ -85,6 +85,7 @@ pub fn AdminSignIn() -> impl IntoView {
                         approver_session::forget();
                     }
                     error.set(Some(e));
+                    crate::components::focus::first_invalid();
                 }
             }
             busy.set(false);
@@ -124,6 +125,7 @@ pub fn AdminSignIn() -> impl IntoView {
                         let token = typed.get_untracked().trim().to_owned();
                         if token.is_empty() {
                             error.set(Some(ApiError::new(ErrorCode::TokenMissing, "Paste your token first.")));
+                            crate::components::focus::first_invalid();
                         } else {
                             verify(token, true);
                         }
@@ -142,6 +144,11 @@ pub fn AdminSignIn() -> impl IntoView {
                         autocomplete="off"
                         spellcheck="false"
                         required
+                        aria-describedby="token-help"
+                        aria-invalid=move || error.with(|e| e.as_ref().is_some_and(|e| matches!(
+                            e.code,
+                            ErrorCode::TokenMissing | ErrorCode::TokenInvalid
+                        ))).to_string()
                         prop:value=move || typed.get()
                         on:input=move |ev| typed.set(event_target_value(&ev))
                     />
@@ -154,8 +161,21 @@ pub fn AdminSignIn() -> impl IntoView {
                 </form>
             }.into_any(),
         }}
-        {move || error.get().map(|error| view! {
-            <div data-testid="error-panel"><ErrorPanel error /></div>
+        {move || error.get().map(|error| {
+            let token_refused = error.code == ErrorCode::TokenInvalid;
+            view! {
+                <div data-testid="error-panel"><ErrorPanel error /></div>
+                {token_refused.then(|| view! {
+                    <div class="card" id="token-help" data-testid="token-causes">
+                        <p>"The cluster did not accept this token. Likely causes:"</p>
+                        <ul>
+                            <li>"it expired (" <code>"kubectl create token"</code> " makes tokens that last an hour unless " <code>"--duration"</code> " says otherwise);"</li>
+                            <li>"it was copied in part, or with a line break or a " <code>"Bearer "</code> " prefix;"</li>
+                            <li>"it is for another cluster, or its ServiceAccount was deleted."</li>
+                        </ul>
+                    </div>
+                })}
+            }
         })}
     }
 }

@@ -1,0 +1,35 @@
+//! A command to paste into a terminal, with a button that copies it.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// One shell command in a `<pre>`, and "Copy" beside it; `testid` names the `<pre>`
+/// (the button is `<testid>-copy`).
+#[component]
+pub fn CommandLine(command: String, testid: &'static str) -> impl IntoView {
+    let copied = RwSignal::new(None::<bool>);
+    let text = StoredValue::new(command.clone());
+    let copy = move |_| {
+        let Some(clipboard) = web_sys::window().map(|w| w.navigator().clipboard()) else {
+            copied.set(Some(false));
+            return;
+        };
+        let promise = clipboard.write_text(&text.get_value());
+        spawn_local(async move {
+            let done = wasm_bindgen_futures::JsFuture::from(promise).await.is_ok();
+            copied.try_set(Some(done));
+        });
+    };
+    view! {
+        <div class="command">
+            <pre data-testid=testid>{command}</pre>
+            <button type="button" class="secondary copy" data-testid=format!("{testid}-copy")
+                on:click=copy>"Copy"</button>
+            <span class="muted copy-result" role="status">{move || match copied.get() {
+                Some(true) => "Copied.",
+                Some(false) => "The browser did not allow copying: select the text instead.",
+                None => "",
+            }}</span>
+        </div>
+    }
+}
