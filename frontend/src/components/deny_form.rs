@@ -13,8 +13,10 @@ pub fn DenyForm(
     busy: Signal<bool>,
     /// Called with the reason when the approver denies.
     on_deny: Callback<String>,
-    /// Set before `on_deny` runs: whether "Deny & next" was the button pressed.
-    then_next: RwSignal<bool>,
+    /// Set before `on_deny` runs: whether "Deny & next" was the button pressed; without
+    /// it there is no "Deny & next".
+    #[prop(optional)]
+    then_next: Option<RwSignal<bool>>,
 ) -> impl IntoView {
     let missing = move || reason.with(|r| r.trim().is_empty());
     view! {
@@ -42,20 +44,26 @@ pub fn DenyForm(
                     type="submit"
                     class="danger"
                     data-testid="deny-button"
-                    on:click=move |_| then_next.set(false)
+                    on:click=move |_| {
+                        if let Some(next) = then_next {
+                            next.set(false);
+                        }
+                    }
                     prop:disabled=move || missing() || busy.get()
                 >
                     "Deny"
                 </button>
-                <button
-                    type="submit"
-                    class="secondary"
-                    data-testid="deny-next"
-                    on:click=move |_| then_next.set(true)
-                    prop:disabled=move || missing() || busy.get()
-                >
-                    "Deny & next"
-                </button>
+                {then_next.map(|next| view! {
+                    <button
+                        type="submit"
+                        class="secondary"
+                        data-testid="deny-next"
+                        on:click=move |_| next.set(true)
+                        prop:disabled=move || missing() || busy.get()
+                    >
+                        "Deny & next"
+                    </button>
+                })}
             </div>
         </form>
     }

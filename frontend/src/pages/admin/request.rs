@@ -251,7 +251,7 @@ pub fn AdminRequest() -> impl IntoView {
                     </div>
                 </form>
                 <Show when=move || phase() == Some(Phase::Pending)>
-                    <DenyForm reason busy on_deny=deny then_next />
+                    <DenyForm reason busy on_deny=deny then_next=then_next />
                 </Show>
                 {move || action_error.get().map(|error| view! {
                     <div data-testid="error-panel" data-action="true"><ErrorPanel error /></div>
