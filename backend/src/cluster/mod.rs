@@ -14,6 +14,7 @@ pub mod resources;
 pub mod signing;
 pub mod submit;
 pub mod token_cache;
+pub mod watch;
 pub mod withdrawals;
 
 use anyhow::{Context, Result, bail};

@@ -10,11 +10,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use kube::api::PostParams;
-use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::reflector::{ObjectRef, Store};
 use kube::{Api, Client};
 use shared::admin::Grant;
 use shared::{Phase, RequestId, RequestStatus};
@@ -43,20 +41,9 @@ impl RecordStore {
     /// Starts watching the cluster's `IssuedCertificate`s in a background task, which
     /// retries with backoff while the API server (or the CRD) is missing.
     pub fn start(client: Client) -> Self {
-        let (store, writer) = reflector::store();
-        let api: Api<IssuedCertificate> = Api::all(client);
-        let stream = reflector::reflector(writer, watcher(api, watcher::Config::default()))
-            .default_backoff()
-            .applied_objects();
-        tokio::spawn(async move {
-            let mut stream = std::pin::pin!(stream);
-            while let Some(event) = stream.next().await {
-                if let Err(error) = event {
-                    tracing::warn!(%error, "the IssuedCertificate watch failed; retrying");
-                }
-            }
-        });
-        Self { store }
+        Self {
+            store: super::watch::everything(client, "IssuedCertificate", |_| {}),
+        }
     }
 
     /// Returns the record of that request id, if the cache holds one.

@@ -11,13 +11,9 @@
 //! certificate approve` outside CertDesk could still approve it, which the audit Event
 //! and the record make visible.
 
-use std::time::Duration;
-
-use futures::StreamExt;
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use kube::api::PostParams;
-use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::reflector::{ObjectRef, Store};
 use kube::{Api, Client, CustomResource};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -73,27 +69,12 @@ impl WithdrawalStore {
     /// announced as a change of its request, so live status pages and the approvers'
     /// lists on every replica see it at once.
     pub fn start(client: Client, cache: RequestCache) -> Self {
-        let (store, writer) = reflector::store();
-        let api: Api<Withdrawal> = Api::all(client);
-        let stream = reflector::reflector(writer, watcher(api, watcher::Config::default()))
-            .default_backoff()
-            .applied_objects();
-        tokio::spawn(async move {
-            let mut stream = std::pin::pin!(stream);
-            while let Some(event) = stream.next().await {
-                match event {
-                    Ok(withdrawal) => {
-                        if let Some(name) = withdrawal.metadata.name.as_deref() {
-                            cache.announce(name);
-                        }
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, "the Withdrawal watch failed; retrying");
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
+        let store =
+            super::watch::everything(client, "Withdrawal", move |withdrawal: &Withdrawal| {
+                if let Some(name) = withdrawal.metadata.name.as_deref() {
+                    cache.announce(name);
                 }
-            }
-        });
+            });
         Self { store }
     }
 
