@@ -89,6 +89,8 @@ pub struct Entry<'a> {
 #[derive(Clone)]
 pub struct Audit {
     recorder: Option<std::sync::Arc<Recorder>>,
+    /// The Events being published, awaited by [`Audit::flush`] at shutdown.
+    in_flight: tokio_util::task::TaskTracker,
 }
 
 impl std::fmt::Debug for Audit {
@@ -113,12 +115,16 @@ impl Audit {
         };
         Self {
             recorder: Some(std::sync::Arc::new(Recorder::new(client, reporter))),
+            in_flight: tokio_util::task::TaskTracker::new(),
         }
     }
 
     /// Returns an audit trail that only logs (no cluster to publish Events to).
     pub fn log_only() -> Self {
-        Self { recorder: None }
+        Self {
+            recorder: None,
+            in_flight: tokio_util::task::TaskTracker::new(),
+        }
     }
 
     /// Logs the entry and publishes it as an Event on `object`.
@@ -157,10 +163,26 @@ impl Audit {
             action: entry.action.as_str().to_owned(),
             secondary: None,
         };
-        tokio::spawn(async move {
+        self.in_flight.spawn(async move {
             if let Err(error) = recorder.publish(&event, &regarding).await {
                 tracing::warn!(%error, "could not publish an audit Event");
             }
         });
+    }
+
+    /// Waits (at most `within`) for the Events still being published, so stopping the
+    /// process does not drop them; later entries are still published if time allows.
+    pub async fn flush(&self, within: std::time::Duration) {
+        self.in_flight.close();
+        if tokio::time::timeout(within, self.in_flight.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                pending = self.in_flight.len(),
+                "audit Events still unpublished at shutdown"
+            );
+        }
+        self.in_flight.reopen();
     }
 }

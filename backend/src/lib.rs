@@ -128,6 +128,9 @@ pub fn app(state: AppState) -> Router {
     routes::router(state)
 }
 
+/// How long the audit Events still being published may take after the server stopped.
+const AUDIT_FLUSH: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// How long requests under way may take to finish after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -173,6 +176,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let transport = state.config.transport().map_err(anyhow::Error::msg)?;
     let state_header_read_timeout = state.config.header_read_timeout_seconds;
     let streams = state.streams.clone();
+    let audit = state.cluster.as_ref().map(|c| c.audit.clone());
     let mut router = app(state);
     match &transport {
         transport::Transport::BehindProxy(trusted) => {
@@ -229,6 +233,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         .await
         .context("the server task failed")?
         .context("the server failed")?;
+    // The audit trail's last Events (a record written a moment ago) are published
+    // before the process goes.
+    if let Some(audit) = audit {
+        audit.flush(AUDIT_FLUSH).await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -556,7 +556,21 @@ impl Server {
 }
 
 impl Drop for Server {
+    /// Stops the backend as Kubernetes would (SIGTERM, then SIGKILL after 5 s), so
+    /// what it does at shutdown (its last audit Events) happens in every test: another
+    /// test's backend, which shares CertDesk's identity, may be the one that records an
+    /// issuance.
     fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let pid = self.child.id().to_string();
+            let _ = e2e::tools::run("kill", &["-TERM", &pid], None);
+            for _ in 0..50 {
+                if matches!(self.child.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
