@@ -646,14 +646,15 @@ pub fn verify_with_certificate_key(
 }
 
 /// Verifies `signature` over `message` with the public key of a PEM certificate
-/// signing request (whose own self-signature is checked first), with the algorithms of
-/// [`verify_with_certificate_key`]: proof that the signer holds the request's key.
+/// signing request, with the algorithms of [`verify_with_certificate_key`]: proof that
+/// the signer holds the request's key. The request's own self-signature is not checked
+/// here ([`inspect_csr`] does that).
 pub fn verify_with_csr_key(
     csr_pem: &str,
     message: &[u8],
     signature_value: &[u8],
 ) -> Result<(), InspectError> {
-    inspect_csr(csr_pem)?;
+    check_size(csr_pem)?;
     let block = pem::parse(csr_pem.trim()).map_err(pem_error)?;
     let (_, csr) = X509CertificationRequest::from_der(block.contents()).map_err(der_error)?;
     verify_with_key(

@@ -192,8 +192,7 @@ impl Cluster {
         let mut status = requests::status_of(csr);
         let name = csr.metadata.name.as_deref().unwrap_or_default();
         if status.phase == shared::Phase::Pending && self.withdrawals.contains(name) {
-            status.phase = shared::Phase::Withdrawn;
-            status.message = Some("You withdrew this request.".to_owned());
+            withdrawals::mark_withdrawn(&mut status);
         }
         self.signing
             .explain(csr, &mut status, time::OffsetDateTime::now_utc());

@@ -98,6 +98,13 @@ pub async fn ensure_not_withdrawn(client: &Client, name: &str) -> Result<()> {
     }
 }
 
+/// Turns a pending request's status into its withdrawn one (what the requester's page
+/// and the withdrawal's answer say).
+pub fn mark_withdrawn(status: &mut shared::RequestStatus) {
+    status.phase = Phase::Withdrawn;
+    status.message = Some("You withdrew this request.".to_owned());
+}
+
 /// The refusal to approve a withdrawn request.
 pub fn withdrawn() -> Error {
     Error::client(
@@ -135,7 +142,7 @@ pub async fn withdraw(
             ),
         ));
     }
-    // The proof verified, so the CSR decodes.
+    // The CSR is read once more for what the record keeps (its self-signature too).
     let info = shared::inspect::inspect_csr(csr_pem)
         .map_err(|error| Error::client(error.api_code(), error.to_string()))?;
     let mut record = Withdrawal::new(

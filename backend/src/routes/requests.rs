@@ -299,8 +299,7 @@ async fn withdraw(
         },
     );
     let mut status = requests::status_of(&csr);
-    status.phase = shared::Phase::Withdrawn;
-    status.message = Some("You withdrew this request.".to_owned());
+    crate::cluster::withdrawals::mark_withdrawn(&mut status);
     Ok(axum::Json(status))
 }
 

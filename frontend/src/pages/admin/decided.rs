@@ -51,10 +51,10 @@ pub fn open_next(
     });
 }
 
-/// The way on after a decision.
+/// The way on after a decision; `none_left` is shared with the page's "& next"
+/// buttons, which look for the next request the same way.
 #[component]
-pub fn WayOn(token: String, current: String) -> impl IntoView {
-    let none_left = RwSignal::new(false);
+pub fn WayOn(token: String, current: String, none_left: RwSignal<bool>) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let navigate = navigation();
     let next = move |_| open_next(navigate, token.clone(), current.clone(), none_left, error);

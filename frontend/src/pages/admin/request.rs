@@ -200,10 +200,7 @@ pub fn AdminRequest() -> impl IntoView {
             <p class="card" role="status" data-testid="denied">"Denied. The requester sees your reason on their status page."</p>
         })}
         {move || outcome.get().map(|o| view! { <ApproveOutcomeView outcome=o /> })}
-        {move || decided().then(|| view! { <WayOn token=token.get_value() current=name() /> })}
-        {move || none_left.get().then(|| view! {
-            <p class="card" role="status" data-testid="no-more-pending">"No other request is waiting."</p>
-        })}
+        {move || decided().then(|| view! { <WayOn token=token.get_value() current=name() none_left /> })}
         <Show when=move || !decided() && matches!(phase(), Some(Phase::Pending | Phase::Approved | Phase::Issued))>
             <section class="card decide" aria-labelledby="decide-title">
                 <h2 id="decide-title">

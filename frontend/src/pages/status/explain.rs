@@ -7,7 +7,6 @@ use shared::{Phase, RequestStatus};
 
 use crate::components::command_line::CommandLine;
 use crate::components::request_row::duration_words;
-pub use crate::components::request_row::phase_name;
 use crate::components::time;
 
 /// "Sent 2026-12-01 09:30 UTC", when the server knows.

@@ -16,10 +16,11 @@ use shared::{ApiError, Phase, RequestStatus};
 
 use crate::api;
 use crate::components::error_panel::ErrorPanel;
+use crate::components::request_row::phase_name;
 use crate::components::subject::SubjectLine;
 use crate::components::title;
 use crate::store::{StoredKey, with_store};
-use explain::{PhaseExplanation, SentAt, phase_name};
+use explain::{PhaseExplanation, SentAt};
 use issued::Issued;
 use key_actions::{ForgetKey, KeepKeyCopy, Withdraw};
 
@@ -73,7 +74,8 @@ fn StatusView(id: String) -> impl IntoView {
         };
         title::set(&title::of_request(phase(), username.as_deref()));
     });
-    notify::when_issued(phase);
+    let notify_wanted = RwSignal::new(false);
+    notify::when_issued(notify_wanted, phase);
     view! {
         <h1>"Your access request"</h1>
         <p class="muted">"Request " <code data-testid="request-id">{id.clone()}</code>
@@ -107,7 +109,7 @@ fn StatusView(id: String) -> impl IntoView {
                 <SentAt status=status.clone() />
                 <PhaseExplanation status />
             })}
-            {move || (phase() == Some(Phase::Pending)).then(notify::Offer)}
+            {move || (phase() == Some(Phase::Pending)).then(|| view! { <notify::Offer wanted=notify_wanted /> })}
         </section>
         {move || error.get().map(|error| view! { <div data-testid="status-error"><ErrorPanel error /></div> })}
         {move || {

@@ -6,25 +6,12 @@ use leptos::task::spawn_local;
 use shared::Phase;
 use web_sys::{Notification, NotificationOptions, NotificationPermission};
 
-/// Whether the person asked to be told, for this page's life.
-#[derive(Clone, Copy)]
-struct Wanted(RwSignal<bool>);
-
-fn wanted() -> RwSignal<bool> {
-    match use_context::<Wanted>() {
-        Some(Wanted(signal)) => signal,
-        None => {
-            let signal = RwSignal::new(false);
-            provide_context(Wanted(signal));
-            signal
-        }
-    }
-}
-
-/// Shows a notification once `phase` becomes Issued, if the person asked for it and
-/// the browser allowed it.
-pub fn when_issued(phase: impl Fn() -> Option<Phase> + Send + Sync + 'static) {
-    let wanted = wanted();
+/// Shows one notification once `phase` becomes Issued, if `wanted` (the person asked
+/// and the browser allowed it).
+pub fn when_issued(
+    wanted: RwSignal<bool>,
+    phase: impl Fn() -> Option<Phase> + Send + Sync + 'static,
+) {
     Effect::new(move |told: Option<bool>| {
         let told = told.unwrap_or(false);
         if told || phase() != Some(Phase::Issued) || !wanted.get() {
@@ -40,10 +27,10 @@ pub fn when_issued(phase: impl Fn() -> Option<Phase> + Send + Sync + 'static) {
     });
 }
 
-/// "Tell me when it is ready", shown while the request waits.
-#[allow(non_snake_case)]
-pub fn Offer() -> impl IntoView {
-    let wanted = wanted();
+/// "Notify me when it is ready", shown while the request waits; sets `wanted` when
+/// the browser allows notifications.
+#[component]
+pub fn Offer(wanted: RwSignal<bool>) -> impl IntoView {
     let refused = RwSignal::new(false);
     let ask = move |_| {
         let Ok(promise) = Notification::request_permission() else {
