@@ -14,7 +14,6 @@ use anyhow::{Context, Result, ensure};
 use e2e::action::approver;
 use e2e::received::wire_bytes;
 use e2e::stack::Stack;
-use serde_json::json;
 
 fn setting(name: &str, default: u64) -> Result<u64> {
     std::env::var(name)
@@ -68,21 +67,8 @@ async fn main() -> Result<()> {
         load_average()
     );
     // One change: a new request; the page is told and fetches its page once.
-    let csr = e2e::tools::openssl_csr(&format!("/CN={}", e2e::unique("idle-change")))?;
-    stack.cluster.admin_kubectl_stdin(
-        &["create", "-f", "-"],
-        &json!({
-            "apiVersion": "certificates.k8s.io/v1",
-            "kind": "CertificateSigningRequest",
-            "metadata": { "generateName": "idle-change-", "labels": { "certdesk.dev/bench": "idle" } },
-            "spec": {
-                "request": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, csr),
-                "signerName": "kubernetes.io/kube-apiserver-client",
-                "usages": ["client auth"],
-            },
-        })
-        .to_string(),
-    )?;
+    let name = e2e::unique("idle-change");
+    e2e::seed::one(&stack.cluster, &name, "idle-bench", &format!("/CN={name}")).await?;
     tokio::time::sleep(Duration::from_secs(5)).await;
     let change = wire_bytes(&browser.performance_events().await?);
     ensure!(change > 0, "the page fetched nothing after a change");
@@ -90,12 +76,6 @@ async fn main() -> Result<()> {
         "| one new request while open | 5 s | {change} bytes | {} |",
         load_average()
     );
-    let _ = stack.cluster.admin_kubectl(&[
-        "delete",
-        "csr",
-        "-l",
-        "certdesk.dev/bench=idle",
-        "--wait=false",
-    ]);
+    let _ = e2e::seed::delete(&stack.cluster, "idle-bench");
     Ok(())
 }

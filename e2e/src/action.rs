@@ -368,6 +368,51 @@ pub mod requester {
     }
 
     /// Waits until the status page shows `phase` (`Pending`, `Issued`, `Denied`, …).
+    /// Records every notification the page shows from now on (until it reloads) in
+    /// `window.__certdeskNotifications`, still showing it through the real API.
+    pub async fn spy_on_notifications(browser: &Browser) -> Result<()> {
+        browser
+            .client
+            .execute(
+                r#"
+                const Real = window.Notification;
+                window.__certdeskNotifications = [];
+                const Spy = function (title, options) {
+                  window.__certdeskNotifications.push(title);
+                  return new Real(title, options);
+                };
+                Object.defineProperty(Spy, 'permission', { get: () => Real.permission });
+                Spy.requestPermission = (...args) => Real.requestPermission(...args);
+                Spy.prototype = Real.prototype;
+                window.Notification = Spy;
+                return true;
+                "#,
+                vec![],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// The titles of the notifications the page showed since [`spy_on_notifications`].
+    pub async fn notifications(browser: &Browser) -> Result<Vec<String>> {
+        let titles = browser
+            .client
+            .execute("return window.__certdeskNotifications || null;", vec![])
+            .await?;
+        serde_json::from_value(titles).context("the notification spy is not installed")
+    }
+
+    /// Lets the page's origin show notifications, as a person answering "Allow" would.
+    pub async fn allow_notifications(browser: &Browser, origin: &str) -> Result<()> {
+        browser
+            .cdp(
+                "Browser.grantPermissions",
+                serde_json::json!({ "origin": origin, "permissions": ["notifications"] }),
+            )
+            .await?;
+        Ok(())
+    }
+
     pub async fn wait_for_phase(browser: &Browser, phase: &str, at_most: Duration) -> Result<()> {
         let css = format!("[data-testid=\"phase\"][data-phase=\"{phase}\"]");
         let deadline = std::time::Instant::now() + at_most;

@@ -40,7 +40,9 @@ pub async fn check_both_schemes(browser: &Browser, state: &str) -> Result<()> {
     Ok(())
 }
 
-async fn emulate(browser: &Browser, scheme: &str) -> Result<()> {
+/// Emulates `prefers-color-scheme: <scheme>` (`light`, `dark`), or stops emulating
+/// (`""`).
+pub async fn emulate(browser: &Browser, scheme: &str) -> Result<()> {
     let features = if scheme.is_empty() {
         json!([])
     } else {

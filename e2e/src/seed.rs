@@ -8,29 +8,43 @@ use serde_json::json;
 
 use crate::cluster::ControlPlane;
 
+/// A kube-apiserver-client CSR object named `name`, labelled `certdesk.dev/seed=<prefix>`,
+/// asking with `request_pem`.
+fn object(name: &str, prefix: &str, request_pem: &str) -> Result<CertificateSigningRequest> {
+    let request = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, request_pem);
+    Ok(serde_json::from_value(json!({
+        "apiVersion": "certificates.k8s.io/v1",
+        "kind": "CertificateSigningRequest",
+        "metadata": { "name": name, "labels": { "certdesk.dev/seed": prefix } },
+        "spec": {
+            "request": request,
+            "signerName": "kubernetes.io/kube-apiserver-client",
+            "usages": ["client auth"],
+        },
+    }))?)
+}
+
+/// Creates one CSR named `name` for `subject` (a fresh openssl key), labelled with
+/// `prefix` as [`csrs`] labels its own.
+pub async fn one(cluster: &ControlPlane, name: &str, prefix: &str, subject: &str) -> Result<()> {
+    let csr = object(name, prefix, &crate::tools::openssl_csr(subject)?)?;
+    let api: kube::Api<CertificateSigningRequest> = kube::Api::all(cluster.admin_client().await?);
+    api.create(&Default::default(), &csr).await?;
+    Ok(())
+}
+
 /// Creates `count` kube-apiserver-client CSRs named `<prefix>-<n>`, labelled
 /// `certdesk.dev/seed=<prefix>` (so they can be deleted together), all with one CSR
 /// text for `subject` (the list decodes each object anyway). An existing one counts.
 pub async fn csrs(cluster: &ControlPlane, prefix: &str, count: u64, subject: &str) -> Result<()> {
-    let csr = crate::tools::openssl_csr(subject)?;
-    let request = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, csr);
+    let request_pem = crate::tools::openssl_csr(subject)?;
     let api: kube::Api<CertificateSigningRequest> = kube::Api::all(cluster.admin_client().await?);
     let results: Vec<Result<()>> = futures::stream::iter(0..count)
         .map(|n| {
             let api = api.clone();
-            let object = json!({
-                "apiVersion": "certificates.k8s.io/v1",
-                "kind": "CertificateSigningRequest",
-                "metadata": { "name": format!("{prefix}-{n}"), "labels": { "certdesk.dev/seed": prefix } },
-                "spec": {
-                    "request": request,
-                    "signerName": "kubernetes.io/kube-apiserver-client",
-                    "usages": ["client auth"],
-                },
-            });
+            let csr = object(&format!("{prefix}-{n}"), prefix, &request_pem);
             async move {
-                let csr = serde_json::from_value(object)?;
-                match api.create(&Default::default(), &csr).await {
+                match api.create(&Default::default(), &csr?).await {
                     Ok(_) => Ok(()),
                     Err(kube::Error::Api(e)) if e.code == 409 => Ok(()),
                     Err(e) => Err(e.into()),

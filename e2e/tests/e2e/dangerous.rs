@@ -3,7 +3,7 @@
 //! CSR asking for it when posted directly, so it never reaches the cluster or the
 //! approval page.
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Result, ensure};
 use e2e::action::approver;
 use e2e::action::requester::{self, Algorithm, Form};
 use e2e::network::NetworkRecorder;
@@ -46,29 +46,9 @@ async fn dangerous(stack: &Stack) -> Result<()> {
 
     // The same subject posted straight to the API: 422 policy_violation.
     let csr = e2e::tools::openssl_csr(&format!("/CN={username}/O=dev-team/O=system:masters"))?;
-    let body = json!({ "csr_pem": csr, "expiration_seconds": 3600 }).to_string();
-    let answer = e2e::tools::ok(
-        "curl",
-        &[
-            "--silent",
-            "--show-error",
-            "--header",
-            "Content-Type: application/json",
-            "--data-binary",
-            "@-",
-            "--write-out",
-            "\n%{http_code}",
-            &stack.url("/api/v1/requests"),
-        ],
-        Some(body.as_bytes()),
-    )?;
-    let (json, status) = answer
-        .trim_end()
-        .rsplit_once('\n')
-        .context("curl printed no status")?;
-    ensure!(status == "422", "the backend answered {status}: {json}");
-    let error: serde_json::Value =
-        serde_json::from_str(json).with_context(|| format!("not JSON: {json}"))?;
+    let body = json!({ "csr_pem": csr, "expiration_seconds": 3600 });
+    let (status, error) = e2e::tools::post_json(&stack.url("/api/v1/requests"), None, &body)?;
+    ensure!(status == 422, "the backend answered {status}: {error}");
     ensure!(
         error["code"] == "policy_violation"
             && error["message"]

@@ -49,6 +49,11 @@ async fn journey(stack: &Stack, role: &str) -> Result<()> {
     let base = &stack.portal.url;
     let search = e2e::unique("journey");
     let (first_browser, first) = request(stack, "first", &format!("{search}-a")).await?;
+    // The first requester asks to be notified (the browser allows it).
+    requester::spy_on_notifications(&first_browser).await?;
+    requester::allow_notifications(&first_browser, base).await?;
+    click(&first_browser, "notify").await?;
+    find::by_testid(&first_browser, "notify-on").await?;
     let (_second_browser, second) = request(stack, "second", &format!("{search}-b")).await?;
 
     let browser = stack.browser("approver").await?;
@@ -132,8 +137,13 @@ async fn journey(stack: &Stack, role: &str) -> Result<()> {
     approver::deny_with(&browser, "Only one account per person.", "deny-next").await?;
     find::by_testid(&browser, "no-more-pending").await?;
 
-    // The requester reads the message and what they may now do.
+    // The requester is notified once, then reads the message and what they may now do.
     requester::wait_for_phase(&first_browser, "Issued", flow::SIGNING).await?;
+    let shown = wait_notifications(&first_browser).await?;
+    ensure!(
+        shown == ["Your certificate is ready — CertDesk"],
+        "the notifications shown: {shown:?}"
+    );
     let shown = find::text_when(&first_browser, "approver-message", flow::SIGNING, |t| {
         !t.is_empty()
     })
@@ -202,6 +212,18 @@ async fn journey(stack: &Stack, role: &str) -> Result<()> {
     let flags = find::texts_now(&browser, "risk").await?;
     ensure!(flags.is_empty(), "the issued request is flagged: {flags:?}");
     Ok(())
+}
+
+/// Waits (a few seconds) for the page to have shown a notification; returns them all.
+async fn wait_notifications(browser: &Browser) -> Result<Vec<String>> {
+    for _ in 0..50 {
+        let shown = requester::notifications(browser).await?;
+        if !shown.is_empty() {
+            return Ok(shown);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    requester::notifications(browser).await
 }
 
 /// Clicks the request's row on the list shown now and waits for its page.

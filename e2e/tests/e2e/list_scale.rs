@@ -25,20 +25,13 @@ async fn five_thousand_requests_one_page_and_one_search() -> Result<()> {
 async fn scale(stack: &Stack, prefix: &str) -> Result<()> {
     let base = &stack.portal.url;
     let named = e2e::unique("needle");
-    let csr = e2e::tools::openssl_csr(&format!("/CN={named}/O=dev-team"))?;
-    let object = serde_json::json!({
-        "apiVersion": "certificates.k8s.io/v1",
-        "kind": "CertificateSigningRequest",
-        "metadata": { "name": named, "labels": { "certdesk.dev/seed": prefix } },
-        "spec": {
-            "request": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, csr),
-            "signerName": "kubernetes.io/kube-apiserver-client",
-            "usages": ["client auth"],
-        },
-    });
-    stack
-        .cluster
-        .admin_kubectl_stdin(&["create", "-f", "-"], &object.to_string())?;
+    e2e::seed::one(
+        &stack.cluster,
+        &named,
+        prefix,
+        &format!("/CN={named}/O=dev-team"),
+    )
+    .await?;
 
     let browser = stack.browser("approver").await?;
     approver::sign_in(&browser, base, &stack.cluster.approver_token()?).await?;

@@ -149,6 +149,9 @@ async fn tour(stack: &Stack, role: &str) -> Result<()> {
     };
     let id = requester::request_access(&requester_browser, base, &form).await?;
     requester::wait_for_phase(&requester_browser, "Pending", flow::SIGNING).await?;
+    // This requester does not ask to be notified: no notification, even when allowed.
+    requester::spy_on_notifications(&requester_browser).await?;
+    requester::allow_notifications(&requester_browser, base).await?;
     tour.shoot(&requester_browser, "03-status-pending", Phone::Too)
         .await?;
 
@@ -185,6 +188,11 @@ async fn tour(stack: &Stack, role: &str) -> Result<()> {
 
     let kubeconfig = flow::download_when_issued(&requester_browser).await?;
     find::by_testid(&requester_browser, "approver-message").await?;
+    let shown = requester::notifications(&requester_browser).await?;
+    anyhow::ensure!(
+        shown.is_empty(),
+        "notifications nobody asked for: {shown:?}"
+    );
     tour.shoot(&requester_browser, "07-status-issued", Phone::Too)
         .await?;
     tour.shoot_dark(&requester_browser, "07-status-issued")
