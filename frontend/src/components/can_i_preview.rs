@@ -22,7 +22,10 @@ pub fn CanIPreview(#[prop(into)] scopes: Signal<Vec<ScopePreview>>) -> impl Into
                     .into_iter()
                     .map(|scope| {
                         let title = match &scope.scope {
-                            Scope::Namespace(ns) => format!("kubectl auth can-i --list --namespace {ns}"),
+                            Scope::Namespace(ns) => format!(
+                                "kubectl auth can-i --list --namespace {}",
+                                super::command_line::shell_word(ns)
+                            ),
                             Scope::Elsewhere => "In every other namespace, and for cluster-scoped resources".to_owned(),
                         };
                         let empty = scope.rows.is_empty();

@@ -33,3 +33,34 @@ pub fn CommandLine(command: String, testid: &'static str) -> impl IntoView {
         </div>
     }
 }
+
+/// `word` as one POSIX shell word: as it is when it holds only characters no shell
+/// treats specially, else in single quotes (a `'` inside written `'\''`). Usernames,
+/// namespaces and cluster names go through this before they land in a command a
+/// person pastes into a terminal.
+pub fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@%_+=:,./-".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn hostile_words_stay_one_quoted_word() {
+        assert_eq!(shell_word("minjun@prod"), "minjun@prod");
+        assert_eq!(shell_word("team-a"), "team-a");
+        assert_eq!(shell_word("a$(curl x|sh)"), "'a$(curl x|sh)'");
+        assert_eq!(shell_word("it's; rm -rf ~"), r"'it'\''s; rm -rf ~'");
+        assert_eq!(shell_word(""), "''");
+        assert_eq!(shell_word("`id`\nnext"), "'`id`\nnext'");
+    }
+}

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use shared::admin::{Grant, RoleKind};
 use shared::{Phase, RequestStatus};
 
-use crate::components::command_line::CommandLine;
+use crate::components::command_line::{CommandLine, shell_word};
 use crate::components::request_row::duration_words;
 use crate::components::time;
 
@@ -111,7 +111,10 @@ fn Granted(grants: Vec<Grant>) -> impl IntoView {
         <p>"See exactly what the cluster allows you:"</p>
         {scopes.into_iter().enumerate().map(|(n, namespace)| {
             let command = match namespace {
-                Some(namespace) => format!("kubectl auth can-i --list --namespace {namespace}"),
+                Some(namespace) => format!(
+                    "kubectl auth can-i --list --namespace {}",
+                    shell_word(&namespace)
+                ),
                 None => "kubectl auth can-i --list".to_owned(),
             };
             let testid = if n == 0 { "can-i-list" } else { "can-i-list-more" };

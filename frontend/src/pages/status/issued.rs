@@ -8,7 +8,7 @@ use shared::{ApiError, ErrorCode, PortalConfig, RequestStatus};
 
 use super::KeyState;
 use super::key_actions::ForgetKey;
-use crate::components::command_line::CommandLine;
+use crate::components::command_line::{CommandLine, shell_word};
 use crate::components::download;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::subject::SubjectLine;
@@ -119,7 +119,7 @@ pub fn Issued(
     let merge = format!(
         "KUBECONFIG=~/.kube/config:{path} kubectl config view --flatten > ~/.kube/config.merged && mv ~/.kube/config.merged ~/.kube/config"
     );
-    let switch = format!("kubectl config use-context {context}");
+    let switch = format!("kubectl config use-context {}", shell_word(&context));
     view! {
         <section class="card issued" data-testid="issued">
             <h2>"Your certificate"</h2>
