@@ -11,11 +11,7 @@ use crate::browser::Browser;
 
 /// Where bootstrap installs axe-core (`$CERTDESK_CACHE/npm/node_modules/axe-core`).
 fn axe_file() -> PathBuf {
-    let cache = std::env::var_os("CERTDESK_CACHE")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/certdesk")))
-        .unwrap_or_default();
-    cache.join("npm/node_modules/axe-core/axe.min.js")
+    crate::cache_dir().join("npm/node_modules/axe-core/axe.min.js")
 }
 
 /// Runs axe on the page as it is now, once with `prefers-color-scheme: light` and once

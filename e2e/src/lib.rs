@@ -18,6 +18,7 @@ pub mod cluster;
 pub mod downloads;
 pub mod find;
 pub mod helm;
+pub mod kube_identity;
 pub mod kubeconfig;
 pub mod network;
 pub mod oci;
@@ -25,6 +26,7 @@ pub mod portal;
 pub mod received;
 pub mod seed;
 pub mod stack;
+pub mod subjects;
 pub mod tools;
 
 /// TLS set-up shared by every client in this crate.
@@ -46,6 +48,14 @@ pub fn repo_root() -> PathBuf {
         .parent()
         .expect("e2e lives inside the repository")
         .to_path_buf()
+}
+
+/// The cache outside the clone (`$CERTDESK_CACHE`, by default `~/.cache/certdesk`).
+pub fn cache_dir() -> PathBuf {
+    std::env::var_os("CERTDESK_CACHE")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/certdesk")))
+        .unwrap_or_default()
 }
 
 /// Returns a name no other test (or earlier run) uses, for objects a test creates.

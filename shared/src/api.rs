@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 /// What the browser needs to know about the cluster and the operator's policy before it
 /// makes a key (`GET /api/v1/config`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PortalConfig {
     /// The cluster's name, used for the kubeconfig's cluster and context entries.

@@ -33,17 +33,18 @@ use time::OffsetDateTime;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::certification_request::X509CertificationRequest;
 use x509_parser::cri_attributes::ParsedCriAttribute;
-use x509_parser::der_parser::asn1_rs::{Any, Oid, Tag};
+use x509_parser::der_parser::asn1_rs::Oid;
 use x509_parser::extensions::{GeneralName as X509GeneralName, ParsedExtension, X509Extension};
 use x509_parser::oid_registry::{
     OID_EC_P256, OID_KEY_TYPE_EC_PUBLIC_KEY, OID_NIST_EC_P384, OID_PKCS1_RSAENCRYPTION,
     OID_PKCS1_SHA256WITHRSA, OID_PKCS1_SHA384WITHRSA, OID_PKCS1_SHA512WITHRSA,
     OID_PKCS9_EXTENSION_REQUEST, OID_SIG_ECDSA_WITH_SHA256, OID_SIG_ECDSA_WITH_SHA384,
-    OID_SIG_ED25519, OID_X509_COMMON_NAME, OID_X509_ORGANIZATION_NAME,
+    OID_SIG_ED25519,
 };
 use x509_parser::prelude::FromDer as _;
-use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo, X509Name};
+use x509_parser::x509::{AlgorithmIdentifier, SubjectPublicKeyInfo};
 
+use crate::subject::decode_name;
 use crate::{ErrorCode, KeyAlgorithm};
 
 /// The largest input, in bytes, the functions here accept. A CSR or certificate for a
@@ -753,78 +754,6 @@ fn trailing_bytes(count: usize) -> InspectError {
     InspectError::DerInvalid {
         reason: format!("{count} bytes follow the DER structure"),
     }
-}
-
-/// The subject attributes Kubernetes reads, and the rest.
-struct DecodedName {
-    common_names: Vec<String>,
-    organizations: Vec<String>,
-    others: Vec<SubjectAttribute>,
-}
-
-/// Flattens a distinguished name into its attributes, in order, the way Go's
-/// `pkix.Name` (and so Kubernetes) reads it.
-fn decode_name(name: &X509Name<'_>) -> Result<DecodedName, InspectError> {
-    let mut decoded = DecodedName {
-        common_names: Vec::new(),
-        organizations: Vec::new(),
-        others: Vec::new(),
-    };
-    for attribute in name.iter_attributes() {
-        let oid = attribute.attr_type();
-        let short_name = attribute_name(oid);
-        let value = directory_string(attribute.attr_value()).ok_or_else(|| {
-            InspectError::SubjectValueInvalid {
-                attribute: short_name.clone(),
-            }
-        })?;
-        if *oid == OID_X509_COMMON_NAME {
-            decoded.common_names.push(value);
-        } else if *oid == OID_X509_ORGANIZATION_NAME {
-            decoded.organizations.push(value);
-        } else {
-            decoded.others.push(SubjectAttribute {
-                name: short_name,
-                oid: oid.to_id_string(),
-                value,
-            });
-        }
-    }
-    Ok(decoded)
-}
-
-/// Decodes the string types Go's x509 parser accepts in a name, exactly as it reads
-/// them (so as the API server will): T61String byte by byte as Latin-1, the ASCII types
-/// only when they are ASCII, UTF8String when valid.
-fn directory_string(value: &Any<'_>) -> Option<String> {
-    match value.tag() {
-        Tag::Utf8String => std::str::from_utf8(value.data).ok().map(str::to_owned),
-        Tag::PrintableString | Tag::Ia5String | Tag::NumericString => value
-            .data
-            .is_ascii()
-            .then(|| value.data.iter().map(|b| char::from(*b)).collect()),
-        Tag::T61String => Some(value.data.iter().map(|b| char::from(*b)).collect()),
-        Tag::BmpString => {
-            if !value.data.len().is_multiple_of(2) {
-                return None;
-            }
-            let units = value.data.chunks_exact(2).map(|pair| match pair {
-                [high, low] => u16::from_be_bytes([*high, *low]),
-                _ => 0,
-            });
-            char::decode_utf16(units)
-                .collect::<Result<String, _>>()
-                .ok()
-        }
-        _ => None,
-    }
-}
-
-fn attribute_name(oid: &Oid<'_>) -> String {
-    let registry = x509_parser::objects::oid_registry();
-    x509_parser::objects::oid2abbrev(oid, registry)
-        .map(str::to_owned)
-        .unwrap_or_else(|_| oid.to_id_string())
 }
 
 fn algorithm_name(oid: &Oid<'_>) -> String {

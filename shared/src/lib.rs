@@ -20,6 +20,7 @@ pub mod api;
 pub mod duration;
 pub mod error;
 pub mod grant_risk;
+pub mod identity;
 pub mod inspect;
 pub mod invite;
 pub mod keys;
@@ -30,6 +31,7 @@ pub mod policy;
 pub mod renewal;
 pub mod risk;
 pub mod rsa_primes;
+pub mod subject;
 pub mod withdrawal;
 mod yaml_writer;
 

@@ -6,4 +6,5 @@ mod chart;
 mod chart_pod;
 mod control_plane;
 mod image;
+mod names;
 mod walkthrough;
