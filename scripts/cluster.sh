@@ -20,6 +20,10 @@
 # issued); a duration such as `1h` caps every certificate's lifetime
 # (--cluster-signing-duration, as OpenShift and many distributions do).
 #
+# Its API server presents a client certificate (pki/webhook-client.crt, from the CA
+# pki/webhook-client-ca.crt) to admission webhooks, and CertDesk's admission policies
+# (deploy/admission-policy.yaml) are installed.
+#
 # DIR then holds: admin.kubeconfig (O=system:masters, local use only),
 # backend.kubeconfig (CertDesk's ServiceAccount, deploy/rbac-backend.yaml),
 # backend-auto-approve.kubeconfig (a second CertDesk identity that may also approve,
@@ -29,7 +33,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -62,8 +66,44 @@ extendedKeyUsage=clientAuth"
   sign controller-manager "/CN=system:kube-controller-manager" "$client"
   openssl_quiet genrsa -out sa.key 2048
   openssl_quiet rsa -in sa.key -pubout -out sa.pub
+  # The API server's client certificate for admission webhooks, from a CA of its own
+  # (CertDesk's webhook trusts only it: --webhook-client-ca-file).
+  openssl_quiet ecparam -name prime256v1 -genkey -noout -out webhook-client-ca.key
+  openssl_quiet req -x509 -new -key webhook-client-ca.key -subj "/CN=certdesk-local-webhook-client-ca" -days 3650 \
+    -out webhook-client-ca.crt -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign"
+  openssl_quiet ecparam -name prime256v1 -genkey -noout -out webhook-client.key
+  openssl_quiet req -new -key webhook-client.key -subj "/CN=kube-apiserver-webhook-client" -out webhook-client.csr
+  printf '%s\n' "$client" >webhook-client.ext
+  openssl_quiet x509 -req -in webhook-client.csr -CA webhook-client-ca.crt -CAkey webhook-client-ca.key \
+    -CAcreateserial -days 3650 -extfile webhook-client.ext -out webhook-client.crt
+  rm -f webhook-client.csr webhook-client.ext
   cp ca.crt "$d/ca.crt"
   cd - >/dev/null
+}
+
+# admission_config DIR: the API server's admission configuration, presenting its
+# webhook client certificate to every admission webhook (mutual TLS).
+admission_config() {
+  local d=$1
+  cat >"$d/pki/webhook-client.kubeconfig" <<YAML
+apiVersion: v1
+kind: Config
+users:
+  - name: "*"
+    user:
+      client-certificate: $d/pki/webhook-client.crt
+      client-key: $d/pki/webhook-client.key
+YAML
+  cat >"$d/pki/admission.yaml" <<YAML
+apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+  - name: ValidatingAdmissionWebhook
+    configuration:
+      apiVersion: apiserver.config.k8s.io/v1
+      kind: WebhookAdmissionConfiguration
+      kubeConfigFile: $d/pki/webhook-client.kubeconfig
+YAML
 }
 
 # kubeconfig FILE SERVER USER-ARGS...: writes a kubeconfig with kubectl itself.
@@ -150,7 +190,8 @@ start_once() {
     --service-account-issuer https://kubernetes.default.svc \
     --service-account-key-file "$dir/pki/sa.pub" --service-account-signing-key-file "$dir/pki/sa.key" \
     --service-cluster-ip-range 10.0.0.0/24 \
-    --allow-privileged=false --profiling=false --cert-dir "$dir/pki/generated"
+    --allow-privileged=false --profiling=false --cert-dir "$dir/pki/generated" \
+    --admission-control-config-file "$dir/pki/admission.yaml"
 
   kubeconfig "$dir/admin.kubeconfig" "$server" \
     --client-certificate "$dir/pki/admin.crt" --client-key "$dir/pki/admin.key" --embed-certs
@@ -180,6 +221,7 @@ start_once() {
   "${admin[@]}" apply -f "$CERTDESK_ROOT/deploy/crds.yaml" >/dev/null
   "${admin[@]}" wait --for condition=established --timeout 60s \
     crd/issuedcertificates.certdesk.dev crd/invites.certdesk.dev crd/withdrawals.certdesk.dev >/dev/null
+  "${admin[@]}" apply -f "$CERTDESK_ROOT/deploy/admission-policy.yaml" >/dev/null
   "${admin[@]}" apply -f "$CERTDESK_ROOT/deploy/rbac-backend.yaml" -f "$CERTDESK_ROOT/deploy/rbac-approver.yaml" \
     -f "$CERTDESK_ROOT/deploy/local/approver.yaml" \
     -f "$CERTDESK_ROOT/deploy/local/kubeadm-cluster-admins.yaml" >/dev/null
@@ -269,6 +311,7 @@ case "$cmd" in
     if [ -z "$dir" ]; then mkdir -p "$CERTDESK_CACHE/clusters"; dir=$(mktemp -d "$CERTDESK_CACHE/clusters/cluster-XXXXXX"); fi
     mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
     pki "$dir"
+    admission_config "$dir"
     # A port taken between choosing and binding fails one attempt; try afresh.
     for attempt in 1 2 3; do
       if start_once "$bin"; then echo "$dir"; exit 0; fi

@@ -200,6 +200,26 @@ pub struct Config {
     )]
     pub webhook_tls_key_file: Option<PathBuf>,
 
+    /// Require every caller of the webhook to present a client certificate from this CA
+    /// (PEM): the API server's, from its admission configuration's kubeconfig (see
+    /// deploy/webhook/README.md). Anyone else is refused at the TLS handshake. Managed
+    /// clusters do not let you configure that; without it the NetworkPolicy, the rate
+    /// limit and the answer cache bound what a forged review can cost.
+    #[arg(
+        long,
+        env = "CERTDESK_WEBHOOK_CLIENT_CA_FILE",
+        requires = "webhook_listen"
+    )]
+    pub webhook_client_ca_file: Option<PathBuf>,
+
+    /// Admission reviews one client address may send the webhook per minute (sustained).
+    #[arg(long, env = "CERTDESK_WEBHOOK_REVIEWS_PER_MINUTE", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..))]
+    pub webhook_reviews_per_minute: u32,
+
+    /// Admission reviews one client address may send the webhook in a burst.
+    #[arg(long, env = "CERTDESK_WEBHOOK_REVIEWS_BURST", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    pub webhook_reviews_burst: u32,
+
     /// The PEM bundle of the CA that signs client certificates (renewals must chain to
     /// it). Defaults to the cluster CA bundle given to requesters.
     #[arg(long, env = "CERTDESK_CLIENT_CA_FILE")]
@@ -293,6 +313,18 @@ impl Config {
             _ => None,
         };
         crate::transport::decide(self.listen, tls, &self.trusted_proxies, self.insecure_http)
+    }
+
+    /// The webhook's settings, when it is to be served.
+    pub fn webhook(&self) -> Option<crate::webhook::Settings> {
+        Some(crate::webhook::Settings {
+            listen: self.webhook_listen?,
+            cert: self.webhook_tls_cert_file.clone()?,
+            key: self.webhook_tls_key_file.clone()?,
+            client_ca: self.webhook_client_ca_file.clone(),
+            per_minute: self.webhook_reviews_per_minute,
+            burst: self.webhook_reviews_burst,
+        })
     }
 
     /// Reads the operator's policy file, or returns the defaults when none is given.

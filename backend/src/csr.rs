@@ -1,14 +1,15 @@
 //! Reading and vetting a requester's certificate signing request with the same code the
 //! browser runs: `shared::inspect` parses and verifies, `shared::policy` decides.
 //!
-//! [`vet`] and [`describe`] are the only entry points the rest of the backend uses.
+//! [`vet`] and [`describe`] are the only entry points the rest of the backend uses; the
+//! username and groups are `shared::subject`'s reading, exactly as the API server's.
 
 use serde::Serialize;
 use shared::inspect::{self, CsrInfo, ExtensionValue, InspectError, PublicKeyInfo};
 use shared::names::NameIndex;
 use shared::{ApiError, PortalConfig, policy};
 
-use crate::error::Error;
+use crate::cluster::Error;
 
 /// The public key a CSR carries, as far as policy and approvers care.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -56,15 +57,7 @@ pub fn vet(pem: &str, portal: &PortalConfig, known_users: &NameIndex) -> Result<
     let info = inspect::inspect_csr(pem).map_err(inspect_error)?;
     let violations = policy::check(&info, &portal.policy, &portal.key_algorithms, known_users);
     if !violations.is_empty() {
-        let message = violations
-            .iter()
-            .map(|v| v.message.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
-        let details = serde_json::json!({ "violations": violations });
-        return Err(Error::Client(
-            ApiError::new(shared::ErrorCode::PolicyViolation, message).with_details(details),
-        ));
+        return Err(Error::Policy(violations));
     }
     Ok(VettedCsr {
         summary: summarize(&info),
@@ -76,13 +69,13 @@ pub fn vet(pem: &str, portal: &PortalConfig, known_users: &NameIndex) -> Result<
 /// applying the policy, for the approver's view.
 pub fn describe(pem: &[u8]) -> Result<CsrSummary, Error> {
     let text = std::str::from_utf8(pem)
-        .map_err(|_| Error::client(shared::ErrorCode::CsrInvalid, "The CSR is not PEM text."))?;
+        .map_err(|_| Error::invalid(shared::ErrorCode::CsrInvalid, "The CSR is not PEM text."))?;
     let info = inspect::inspect_csr(text).map_err(inspect_error)?;
     Ok(summarize(&info))
 }
 
 fn inspect_error(error: InspectError) -> Error {
-    Error::Client(
+    Error::Invalid(
         ApiError::new(error.api_code(), error.to_string())
             .with_details(serde_json::json!({ "reason": error.code() })),
     )

@@ -87,13 +87,19 @@ impl AppState {
                 }
             },
         };
+        let policy = config.policy()?;
+        let portal = Arc::new(config.portal_config(endpoint.as_ref(), &policy));
+        let metrics = Arc::new(metrics::Metrics::default());
         let cluster = cluster.map(|mut cluster| {
             cluster.signing.deadline =
                 Duration::from_secs(u64::from(config.signing_deadline_seconds));
+            cluster.rules = Arc::new(cluster::Rules {
+                portal: portal.clone(),
+                always_require_impersonate: policy.always_require_impersonate,
+            });
+            cluster.metrics = metrics.clone();
             cluster
         });
-        let policy = config.policy()?;
-        let portal = config.portal_config(endpoint.as_ref(), &policy);
         let challenge_key = match config.renewal_secret()? {
             Some(secret) => cluster::renewal::ChallengeKey::from_secret(&secret),
             None => cluster::renewal::ChallengeKey::random()?,
@@ -109,9 +115,9 @@ impl AppState {
             streams,
             limits: Arc::new(limits::Limits::new(&config)),
             config: Arc::new(config),
-            portal: Arc::new(portal),
+            portal,
             cluster,
-            metrics: Arc::new(metrics::Metrics::default()),
+            metrics,
             challenge_key,
             client_ca_pem: Arc::new(client_ca_pem),
         })
@@ -140,15 +146,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     config.validate()?;
     let listen = config.listen;
     let state = AppState::new(config).await?;
-    if let (Some(address), Some(cert), Some(key)) = (
-        state.config.webhook_listen,
-        &state.config.webhook_tls_cert_file,
-        &state.config.webhook_tls_key_file,
-    ) {
+    if let Some(settings) = state.config.webhook() {
         let cluster = state.cluster.clone().context(
             "the admission webhook needs the cluster: pass --kubeconfig or run in a cluster",
         )?;
-        let bound = webhook::spawn(address, cert, key, cluster).await?;
+        let bound = webhook::spawn(&settings, cluster).await?;
         // Tests and scripts wait for this line to register the webhook's URL.
         println!(
             "CertDesk admission webhook is listening on https://{bound}{}",

@@ -59,15 +59,7 @@ impl Limits {
             locked_out: Arc::new(Mutex::new(HashMap::new())),
         };
         for limiter in [&submit, &read, &sign_in.limiter] {
-            let weak = Arc::downgrade(limiter);
-            tokio::spawn(async move {
-                let mut tick = tokio::time::interval(Duration::from_secs(60));
-                loop {
-                    tick.tick().await;
-                    let Some(limiter) = weak.upgrade() else { break };
-                    limiter.retain_recent();
-                }
-            });
+            forget_refilled(limiter);
         }
         Self {
             submit,
@@ -79,7 +71,22 @@ impl Limits {
     }
 }
 
-fn keyed(per_minute: u32, burst: u32) -> KeyedLimiter {
+/// Forgets, every minute, the clients whose quota refilled, for as long as the limiter
+/// lives, so its memory stays bounded by the clients of the last minute.
+pub fn forget_refilled(limiter: &Arc<KeyedLimiter>) {
+    let weak = Arc::downgrade(limiter);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let Some(limiter) = weak.upgrade() else { break };
+            limiter.retain_recent();
+        }
+    });
+}
+
+/// A per-client limiter of `per_minute` sustained, `burst` at once.
+pub fn keyed(per_minute: u32, burst: u32) -> KeyedLimiter {
     let quota = governor::Quota::per_minute(NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN))
         .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN));
     governor::RateLimiter::keyed(quota)

@@ -12,6 +12,8 @@
 //!   reservedPrefixes: ["svc-"]         # system: is always reserved
 //!   pattern: "[a-z][a-z0-9.-]*"        # must match the whole name
 //!   maxChars: 64
+//!   alwaysRequireImpersonate: false    # ask `impersonate` on every username, not
+//!                                      # only bound, system: and ServiceAccount ones
 //! keys:
 //!   algorithms: [ecdsa-p256, ed25519, rsa3072]   # the first is the form's default
 //!   minRsaBits: 3072
@@ -45,6 +47,10 @@ pub struct Policy {
     pub invite_required: bool,
     /// Whether renewals of a live CertDesk certificate are approved by CertDesk itself.
     pub auto_approve_renewals: bool,
+    /// Whether approving asks about every username (`impersonate` on `users/<name>`),
+    /// not only those that can hold rights: for clusters whose authorizer grants by
+    /// username outside RBAC (a webhook authorizer, ABAC).
+    pub always_require_impersonate: bool,
 }
 
 impl Default for Policy {
@@ -56,6 +62,7 @@ impl Default for Policy {
             key_algorithms: KeyAlgorithm::ALL.to_vec(),
             invite_required: false,
             auto_approve_renewals: false,
+            always_require_impersonate: false,
         }
     }
 }
@@ -128,6 +135,8 @@ struct Usernames {
     reserved_prefixes: Vec<String>,
     pattern: Option<String>,
     max_chars: Option<u8>,
+    #[serde(default)]
+    always_require_impersonate: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -383,6 +392,7 @@ impl PolicyDocument {
             key_algorithms,
             invite_required: self.invites.required,
             auto_approve_renewals: self.renewals.auto_approve,
+            always_require_impersonate: self.usernames.always_require_impersonate,
         })
     }
 }

@@ -4,9 +4,9 @@
 //! A certificate for a username that already has bindings acts as that user, so such a
 //! username is a name that matters: a look-alike of it is refused at submission, the
 //! approval page flags it, and approving it needs `impersonate` on `users/<name>`
-//! ([`super::identity`]). The backend reads bindings with its own identity (`list` and
-//! `watch` only: reading who is bound gives no power), from a watch cache for pages
-//! and with a fresh list when an approval depends on it.
+//! ([`super::access`]). The backend reads bindings with its own identity (`list` and
+//! `watch` only: reading who is bound gives no power), from a watch cache for pages and
+//! the admission webhook, and with a fresh list when an approver's click depends on it.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,8 +18,6 @@ use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client};
 use shared::names::NameIndex;
-
-use crate::error::Result;
 
 /// A watch cache of the users named in bindings; cheap to clone.
 #[derive(Clone)]
@@ -79,6 +77,42 @@ impl BindingCache {
             *cached = (now, Arc::new(names.collect()));
         }
         cached.1.clone()
+    }
+
+    /// Returns whether a binding other than those in `exempt` names `username` as a
+    /// User, as the cache last saw them. Until both watches have listed, the answer is
+    /// `true`, so the identity check asks about the username too: it fails closed.
+    pub fn bound_except(&self, username: &str, exempt: &[BindingName]) -> bool {
+        if !self.is_synced() {
+            return true;
+        }
+        if !self.users().contains(username) {
+            return false;
+        }
+        let names = |subjects: Option<&[Subject]>| users_of(subjects).any(|u| u == username);
+        let namespaced = self
+            .namespaced
+            .state()
+            .into_iter()
+            .filter(|b| names(b.subjects.as_deref()))
+            .map(|b| BindingName {
+                kind: "RoleBinding",
+                namespace: b.metadata.namespace.clone(),
+                name: b.metadata.name.clone().unwrap_or_default(),
+            });
+        let cluster_wide = self
+            .cluster_wide
+            .state()
+            .into_iter()
+            .filter(|b| names(b.subjects.as_deref()))
+            .map(|b| BindingName {
+                kind: "ClusterRoleBinding",
+                namespace: None,
+                name: b.metadata.name.clone().unwrap_or_default(),
+            });
+        namespaced
+            .chain(cluster_wide)
+            .any(|binding| !exempt.contains(&binding))
     }
 }
 
@@ -143,9 +177,23 @@ pub struct BindingName {
     pub name: String,
 }
 
+impl From<&shared::people::BindingRef> for BindingName {
+    fn from(binding: &shared::people::BindingRef) -> Self {
+        Self {
+            kind: if binding.namespace.is_some() {
+                "RoleBinding"
+            } else {
+                "ClusterRoleBinding"
+            },
+            namespace: binding.namespace.clone(),
+            name: binding.name.clone(),
+        }
+    }
+}
+
 /// Returns every binding that names `username` as a User, read afresh from the API
 /// server with the backend's identity (two list calls).
-pub async fn bindings_of(client: &Client, username: &str) -> Result<Vec<BindingName>> {
+pub async fn bindings_of(client: &Client, username: &str) -> kube::Result<Vec<BindingName>> {
     let params = ListParams::default();
     let (roles, clusters) = (
         Api::<RoleBinding>::all(client.clone()),

@@ -17,14 +17,15 @@ use shared::{ApiError, ErrorCode, PortalConfig};
 use time::OffsetDateTime;
 
 use super::Cluster;
+use super::access::{self, Decider, Freshness};
 use super::approver;
+use super::error::{Error, Result};
 use super::requests;
 use super::resources::{
     BindingRecord, GrantRecord, Invite, InviteSpec, InviteStatus, RemovalRecord,
 };
 use crate::audit::{Action, Audit, Entry, timestamp};
 use crate::csr::CsrSummary;
-use crate::error::{Error, Result};
 
 /// Returns where the invite stands at `now`.
 pub fn state_of(invite: &Invite, now: OffsetDateTime) -> InviteState {
@@ -76,6 +77,15 @@ pub fn info_of(invite: &Invite, auto_approve: bool) -> InviteInfo {
     }
 }
 
+/// The person who made the invite, as the cluster told CertDesk when they made it.
+pub fn maker(invite: &Invite) -> k8s_openapi::api::authentication::v1::UserInfo {
+    k8s_openapi::api::authentication::v1::UserInfo {
+        username: Some(invite.spec.created_by.clone()),
+        groups: Some(invite.spec.created_by_groups.clone()),
+        ..Default::default()
+    }
+}
+
 fn random_base32(bytes: usize) -> Result<String> {
     use ring::rand::SecureRandom as _;
     let mut buffer = vec![0u8; bytes];
@@ -101,18 +111,6 @@ fn same(a: &str, b: &str) -> bool {
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
-}
-
-fn policy_refusal(violations: Vec<shared::Violation>) -> Error {
-    let message = violations
-        .iter()
-        .map(|v| v.message.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
-    Error::Client(
-        ApiError::new(ErrorCode::PolicyViolation, message)
-            .with_details(serde_json::json!({ "violations": violations })),
-    )
 }
 
 /// Makes an invite as the approver holding `client`.
@@ -146,10 +144,10 @@ pub async fn create(
         &portal.duration,
     ));
     if !violations.is_empty() {
-        return Err(policy_refusal(violations));
+        return Err(Error::Policy(violations));
     }
     if !VALIDITY_SECONDS.contains(&body.valid_for_seconds) {
-        return Err(Error::client(
+        return Err(Error::invalid(
             ErrorCode::BadRequest,
             format!(
                 "An invite link stays valid between {} seconds and {} days.",
@@ -160,7 +158,7 @@ pub async fn create(
     }
     for grant in &body.grants {
         if approver::binding_ref(username, grant).is_none() {
-            return Err(Error::client(
+            return Err(Error::invalid(
                 ErrorCode::BadRequest,
                 format!(
                     "The grant of {:?} needs a valid namespace (a Role is always granted in one).",
@@ -169,11 +167,18 @@ pub async fn create(
             ));
         }
     }
-    let (created_by, _) = approver::identity(client).await?;
+    let (created_by, created_by_groups) = approver::identity(client).await?;
     if bind_now {
-        let bound = super::bindings::bound_except(&cluster.client, username, &[]).await;
-        let check = approver::identity_check(client, username, &body.groups, bound).await?;
-        approver::access::ensure_identity(&check)?;
+        let check = access::check_identity(
+            cluster,
+            Decider::Token(client),
+            username,
+            &body.groups,
+            &[],
+            Freshness::Fresh,
+        )
+        .await?;
+        access::ensure(check)?;
     }
     let bindings = if bind_now {
         approver::make_bindings(client, username, &body.grants).await?
@@ -195,6 +200,7 @@ pub async fn create(
             expires_at: now + time::Duration::seconds(i64::from(body.valid_for_seconds)),
             token_sha256: token_hash(&secret),
             created_by: created_by.clone(),
+            created_by_groups,
         },
     );
     invite.metadata.labels = Some(std::collections::BTreeMap::from([(
@@ -210,7 +216,7 @@ pub async fn create(
             for binding in &bindings {
                 let _ = approver::delete_binding(client, binding).await;
             }
-            return Err(error.into());
+            return Err(Error::approver(error));
         }
     };
     audit.record(
@@ -262,7 +268,8 @@ pub async fn list(client: &Client) -> Result<Vec<InviteView>> {
     let now = OffsetDateTime::now_utc();
     let mut invites = Api::<Invite>::all(client.clone())
         .list(&Default::default())
-        .await?
+        .await
+        .map_err(Error::approver)?
         .items;
     invites.sort_by(|a, b| {
         b.metadata
@@ -278,10 +285,10 @@ pub async fn list(client: &Client) -> Result<Vec<InviteView>> {
 /// revoking again only retries removing the bindings.
 pub async fn revoke(client: &Client, name: &str, audit: &Audit) -> Result<InviteView> {
     let api = Api::<Invite>::all(client.clone());
-    let mut invite = api.get(name).await?;
+    let mut invite = api.get(name).await.map_err(Error::approver)?;
     let now = OffsetDateTime::now_utc();
     if state_of(&invite, now) == InviteState::Used {
-        return Err(Error::client(
+        return Err(Error::conflict(
             ErrorCode::Conflict,
             "This invite was already used; decide its request (or remove the person's access) instead.",
         ));
@@ -297,7 +304,8 @@ pub async fn revoke(client: &Client, name: &str, audit: &Audit) -> Result<Invite
         });
         invite = api
             .replace_status(name, &PostParams::default(), &invite)
-            .await?;
+            .await
+            .map_err(Error::approver)?;
         audit.record(
             &invite,
             Entry {
@@ -322,22 +330,23 @@ pub async fn revoke(client: &Client, name: &str, audit: &Audit) -> Result<Invite
 /// match, and it must be neither revoked, used nor expired.
 pub async fn open(client: &Client, token: &str) -> Result<Invite> {
     let invalid = || {
-        Error::client(
+        Error::Invite(ApiError::new(
             ErrorCode::InviteInvalid,
             "This invite link is not valid. Check that it was copied whole, or ask for a new one.",
-        )
+        ))
     };
     let token = InviteToken::parse(token).ok_or_else(invalid)?;
     let invite = Api::<Invite>::all(client.clone())
         .get_opt(token.name)
-        .await?
+        .await
+        .map_err(Error::own)?
         .ok_or_else(invalid)?;
     if !same(&token_hash(token.secret), &invite.spec.token_sha256) {
         return Err(invalid());
     }
     match state_of(&invite, OffsetDateTime::now_utc()) {
         InviteState::Open => Ok(invite),
-        InviteState::Revoked => Err(Error::client(
+        InviteState::Revoked => Err(Error::Invite(ApiError::new(
             ErrorCode::InviteRevoked,
             format!(
                 "This invite was revoked by {}. Ask {} for a new one.",
@@ -348,19 +357,19 @@ pub async fn open(client: &Client, token: &str) -> Result<Invite> {
                     .map_or("an approver", |r| r.by.as_str()),
                 invite.spec.created_by
             ),
-        )),
-        InviteState::Used => Err(Error::client(
+        ))),
+        InviteState::Used => Err(Error::Invite(ApiError::new(
             ErrorCode::InviteUsed,
             "This invite has already been used; each invite link works once. If that was you, follow the request from the browser you made it in.",
-        )),
-        InviteState::Expired => Err(Error::client(
+        ))),
+        InviteState::Expired => Err(Error::Invite(ApiError::new(
             ErrorCode::InviteExpired,
             format!(
                 "This invite expired at {}. Ask {} for a new one.",
                 timestamp(invite.spec.expires_at),
                 invite.spec.created_by
             ),
-        )),
+        ))),
     }
 }
 
@@ -394,13 +403,13 @@ pub fn check_match(invite: &Invite, csr: &CsrSummary, expiration_seconds: u32) -
     if mismatches.is_empty() {
         Ok(())
     } else {
-        Err(Error::client(
+        Err(Error::Invite(ApiError::new(
             ErrorCode::InviteMismatch,
             format!(
                 "The request does not match its invite: {}.",
                 mismatches.join("; ")
             ),
-        ))
+        )))
     }
 }
 
@@ -417,11 +426,11 @@ pub async fn consume(client: &Client, mut invite: Invite, request: &str) -> Resu
         .await
     {
         Ok(used) => Ok(used),
-        Err(kube::Error::Api(status)) if status.code == 409 => Err(Error::client(
+        Err(kube::Error::Api(status)) if status.code == 409 => Err(Error::Invite(ApiError::new(
             ErrorCode::InviteUsed,
             "This invite has just been used for another request; each invite link works once.",
-        )),
-        Err(error) => Err(error.into()),
+        ))),
+        Err(error) => Err(Error::own(error)),
     }
 }
 
@@ -477,6 +486,7 @@ mod tests {
                 expires_at: OffsetDateTime::now_utc() + time::Duration::seconds(expires_in),
                 token_sha256: token_hash("secret"),
                 created_by: "admin".to_owned(),
+                created_by_groups: vec![],
             },
         );
         invite.status = status;

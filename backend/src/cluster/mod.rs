@@ -1,10 +1,24 @@
-//! Everything that speaks to Kubernetes.
+//! Everything that speaks to Kubernetes, and every workflow that does: submit, renew,
+//! withdraw, approve, deny and follow a request, each with its audit entry, metrics and
+//! auto-approval. Routes call these and never the Kubernetes API; a workflow's failure
+//! is an [`Error`] that records whose credentials failed.
+//!
+//! - [`standing`]: where a request stands (the one function every page and stream asks);
+//! - [`access`]: the identity rule (the one entry point every approval runs);
+//! - [`submit`], [`renewal`], [`withdrawals`], [`approver`], [`follow`]: the workflows;
+//! - [`cache`], [`records`], [`bindings`], [`watch`]: what the backend watches;
+//! - [`invites`], [`people`], [`resources`]: CertDesk's own resources.
 
 use std::path::Path;
+use std::sync::Arc;
 
+pub mod access;
 pub mod approver;
+pub mod auto_approve;
 pub mod bindings;
 pub mod cache;
+pub mod error;
+pub mod follow;
 pub mod invites;
 pub mod people;
 pub mod records;
@@ -12,13 +26,27 @@ pub mod renewal;
 pub mod requests;
 pub mod resources;
 pub mod signing;
+pub mod standing;
 pub mod submit;
-pub mod token_cache;
+pub mod ttl_cache;
 pub mod watch;
 pub mod withdrawals;
 
-use anyhow::{Context, Result, bail};
+pub use error::{Error, Result, Whose};
+
+use anyhow::{Context, bail};
 use kube::config::Kubeconfig;
+
+/// The operator's rules the workflows apply, read once at start-up.
+#[derive(Debug, Clone, Default)]
+pub struct Rules {
+    /// What the browser is told: the policy's limits, lifetimes, key algorithms, and
+    /// whether invites are required and what CertDesk approves by itself.
+    pub portal: Arc<shared::PortalConfig>,
+    /// Ask the deciding person about every username, bound or not
+    /// (`usernames.alwaysRequireImpersonate`).
+    pub always_require_impersonate: bool,
+}
 
 /// Makes ring the process's TLS crypto provider, once; later calls change nothing.
 pub fn install_crypto_provider() {
@@ -35,7 +63,7 @@ pub struct ClusterEndpoint {
 }
 
 /// Reads the current context's cluster URL and CA from a kubeconfig file.
-pub fn endpoint_from_kubeconfig(path: &Path) -> Result<ClusterEndpoint> {
+pub fn endpoint_from_kubeconfig(path: &Path) -> anyhow::Result<ClusterEndpoint> {
     let kubeconfig = Kubeconfig::read_from(path)
         .with_context(|| format!("cannot read the kubeconfig {}", path.display()))?;
     let context_name = kubeconfig
@@ -111,9 +139,15 @@ pub struct Cluster {
     pub signing: signing::Signing,
     /// The watch cache of withdrawn requests.
     pub withdrawals: withdrawals::WithdrawalStore,
+    /// The operator's rules.
+    pub rules: Arc<Rules>,
+    /// The metrics the workflows count into.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// Answers to SubjectAccessReviews about a person, kept briefly.
+    pub reviews: Arc<access::ReviewCache>,
     /// Approvers' clients, reused per token for a minute.
-    approver_clients: std::sync::Arc<token_cache::TokenCache<kube::Client>>,
-    identity: std::sync::Arc<std::sync::OnceLock<String>>,
+    approver_clients: Arc<ttl_cache::TtlCache<kube::Client>>,
+    identity: Arc<std::sync::OnceLock<String>>,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -127,7 +161,7 @@ impl std::fmt::Debug for Cluster {
 impl Cluster {
     /// Connects with the given kubeconfig, or else the in-cluster configuration (or the
     /// usual kubeconfig lookup), and starts the watch cache in the background.
-    pub async fn connect(kubeconfig: Option<&Path>, namespace: &str) -> Result<Self> {
+    pub async fn connect(kubeconfig: Option<&Path>, namespace: &str) -> anyhow::Result<Self> {
         install_crypto_provider();
         let config = match kubeconfig {
             Some(path) => {
@@ -175,28 +209,18 @@ impl Cluster {
             bindings,
             signing,
             withdrawals,
-            approver_clients: std::sync::Arc::new(token_cache::TokenCache::new(
-                token_cache::CAPACITY,
-                token_cache::TTL,
+            rules: Arc::default(),
+            metrics: Arc::default(),
+            reviews: Arc::new(access::ReviewCache::new(
+                access::REVIEW_CAPACITY,
+                access::REVIEW_TTL,
+            )),
+            approver_clients: Arc::new(ttl_cache::TtlCache::new(
+                ttl_cache::CLIENT_CAPACITY,
+                ttl_cache::CLIENT_TTL,
             )),
             identity,
         })
-    }
-
-    /// Where a request stands, from its CSR: its phase and certificate, and why it is
-    /// not issued when the signer missed the deadline.
-    pub fn status_of(
-        &self,
-        csr: &k8s_openapi::api::certificates::v1::CertificateSigningRequest,
-    ) -> shared::RequestStatus {
-        let mut status = requests::status_of(csr);
-        let name = csr.metadata.name.as_deref().unwrap_or_default();
-        if status.phase == shared::Phase::Pending && self.withdrawals.contains(name) {
-            withdrawals::mark_withdrawn(&mut status);
-        }
-        self.signing
-            .explain(csr, &mut status, time::OffsetDateTime::now_utc());
-        status
     }
 
     /// Returns the backend's own username as the API server knows it (it records it in
@@ -230,7 +254,7 @@ impl Cluster {
     }
 
     /// Reads `ca.crt` of the `kube-root-ca.crt` ConfigMap in the backend's namespace.
-    pub async fn root_ca_configmap(&self) -> Result<Option<String>> {
+    pub async fn root_ca_configmap(&self) -> anyhow::Result<Option<String>> {
         use k8s_openapi::api::core::v1::ConfigMap;
         let api: kube::Api<ConfigMap> = kube::Api::namespaced(self.client.clone(), &self.namespace);
         let read = tokio::time::timeout(
@@ -264,11 +288,12 @@ impl Cluster {
     /// reused for that token for a minute (its connections with it); it holds no
     /// verdict, so a token revoked meanwhile is refused by the API server at once.
     pub fn client_for_token(&self, token: &str) -> Result<kube::Client> {
-        self.approver_clients
-            .get_or_build(token, || self.build_client_for_token(token))
+        Ok(self
+            .approver_clients
+            .get_or_build(token, || self.build_client_for_token(token))?)
     }
 
-    fn build_client_for_token(&self, token: &str) -> Result<kube::Client> {
+    fn build_client_for_token(&self, token: &str) -> anyhow::Result<kube::Client> {
         let mut config = kube::Config::new(self.config.cluster_url.clone());
         config.root_cert = self.config.root_cert.clone();
         config.root_cert_file = self.config.root_cert_file.clone();
@@ -291,7 +316,7 @@ async fn learn_identity(
 ) {
     let mut wait = std::time::Duration::from_millis(500);
     loop {
-        match approver::identity(&client).await {
+        match approver::abilities::identity(&client).await {
             Ok((username, _)) => {
                 let _ = identity.set(username);
                 return;

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding, RoleRef, Subject};
 use kube::api::{ListParams, PostParams};
 use kube::{Api, Client};
-use shared::ErrorCode;
 use shared::admin::RoleKind;
 use shared::people::{
     BindingRef, BindingRemoval, EXPIRING_SOON_DAYS, IssuedView, PersonView, RemoveAccessOutcome,
@@ -16,11 +15,11 @@ use shared::people::{
 use time::OffsetDateTime;
 
 use super::approver;
+use super::error::{Error, Result};
 use super::records::RecordStore;
 use super::requests::MANAGED_BY;
 use super::resources::{IssuedCertificate, IssuedCertificateStatus, RemovalRecord};
 use crate::audit::{Action, Audit, Entry, timestamp};
-use crate::error::{Error, Result};
 
 /// A binding CertDesk made, and the one user it binds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +56,8 @@ pub async fn certdesk_bindings(client: &Client) -> Result<Vec<UserBinding>> {
     let (namespaced, cluster_wide) = tokio::try_join!(
         role_bindings.list(&params),
         cluster_role_bindings.list(&params),
-    )?;
+    )
+    .map_err(Error::approver)?;
     let mut out = Vec::new();
     for binding in namespaced.items {
         if let Some(user) = only_user(binding.subjects.as_ref()) {
@@ -189,12 +189,9 @@ pub async fn remove_access(
         .map(|b| b.binding)
         .collect();
     if theirs.is_empty() && bindings.is_empty() {
-        return Err(Error::client(
-            ErrorCode::NotFound,
-            format!(
-                "CertDesk has issued no certificate to {username:?} and made no bindings for them."
-            ),
-        ));
+        return Err(Error::NotFound(format!(
+            "CertDesk has issued no certificate to {username:?} and made no bindings for them."
+        )));
     }
     let api = Api::<IssuedCertificate>::all(client.clone());
     let mut records_marked = Vec::new();
@@ -216,7 +213,8 @@ pub async fn remove_access(
         let name = marked.metadata.name.clone().unwrap_or_default();
         let written = api
             .replace_status(&name, &PostParams::default(), &marked)
-            .await?;
+            .await
+            .map_err(Error::approver)?;
         records_marked.push(name.clone());
         audit.record(
             &written,
@@ -252,22 +250,11 @@ pub async fn remove_access(
                     error: None,
                 }
             }
-            Err(Error::Client(error)) => BindingRemoval {
+            Err(error) => BindingRemoval {
                 binding,
                 removed: false,
-                error: Some(error),
+                error: Some(crate::error::Error::from(error).into_body()),
             },
-            Err(Error::Internal(error)) => {
-                tracing::error!(error = format!("{error:#}"), "deleting a binding failed");
-                BindingRemoval {
-                    binding,
-                    removed: false,
-                    error: Some(shared::ApiError::new(
-                        ErrorCode::Internal,
-                        "Deleting the binding failed; the details are in the server's log.",
-                    )),
-                }
-            }
         };
         outcomes.push(outcome);
     }

@@ -14,8 +14,6 @@ use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use kube::api::PostParams;
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::{Api, Client};
-use shared::admin::Grant;
-use shared::{Phase, RequestId, RequestStatus};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::approver::binding_ref;
@@ -102,11 +100,8 @@ pub fn record_of(
     if !super::approver::view::made_by_certdesk(csr, certdesk_user) {
         return None;
     }
-    let status = requests::status_of(csr);
-    if status.phase != Phase::Issued {
-        return None;
-    }
-    let pem = status.certificate_pem?;
+    let status = super::standing::issued(csr)?;
+    let pem = status.certificate_pem.clone()?;
     let certificate = match shared::inspect::inspect_certificate(&pem) {
         Ok(certificate) => certificate,
         Err(error) => {
@@ -116,7 +111,7 @@ pub fn record_of(
     };
     let username = certificate.common_name.clone().unwrap_or_default();
     let annotation = |key: &str| requests::annotation(csr, key);
-    let grants = requests::granted(csr);
+    let grants = super::standing::granted(csr);
     let bindings = grants
         .iter()
         .filter_map(|grant| binding_ref(&username, grant))
@@ -129,7 +124,7 @@ pub fn record_of(
         sha256_fingerprint: certificate.sha256_fingerprint.clone(),
         not_before: certificate.not_before,
         not_after: certificate.not_after,
-        approver: annotation(APPROVED_BY_ANNOTATION),
+        approver: approver_of(csr, certdesk_user),
         approval_message: status.message.clone(),
         bindings,
         namespace: status.namespace.clone(),
@@ -150,6 +145,17 @@ pub fn record_of(
     Some(record)
 }
 
+/// Who approved: `certdesk.dev/approved-by`, which CertDesk's admission policy lets
+/// only the approving user write (so it names them, not whom a kubectl approver
+/// claims); CertDesk's own approvals say why they were made.
+fn approver_of(csr: &CertificateSigningRequest, certdesk_user: Option<&str>) -> Option<String> {
+    let by = requests::annotation(csr, APPROVED_BY_ANNOTATION)?;
+    match requests::annotation(csr, super::auto_approve::APPROVED_VIA_ANNOTATION) {
+        Some(via) if Some(by.as_str()) == certdesk_user => Some(format!("certdesk ({via})")),
+        _ => Some(by),
+    }
+}
+
 fn normal_serial(serial: &str) -> String {
     let digits: String = serial
         .chars()
@@ -161,32 +167,6 @@ fn normal_serial(serial: &str) -> String {
         "0".to_owned()
     } else {
         trimmed.to_owned()
-    }
-}
-
-/// Returns the status of a request whose CSR the cluster no longer has, from its record.
-pub fn status_of(record: &IssuedCertificate) -> RequestStatus {
-    RequestStatus {
-        id: RequestId(record.metadata.name.clone().unwrap_or_default()),
-        phase: Phase::Issued,
-        reason: None,
-        message: record.spec.approval_message.clone(),
-        certificate_pem: Some(record.spec.certificate.clone()),
-        not_after: Some(record.spec.not_after),
-        namespace: record.spec.namespace.clone(),
-        not_issued: None,
-        lifetime_cut: None,
-        grants: record.spec.bindings.iter().map(grant_of).collect(),
-        submitted_at: None,
-    }
-}
-
-/// The grant a recorded binding made.
-fn grant_of(binding: &BindingRecord) -> Grant {
-    Grant {
-        kind: binding.role_kind.into(),
-        name: binding.role.clone(),
-        namespace: binding.namespace.clone(),
     }
 }
 

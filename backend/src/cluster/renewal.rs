@@ -17,12 +17,14 @@ use shared::renewal::{ProofError, RenewalChallenge, RenewalRequest};
 use shared::{ApiError, ErrorCode, PortalConfig, RequestId};
 use time::OffsetDateTime;
 
+use super::error::{Error, Result};
 use super::records::RecordStore;
-use super::requests::sanitize;
+use super::requests::{Origin, sanitize};
 use super::resources::IssuedCertificate;
-use crate::audit::timestamp;
+use super::submit::{self, Kind, NewRequest};
+use super::{Cluster, auto_approve};
+use crate::audit::{Action, Entry, timestamp};
 use crate::csr::VettedCsr;
-use crate::error::{Error, Result};
 
 /// How long a challenge is accepted.
 pub const CHALLENGE_LIFETIME: time::Duration = time::Duration::minutes(5);
@@ -84,10 +86,10 @@ impl ChallengeKey {
     /// `now`; returns its nonce.
     pub fn check(&self, challenge: &str, now: OffsetDateTime) -> Result<[u8; NONCE_BYTES]> {
         let invalid = || {
-            Error::client(
+            Error::Renewal(ApiError::new(
                 ErrorCode::RenewalChallengeInvalid,
                 "The renewal challenge was not issued by CertDesk or was altered; start the renewal again.",
-            )
+            ))
         };
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(challenge.trim().as_bytes())
@@ -103,10 +105,10 @@ impl ChallengeKey {
         let mut expiry = [0u8; 8];
         expiry.copy_from_slice(&payload[NONCE_BYTES..]);
         if now.unix_timestamp() >= i64::from_be_bytes(expiry) {
-            return Err(Error::client(
+            return Err(Error::Renewal(ApiError::new(
                 ErrorCode::RenewalChallengeExpired,
                 "The renewal challenge has expired (it is valid for five minutes); start the renewal again.",
-            ));
+            )));
         }
         let mut nonce = [0u8; NONCE_BYTES];
         nonce.copy_from_slice(&payload[..NONCE_BYTES]);
@@ -165,7 +167,7 @@ pub fn vet(
 ) -> Result<VettedRenewal> {
     let nonce = key.check(&body.challenge, now)?;
     let old = shared::inspect::inspect_certificate(&body.certificate_pem).map_err(|e| {
-        Error::Client(
+        Error::Renewal(
             ApiError::new(
                 ErrorCode::CertificateInvalid,
                 format!("The certificate to renew could not be read: {e}"),
@@ -176,36 +178,36 @@ pub fn vet(
     let issued_here = !ca_bundle_pem.trim().is_empty()
         && shared::inspect::issued_by(&body.certificate_pem, ca_bundle_pem).unwrap_or(false);
     if !issued_here {
-        return Err(Error::client(
+        return Err(Error::Renewal(ApiError::new(
             ErrorCode::RenewalWrongCa,
             format!(
                 "The certificate was issued by {:?}, not by this cluster's certificate authority; only this cluster's certificates can be renewed here.",
                 old.issuer
             ),
-        ));
+        )));
     }
     if now < old.not_before || now >= old.not_after {
-        return Err(Error::client(
+        return Err(Error::Renewal(ApiError::new(
             ErrorCode::RenewalCertificateExpired,
             format!(
                 "The certificate is valid from {} to {}, not now; an expired certificate cannot be renewed: request access anew.",
                 timestamp(old.not_before),
                 timestamp(old.not_after)
             ),
-        ));
+        )));
     }
     // A renewal keeps an identity that already passed; it is not compared with the
     // users that have bindings (the renewing user is one of them).
     let csr = crate::csr::vet(&body.csr_pem, portal, &shared::names::NameIndex::new())?;
     let old_username = old.common_name.clone().unwrap_or_default();
     if csr.summary.username != old_username || csr.summary.groups != old.organizations {
-        return Err(Error::client(
+        return Err(Error::Renewal(ApiError::new(
             ErrorCode::RenewalSubjectMismatch,
             format!(
                 "A renewal keeps the identity: the certificate names {:?} in groups {:?}, the new request {:?} in groups {:?}.",
                 old_username, old.organizations, csr.summary.username, csr.summary.groups
             ),
-        ));
+        )));
     }
     shared::renewal::verify_proof(&body.certificate_pem, &body.challenge, &body.csr_pem, &body.proof)
         .map_err(|error| {
@@ -213,7 +215,7 @@ pub fn vet(
                 ProofError::ProofMalformed => "proof_malformed",
                 _ => "proof_does_not_verify",
             };
-            Error::Client(
+            Error::Renewal(
                 ApiError::new(
                     ErrorCode::RenewalProofInvalid,
                     "The proof does not verify with the certificate's public key: it must be signed with the key of the certificate being renewed.",
@@ -232,17 +234,108 @@ pub fn vet(
     })
 }
 
-/// The backdating Kubernetes' signer applies to `notBefore` (at most five minutes), so
-/// a certificate's validity is its requested lifetime plus up to this much.
-const SIGNER_BACKDATE_SECONDS: i64 = 300;
+/// Kubernetes' signer back-dates notBefore by this much; below [`SHORT_SECONDS`] of
+/// lifetime it does not back-date notAfter with it, so such a certificate's validity
+/// is its lifetime plus this much.
+const SIGNER_BACKDATE_SECONDS: i64 = super::standing::SIGNER_BACKDATE_SECONDS;
+/// The lifetime from which the signer back-dates notAfter too (eight hours).
+const SHORT_SECONDS: i64 = 8 * 3600;
 
-/// Returns the lifetime a renewal gets: what it asks for, cut to the lifetime of the
-/// certificate it renews (less the signer's backdating), so renewing never lengthens
-/// a credential. Never below the API's minimum of ten minutes.
+/// Returns the lifetime a renewal gets: what it asks for, cut to the lifetime the
+/// renewed certificate was issued for (its validity, less the back-dating where the
+/// signer added it), so renewing never lengthens a credential. Never below the API's
+/// minimum of ten minutes.
 pub fn lifetime_cap(old: &shared::CertificateInfo, requested: u32) -> u32 {
-    let original = (old.not_after - old.not_before).whole_seconds() - SIGNER_BACKDATE_SECONDS;
+    let span = (old.not_after - old.not_before).whole_seconds();
+    // A span of at least eight hours and five minutes is a long lifetime the signer
+    // back-dated whole; anything shorter may hold five minutes of back-dating.
+    let original = if span >= SHORT_SECONDS + SIGNER_BACKDATE_SECONDS {
+        span
+    } else {
+        span - SIGNER_BACKDATE_SECONDS
+    };
     let cap = u32::try_from(original.max(600)).unwrap_or(u32::MAX);
     requested.min(cap)
+}
+
+/// Renews a certificate: a new CSR for the same subject, with the old key's proof of
+/// possession over the challenge and the new CSR (both kept on the CSR, so the admission
+/// webhook can check them again). Created like any request, annotated as a renewal of
+/// the old serial and record; approved by CertDesk itself when the operator enabled
+/// renewal auto-approval and [`auto_approve::basis`] allows it.
+pub async fn renew(
+    cluster: &Cluster,
+    key: &ChallengeKey,
+    client_ca_pem: &str,
+    body: &RenewalRequest,
+    origin: &Origin,
+) -> Result<RequestId> {
+    let portal = &cluster.rules.portal;
+    submit::check_lifetime_and_note(portal, body.expiration_seconds, body.note.as_deref())?;
+    let vetted = vet(
+        body,
+        key,
+        client_ca_pem,
+        portal,
+        &cluster.records,
+        OffsetDateTime::now_utc(),
+    )?;
+    let record = confirm_record(&cluster.client, &vetted).await?;
+    let id = vetted.id.clone();
+    tracing::Span::current().record("id", id.0.as_str());
+    if cluster.records.get(&id.0).is_some() {
+        return Err(replayed());
+    }
+    let lifetime = lifetime_cap(&vetted.old, body.expiration_seconds);
+    let created = submit::create(
+        cluster,
+        NewRequest {
+            id: &id,
+            csr: &vetted.csr,
+            expiration_seconds: lifetime,
+            origin,
+            kind: Kind::Renewal {
+                of_serial: vetted.old.serial.clone(),
+                of_record: record.as_ref().and_then(|r| r.metadata.name.clone()),
+                granted_namespace: record.as_ref().and_then(|r| r.spec.namespace.clone()),
+                challenge: body.challenge.clone(),
+                proof: body.proof.trim().to_owned(),
+            },
+        },
+    )
+    .await
+    .map_err(|error| match error.kube_code() {
+        Some(409) => replayed(),
+        _ => error,
+    })?
+    .csr;
+    cluster.metrics.submissions.inc();
+    let username = vetted.csr.summary.username.as_str();
+    cluster.audit.record(
+        &created,
+        Entry {
+            action: Action::RenewalRequested,
+            actor: username,
+            subject: username,
+            request: Some(&id.0),
+            note: format!(
+                "{username:?} asked to renew certificate {} (valid until {}) with a proof of possession of its key.",
+                vetted.old.serial,
+                timestamp(vetted.old.not_after)
+            ),
+        },
+    );
+    if portal.auto_approve_renewals && record.is_some() {
+        auto_approve::approve_if_allowed(cluster, created).await;
+    }
+    Ok(id)
+}
+
+fn replayed() -> Error {
+    Error::conflict(
+        ErrorCode::RenewalChallengeReplayed,
+        "This renewal challenge was already used; start the renewal again for a fresh one.",
+    )
 }
 
 fn refuse_if_removed(record: Option<&IssuedCertificate>) -> Result<()> {
@@ -250,14 +343,14 @@ fn refuse_if_removed(record: Option<&IssuedCertificate>) -> Result<()> {
         .and_then(|r| r.status.as_ref())
         .and_then(|s| s.access_removed.as_ref())
     {
-        Some(removal) => Err(Error::client(
+        Some(removal) => Err(Error::Renewal(ApiError::new(
             ErrorCode::RenewalAccessRemoved,
             format!(
                 "{} removed this user's access on {}; the certificate cannot be renewed. Ask an approver.",
                 removal.by,
                 timestamp(removal.at)
             ),
-        )),
+        ))),
         None => Ok(()),
     }
 }
@@ -278,7 +371,8 @@ pub async fn confirm_record(
     };
     let current = kube::Api::<IssuedCertificate>::all(client.clone())
         .get_opt(&name)
-        .await?;
+        .await
+        .map_err(Error::own)?;
     refuse_if_removed(current.as_ref())?;
     Ok(current)
 }
@@ -300,7 +394,7 @@ mod tests {
         );
 
         let code = |result: Result<[u8; NONCE_BYTES]>| match result {
-            Err(Error::Client(error)) => error.code,
+            Err(Error::Renewal(error)) => error.code,
             other => panic!("{other:?}"),
         };
         assert_eq!(

@@ -1,5 +1,6 @@
-//! Requesters' side of a `CertificateSigningRequest`: creating one from a vetted CSR and
-//! reading where it stands.
+//! Requesters' side of a `CertificateSigningRequest`: the object CertDesk creates from a
+//! vetted CSR, its name, and the annotations CertDesk reads and writes on it. Where a
+//! request stands is [`super::standing`].
 
 use std::collections::BTreeMap;
 
@@ -8,8 +9,7 @@ use k8s_openapi::api::certificates::v1::{
     CertificateSigningRequest, CertificateSigningRequestSpec,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use shared::{Phase, RequestId, RequestStatus};
-use time::OffsetDateTime;
+use shared::RequestId;
 
 use super::cache::SIGNER;
 use crate::csr::VettedCsr;
@@ -198,121 +198,6 @@ pub fn is_managed(csr: &CertificateSigningRequest) -> bool {
         .is_some_and(|v| v == MANAGED_BY.1)
 }
 
-/// Returns the request phase derived from the CSR's status conditions, with the deciding
-/// condition's reason and message and, once issued, the certificate and its notAfter.
-pub fn status_of(csr: &CertificateSigningRequest) -> RequestStatus {
-    let id = RequestId(csr.metadata.name.clone().unwrap_or_default());
-    let status = csr.status.as_ref();
-    let conditions = status
-        .and_then(|s| s.conditions.as_deref())
-        .unwrap_or_default();
-    let holds = |kind: &str| {
-        conditions
-            .iter()
-            .find(|c| c.type_ == kind && c.status == "True")
-    };
-    let certificate = status
-        .and_then(|s| s.certificate.as_ref())
-        .filter(|c| !c.0.is_empty())
-        .and_then(|c| String::from_utf8(c.0.clone()).ok());
-    let (phase, condition) = if let Some(c) = holds("Denied") {
-        (Phase::Denied, Some(c))
-    } else if let Some(c) = holds("Failed") {
-        (Phase::Failed, Some(c))
-    } else if let Some(c) = holds("Approved") {
-        (
-            if certificate.is_some() {
-                Phase::Issued
-            } else {
-                Phase::Approved
-            },
-            Some(c),
-        )
-    } else {
-        (Phase::Pending, None)
-    };
-    let certificate_pem = certificate.filter(|_| phase == Phase::Issued);
-    let lifetime_cut = certificate_pem
-        .as_deref()
-        .and_then(|pem| lifetime_cut(pem, csr.spec.expiration_seconds?));
-    RequestStatus {
-        id,
-        phase,
-        reason: condition.and_then(|c| c.reason.clone()),
-        message: condition.and_then(|c| c.message.clone()),
-        not_after: certificate_pem.as_deref().and_then(not_after),
-        certificate_pem,
-        namespace: (phase == Phase::Approved || phase == Phase::Issued)
-            .then(|| granted_namespace(csr))
-            .flatten(),
-        not_issued: None,
-        lifetime_cut,
-        grants: if matches!(phase, Phase::Approved | Phase::Issued) {
-            granted(csr)
-        } else {
-            Vec::new()
-        },
-        submitted_at: csr
-            .metadata
-            .creation_timestamp
-            .as_ref()
-            .and_then(|t| OffsetDateTime::from_unix_timestamp(t.0.as_second()).ok()),
-    }
-}
-
-/// The roles recorded with the approval (an annotation CertDesk wrote; anything that
-/// does not read as grants counts as none).
-pub fn granted(csr: &CertificateSigningRequest) -> Vec<shared::admin::Grant> {
-    annotation(csr, GRANTS_ANNOTATION)
-        .and_then(|json| serde_json::from_str(&json).ok())
-        .unwrap_or_default()
-}
-
-/// How far Kubernetes' signer back-dates a certificate's notBefore (for clock skew).
-const SIGNER_BACKDATE_SECONDS: i64 = 300;
-
-/// The lifetime asked for against the one the certificate has, when the signer cut it
-/// by more than a minute (its notBefore is back-dated by five minutes, which is not
-/// lifetime the requester asked for).
-fn lifetime_cut(pem: &str, requested_seconds: i32) -> Option<shared::LifetimeCut> {
-    let (_, block) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).ok()?;
-    let certificate = block.parse_x509().ok()?;
-    let validity = certificate.validity();
-    let span = validity.not_after.timestamp() - validity.not_before.timestamp();
-    let issued = (span - SIGNER_BACKDATE_SECONDS).max(0);
-    let requested = i64::from(requested_seconds);
-    (issued + 60 < requested).then(|| shared::LifetimeCut {
-        requested_seconds: u32::try_from(requested).unwrap_or(u32::MAX),
-        issued_seconds: u32::try_from(issued).unwrap_or(u32::MAX),
-    })
-}
-
-/// Returns the status of a request the cluster no longer has.
-pub fn gone(id: &str) -> RequestStatus {
-    RequestStatus {
-        id: RequestId(id.to_owned()),
-        phase: Phase::Gone,
-        reason: None,
-        message: Some(
-            "The cluster no longer has this request (it was cleaned up or expired).".to_owned(),
-        ),
-        certificate_pem: None,
-        not_after: None,
-        namespace: None,
-        not_issued: None,
-        lifetime_cut: None,
-        grants: Vec::new(),
-        submitted_at: None,
-    }
-}
-
-/// Returns the notAfter of the first certificate of a PEM bundle.
-pub fn not_after(pem: &str) -> Option<OffsetDateTime> {
-    let (_, block) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).ok()?;
-    let cert = block.parse_x509().ok()?;
-    Some(cert.validity().not_after.to_datetime())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,85 +224,6 @@ mod tests {
         assert_eq!(sanitize("", 40), "user");
         assert_eq!(sanitize("ünïcode", 40), "n-code");
         assert_eq!(sanitize(&"x".repeat(300), 40).len(), 40);
-    }
-
-    fn csr_with(conditions: &[(&str, &str)], certificate: &[u8]) -> CertificateSigningRequest {
-        use k8s_openapi::api::certificates::v1::{
-            CertificateSigningRequestCondition, CertificateSigningRequestStatus,
-        };
-        CertificateSigningRequest {
-            metadata: ObjectMeta {
-                name: Some("certdesk-a-x".to_owned()),
-                ..ObjectMeta::default()
-            },
-            status: Some(CertificateSigningRequestStatus {
-                conditions: Some(
-                    conditions
-                        .iter()
-                        .map(|(kind, reason)| CertificateSigningRequestCondition {
-                            type_: (*kind).to_owned(),
-                            status: "True".to_owned(),
-                            reason: Some((*reason).to_owned()),
-                            message: Some(format!("{kind} because")),
-                            ..Default::default()
-                        })
-                        .collect(),
-                ),
-                certificate: (!certificate.is_empty()).then(|| ByteString(certificate.to_vec())),
-            }),
-            ..CertificateSigningRequest::default()
-        }
-    }
-
-    #[test]
-    fn the_phase_follows_the_conditions_and_the_certificate() {
-        assert_eq!(status_of(&csr_with(&[], b"")).phase, Phase::Pending);
-        let approved = status_of(&csr_with(&[("Approved", "CertDeskApprove")], b""));
-        assert_eq!(approved.phase, Phase::Approved);
-        assert_eq!(approved.reason.as_deref(), Some("CertDeskApprove"));
-        assert_eq!(approved.message.as_deref(), Some("Approved because"));
-        let issued = status_of(&csr_with(
-            &[("Approved", "CertDeskApprove")],
-            b"-----BEGIN CERTIFICATE-----",
-        ));
-        assert_eq!(issued.phase, Phase::Issued);
-        assert!(issued.certificate_pem.is_some());
-        assert_eq!(
-            status_of(&csr_with(&[("Denied", "CertDeskDeny")], b"")).phase,
-            Phase::Denied
-        );
-        let failed = status_of(&csr_with(
-            &[
-                ("Approved", "CertDeskApprove"),
-                ("Failed", "SignerValidationFailure"),
-            ],
-            b"",
-        ));
-        assert_eq!(failed.phase, Phase::Failed);
-        assert_eq!(failed.reason.as_deref(), Some("SignerValidationFailure"));
-        assert_eq!(gone("certdesk-a-x").phase, Phase::Gone);
-    }
-
-    #[test]
-    fn the_granted_namespace_is_read_only_when_it_is_a_namespace_name() {
-        let mut csr = csr_with(&[("Approved", "CertDeskApprove")], b"");
-        assert_eq!(status_of(&csr).namespace, None);
-        for (value, expected) in [
-            ("team-a", Some("team-a")),
-            ("default\nusers:", None),
-            ("Team", None),
-            ("-a", None),
-            ("a\"b", None),
-            ("", None),
-        ] {
-            csr.metadata.annotations = Some(BTreeMap::from([(
-                GRANTED_NAMESPACE_ANNOTATION.to_owned(),
-                value.to_owned(),
-            )]));
-            assert_eq!(status_of(&csr).namespace.as_deref(), expected, "{value:?}");
-        }
-        assert!(!is_namespace_name(&"a".repeat(64)));
-        assert!(is_namespace_name(&"a".repeat(63)));
     }
 
     #[test]

@@ -290,8 +290,15 @@ pub struct InviteSpec {
     pub expires_at: OffsetDateTime,
     /// The lowercase hex SHA-256 of the link's secret.
     pub token_sha256: String,
-    /// The approver who made it.
+    /// The approver who made it. CertDesk's admission policy lets only that very user
+    /// create an invite naming them, and nobody change an invite's spec afterwards.
     pub created_by: String,
+    /// The groups the approver was in when they made it (as the cluster told CertDesk;
+    /// the admission policy refuses a group they are not in). An invite that CertDesk
+    /// approves by itself asks the cluster again, at use, whether this user in these
+    /// groups may issue its identity.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub created_by_groups: Vec<String>,
 }
 
 /// What became of an invite.

@@ -93,7 +93,7 @@ impl Signing {
                     .is_some_and(|s| s.certificate.as_ref().is_none_or(|c| c.0.is_empty()))
             })
             .find_map(|csr| {
-                let mut status = crate::cluster::requests::status_of(csr);
+                let mut status = crate::cluster::standing::from_conditions(csr);
                 self.explain(csr, &mut status, now);
                 status.not_issued
             })
@@ -147,7 +147,7 @@ mod tests {
     fn an_approved_request_is_explained_only_past_the_deadline() {
         let signing = Signing::new(Duration::from_secs(60));
         let csr = approved_at(1_700_000_000);
-        let mut status = crate::cluster::requests::status_of(&csr);
+        let mut status = crate::cluster::standing::from_conditions(&csr);
         assert_eq!(status.phase, Phase::Approved);
         let at = |s: i64| time::OffsetDateTime::from_unix_timestamp(s).expect("a time");
         signing.explain(&csr, &mut status, at(1_700_000_059));

@@ -1,21 +1,23 @@
-//! A request's CSR in the cluster: the one function that creates one (for a submission,
-//! an invitee's submission and a renewal alike) and the one that says where it stands.
-//! Routes call these, never the Kubernetes API themselves.
+//! Submitting a request: the one function that creates a request's CSR (for a
+//! submission, an invitee's submission and a renewal alike), and the submission
+//! workflow around it — the invite, the metric, the audit entry and, where the operator
+//! turned it on, CertDesk's own approval.
 
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use kube::Api;
 use kube::api::PostParams;
-use shared::{RequestId, RequestStatus};
+use shared::names::NameIndex;
+use shared::{ErrorCode, PortalConfig, RequestId, RequestTicket, SubmitRequest};
 
-use super::Cluster;
-use super::cache::SIGNER;
-use super::invites;
-use super::records;
+use super::error::{Error, Result};
 use super::requests::{self, GRANTED_NAMESPACE_ANNOTATION, Origin, RENEWAL_OF_ANNOTATION};
 use super::resources::Invite;
-use super::resources::IssuedCertificate;
+use super::{Cluster, auto_approve, invites};
+use crate::audit::{Action, Entry};
 use crate::csr::VettedCsr;
-use crate::error::Result;
+
+/// The longest note a requester may leave, in characters.
+pub const MAX_NOTE_CHARS: usize = 1000;
 
 /// What a new request is, besides its CSR.
 #[derive(Debug)]
@@ -30,8 +32,14 @@ pub enum Kind {
     Renewal {
         /// The old certificate's serial.
         of_serial: String,
+        /// The name of CertDesk's record of the old certificate.
+        of_record: Option<String>,
         /// The namespace the old certificate's grants were in, if any.
         granted_namespace: Option<String>,
+        /// The challenge the renewal answered.
+        challenge: String,
+        /// The old key's proof of possession over the challenge and the new CSR.
+        proof: String,
     },
 }
 
@@ -59,9 +67,115 @@ pub struct Created {
     pub invite: Option<Invite>,
 }
 
+/// Refuses a lifetime outside the operator's limits ([`Error::Policy`]) and a note
+/// longer than [`MAX_NOTE_CHARS`], as every way of asking for a certificate does.
+pub fn check_lifetime_and_note(
+    portal: &PortalConfig,
+    expiration_seconds: u32,
+    note: Option<&str>,
+) -> Result<()> {
+    if let Some(violation) = shared::policy::check_duration(expiration_seconds, &portal.duration) {
+        return Err(Error::Policy(vec![violation]));
+    }
+    if note.is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+        return Err(Error::invalid(
+            ErrorCode::BadRequest,
+            format!("The note is longer than {MAX_NOTE_CHARS} characters."),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a submission before the cluster is needed (so a bad CSR is refused even while
+/// the API server is away): an invite where one is required, the lifetime, the note,
+/// and the CSR against the policy (`known_users` are the users that have bindings).
+pub fn vet(
+    portal: &PortalConfig,
+    known_users: &NameIndex,
+    body: &SubmitRequest,
+) -> Result<VettedCsr> {
+    if body.invite.is_none() && portal.invite_required {
+        return Err(Error::Invite(shared::ApiError::new(
+            ErrorCode::InviteRequired,
+            "This portal takes requests through invite links only: ask an approver for one.",
+        )));
+    }
+    check_lifetime_and_note(portal, body.expiration_seconds, body.note.as_deref())?;
+    crate::csr::vet(&body.csr_pem, portal, known_users)
+}
+
+/// Submits a vetted request: opens and checks its invite (if any), creates its CSR,
+/// counts and records it, and — for an invite CertDesk approves by itself — approves
+/// it when [`auto_approve::basis`] allows. Returns the request's id.
+pub async fn submit(
+    cluster: &Cluster,
+    body: &SubmitRequest,
+    vetted: &VettedCsr,
+    origin: &Origin,
+) -> Result<RequestTicket> {
+    let invite = match body.invite.as_deref() {
+        Some(token) => Some(invites::open(&cluster.client, token).await?),
+        None => None,
+    };
+    if let Some(invite) = &invite {
+        invites::check_match(invite, &vetted.summary, body.expiration_seconds)?;
+    }
+    let id = requests::new_request_id(&vetted.summary.username)?;
+    tracing::Span::current().record("id", id.0.as_str());
+    let Created { csr, invite } = create(
+        cluster,
+        NewRequest {
+            id: &id,
+            csr: vetted,
+            expiration_seconds: body.expiration_seconds,
+            origin,
+            kind: Kind::Submission {
+                invite: invite.map(Box::new),
+            },
+        },
+    )
+    .await?;
+    cluster.metrics.submissions.inc();
+    let username = vetted.summary.username.as_str();
+    cluster.audit.record(
+        &csr,
+        Entry {
+            action: Action::Submitted,
+            actor: "requester",
+            subject: username,
+            request: Some(&id.0),
+            note: format!(
+                "Request for {username:?} (groups {:?}, {}) submitted from {}.",
+                vetted.summary.groups,
+                vetted.summary.key.label,
+                origin
+                    .client_address
+                    .as_deref()
+                    .unwrap_or("an unknown address")
+            ),
+        },
+    );
+    if let Some(invite) = invite {
+        cluster.audit.record(
+            &invite,
+            Entry {
+                action: Action::InviteUsed,
+                actor: "requester",
+                subject: username,
+                request: Some(&id.0),
+                note: format!("Invite used for request {id}."),
+            },
+        );
+        if cluster.rules.portal.auto_approve_invites && invites::grants_bound(&invite) {
+            auto_approve::approve_if_allowed(cluster, csr).await;
+        }
+    }
+    Ok(RequestTicket { id })
+}
+
 /// Creates the request's `CertificateSigningRequest` as CertDesk. An invite is consumed
 /// first (so one link makes one request) and given back if the CSR cannot be created.
-/// A name already taken is `conflict` (a renewal's id is derived from its challenge, so
+/// A name already taken is a conflict (a renewal's id is derived from its challenge, so
 /// that is a replay).
 pub async fn create(cluster: &Cluster, new: NewRequest<'_>) -> Result<Created> {
     let mut object = requests::build(new.id, new.csr, new.expiration_seconds, new.origin);
@@ -75,13 +189,24 @@ pub async fn create(cluster: &Cluster, new: NewRequest<'_>) -> Result<Created> {
         }
         Kind::Renewal {
             of_serial,
+            of_record,
             granted_namespace,
+            challenge,
+            proof,
         } => {
             let annotations = object
                 .metadata
                 .annotations
                 .get_or_insert_with(Default::default);
             annotations.insert(RENEWAL_OF_ANNOTATION.to_owned(), of_serial);
+            if let Some(record) = of_record {
+                annotations.insert(auto_approve::RENEWAL_RECORD_ANNOTATION.to_owned(), record);
+            }
+            annotations.insert(
+                auto_approve::RENEWAL_CHALLENGE_ANNOTATION.to_owned(),
+                challenge,
+            );
+            annotations.insert(auto_approve::RENEWAL_PROOF_ANNOTATION.to_owned(), proof);
             if let Some(namespace) = granted_namespace {
                 annotations.insert(GRANTED_NAMESPACE_ANNOTATION.to_owned(), namespace);
             }
@@ -97,42 +222,7 @@ pub async fn create(cluster: &Cluster, new: NewRequest<'_>) -> Result<Created> {
             if let Some(invite) = invite {
                 invites::release(&cluster.client, invite).await;
             }
-            Err(error.into())
+            Err(Error::own(error))
         }
-    }
-}
-
-/// Where a request stands: from the watch cache, asking the API server only when the
-/// cache does not (yet) hold it, so a fresh submission is never reported `Gone`; a
-/// request the signer's CSR no longer exists for is read from its issuance record.
-/// `None` when the name is not a request CertDesk made.
-///
-/// The caller checks the id's shape first (no API call for a name CertDesk never makes).
-pub async fn current_status(cluster: &Cluster, id: &str) -> Result<Option<RequestStatus>> {
-    let csr = match cluster.cache.get(id) {
-        Some(csr) => Some(csr.as_ref().clone()),
-        None => {
-            Api::<CertificateSigningRequest>::all(cluster.client.clone())
-                .get_opt(id)
-                .await?
-        }
-    };
-    match csr {
-        None => match cluster.records.get(id) {
-            Some(record) => Ok(Some(records::status_of(&record))),
-            None => match Api::<IssuedCertificate>::all(cluster.client.clone())
-                .get_opt(id)
-                .await
-            {
-                Ok(Some(record)) => Ok(Some(records::status_of(&record))),
-                // Without records (the CRD is not installed, say) the request is just gone.
-                Ok(None) | Err(kube::Error::Api(_)) => Ok(Some(requests::gone(id))),
-                Err(error) => Err(error.into()),
-            },
-        },
-        Some(csr) if csr.spec.signer_name == SIGNER && requests::is_managed(&csr) => {
-            Ok(Some(cluster.status_of(&csr)))
-        }
-        Some(_) => Ok(None),
     }
 }

@@ -1,27 +1,28 @@
-//! Approvers' Kubernetes clients, reused per token for a short while: every call of an
-//! approver's page would otherwise build a client and open a new TLS connection to the
-//! API server. Keyed by the token's SHA-256 (the token itself is never a key, never
-//! logged), bounded in size, each entry living [`TTL`].
+//! What is worth keeping for a short while, bounded in size: approvers' Kubernetes
+//! clients per token (every call of an approver's page would otherwise build a client
+//! and open a new TLS connection to the API server), and the webhook's answers to
+//! access reviews per person and question. Keyed by the SHA-256 of the key (a token
+//! itself is never kept as a key, never logged), each entry living its TTL.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// How long a client is reused after it was built.
-pub const TTL: Duration = Duration::from_secs(60);
+/// How long an approver's client is reused after it was built.
+pub const CLIENT_TTL: Duration = Duration::from_secs(60);
 
-/// The most clients kept at once.
-pub const CAPACITY: usize = 256;
+/// The most approvers' clients kept at once.
+pub const CLIENT_CAPACITY: usize = 256;
 
-/// A bounded map from a token's hash to what was built for it.
+/// A bounded map from a key's hash to what was built for it.
 #[derive(Debug)]
-pub struct TokenCache<T> {
+pub struct TtlCache<T> {
     entries: Mutex<HashMap<[u8; 32], (Instant, T)>>,
     capacity: usize,
     ttl: Duration,
 }
 
-impl<T: Clone> TokenCache<T> {
+impl<T: Clone> TtlCache<T> {
     /// Returns an empty cache of `capacity` entries living `ttl` each.
     pub fn new(capacity: usize, ttl: Duration) -> Self {
         Self {
@@ -31,26 +32,38 @@ impl<T: Clone> TokenCache<T> {
         }
     }
 
-    /// Returns the value kept for `token`, or builds one with `build` and keeps it
+    /// Returns the value kept for `key`, or builds one with `build` and keeps it
     /// (forgetting expired entries, then the oldest, to stay within capacity). A build
     /// that fails is not kept.
-    pub fn get_or_build<E>(
-        &self,
-        token: &str,
-        build: impl FnOnce() -> Result<T, E>,
-    ) -> Result<T, E> {
-        let key = hash(token);
+    pub fn get_or_build<E>(&self, key: &str, build: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+        if let Some(value) = self.get(key) {
+            return Ok(value);
+        }
+        let value = build()?;
+        self.insert(key, value.clone());
+        Ok(value)
+    }
+
+    /// Returns the value kept for `key`, if it has not expired.
+    pub fn get(&self, key: &str) -> Option<T> {
+        let entries = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries
+            .get(&hash(key))
+            .filter(|(born, _)| born.elapsed() < self.ttl)
+            .map(|(_, value)| value.clone())
+    }
+
+    /// Keeps `value` for `key` (forgetting expired entries, then the oldest, to stay
+    /// within capacity).
+    pub fn insert(&self, key: &str, value: T) {
         let now = Instant::now();
         let mut entries = self
             .entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((born, value)) = entries.get(&key)
-            && now.duration_since(*born) < self.ttl
-        {
-            return Ok(value.clone());
-        }
-        let value = build()?;
         entries.retain(|_, (born, _)| now.duration_since(*born) < self.ttl);
         if entries.len() >= self.capacity
             && let Some(oldest) = entries
@@ -60,8 +73,7 @@ impl<T: Clone> TokenCache<T> {
         {
             entries.remove(&oldest);
         }
-        entries.insert(key, (now, value.clone()));
-        Ok(value)
+        entries.insert(hash(key), (now, value));
     }
 
     /// Returns how many entries are kept.
@@ -78,8 +90,8 @@ impl<T: Clone> TokenCache<T> {
     }
 }
 
-fn hash(token: &str) -> [u8; 32] {
-    let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
+fn hash(key: &str) -> [u8; 32] {
+    let digest = ring::digest::digest(&ring::digest::SHA256, key.as_bytes());
     let mut key = [0u8; 32];
     key.copy_from_slice(digest.as_ref());
     key
@@ -91,7 +103,7 @@ mod tests {
 
     #[test]
     fn a_token_reuses_its_value_until_it_expires() {
-        let cache = TokenCache::new(4, Duration::from_millis(50));
+        let cache = TtlCache::new(4, Duration::from_millis(50));
         let mut builds = 0;
         let mut build = |v| {
             builds += 1;
@@ -110,7 +122,7 @@ mod tests {
 
     #[test]
     fn the_cache_stays_within_capacity_and_keeps_no_failure() {
-        let cache = TokenCache::new(2, Duration::from_secs(60));
+        let cache = TtlCache::new(2, Duration::from_secs(60));
         for (i, token) in ["a", "b", "c", "d"].iter().enumerate() {
             assert_eq!(cache.get_or_build(token, || Ok::<_, ()>(i)), Ok(i));
         }

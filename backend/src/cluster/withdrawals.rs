@@ -9,9 +9,11 @@
 //! requester, and refuses to approve it (`request_withdrawn`). The CSR itself stays
 //! pending until the cluster removes it (a day after it was made); `kubectl
 //! certificate approve` outside CertDesk could still approve it, which the audit Event
-//! and the record make visible.
+//! and the record make visible. A withdrawal is owned by its CSR, so the cluster's
+//! garbage collector removes it with the CSR.
 
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::api::PostParams;
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::{Api, Client, CustomResource};
@@ -20,9 +22,10 @@ use serde::{Deserialize, Serialize};
 use shared::{ErrorCode, Phase};
 use time::OffsetDateTime;
 
-use super::cache::RequestCache;
-use super::requests;
-use crate::error::{Error, Result};
+use super::cache::{RequestCache, SIGNER};
+use super::error::{Error, Result};
+use super::{Cluster, requests, standing};
+use crate::audit::{Action, Entry};
 
 /// The record of one withdrawn request, named after it.
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
@@ -94,28 +97,54 @@ pub async fn ensure_not_withdrawn(client: &Client, name: &str) -> Result<()> {
         Ok(Some(_)) => Err(withdrawn()),
         // Without the CRD (an old install) nothing can have been withdrawn.
         Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
-        Err(error) => Err(error.into()),
+        Err(error) => Err(Error::own(error)),
     }
-}
-
-/// Turns a pending request's status into its withdrawn one (what the requester's page
-/// and the withdrawal's answer say).
-pub fn mark_withdrawn(status: &mut shared::RequestStatus) {
-    status.phase = Phase::Withdrawn;
-    status.message = Some("You withdrew this request.".to_owned());
 }
 
 /// The refusal to approve a withdrawn request.
 pub fn withdrawn() -> Error {
-    Error::client(
+    Error::conflict(
         ErrorCode::RequestWithdrawn,
         "The requester withdrew this request, so CertDesk will not approve it. They can make a new one.",
     )
 }
 
-/// Records the withdrawal of the pending CertDesk request `csr` after checking `proof`
-/// (the request key's signature over its id). Withdrawing twice is not an error.
+/// Withdraws the pending CertDesk request `id` for the holder of its key: `proof` is
+/// the key's signature over the id. Records the `Withdrawal` and its audit entry and
+/// returns the request's new status. Withdrawing twice is not an error.
 pub async fn withdraw(
+    cluster: &Cluster,
+    id: &str,
+    proof: &str,
+    client_address: Option<String>,
+) -> Result<shared::RequestStatus> {
+    let not_found = || Error::NotFound("There is no CertDesk request with that id.".to_owned());
+    let csr = Api::<CertificateSigningRequest>::all(cluster.client.clone())
+        .get_opt(id)
+        .await
+        .map_err(Error::own)?
+        .filter(|csr| csr.spec.signer_name == SIGNER)
+        .filter(requests::is_managed)
+        .ok_or_else(not_found)?;
+    let record = record(&cluster.client, &csr, proof, client_address).await?;
+    cluster.audit.record(
+        &record,
+        Entry {
+            action: Action::Withdrawn,
+            actor: "requester",
+            subject: &record.spec.username,
+            request: Some(id),
+            note: format!(
+                "Request {id} for {:?} withdrawn by the holder of its key.",
+                record.spec.username
+            ),
+        },
+    );
+    Ok(standing::withdrawn_status(&csr))
+}
+
+/// Records the withdrawal of the pending CertDesk request `csr` after checking `proof`.
+async fn record(
     client: &Client,
     csr: &CertificateSigningRequest,
     proof: &str,
@@ -123,18 +152,18 @@ pub async fn withdraw(
 ) -> Result<Withdrawal> {
     let name = csr.metadata.name.clone().unwrap_or_default();
     let csr_pem = std::str::from_utf8(&csr.spec.request.0)
-        .map_err(|_| Error::client(ErrorCode::Conflict, "The request's CSR is not PEM text."))?;
+        .map_err(|_| Error::conflict(ErrorCode::Conflict, "The request's CSR is not PEM text."))?;
     shared::withdrawal::verify(csr_pem, &name, proof).map_err(|error| {
-        Error::client(
+        Error::invalid(
             ErrorCode::WithdrawalProofInvalid,
             format!(
                 "Only the holder of this request's key can withdraw it ({error}): open the status page in the browser you made the request in."
             ),
         )
     })?;
-    let phase = requests::status_of(csr).phase;
+    let phase = standing::phase(csr);
     if phase != Phase::Pending {
-        return Err(Error::client(
+        return Err(Error::conflict(
             ErrorCode::RequestDecided,
             format!(
                 "The request is already {}, so it can no longer be withdrawn.",
@@ -144,7 +173,7 @@ pub async fn withdraw(
     }
     // The CSR is read once more for what the record keeps (its self-signature too).
     let info = shared::inspect::inspect_csr(csr_pem)
-        .map_err(|error| Error::client(error.api_code(), error.to_string()))?;
+        .map_err(|error| Error::invalid(error.api_code(), error.to_string()))?;
     let mut record = Withdrawal::new(
         &name,
         WithdrawalSpec {
@@ -158,10 +187,21 @@ pub async fn withdraw(
         requests::MANAGED_BY.0.to_owned(),
         requests::MANAGED_BY.1.to_owned(),
     )]));
+    // Owned by the CSR: when the cluster deletes the CSR (a day after it was made),
+    // its garbage collector deletes the withdrawal with it.
+    record.metadata.owner_references = csr.metadata.uid.clone().map(|uid| {
+        vec![OwnerReference {
+            api_version: "certificates.k8s.io/v1".to_owned(),
+            kind: "CertificateSigningRequest".to_owned(),
+            name: name.clone(),
+            uid,
+            ..OwnerReference::default()
+        }]
+    });
     let api: Api<Withdrawal> = Api::all(client.clone());
     match api.create(&PostParams::default(), &record).await {
         Ok(created) => Ok(created),
-        Err(kube::Error::Api(e)) if e.code == 409 => Ok(api.get(&name).await?),
-        Err(error) => Err(error.into()),
+        Err(kube::Error::Api(e)) if e.code == 409 => api.get(&name).await.map_err(Error::own),
+        Err(error) => Err(Error::own(error)),
     }
 }

@@ -9,14 +9,12 @@ use utoipa_axum::routes;
 
 use super::openapi::AdminErrors;
 use crate::AppState;
-use crate::audit::{Action, Entry};
 use crate::cluster::approver::{
     self, ApproveBody, ApproveOutcome, DenyBody, IdentityCheck, RequestView, RoleView, WhoAmI,
 };
-use crate::cluster::{invites, people};
+use crate::cluster::{invites, people, standing};
 use crate::error::Result;
 use crate::extract::{BearerToken, Json};
-use k8s_openapi::api::core::v1::ObjectReference;
 use shared::ApiError;
 use shared::admin::RequestDetail;
 use shared::invite::{CreateInvite, InviteCreated, InviteView};
@@ -113,7 +111,7 @@ pub(super) fn view_of(
         cluster.own_username(),
     );
     match view.phase {
-        shared::Phase::Approved => view.not_issued = cluster.status_of(csr).not_issued,
+        shared::Phase::Approved => view.not_issued = standing::of_csr(cluster, csr).not_issued,
         shared::Phase::Pending if cluster.withdrawals.contains(&view.name) => {
             view.phase = shared::Phase::Withdrawn;
             view.risks.clear();
@@ -140,7 +138,7 @@ async fn identity(
 ) -> Result<axum::Json<IdentityCheck>> {
     let client = client(&state, &token)?;
     ensure_csr_name(&name)?;
-    let check = approver::decide::may_issue_request(state.cluster()?, &client, &name).await?;
+    let check = approver::identity_of_request(state.cluster()?, &client, &name).await?;
     Ok(axum::Json(check))
 }
 
@@ -161,62 +159,9 @@ async fn approve(
     Path(name): Path<String>,
     Json(body): Json<ApproveBody>,
 ) -> Result<axum::Json<ApproveOutcome>> {
+    ensure_csr_name(&name)?;
     let outcome =
         approver::approve(state.cluster()?, &client(&state, &token)?, &name, &body).await?;
-    state.metrics.approvals.inc();
-    tracing::info!(approver = %outcome.approved_by, complete = outcome.complete, "request approved");
-    let audit = &state.cluster()?.audit;
-    let subject = state
-        .cluster()?
-        .cache
-        .get(&name)
-        .and_then(|csr| crate::csr::describe(&csr.spec.request.0).ok())
-        .map(|summary| summary.username)
-        .unwrap_or_default();
-    audit.record_on(
-        csr_reference(&name),
-        Entry {
-            action: Action::Approved,
-            actor: &outcome.approved_by,
-            subject: &subject,
-            request: Some(&name),
-            note: format!(
-                "{} approved request {name} for {subject:?}{}.",
-                outcome.approved_by,
-                body.message
-                    .as_deref()
-                    .filter(|m| !m.trim().is_empty())
-                    .map(|m| format!(": {}", m.chars().take(300).collect::<String>()))
-                    .unwrap_or_default()
-            ),
-        },
-    );
-    for binding in outcome
-        .bindings
-        .iter()
-        .filter(|b| b.result == shared::admin::BindingResult::Created)
-    {
-        audit.record_on(
-            csr_reference(&name),
-            Entry {
-                action: Action::Granted,
-                actor: &outcome.approved_by,
-                subject: &subject,
-                request: Some(&name),
-                note: format!(
-                    "{} made {} {:?}{} for {subject:?}.",
-                    outcome.approved_by,
-                    binding.kind,
-                    binding.name,
-                    binding
-                        .namespace
-                        .as_deref()
-                        .map(|n| format!(" in {n}"))
-                        .unwrap_or_default()
-                ),
-            },
-        );
-    }
     Ok(axum::Json(outcome))
 }
 
@@ -237,33 +182,14 @@ async fn deny(
     Json(body): Json<DenyBody>,
 ) -> Result<StatusCode> {
     ensure_csr_name(&name)?;
-    let (denied_by, subject) =
-        approver::deny(&client(&state, &token)?, &name, &body.reason).await?;
-    state.metrics.denials.inc();
-    state.cluster()?.audit.record_on(
-        csr_reference(&name),
-        Entry {
-            action: Action::Denied,
-            actor: &denied_by,
-            subject: &subject,
-            request: Some(&name),
-            note: format!(
-                "{denied_by} denied request {name} for {subject:?}: {}",
-                body.reason.trim().chars().take(300).collect::<String>()
-            ),
-        },
-    );
+    approver::deny(
+        state.cluster()?,
+        &client(&state, &token)?,
+        &name,
+        &body.reason,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// A reference to the CSR of that name, for audit Events.
-fn csr_reference(name: &str) -> ObjectReference {
-    ObjectReference {
-        api_version: Some("certificates.k8s.io/v1".to_owned()),
-        kind: Some("CertificateSigningRequest".to_owned()),
-        name: Some(name.to_owned()),
-        ..ObjectReference::default()
-    }
 }
 
 /// The query of `GET /api/v1/admin/roles`.
@@ -310,7 +236,7 @@ async fn create_invite(
         &client(&state, &token)?,
         &body,
         &state.portal,
-        state.config.auto_approve_invites,
+        state.portal.auto_approve_invites,
     )
     .await?;
     Ok((StatusCode::CREATED, axum::Json(created)))

@@ -102,7 +102,7 @@ async fn changes(
     let client = client(&state, &token).map_err(IntoResponse::into_response)?;
     approver::ensure_may_list(&client)
         .await
-        .map_err(IntoResponse::into_response)?;
+        .map_err(|e| Error::from(e).into_response())?;
     let slot = state
         .streams
         .take(address)

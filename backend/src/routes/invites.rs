@@ -46,6 +46,6 @@ async fn invite(
     let invite = invites::open(&state.cluster()?.client, &body.token).await?;
     Ok(axum::Json(invites::info_of(
         &invite,
-        state.config.auto_approve_invites,
+        state.portal.auto_approve_invites,
     )))
 }

@@ -6,19 +6,17 @@ use std::convert::Infallible;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use shared::renewal::{RenewalChallenge, RenewalRequest};
-use shared::{ApiError, ErrorCode, RequestTicket};
+use shared::{ApiError, RequestTicket};
 use time::OffsetDateTime;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use super::openapi::ServerErrors;
 use crate::AppState;
-use crate::audit::{Action, Entry, timestamp};
 use crate::cluster::renewal;
-use crate::cluster::submit::{self, Kind, NewRequest};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::extract::{ClientAddress, Json};
-use crate::routes::requests::{BODY_LIMIT, auto_approve, check_lifetime_and_note, origin};
+use crate::routes::requests::{BODY_LIMIT, origin};
 
 /// The renewal routes; both count against the per-client submission limit.
 pub fn router(state: AppState) -> OpenApiRouter<AppState> {
@@ -41,7 +39,10 @@ pub fn router(state: AppState) -> OpenApiRouter<AppState> {
 #[tracing::instrument(skip(state))]
 async fn challenge(State(state): State<AppState>) -> Result<axum::Json<RenewalChallenge>> {
     Ok(axum::Json(
-        state.challenge_key.issue(OffsetDateTime::now_utc())?,
+        state
+            .challenge_key
+            .issue(OffsetDateTime::now_utc())
+            .map_err(crate::error::Error::from)?,
     ))
 }
 
@@ -65,83 +66,14 @@ async fn renew(
     headers: HeaderMap,
     Json(body): Json<RenewalRequest>,
 ) -> Result<(StatusCode, axum::Json<RequestTicket>)> {
-    check_lifetime_and_note(&state, body.expiration_seconds, body.note.as_deref())?;
-    let cluster = state.cluster()?;
-    let vetted = renewal::vet(
-        &body,
+    let origin = origin(address, &headers, body.note.clone());
+    let id = renewal::renew(
+        state.cluster()?,
         &state.challenge_key,
         &state.client_ca_pem,
-        &state.portal,
-        &cluster.records,
-        OffsetDateTime::now_utc(),
-    )?;
-    let record = renewal::confirm_record(&cluster.client, &vetted).await?;
-    let id = vetted.id.clone();
-    tracing::Span::current().record("id", id.0.as_str());
-    if cluster.records.get(&id.0).is_some() {
-        return Err(replayed());
-    }
-    let origin = origin(address, &headers, body.note);
-    let lifetime = renewal::lifetime_cap(&vetted.old, body.expiration_seconds);
-    let created = submit::create(
-        cluster,
-        NewRequest {
-            id: &id,
-            csr: &vetted.csr,
-            expiration_seconds: lifetime,
-            origin: &origin,
-            kind: Kind::Renewal {
-                of_serial: vetted.old.serial.clone(),
-                granted_namespace: vetted
-                    .record
-                    .as_ref()
-                    .and_then(|r| r.spec.namespace.clone()),
-            },
-        },
+        &body,
+        &origin,
     )
-    .await
-    .map_err(|error| match error {
-        Error::Client(api) if api.code == ErrorCode::Conflict => replayed(),
-        other => other,
-    })?
-    .csr;
-    state.metrics.submissions.inc();
-    let username = vetted.csr.summary.username.as_str();
-    cluster.audit.record(
-        &created,
-        Entry {
-            action: Action::RenewalRequested,
-            actor: username,
-            subject: username,
-            request: Some(&id.0),
-            note: format!(
-                "{username:?} asked to renew certificate {} (valid until {}) with a proof of possession of its key.",
-                vetted.old.serial,
-                timestamp(vetted.old.not_after)
-            ),
-        },
-    );
-    if state.portal.auto_approve_renewals && record.is_some() {
-        let message = format!(
-            "Approved automatically by CertDesk: a renewal of certificate {} for the same identity, with proof of possession of its key.",
-            vetted.old.serial
-        );
-        auto_approve(
-            cluster,
-            created,
-            "certdesk (renewal)",
-            message,
-            &[],
-            username,
-        )
-        .await;
-    }
+    .await?;
     Ok((StatusCode::CREATED, axum::Json(RequestTicket { id })))
-}
-
-fn replayed() -> Error {
-    Error::client(
-        ErrorCode::RenewalChallengeReplayed,
-        "This renewal challenge was already used; start the renewal again for a fresh one.",
-    )
 }

@@ -9,31 +9,19 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::Stream;
-use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use shared::{ApiError, ErrorCode, RequestStatus, RequestTicket, SubmitRequest};
-use tokio::sync::broadcast::error::RecvError;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use super::openapi::ServerErrors;
 use crate::AppState;
-use crate::audit::{Action, Entry};
-use crate::cluster::Cluster;
-use crate::cluster::approver;
-use crate::cluster::cache::Change;
-use crate::cluster::invites;
-use crate::cluster::records;
-use crate::cluster::requests::{self, Origin};
-use crate::cluster::submit::{self, Created, Kind, NewRequest};
+use crate::cluster::requests::Origin;
+use crate::cluster::{follow, standing, submit, withdrawals};
 use crate::error::{Error, Result};
 use crate::extract::{ClientAddress, Json};
-use shared::admin::Grant;
 
 /// The largest submission body accepted; a CSR, even RSA 4096, is under 4 KiB.
 pub const BODY_LIMIT: usize = 16 * 1024;
-
-/// The longest note a requester may leave, in characters.
-pub const MAX_NOTE_CHARS: usize = 1000;
 
 /// The requesters' routes; submissions, and more generously the status and its
 /// stream, are rate-limited per client.
@@ -71,118 +59,18 @@ async fn submit(
     headers: HeaderMap,
     Json(body): Json<SubmitRequest>,
 ) -> Result<(StatusCode, axum::Json<RequestTicket>)> {
-    if body.invite.is_none() && state.portal.invite_required {
-        return Err(Error::client(
-            ErrorCode::InviteRequired,
-            "This portal takes requests through invite links only: ask an approver for one.",
-        ));
-    }
-    check_lifetime_and_note(&state, body.expiration_seconds, body.note.as_deref())?;
-    // Vetted before the cluster is needed: a bad CSR is refused even when it is away.
     let known_users = state
         .cluster
         .as_ref()
         .map(|c| c.bindings.users())
         .unwrap_or_default();
-    let vetted = crate::csr::vet(&body.csr_pem, &state.portal, &known_users)?;
-    let cluster = state.cluster()?;
-    let invite = match body.invite.as_deref() {
-        Some(token) => Some(invites::open(&cluster.client, token).await?),
-        None => None,
-    };
-    if let Some(invite) = &invite {
-        invites::check_match(invite, &vetted.summary, body.expiration_seconds)?;
-    }
-    let id = requests::new_request_id(&vetted.summary.username)?;
-    tracing::Span::current().record("id", id.0.as_str());
-    let origin = origin(address, &headers, body.note);
-    let Created {
-        csr: created,
-        invite,
-    } = submit::create(
-        cluster,
-        NewRequest {
-            id: &id,
-            csr: &vetted,
-            expiration_seconds: body.expiration_seconds,
-            origin: &origin,
-            kind: Kind::Submission {
-                invite: invite.map(Box::new),
-            },
-        },
-    )
-    .await?;
-    state.metrics.submissions.inc();
-    let username = vetted.summary.username.as_str();
-    cluster.audit.record(
-        &created,
-        Entry {
-            action: Action::Submitted,
-            actor: "requester",
-            subject: username,
-            request: Some(&id.0),
-            note: format!(
-                "Request for {username:?} (groups {:?}, {}) submitted from {}.",
-                vetted.summary.groups,
-                vetted.summary.key.label,
-                origin
-                    .client_address
-                    .as_deref()
-                    .unwrap_or("an unknown address")
-            ),
-        },
-    );
-    if let Some(invite) = invite {
-        cluster.audit.record(
-            &invite,
-            Entry {
-                action: Action::InviteUsed,
-                actor: "requester",
-                subject: username,
-                request: Some(&id.0),
-                note: format!("Invite used for request {id}."),
-            },
-        );
-        if state.config.auto_approve_invites && invites::grants_bound(&invite) {
-            let grants: Vec<Grant> = invite.spec.grants.iter().map(Grant::from).collect();
-            let approved_by = format!("certdesk (invite from {})", invite.spec.created_by);
-            let message = format!(
-                "Approved automatically by CertDesk: the request matches invite {} from {}.",
-                invite.metadata.name.as_deref().unwrap_or_default(),
-                invite.spec.created_by
-            );
-            auto_approve(cluster, created, &approved_by, message, &grants, username).await;
-        }
-    }
-    Ok((StatusCode::CREATED, axum::Json(RequestTicket { id })))
+    let vetted = submit::vet(&state.portal, &known_users, &body)?;
+    let origin = origin(address, &headers, body.note.clone());
+    let ticket = submit::submit(state.cluster()?, &body, &vetted, &origin).await?;
+    Ok((StatusCode::CREATED, axum::Json(ticket)))
 }
 
-/// Refuses a lifetime outside the operator's limits (422 `policy_violation`) and a note
-/// longer than [`MAX_NOTE_CHARS`] (400), as every way of asking for a certificate does.
-pub(crate) fn check_lifetime_and_note(
-    state: &AppState,
-    expiration_seconds: u32,
-    note: Option<&str>,
-) -> Result<()> {
-    if let Some(violation) =
-        shared::policy::check_duration(expiration_seconds, &state.portal.duration)
-    {
-        let message = violation.message.clone();
-        let details = serde_json::json!({ "violations": [violation] });
-        return Err(Error::Client(
-            ApiError::new(ErrorCode::PolicyViolation, message).with_details(details),
-        ));
-    }
-    if note.is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
-        return Err(Error::client(
-            ErrorCode::BadRequest,
-            format!("The note is longer than {MAX_NOTE_CHARS} characters."),
-        ));
-    }
-    Ok(())
-}
-
-/// Where a request came from, for the approver: the note, the peer address and the
+/// Where the request came from, for the approver: the note, the peer address and the
 /// browser's user agent.
 pub(crate) fn origin(address: Option<IpAddr>, headers: &HeaderMap, note: Option<String>) -> Origin {
     Origin {
@@ -192,45 +80,6 @@ pub(crate) fn origin(address: Option<IpAddr>, headers: &HeaderMap, note: Option<
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
-    }
-}
-
-/// Approves a request as CertDesk itself; a refusal (the operator did not give the
-/// backend the approval rights) leaves it pending for an approver, and is logged.
-pub(crate) async fn auto_approve(
-    cluster: &Cluster,
-    csr: CertificateSigningRequest,
-    approved_by: &str,
-    message: String,
-    grants: &[Grant],
-    username: &str,
-) {
-    let id = csr.metadata.name.clone().unwrap_or_default();
-    let regarding = kube::Resource::object_ref(&csr, &());
-    match approver::approve_automatically(
-        &cluster.client,
-        csr,
-        approved_by,
-        message.clone(),
-        grants,
-    )
-    .await
-    {
-        Ok(()) => cluster.audit.record_on(
-            regarding,
-            Entry {
-                action: Action::AutoApproved,
-                actor: approved_by,
-                subject: username,
-                request: Some(&id),
-                note: message,
-            },
-        ),
-        Err(error) => tracing::warn!(
-            request = id,
-            ?error,
-            "auto-approval failed (does CertDesk's ServiceAccount have deploy/rbac-backend-auto-approve.yaml?); the request waits for an approver"
-        ),
     }
 }
 
@@ -246,8 +95,7 @@ async fn status(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<axum::Json<RequestStatus>> {
-    ensure_request_id(&id)?;
-    Ok(axum::Json(current_status(state.cluster()?, &id).await?))
+    Ok(axum::Json(current_status(&state, &id).await?))
 }
 
 /// Withdraws a pending request: the body carries the request key's signature over its
@@ -271,35 +119,13 @@ async fn withdraw(
     Json(body): Json<shared::withdrawal::WithdrawRequest>,
 ) -> Result<axum::Json<RequestStatus>> {
     ensure_request_id(&id)?;
-    let cluster = state.cluster()?;
-    let csr = kube::Api::<CertificateSigningRequest>::all(cluster.client.clone())
-        .get_opt(&id)
-        .await?
-        .filter(|csr| csr.spec.signer_name == crate::cluster::cache::SIGNER)
-        .filter(requests::is_managed)
-        .ok_or_else(not_found)?;
-    let record = crate::cluster::withdrawals::withdraw(
-        &cluster.client,
-        &csr,
+    let status = withdrawals::withdraw(
+        state.cluster()?,
+        &id,
         &body.proof,
         address.map(|a| a.to_string()),
     )
     .await?;
-    cluster.audit.record(
-        &record,
-        Entry {
-            action: Action::Withdrawn,
-            actor: "requester",
-            subject: &record.spec.username,
-            request: Some(&id),
-            note: format!(
-                "Request {id} for {:?} withdrawn by the holder of its key.",
-                record.spec.username
-            ),
-        },
-    );
-    let mut status = requests::status_of(&csr);
-    crate::cluster::withdrawals::mark_withdrawn(&mut status);
     Ok(axum::Json(status))
 }
 
@@ -323,11 +149,11 @@ fn not_found() -> Error {
     )
 }
 
-/// Returns the request's status (see [`submit::current_status`]), 404 for an id
-/// CertDesk cannot have made or did not make.
-async fn current_status(cluster: &Cluster, id: &str) -> Result<RequestStatus> {
+/// Returns the request's status ([`standing::of`]), 404 for an id CertDesk cannot have
+/// made or did not make.
+async fn current_status(state: &AppState, id: &str) -> Result<RequestStatus> {
     ensure_request_id(id)?;
-    submit::current_status(cluster, id)
+    standing::of(state.cluster()?, id)
         .await?
         .ok_or_else(not_found)
 }
@@ -350,26 +176,14 @@ async fn events(
 ) -> std::result::Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Response> {
     ensure_request_id(&id).map_err(IntoResponse::into_response)?;
     let slot = state.streams.take(address).map_err(too_many_streams)?;
-    let cluster = state
-        .cluster()
-        .map_err(IntoResponse::into_response)?
-        .clone();
-    // Subscribe before the first read so no change between the two is missed.
-    let changes = cluster.cache.subscribe();
-    let first = current_status(&cluster, &id)
+    let cluster = state.cluster().map_err(IntoResponse::into_response)?;
+    let follow = follow::start(cluster, &id)
         .await
-        .map_err(IntoResponse::into_response)?;
-    let follow = Follow {
-        cluster,
-        id,
-        changes,
-        pending: Some(first),
-        last: None,
-        slot,
-    };
-    let stream = futures::stream::unfold(Some(follow), |follow| async move {
-        let mut follow = follow?;
-        let slots = follow.slot.slots();
+        .map_err(|e| Error::from(e).into_response())?
+        .ok_or_else(|| not_found().into_response())?;
+    let stream = futures::stream::unfold(Some((follow, slot)), |state| async move {
+        let (mut follow, slot) = state?;
+        let slots = slot.slots();
         tokio::select! {
             status = follow.next() => {
                 let status = status?;
@@ -378,7 +192,7 @@ async fn events(
                     .event("status")
                     .json_data(&status)
                     .unwrap_or_else(|_| Event::default().event("status").data("{}"));
-                Some((Ok(event), (!done).then_some(follow)))
+                Some((Ok(event), (!done).then_some((follow, slot))))
             }
             // The server is stopping: end the stream cleanly, asking the page to
             // reconnect soon (another replica answers).
@@ -392,21 +206,6 @@ async fn events(
         }
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
-}
-
-/// How often a live stream looks again at an approved request that has no certificate.
-const SIGNER_RECHECK: Duration = Duration::from_secs(5);
-
-/// One requester's live view of a request: yields each new status until a final one.
-/// It holds its stream's place, which comes back when the stream ends or the client
-/// goes away.
-struct Follow {
-    cluster: Cluster,
-    id: String,
-    changes: tokio::sync::broadcast::Receiver<Change>,
-    pending: Option<RequestStatus>,
-    last: Option<RequestStatus>,
-    slot: crate::streams::StreamSlot,
 }
 
 /// The 429 answer when a cap on event streams is reached; the page then polls.
@@ -429,58 +228,4 @@ pub(super) fn too_many_streams(refusal: crate::streams::Refusal) -> Response {
         HeaderValue::from(crate::streams::RETRY_AFTER_SECONDS),
     );
     response
-}
-
-impl Follow {
-    async fn next(&mut self) -> Option<RequestStatus> {
-        loop {
-            // An approved request still waiting for its certificate is looked at again
-            // every few seconds, so the page learns when the signer misses its deadline.
-            let awaiting_signer = self
-                .last
-                .as_ref()
-                .is_some_and(|s| s.phase == shared::Phase::Approved && s.not_issued.is_none());
-            let status = if let Some(status) = self.pending.take() {
-                status
-            } else {
-                let change = if awaiting_signer {
-                    tokio::select! {
-                        change = self.changes.recv() => Some(change),
-                        () = tokio::time::sleep(SIGNER_RECHECK) => None,
-                    }
-                } else {
-                    Some(self.changes.recv().await)
-                };
-                match change {
-                    None => match current_status(&self.cluster, &self.id).await {
-                        Ok(status) => status,
-                        Err(_) => continue,
-                    },
-                    Some(Ok(Change::Applied(csr)))
-                        if csr.metadata.name.as_deref() == Some(self.id.as_str()) =>
-                    {
-                        self.cluster.status_of(&csr)
-                    }
-                    Some(Ok(Change::Deleted(name))) if name == self.id => {
-                        match self.cluster.records.get(&self.id) {
-                            Some(record) => records::status_of(&record),
-                            None => requests::gone(&self.id),
-                        }
-                    }
-                    Some(Ok(Change::Applied(_) | Change::Deleted(_))) => continue,
-                    Some(Ok(Change::Resync) | Err(RecvError::Lagged(_))) => {
-                        match current_status(&self.cluster, &self.id).await {
-                            Ok(status) => status,
-                            Err(_) => continue,
-                        }
-                    }
-                    Some(Err(RecvError::Closed)) => return None,
-                }
-            };
-            if self.last.as_ref() != Some(&status) {
-                self.last = Some(status.clone());
-                return Some(status);
-            }
-        }
-    }
 }

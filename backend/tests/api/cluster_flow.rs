@@ -26,7 +26,7 @@ async fn csr_object(cluster: &ControlPlane, name: &str) -> CertificateSigningReq
 }
 
 fn phase_of(csr: &CertificateSigningRequest) -> Phase {
-    backend::cluster::requests::status_of(csr).phase
+    backend::cluster::standing::phase(csr)
 }
 
 /// Returns the bearer token in the backend's kubeconfig (written by kubectl).

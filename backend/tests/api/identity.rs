@@ -94,7 +94,7 @@ async fn phase(cluster: &ControlPlane, name: &str) -> shared::Phase {
         .get(name)
         .await
         .unwrap();
-    backend::cluster::requests::status_of(&csr).phase
+    backend::cluster::standing::phase(&csr)
 }
 
 fn codes_of(view: &serde_json::Value) -> Vec<String> {

@@ -438,7 +438,9 @@ async fn an_invite_locks_the_identity_is_single_use_and_refuses_revoked_expired_
             expires_at: time::OffsetDateTime::now_utc() - time::Duration::minutes(1),
             token_sha256: data_encoding::HEXLOWER
                 .encode(ring::digest::digest(&ring::digest::SHA256, secret.as_bytes()).as_ref()),
-            created_by: "test".to_owned(),
+            // The admission policy lets only the creating user be named.
+            created_by: "certdesk-local-admin".to_owned(),
+            created_by_groups: vec![],
         },
     );
     expired.metadata.labels = None;

@@ -1,39 +1,35 @@
-//! Approving and denying through the `/approval` subresource, as the approver.
+//! Approving and denying through the `/approval` subresource, as the approver, each
+//! with its audit entries and metrics.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::certificates::v1::{
     CertificateSigningRequest, CertificateSigningRequestCondition,
 };
+use k8s_openapi::api::core::v1::ObjectReference;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::PostParams;
 use kube::{Api, Client};
-use shared::admin::{ApproveBody, ApproveOutcome, BindingResult, Grant};
+use shared::admin::{ApproveBody, ApproveOutcome, BindingResult, Grant, IdentityCheck};
 use shared::{ErrorCode, Phase};
 
-use super::access::{Decider, ensure_identity, identity, identity_check_for};
+use super::abilities::identity;
 use super::grants::{binding_for, error_body};
-use super::view::made_by_certdesk;
-use super::{APPROVE_REASON, AUTO_APPROVE_REASON, DENY_REASON};
-use crate::cluster::Cluster;
-use crate::cluster::bindings::{self, BindingName};
+use super::{APPROVE_REASON, DENY_REASON};
+use crate::audit::{Action, Entry};
+use crate::cluster::access::{self, Decider, Freshness};
 use crate::cluster::cache::SIGNER;
-use crate::cluster::requests;
-use crate::csr::CsrSummary;
-use crate::error::{Error, Result};
-use shared::admin::IdentityCheck;
+use crate::cluster::error::{Error, Result, Whose};
+use crate::cluster::{Cluster, requests, standing};
 
-/// Approves the CSR as the approver: dry-runs every binding first (so RBAC's escalation
-/// check refuses before anything changes), then writes the Approved condition through
-/// the `/approval` subresource, then creates the bindings.
+/// Approves the CSR as the approver holding `client`: the identity rule first
+/// ([`access::check`], with a fresh list of bindings), then a dry run of every
+/// binding (so RBAC's escalation check refuses before anything changes), then the
+/// Approved condition through the `/approval` subresource, then the bindings.
 ///
 /// A CSR already approved is not approved again, so a partly failed approval can be
-/// retried to create the missing bindings.
-///
-/// Before it decides, the approver must pass the identity check
-/// ([`super::access::identity_check`]): `impersonate` on each requested group, and on
-/// the username when it already has bindings other than those CertDesk made for the
-/// invite this request matched. A refusal is `identity_not_allowed` and changes nothing.
+/// retried to create the missing bindings. A refused identity is
+/// [`Error::IdentityNotAllowed`] and changes nothing.
 pub async fn approve(
     cluster: &Cluster,
     client: &Client,
@@ -41,9 +37,9 @@ pub async fn approve(
     body: &ApproveBody,
 ) -> Result<ApproveOutcome> {
     let api = Api::<CertificateSigningRequest>::all(client.clone());
-    let csr = api.get(name).await?;
+    let csr = api.get(name).await.map_err(Error::approver)?;
     if csr.spec.signer_name != SIGNER {
-        return Err(Error::client(
+        return Err(Error::conflict(
             ErrorCode::Conflict,
             format!(
                 "The CSR is for the signer {:?}, which CertDesk does not handle.",
@@ -51,9 +47,9 @@ pub async fn approve(
             ),
         ));
     }
-    let phase = requests::status_of(&csr).phase;
+    let phase = standing::phase(&csr);
     if matches!(phase, Phase::Denied | Phase::Failed) {
-        return Err(Error::client(
+        return Err(Error::conflict(
             ErrorCode::Conflict,
             format!("The request is already {phase:?}."),
         ));
@@ -67,8 +63,15 @@ pub async fn approve(
         .collect::<Result<Vec<_>>>()?;
     if phase == Phase::Pending {
         crate::cluster::withdrawals::ensure_not_withdrawn(&cluster.client, name).await?;
-        let check = decider_may_issue(cluster, client, &csr, &summary).await?;
-        ensure_identity(&check)?;
+        let check = access::check(
+            cluster,
+            Decider::Token(client),
+            &csr,
+            &summary,
+            Freshness::Fresh,
+        )
+        .await?;
+        access::ensure(check)?;
     }
     for binding in &bindings {
         binding.create(client, true).await?;
@@ -86,15 +89,17 @@ pub async fn approve(
             ),
             None => format!("Approved by {approver} through CertDesk."),
         };
-        let mut annotations = vec![(
-            requests::GRANTS_ANNOTATION,
-            serde_json::to_string(&body.grants).map_err(|e| Error::Internal(e.into()))?,
-        )];
-        if let Some(namespace) = first_namespace(&body.grants) {
-            annotations.push((requests::GRANTED_NAMESPACE_ANNOTATION, namespace.to_owned()));
-        }
-        annotations.push((requests::APPROVED_BY_ANNOTATION, approver.clone()));
-        decide(&api, csr, "Approved", APPROVE_REASON, message, &annotations).await?;
+        let annotations = approval_annotations(&approver, &body.grants)?;
+        decide(
+            &api,
+            Whose::Approver,
+            csr,
+            "Approved",
+            APPROVE_REASON,
+            message,
+            &annotations,
+        )
+        .await?;
     }
     let mut outcomes = Vec::with_capacity(bindings.len());
     for binding in &bindings {
@@ -104,62 +109,113 @@ pub async fn approve(
         });
     }
     let complete = outcomes.iter().all(|o| o.result != BindingResult::Failed);
-    Ok(ApproveOutcome {
+    let outcome = ApproveOutcome {
         name: name.to_owned(),
         approved_by: approver,
         bindings: outcomes,
         complete,
-    })
+    };
+    cluster.metrics.approvals.inc();
+    tracing::info!(approver = %outcome.approved_by, complete, "request approved");
+    record_approval(
+        cluster,
+        &outcome,
+        &summary.username,
+        body.message.as_deref(),
+    );
+    Ok(outcome)
 }
 
-/// Approves the CSR as CertDesk itself (the operator enabled auto-approval of invites
-/// or renewals; the backend's identity then needs the approval rights of
-/// `deploy/rbac-backend-auto-approve.yaml`). `grants` were already bound (with an
-/// approver's credentials, when the invite was made) and are only recorded.
-pub async fn approve_automatically(
-    client: &Client,
-    csr: CertificateSigningRequest,
-    approved_by: &str,
-    message: String,
+/// What an approval writes on the CSR besides its condition: the grants, the first
+/// grant's namespace (the requester's kubeconfig context uses it) and who approved
+/// (`certdesk.dev/approved-by`, which CertDesk's admission policy lets only that very
+/// user write).
+pub(crate) fn approval_annotations(
+    approver: &str,
     grants: &[Grant],
-) -> Result<()> {
-    let api = Api::<CertificateSigningRequest>::all(client.clone());
+) -> Result<Vec<(&'static str, String)>> {
     let mut annotations = vec![
         (
             requests::GRANTS_ANNOTATION,
             serde_json::to_string(grants).map_err(|e| Error::Internal(e.into()))?,
         ),
-        (requests::APPROVED_BY_ANNOTATION, approved_by.to_owned()),
+        (requests::APPROVED_BY_ANNOTATION, approver.to_owned()),
     ];
-    if let Some(namespace) = first_namespace(grants) {
+    if let Some(namespace) = grants
+        .iter()
+        .find_map(|g| g.namespace.as_deref().filter(|n| !n.is_empty()))
+    {
         annotations.push((requests::GRANTED_NAMESPACE_ANNOTATION, namespace.to_owned()));
     }
-    decide(
-        &api,
-        csr,
-        "Approved",
-        AUTO_APPROVE_REASON,
-        message,
-        &annotations,
-    )
-    .await
+    Ok(annotations)
 }
 
-/// Denies the CSR as the approver, with the reason as the condition's message. Returns
-/// the approver's username and the requested username.
-pub async fn deny(client: &Client, name: &str, reason: &str) -> Result<(String, String)> {
+fn record_approval(
+    cluster: &Cluster,
+    outcome: &ApproveOutcome,
+    subject: &str,
+    message: Option<&str>,
+) {
+    let name = &outcome.name;
+    let approver = &outcome.approved_by;
+    cluster.audit.record_on(
+        csr_reference(name),
+        Entry {
+            action: Action::Approved,
+            actor: approver,
+            subject,
+            request: Some(name),
+            note: format!(
+                "{approver} approved request {name} for {subject:?}{}.",
+                message
+                    .filter(|m| !m.trim().is_empty())
+                    .map(|m| format!(": {}", m.chars().take(300).collect::<String>()))
+                    .unwrap_or_default()
+            ),
+        },
+    );
+    for binding in outcome
+        .bindings
+        .iter()
+        .filter(|b| b.result == BindingResult::Created)
+    {
+        cluster.audit.record_on(
+            csr_reference(name),
+            Entry {
+                action: Action::Granted,
+                actor: approver,
+                subject,
+                request: Some(name),
+                note: format!(
+                    "{approver} made {} {:?}{} for {subject:?}.",
+                    binding.kind,
+                    binding.name,
+                    binding
+                        .namespace
+                        .as_deref()
+                        .map(|n| format!(" in {n}"))
+                        .unwrap_or_default()
+                ),
+            },
+        );
+    }
+}
+
+/// Denies the CSR as the approver holding `client`, with the reason as the condition's
+/// message, and records it.
+pub async fn deny(cluster: &Cluster, client: &Client, name: &str, reason: &str) -> Result<()> {
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(Error::client(
+        return Err(Error::invalid(
             ErrorCode::BadRequest,
             "A reason is required to deny a request.",
         ));
     }
     let api = Api::<CertificateSigningRequest>::all(client.clone());
-    let csr = api.get(name).await?;
-    let phase = requests::status_of(&csr).phase;
+    let csr = api.get(name).await.map_err(Error::approver)?;
+    let phase = standing::phase(&csr);
     if phase != Phase::Pending {
-        return Err(Error::client(
+        return Err(Error::conflict(
             ErrorCode::Conflict,
             format!("The request is already {phase:?}."),
         ));
@@ -172,19 +228,48 @@ pub async fn deny(client: &Client, name: &str, reason: &str) -> Result<(String, 
     let subject = crate::csr::describe(&csr.spec.request.0)
         .map(|s| s.username)
         .unwrap_or_default();
-    decide(&api, csr, "Denied", DENY_REASON, message, &[]).await?;
-    Ok((approver, subject))
+    decide(
+        &api,
+        Whose::Approver,
+        csr,
+        "Denied",
+        DENY_REASON,
+        message,
+        &[],
+    )
+    .await?;
+    cluster.metrics.denials.inc();
+    cluster.audit.record_on(
+        csr_reference(name),
+        Entry {
+            action: Action::Denied,
+            actor: &approver,
+            subject: &subject,
+            request: Some(name),
+            note: format!(
+                "{approver} denied request {name} for {subject:?}: {}",
+                reason.chars().take(300).collect::<String>()
+            ),
+        },
+    );
+    Ok(())
 }
 
-/// Returns the namespace of the first namespaced grant (already checked to be valid).
-fn first_namespace(grants: &[Grant]) -> Option<&str> {
-    grants
-        .iter()
-        .find_map(|g| g.namespace.as_deref().filter(|n| !n.is_empty()))
+/// A reference to the CSR of that name, for audit Events.
+pub(crate) fn csr_reference(name: &str) -> ObjectReference {
+    ObjectReference {
+        api_version: Some("certificates.k8s.io/v1".to_owned()),
+        kind: Some("CertificateSigningRequest".to_owned()),
+        name: Some(name.to_owned()),
+        ..ObjectReference::default()
+    }
 }
 
-async fn decide(
+/// Writes a decision condition (and `annotations`) through the `/approval`
+/// subresource, with the credentials `api` was made with (`whose`).
+pub(crate) async fn decide(
     api: &Api<CertificateSigningRequest>,
+    whose: Whose,
     mut csr: CertificateSigningRequest,
     kind: &str,
     reason: &str,
@@ -212,88 +297,29 @@ async fn decide(
         });
     let name = csr.metadata.name.clone().unwrap_or_default();
     api.replace_subresource("approval", &name, &PostParams::default(), &csr)
-        .await?;
+        .await
+        .map_err(|source| Error::Kube { whose, source })?;
     Ok(())
 }
 
-/// Runs the identity check for `csr` as the holder of `decider`: every requested group,
-/// and the username when it is bound by anything but the invite bindings CertDesk made
-/// for this very request (read afresh with the backend's identity). A renewal CertDesk
-/// made passes: it keeps the identity of the certificate it renews.
-pub async fn decider_may_issue(
-    cluster: &Cluster,
-    decider: &Client,
-    csr: &CertificateSigningRequest,
-    summary: &CsrSummary,
-) -> Result<IdentityCheck> {
-    may_issue(cluster, Decider::Token(decider), csr, summary).await
-}
-
 /// Reads the CSR `name` as the approver (so their RBAC decides whether they may see
-/// it) and runs [`decider_may_issue`] for it.
-pub async fn may_issue_request(
+/// it) and runs the identity rule for it, as the approval would.
+pub async fn identity_of_request(
     cluster: &Cluster,
     decider: &Client,
     name: &str,
 ) -> Result<IdentityCheck> {
     let csr = Api::<CertificateSigningRequest>::all(decider.clone())
         .get(name)
-        .await?;
+        .await
+        .map_err(Error::approver)?;
     let summary = crate::csr::describe(&csr.spec.request.0)?;
-    decider_may_issue(cluster, decider, &csr, &summary).await
-}
-
-/// Does what [`decider_may_issue`] does for any [`Decider`] (the admission webhook asks
-/// about the user who approves with kubectl).
-pub async fn may_issue(
-    cluster: &Cluster,
-    decider: Decider<'_>,
-    csr: &CertificateSigningRequest,
-    summary: &CsrSummary,
-) -> Result<IdentityCheck> {
-    if made_by_certdesk(csr, cluster.own_username())
-        && requests::annotation(csr, requests::RENEWAL_OF_ANNOTATION).is_some()
-    {
-        // The requester proved they hold a live certificate of exactly this identity
-        // (CertDesk checked it before creating the CSR): a renewal keeps an identity
-        // that already passed, for no longer than it had.
-        return Ok(IdentityCheck {
-            allowed: true,
-            checked: Vec::new(),
-            missing: Vec::new(),
-            username_bound: false,
-            message: "A renewal keeps the identity of the live certificate it renews.".to_owned(),
-        });
-    }
-    let exempt = invite_bindings(cluster, csr, &summary.username);
-    let bound = bindings::bound_except(&cluster.client, &summary.username, &exempt).await;
-    identity_check_for(decider, &summary.username, &summary.groups, bound).await
-}
-
-/// The bindings CertDesk made, when the invite was made, for the invite this request
-/// matched; only when CertDesk itself created the CSR (anyone could write the
-/// annotation otherwise).
-fn invite_bindings(
-    cluster: &Cluster,
-    csr: &CertificateSigningRequest,
-    username: &str,
-) -> Vec<BindingName> {
-    if !made_by_certdesk(csr, cluster.own_username()) {
-        return Vec::new();
-    }
-    requests::annotation(csr, requests::INVITE_GRANTS_ANNOTATION)
-        .and_then(|json| serde_json::from_str::<Vec<Grant>>(&json).ok())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|grant| super::grants::binding_ref(username, grant))
-        .map(|binding| BindingName {
-            kind: if binding.namespace.is_some() {
-                "RoleBinding"
-            } else {
-                "ClusterRoleBinding"
-            },
-            namespace: binding.namespace,
-            name: binding.name,
-        })
-        .collect()
+    access::check(
+        cluster,
+        Decider::Token(decider),
+        &csr,
+        &summary,
+        Freshness::Fresh,
+    )
+    .await
 }

@@ -11,8 +11,8 @@ use shared::admin::{BindingOutcome, BindingResult, Grant, RoleKind};
 use shared::people::BindingRef;
 use shared::{ApiError, ErrorCode};
 
+use crate::cluster::error::{Error, Result};
 use crate::cluster::requests::{self, MANAGED_BY};
-use crate::error::{Error, Result};
 
 /// Returns the binding name for a grant: `certdesk:<user>:<role>`, sanitized.
 pub fn binding_name(username: &str, role: &str) -> String {
@@ -65,14 +65,14 @@ pub(super) fn binding_for(username: &str, grant: &Grant) -> Result<Binding> {
         grant.kind,
         grant.namespace.as_deref().filter(|n| !n.is_empty()),
     ) {
-        (RoleKind::Role, None) => Err(Error::client(
+        (RoleKind::Role, None) => Err(Error::invalid(
             ErrorCode::BadRequest,
             format!(
                 "The Role {:?} needs a namespace to be granted in.",
                 grant.name
             ),
         )),
-        (_, Some(namespace)) if !requests::is_namespace_name(namespace) => Err(Error::client(
+        (_, Some(namespace)) if !requests::is_namespace_name(namespace) => Err(Error::invalid(
             ErrorCode::BadRequest,
             format!("{namespace:?} is not a valid namespace name."),
         )),
@@ -172,30 +172,23 @@ async fn create_or_compare<B: RoleBindingLike>(
         Ok(_) => Ok(BindingResult::Created),
         Err(kube::Error::Api(s)) if s.code == 409 => {
             let name = binding.meta().name.as_deref().unwrap_or_default();
-            if api.get(name).await?.grant() == binding.grant() {
+            if api.get(name).await.map_err(Error::approver)?.grant() == binding.grant() {
                 Ok(BindingResult::AlreadyExists)
             } else {
-                Err(Error::client(
+                Err(Error::conflict(
                     ErrorCode::Conflict,
                     "A different binding of that name already exists; remove it or choose another role.",
                 ))
             }
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(Error::approver(e)),
     }
 }
 
+/// The answer body for a binding that could not be made (a fault is logged, and
+/// answered without its details).
 pub(super) fn error_body(error: Error) -> ApiError {
-    match error {
-        Error::Client(api) => api,
-        Error::Internal(e) => {
-            tracing::error!(error = format!("{e:#}"), "creating a binding failed");
-            ApiError::new(
-                ErrorCode::Internal,
-                "Creating the binding failed; the details are in the server's log.",
-            )
-        }
-    }
+    crate::error::Error::from(error).into_body()
 }
 
 /// Makes the bindings of `grants` for `username` as the holder of `client`: first a dry
@@ -261,6 +254,6 @@ pub async fn delete_binding(client: &Client, binding: &BindingRef) -> Result<boo
     match deleted {
         Ok(()) => Ok(true),
         Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
-        Err(error) => Err(error.into()),
+        Err(error) => Err(Error::approver(error)),
     }
 }

@@ -1,21 +1,23 @@
 //! Approvers' side: everything here acts with the approver's own token, so Kubernetes
 //! RBAC decides what they may do — the bindings they grant (its escalation check on
-//! `bind`) and, through `impersonate`, the identity they hand out ([`access`]).
+//! `bind`) and, through `impersonate`, the identity they hand out
+//! ([`crate::cluster::access`]).
 //!
-//! - [`access`]: who the approver is, what they may do, and the identity check;
-//! - [`decide`]: approve and deny through the `/approval` subresource;
+//! - [`abilities`]: who the approver is and what they may do;
+//! - [`decide`]: approve and deny through the `/approval` subresource, with their audit
+//!   entries and metrics;
 //! - [`grants`]: the RoleBindings and ClusterRoleBindings a grant becomes;
 //! - [`roles`]: the roles an approver can choose from;
 //! - [`view`]: a CSR decoded for the approver, with its risk flags.
 
-pub mod access;
+pub mod abilities;
 pub mod decide;
 pub mod grants;
 pub mod roles;
 pub mod view;
 
-pub use access::{ensure_may_list, ensure_may_list_records, identity, identity_check, may, whoami};
-pub use decide::{approve, approve_automatically, deny};
+pub use abilities::{ensure_may_list, ensure_may_list_records, identity, may, whoami};
+pub use decide::{approve, deny, identity_of_request};
 pub use grants::{binding_name, binding_ref, check_bindings, delete_binding, make_bindings};
 pub use roles::roles;
 pub use shared::admin::{

@@ -5,7 +5,7 @@ use kube::api::ListParams;
 use kube::{Api, Client};
 use shared::admin::{RoleKind, RoleView, Rule};
 
-use crate::error::Result;
+use crate::cluster::error::{Error, Result};
 
 /// Returns the Roles (of the namespace, if given) and ClusterRoles the approver can see.
 pub async fn roles(client: &Client, namespace: Option<&str>) -> Result<Vec<RoleView>> {
@@ -13,7 +13,8 @@ pub async fn roles(client: &Client, namespace: Option<&str>) -> Result<Vec<RoleV
     if let Some(namespace) = namespace.filter(|n| !n.is_empty()) {
         for role in Api::<Role>::namespaced(client.clone(), namespace)
             .list(&ListParams::default())
-            .await?
+            .await
+            .map_err(Error::approver)?
             .items
         {
             out.push(RoleView {
@@ -26,7 +27,8 @@ pub async fn roles(client: &Client, namespace: Option<&str>) -> Result<Vec<RoleV
     }
     for role in Api::<ClusterRole>::all(client.clone())
         .list(&ListParams::default())
-        .await?
+        .await
+        .map_err(Error::approver)?
         .items
     {
         out.push(RoleView {

@@ -32,7 +32,7 @@ pub fn view(
         .as_ref()
         .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.0.as_second()).ok());
     let age_seconds = created.map(|c| (time::OffsetDateTime::now_utc() - c).whole_seconds());
-    let phase = requests::status_of(csr).phase;
+    let phase = crate::cluster::standing::phase(csr);
     let mut view = RequestView {
         name: csr.metadata.name.clone().unwrap_or_default(),
         phase,
@@ -106,8 +106,9 @@ pub fn made_by_certdesk(csr: &CertificateSigningRequest, certdesk_user: Option<&
 pub async fn read(
     client: &kube::Client,
     name: &str,
-) -> crate::error::Result<CertificateSigningRequest> {
-    Ok(kube::Api::<CertificateSigningRequest>::all(client.clone())
+) -> crate::cluster::Result<CertificateSigningRequest> {
+    kube::Api::<CertificateSigningRequest>::all(client.clone())
         .get(name)
-        .await?)
+        .await
+        .map_err(crate::cluster::Error::approver)
 }
