@@ -189,6 +189,82 @@ impl ControlPlane {
             .map(|_| ())
     }
 
+    /// Creates, as the admin, a kube-apiserver-client CSR `name` from `pem` for an hour,
+    /// with `labels`: a request made around CertDesk, as `kubectl create -f` would.
+    pub fn create_csr_from_pem(
+        &self,
+        name: &str,
+        pem: &str,
+        labels: &[(&str, &str)],
+    ) -> Result<()> {
+        use base64::Engine as _;
+        let labels: serde_json::Map<String, serde_json::Value> = labels
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
+            .collect();
+        let object = serde_json::json!({
+            "apiVersion": "certificates.k8s.io/v1",
+            "kind": "CertificateSigningRequest",
+            "metadata": { "name": name, "labels": labels },
+            "spec": {
+                "request": base64::engine::general_purpose::STANDARD.encode(pem),
+                "signerName": "kubernetes.io/kube-apiserver-client",
+                "expirationSeconds": 3600,
+                "usages": ["digital signature", "client auth"],
+            },
+        });
+        self.admin_kubectl_ok_stdin(&["create", "-f", "-"], &object.to_string())
+            .map(|_| ())
+    }
+
+    /// Writes a kubeconfig for this cluster that presents only `token`.
+    pub fn write_token_kubeconfig(&self, path: &Path, token: &str) -> Result<()> {
+        let server = self.server()?;
+        let ca = self.dir.join("ca.crt");
+        let file = path.to_str().context("a UTF-8 path")?;
+        for args in [
+            vec![
+                "config",
+                "set-cluster",
+                "local",
+                "--server",
+                &server,
+                "--certificate-authority",
+                ca.to_str().context("a UTF-8 path")?,
+                "--embed-certs",
+            ],
+            vec!["config", "set-credentials", "user", "--token", token],
+            vec![
+                "config",
+                "set-context",
+                "local",
+                "--cluster",
+                "local",
+                "--user",
+                "user",
+            ],
+            vec!["config", "use-context", "local"],
+        ] {
+            let mut args = args;
+            args.extend(["--kubeconfig", file]);
+            crate::tools::ok("kubectl", &args, None)?;
+        }
+        Ok(())
+    }
+
+    /// The sum of the API server's own counter `metric` over the series whose labels
+    /// hold every one of `labels` (such as `resource="subjectaccessreviews"`), read from
+    /// its `/metrics` as the admin.
+    pub fn apiserver_counter(&self, metric: &str, labels: &[&str]) -> Result<f64> {
+        let text = self.admin_kubectl_ok(&["get", "--raw", "/metrics"])?;
+        Ok(text
+            .lines()
+            .filter(|line| line.starts_with(&format!("{metric}{{")))
+            .filter(|line| labels.iter().all(|label| line.contains(label)))
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum())
+    }
+
     /// Runs kubectl as the admin with `stdin`; fails when kubectl does.
     fn admin_kubectl_ok_stdin(&self, args: &[&str], stdin: &str) -> Result<String> {
         succeeded(args, self.admin_kubectl_stdin(args, stdin)?)

@@ -293,6 +293,39 @@ pub fn corpus() -> Vec<Entry> {
         .collect()
 }
 
+/// A CSR whose only subject attribute is a common name written as a BMPString of
+/// `name` (a trailing `\0` in `name` is the terminator Go drops), signed with the
+/// corpus key ([`key_pem`]), as PEM: a name the API server reads otherwise than its
+/// bytes show.
+pub fn bmp_common_name_pem(name: &str) -> String {
+    let der = request(&key(), &[vec![(Kind::Cn, BMP, utf16(name))]]);
+    pem("CERTIFICATE REQUEST", &der)
+}
+
+/// The corpus key's private key, PKCS#8 PEM (for a client certificate issued for one
+/// of these requests).
+pub fn key_pem() -> String {
+    // PKCS#8 v1 of an Ed25519 seed (RFC 8410): the fixed prefix, then the 32 bytes.
+    let mut der = vec![
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    der.extend_from_slice(&[7; 32]);
+    pem("PRIVATE KEY", &der)
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    use base64::Engine as _;
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in body.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(line));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
 /// Where the corpus is kept as fuzz seeds: `<dir>/subject-<name>.der`.
 pub fn seed_dir() -> std::path::PathBuf {
     crate::repo_root().join("shared/tests/fixtures/fuzz/csr")

@@ -445,7 +445,13 @@ pub struct Server {
 }
 
 impl Server {
+    /// Starts the real binary as CertDesk's ServiceAccount.
     pub fn start(cluster: &e2e::cluster::ControlPlane, rust_log: &str, flags: &[&str]) -> Self {
+        Self::start_as(&cluster.backend_kubeconfig(), rust_log, flags)
+    }
+
+    /// Starts the real binary as the identity of `kubeconfig`; stopped when dropped.
+    pub fn start_as(kubeconfig: &std::path::Path, rust_log: &str, flags: &[&str]) -> Self {
         use std::io::BufRead;
         let dir = tempfile::tempdir().expect("temp dir");
         for app in ["", "admin", "inspect"] {
@@ -461,7 +467,7 @@ impl Server {
             .args(["--listen", "127.0.0.1:0", "--static-dir"])
             .arg(dir.path())
             .arg("--kubeconfig")
-            .arg(cluster.backend_kubeconfig())
+            .arg(kubeconfig)
             .args(flags)
             .stdout(std::process::Stdio::piped())
             .stderr(log)

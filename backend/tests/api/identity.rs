@@ -32,7 +32,7 @@ fn key_for(username: &str, groups: &[&str]) -> GeneratedKey {
 
 /// A token of a new ServiceAccount bound to `cluster-admin`: an approver who holds
 /// everything, `impersonate` included.
-fn cluster_admin_token(cluster: &ControlPlane) -> String {
+pub(crate) fn cluster_admin_token(cluster: &ControlPlane) -> String {
     let name = unique("root");
     cluster
         .admin_kubectl_ok(&["create", "serviceaccount", &name, "-n", "default"])

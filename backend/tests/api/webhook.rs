@@ -12,7 +12,7 @@ fn cluster() -> ControlPlane {
 
 /// Deletes the webhook registration when the test ends, however it ends, so the
 /// shared control plane's other tests never meet it.
-struct Registration<'a> {
+pub struct Registration<'a> {
     cluster: &'a ControlPlane,
     name: String,
 }
@@ -25,6 +25,103 @@ impl Drop for Registration<'_> {
             &self.name,
             "--ignore-not-found",
         ]);
+    }
+}
+
+/// Which approvals a registration sends to the webhook.
+pub enum Scope<'a> {
+    /// Only CSRs labelled `certdesk-webhook-test=<scope>` (the shared control plane).
+    Label(&'a str),
+    /// Every kube-apiserver-client CSR, as in production (a control plane of the
+    /// test's own).
+    Everything,
+}
+
+/// A CertDesk backend serving its webhook, and the webhook's registration.
+pub struct Webhook<'a> {
+    /// The backend.
+    pub server: Server,
+    /// The webhook's URL.
+    pub url: String,
+    /// Its serving certificate (the registration's caBundle), PEM.
+    pub ca_pem: String,
+    _registration: Registration<'a>,
+    _tls: tempfile::TempDir,
+}
+
+/// Starts a backend as the identity of `kubeconfig` serving the webhook (with `flags`
+/// besides), and registers it for `scope`, as deploy/webhook/ does with a url instead
+/// of a Service.
+pub fn start<'a>(
+    cluster: &'a ControlPlane,
+    kubeconfig: &std::path::Path,
+    flags: &[&str],
+    scope: Scope<'_>,
+) -> Webhook<'a> {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
+    e2e::tools::self_signed_for_loopback(&cert, &key).unwrap();
+    let policy = local_policy();
+    let mut args = vec![
+        "--policy-file",
+        &policy,
+        "--webhook-listen",
+        "127.0.0.1:0",
+        "--webhook-tls-cert-file",
+        cert.to_str().unwrap(),
+        "--webhook-tls-key-file",
+        key.to_str().unwrap(),
+    ];
+    args.extend_from_slice(flags);
+    let server = Server::start_as(kubeconfig, "info", &args);
+    let url = server
+        .preamble
+        .iter()
+        .find_map(|l| l.strip_prefix("CertDesk admission webhook is listening on "))
+        .expect("the webhook says where it listens")
+        .trim()
+        .to_owned();
+    let registration = Registration {
+        cluster,
+        name: unique("certdesk-approval-identity"),
+    };
+    let ca_pem = std::fs::read_to_string(&cert).unwrap();
+    use base64::Engine as _;
+    let mut conditions = vec![json!({ "name": "kube-apiserver-client-only",
+        "expression": "object.spec.signerName == 'kubernetes.io/kube-apiserver-client'" })];
+    if let Scope::Label(scope) = scope {
+        conditions.push(json!({ "name": "this-test-only",
+            "expression": format!("has(object.metadata.labels) && 'certdesk-webhook-test' in object.metadata.labels && object.metadata.labels['certdesk-webhook-test'] == '{scope}'") }));
+    }
+    let config = json!({
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingWebhookConfiguration",
+        "metadata": { "name": registration.name },
+        "webhooks": [{
+            "name": "approval-identity.certdesk.dev",
+            "admissionReviewVersions": ["v1"],
+            "sideEffects": "None",
+            "failurePolicy": "Fail",
+            "timeoutSeconds": 10,
+            "clientConfig": { "url": url, "caBundle": base64::engine::general_purpose::STANDARD.encode(&ca_pem) },
+            "rules": [{
+                "apiGroups": ["certificates.k8s.io"], "apiVersions": ["v1"],
+                "operations": ["UPDATE"], "resources": ["certificatesigningrequests/approval"],
+                "scope": "Cluster",
+            }],
+            "matchConditions": conditions,
+        }],
+    });
+    let run = cluster
+        .admin_kubectl_stdin(&["create", "-f", "-"], &config.to_string())
+        .unwrap();
+    assert!(run.success, "registering the webhook: {}", run.stderr);
+    Webhook {
+        server,
+        url,
+        ca_pem,
+        _registration: registration,
+        _tls: dir,
     }
 }
 
@@ -50,7 +147,7 @@ fn create_csr(cluster: &ControlPlane, name: &str, subject: &str, signer: &str, s
 }
 
 /// `kubectl certificate approve NAME` as the holder of `token`.
-fn approve_as(cluster: &ControlPlane, token: &str, name: &str) -> e2e::tools::Run {
+pub fn approve_as(cluster: &ControlPlane, token: &str, name: &str) -> e2e::tools::Run {
     let server = cluster.server().unwrap();
     let ca = cluster.dir().join("pki/ca.crt");
     e2e::tools::run(
@@ -73,78 +170,41 @@ fn approve_as(cluster: &ControlPlane, token: &str, name: &str) -> e2e::tools::Ru
     .unwrap()
 }
 
-fn approved(cluster: &ControlPlane, name: &str) -> bool {
+pub fn approved(cluster: &ControlPlane, name: &str) -> bool {
     let (conditions, _) = cluster.csr_conditions(name).unwrap();
     conditions.iter().any(|c| c == "Approved")
+}
+
+/// Approves with kubectl until the new registration is in effect (the API server takes
+/// a moment to start calling it): returns kubectl's refusal of a CSR `make` created.
+pub fn first_refusal(
+    cluster: &ControlPlane,
+    token: &str,
+    mut make: impl FnMut() -> String,
+) -> e2e::tools::Run {
+    for _ in 0..50 {
+        let name = make();
+        let run = approve_as(cluster, token, &name);
+        if !run.success {
+            assert!(!approved(cluster, &name));
+            return run;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    panic!("kubectl certificate approve was let through");
 }
 
 #[tokio::test]
 #[ignore = "needs cluster"]
 async fn kubectl_approvals_follow_the_identity_rule_when_the_webhook_is_registered() {
     let cluster = cluster();
-    let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
-    e2e::tools::self_signed_for_loopback(&cert, &key).unwrap();
-    let policy = local_policy();
-    let server = Server::start(
-        &cluster,
-        "info",
-        &[
-            "--policy-file",
-            &policy,
-            "--webhook-listen",
-            "127.0.0.1:0",
-            "--webhook-tls-cert-file",
-            cert.to_str().unwrap(),
-            "--webhook-tls-key-file",
-            key.to_str().unwrap(),
-        ],
-    );
-    let url = server
-        .preamble
-        .iter()
-        .find_map(|l| l.strip_prefix("CertDesk admission webhook is listening on "))
-        .expect("the webhook says where it listens")
-        .trim()
-        .to_owned();
-
-    // Registered as deploy/webhook/ does, with a url instead of a Service, and scoped to
-    // this test's CSRs by a label so the shared control plane's other tests never meet it.
     let scope = unique("scope");
-    let registration = Registration {
-        cluster: &cluster,
-        name: unique("certdesk-approval-identity"),
-    };
-    use base64::Engine as _;
-    let ca_bundle = base64::engine::general_purpose::STANDARD.encode(std::fs::read(&cert).unwrap());
-    let config = json!({
-        "apiVersion": "admissionregistration.k8s.io/v1",
-        "kind": "ValidatingWebhookConfiguration",
-        "metadata": { "name": registration.name },
-        "webhooks": [{
-            "name": "approval-identity.certdesk.dev",
-            "admissionReviewVersions": ["v1"],
-            "sideEffects": "None",
-            "failurePolicy": "Fail",
-            "timeoutSeconds": 10,
-            "clientConfig": { "url": url, "caBundle": ca_bundle },
-            "rules": [{
-                "apiGroups": ["certificates.k8s.io"], "apiVersions": ["v1"],
-                "operations": ["UPDATE"], "resources": ["certificatesigningrequests/approval"],
-                "scope": "Cluster",
-            }],
-            "matchConditions": [
-                { "name": "kube-apiserver-client-only",
-                  "expression": "object.spec.signerName == 'kubernetes.io/kube-apiserver-client'" },
-                { "name": "this-test-only",
-                  "expression": format!("has(object.metadata.labels) && 'certdesk-webhook-test' in object.metadata.labels && object.metadata.labels['certdesk-webhook-test'] == '{scope}'") },
-            ],
-        }],
-    });
-    let run = cluster
-        .admin_kubectl_stdin(&["create", "-f", "-"], &config.to_string())
-        .unwrap();
-    assert!(run.success, "registering the webhook: {}", run.stderr);
+    let webhook = start(
+        &cluster,
+        &cluster.backend_kubeconfig(),
+        &[],
+        Scope::Label(&scope),
+    );
 
     // The limited approver may approve for the signer, not hand out the admin group.
     let token = cluster.approver_token().unwrap();
@@ -156,31 +216,20 @@ async fn kubectl_approvals_follow_the_identity_rule_when_the_webhook_is_register
         "kubernetes.io/kube-apiserver-client",
         &scope,
     );
-    // The API server takes a moment to start calling a new registration.
-    let mut refused = approve_as(&cluster, &token, &admins);
-    for _ in 0..50 {
-        if !refused.success {
-            break;
-        }
-        // Approved before the registration took effect: try a fresh CSR.
-        let again = unique("certdesk-wh-admins");
-        create_csr(
-            &cluster,
-            &again,
-            &format!("/CN={}/O=kubeadm:cluster-admins", unique("gasida")),
-            "kubernetes.io/kube-apiserver-client",
-            &scope,
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        refused = approve_as(&cluster, &token, &again);
-        if !refused.success {
-            assert!(!approved(&cluster, &again));
-        }
-    }
-    assert!(
-        !refused.success,
-        "kubectl certificate approve was let through"
-    );
+    let mut first = Some(admins);
+    let refused = first_refusal(&cluster, &token, || {
+        first.take().unwrap_or_else(|| {
+            let again = unique("certdesk-wh-admins");
+            create_csr(
+                &cluster,
+                &again,
+                &format!("/CN={}/O=kubeadm:cluster-admins", unique("gasida")),
+                "kubernetes.io/kube-apiserver-client",
+                &scope,
+            );
+            again
+        })
+    });
     assert!(
         refused.stderr.contains("CertDesk")
             && refused
@@ -245,6 +294,5 @@ async fn kubectl_approvals_follow_the_identity_rule_when_the_webhook_is_register
     let run = approve_as(&cluster, &node_token, &node);
     assert!(run.success, "approving the node's CSR: {}", run.stderr);
     assert!(approved(&cluster, &node));
-    drop(registration);
-    drop(server);
+    drop(webhook);
 }
