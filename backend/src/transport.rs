@@ -77,8 +77,9 @@ pub fn decide(
 }
 
 /// Behind a proxy: lets through only requests from a trusted proxy that reached it
-/// over HTTPS (`X-Forwarded-Proto: https`); health and metrics are answered to anyone
-/// (kubelets and Prometheus call them directly).
+/// over HTTPS (`Forwarded: proto=https`, else `X-Forwarded-Proto: https`, as recorded
+/// for the client's hop by a trusted proxy: [`crate::client::forwarded`]); health and
+/// metrics are answered to anyone (kubelets and Prometheus call them directly).
 pub async fn only_through_https_proxy(
     State(trusted): State<Arc<Vec<IpNet>>>,
     request: Request,
@@ -92,12 +93,9 @@ pub async fn only_through_https_proxy(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0.ip());
     let from_proxy = peer.is_some_and(|ip| trusted.iter().any(|net| net.contains(&ip)));
-    let over_https = request
-        .headers()
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .is_some_and(|first| first.trim().eq_ignore_ascii_case("https"));
+    let over_https = crate::client::forwarded(peer, request.headers(), &trusted)
+        .and_then(|f| f.proto)
+        .is_some_and(|proto| proto == "https");
     if from_proxy && over_https {
         next.run(request).await
     } else {

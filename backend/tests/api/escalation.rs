@@ -323,3 +323,143 @@ async fn a_right_missing_from_certdesks_own_service_account_is_a_logged_500_that
     );
     let _ = cluster.admin_kubectl(&["delete", "clusterrolebinding,clusterrole", &name]);
 }
+
+#[tokio::test]
+#[ignore = "needs cluster"]
+async fn only_the_approving_user_can_write_who_approved() {
+    // The issuance record names the approver from certdesk.dev/approved-by: the API
+    // server (CertDesk's admission policy) lets nobody else write it.
+    use k8s_openapi::api::certificates::v1::{
+        CertificateSigningRequest, CertificateSigningRequestCondition,
+    };
+    use kube::Api;
+    use kube::api::PostParams;
+    let cluster = cluster();
+    let approver = cluster.approver_client().await.unwrap();
+    let api = Api::<CertificateSigningRequest>::all(approver);
+    // Not at creation (a requester claiming an approver in advance)…
+    let name = unique("certdesk-claim");
+    let pem = e2e::tools::openssl_csr(&format!("/CN={}/O=dev-team", unique("minjun"))).unwrap();
+    let mut csr: CertificateSigningRequest = serde_json::from_value(json!({
+        "metadata": { "name": name, "annotations": { "certdesk.dev/approved-by": "someone-else" } },
+        "spec": { "request": base64_of(&pem), "signerName": "kubernetes.io/kube-apiserver-client",
+            "usages": ["client auth"] },
+    }))
+    .unwrap();
+    let refused = Api::<CertificateSigningRequest>::all(cluster.admin_client().await.unwrap())
+        .create(&PostParams::default(), &csr)
+        .await
+        .expect_err("a CSR created with approved-by");
+    assert!(
+        refused.to_string().contains("certdesk.dev/approved-by"),
+        "{refused}"
+    );
+    // …nor with an approval naming someone else; naming oneself is fine.
+    csr.metadata.annotations = None;
+    cluster.create_csr_from_pem(&name, &pem, &[]).unwrap();
+    let mut current = api.get(&name).await.unwrap();
+    current
+        .status
+        .get_or_insert_with(Default::default)
+        .conditions = Some(vec![CertificateSigningRequestCondition {
+        type_: "Approved".to_owned(),
+        status: "True".to_owned(),
+        reason: Some("Kubectl".to_owned()),
+        ..Default::default()
+    }]);
+    let claim = |by: &str| {
+        let mut claimed = current.clone();
+        claimed
+            .metadata
+            .annotations
+            .get_or_insert_with(Default::default)
+            .insert("certdesk.dev/approved-by".to_owned(), by.to_owned());
+        claimed
+    };
+    let refused = api
+        .replace_subresource(
+            "approval",
+            &name,
+            &PostParams::default(),
+            &claim("cluster-admin-person"),
+        )
+        .await
+        .expect_err("an approval naming someone else");
+    assert!(
+        refused.to_string().contains("only that user may write it"),
+        "{refused}"
+    );
+    assert!(!approved(&cluster, &name));
+    api.replace_subresource(
+        "approval",
+        &name,
+        &PostParams::default(),
+        &claim("system:serviceaccount:certdesk:certdesk-approver"),
+    )
+    .await
+    .expect("an approval naming its approver");
+    assert!(approved(&cluster, &name));
+}
+
+fn base64_of(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+#[tokio::test]
+#[ignore = "needs cluster"]
+async fn a_withdrawal_is_collected_with_its_csr() {
+    let cluster = cluster();
+    let app = TestApp::on_cluster(&cluster, &[]).await;
+    let key = shared::keys::generate(
+        shared::KeyAlgorithm::EcdsaP256,
+        &shared::Subject {
+            username: unique("minjun"),
+            groups: vec![],
+        },
+    )
+    .unwrap();
+    let id = app.submit(&key.csr_pem, 3600).await;
+    let proof = shared::withdrawal::sign(&key.private_key, &id).unwrap();
+    app.post_json(
+        &format!("/api/v1/requests/{id}/withdraw"),
+        &json!({ "proof": proof }),
+        None,
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let owner = cluster
+        .admin_kubectl_ok(&[
+            "get",
+            "withdrawals.certdesk.dev",
+            &id,
+            "-o",
+            "jsonpath={.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}",
+        ])
+        .unwrap();
+    assert_eq!(owner, format!("CertificateSigningRequest/{id}"));
+    // When the cluster deletes the CSR (a day after it was made), the garbage collector
+    // deletes the withdrawal with it.
+    cluster
+        .admin_kubectl_ok(&["delete", "csr", &id, "--wait=false"])
+        .unwrap();
+    let mut gone = false;
+    for _ in 0..300 {
+        let left = cluster
+            .admin_kubectl_ok(&[
+                "get",
+                "withdrawals.certdesk.dev",
+                &id,
+                "--ignore-not-found",
+                "-o",
+                "name",
+            ])
+            .unwrap();
+        if left.trim().is_empty() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(gone, "the withdrawal outlived its CSR");
+}

@@ -582,6 +582,17 @@ impl Drop for Server {
     }
 }
 
+/// A spawned process that is killed (and reaped) when dropped, so a failed assertion
+/// leaves no backend running.
+pub struct Spawned(pub std::process::Child);
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The local control plane's policy file, as `scripts/run.sh` passes it.
 pub fn local_policy() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/local/policy.yaml").to_owned()

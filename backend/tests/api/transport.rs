@@ -4,12 +4,13 @@
 
 use std::io::BufRead;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
-use crate::helpers::INDEX_HTML;
+use crate::helpers::{INDEX_HTML, Spawned};
 
-/// The real binary with `flags`, without a cluster; returns it and the URL it printed.
-fn start(static_dir: &Path, flags: &[&str]) -> (Child, String) {
+/// The real binary with `flags`, without a cluster; returns it (killed when dropped)
+/// and the URL it printed.
+fn start(static_dir: &Path, flags: &[&str]) -> (Spawned, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_certdesk"))
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -29,7 +30,7 @@ fn start(static_dir: &Path, flags: &[&str]) -> (Child, String) {
                 .map(str::to_owned)
         })
         .expect("it says where it listens");
-    (child, url)
+    (Spawned(child), url)
 }
 
 fn static_dir() -> tempfile::TempDir {
@@ -84,7 +85,7 @@ fn https_is_served_with_hsts_and_a_rotated_certificate_is_picked_up() {
     let files = tempfile::tempdir().expect("temp dir");
     let (cert, key) = (files.path().join("tls.crt"), files.path().join("tls.key"));
     self_signed(&cert, &key);
-    let (mut child, url) = start(
+    let (child, url) = start(
         dir.path(),
         &[
             "--listen",
@@ -126,8 +127,7 @@ fn https_is_served_with_hsts_and_a_rotated_certificate_is_picked_up() {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     assert!(
         rotated,
         "the rotated certificate was not served within 10 s"
@@ -137,7 +137,7 @@ fn https_is_served_with_hsts_and_a_rotated_certificate_is_picked_up() {
 #[test]
 fn behind_a_proxy_only_the_proxy_may_ask_and_only_for_https_requests() {
     let dir = static_dir();
-    let (mut trusted, url) = start(
+    let (trusted, url) = start(
         dir.path(),
         &[
             "--listen",
@@ -154,13 +154,28 @@ fn behind_a_proxy_only_the_proxy_may_ask_and_only_for_https_requests() {
     assert!(headers.contains("strict-transport-security"), "{headers}");
     assert_eq!(curl(&config, &[]).0, "403", "no X-Forwarded-Proto");
     assert_eq!(curl(&config, &["-H", "X-Forwarded-Proto: http"]).0, "403");
+    // The protocol is the proxy's word for the client's hop, not what the client wrote
+    // on the left; Forwarded is read first.
+    let spoofed = [
+        "-H",
+        "X-Forwarded-For: 203.0.113.7",
+        "-H",
+        "X-Forwarded-Proto: https, http",
+    ];
+    assert_eq!(curl(&config, &spoofed).0, "403", "a client's own https");
+    let standard = [
+        "-H",
+        "Forwarded: for=203.0.113.7;proto=https",
+        "-H",
+        "X-Forwarded-Proto: http",
+    ];
+    assert_eq!(curl(&config, &standard).0, "200", "Forwarded first");
     assert_eq!(curl(&format!("{base}/"), &[]).0, "403", "the page itself");
     assert_eq!(curl(&format!("{base}/healthz"), &[]).0, "200", "probes");
-    let _ = trusted.kill();
-    let _ = trusted.wait();
+    drop(trusted);
 
     // A peer that is not the proxy is refused whatever it claims.
-    let (mut elsewhere, url) = start(
+    let (elsewhere, url) = start(
         dir.path(),
         &["--listen", "0.0.0.0:0", "--trusted-proxies", "10.0.0.0/8"],
     );
@@ -169,8 +184,7 @@ fn behind_a_proxy_only_the_proxy_may_ask_and_only_for_https_requests() {
         &format!("http://127.0.0.1:{port}/api/v1/config"),
         &["-H", "X-Forwarded-Proto: https"],
     );
-    let _ = elsewhere.kill();
-    let _ = elsewhere.wait();
+    drop(elsewhere);
     assert_eq!(status, "403");
 }
 
@@ -178,7 +192,7 @@ fn behind_a_proxy_only_the_proxy_may_ask_and_only_for_https_requests() {
 fn a_client_that_sends_headers_slowly_is_cut_off() {
     use std::io::{Read, Write};
     let dir = static_dir();
-    let (mut child, url) = start(
+    let (child, url) = start(
         dir.path(),
         &[
             "--listen",
@@ -212,8 +226,7 @@ fn a_client_that_sends_headers_slowly_is_cut_off() {
     };
     // Meanwhile an ordinary client is served.
     let (status, _) = curl(&format!("{url}/healthz"), &[]);
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     assert!(closed, "the slow connection is still open after 10 s");
     assert_eq!(status, "200");
 }
@@ -221,17 +234,19 @@ fn a_client_that_sends_headers_slowly_is_cut_off() {
 #[test]
 fn metrics_can_move_to_a_listener_of_their_own() {
     let dir = static_dir();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_certdesk"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .arg("--static-dir")
-        .arg(dir.path())
-        .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starts");
-    let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout"))
+    let mut child = Spawned(
+        Command::new(env!("CARGO_BIN_EXE_certdesk"))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .arg("--static-dir")
+            .arg(dir.path())
+            .args(["--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starts"),
+    );
+    let mut lines = std::io::BufReader::new(child.0.stdout.take().expect("stdout"))
         .lines()
         .map_while(Result::ok);
     let metrics = lines
@@ -249,8 +264,7 @@ fn metrics_can_move_to_a_listener_of_their_own() {
     let (status, own_headers) = curl(&metrics, &[]);
     // Beside the app, /metrics is now just one of the app's own paths.
     let (_, app_headers) = curl(&format!("{app}/metrics"), &[]);
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     assert_eq!(status, "200");
     assert!(own_headers.contains("openmetrics"), "{own_headers}");
     assert!(
