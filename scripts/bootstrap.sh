@@ -48,10 +48,20 @@ if ! grep -qx wasm32-unknown-unknown <<<"$installed" || ! grep -qx x86_64-unknow
     -t wasm32-unknown-unknown -t x86_64-unknown-linux-musl >/dev/null
 fi
 
+# trunk and wasm-bindgen-cli are build tools, never shipped: their own release profiles
+# (fat LTO, one codegen unit) cost a newcomer ~17 minutes for no gain here. Cargo's
+# CARGO_PROFILE_RELEASE_* variables override what the installed crate's manifest says.
+fast_tool_build() {
+  CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 \
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
+    CARGO_PROFILE_RELEASE_INCREMENTAL=false CARGO_TARGET_DIR="$CERTDESK_CACHE/tool-build" "$@"
+  rm -rf "$CERTDESK_CACHE/tool-build"
+}
+
 # trunk.
 if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
-  say "installing trunk $TRUNK_VERSION (about 16 minutes on 2 cores, once)"
-  (cd / && cargo +"$channel" install trunk --version "$TRUNK_VERSION" --locked --quiet)
+  say "installing trunk $TRUNK_VERSION (once)"
+  (cd / && fast_tool_build cargo +"$channel" install trunk --version "$TRUNK_VERSION" --locked --quiet)
 fi
 
 # wasm-bindgen-cli at exactly the version Cargo.lock resolves (a mismatch breaks the build).
@@ -63,7 +73,7 @@ grep -q "^wasm_bindgen = \"$wbg\"" Trunk.toml ||
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wbg" ]; then
   say "installing wasm-bindgen-cli $wbg (about 3 minutes, once)"
   # Not --locked: its lock file pins a webpki-roots release the registry no longer has.
-  (cd / && cargo +"$channel" install wasm-bindgen-cli --version "$wbg" --quiet --force)
+  (cd / && fast_tool_build cargo +"$channel" install wasm-bindgen-cli --version "$wbg" --quiet --force)
 fi
 
 # wasm-opt from npm's binaryen (a Node program; no download from GitHub).

@@ -33,7 +33,7 @@ awk -v dir="$work/base" '
   path != "" { if (sep) { print "---" > path; sep = 0 } print > path }
 ' "$work/rendered.yaml"
 # Resources in the order a first `kubectl apply -k` needs them (CRDs, then identities).
-order=(crds serviceaccount rbac service deployment pdb)
+order=(crds admission-policy serviceaccount rbac service deployment pdb)
 for f in "$work/base"/*.yaml; do
   name=$(basename "$f" .yaml)
   [[ " ${order[*]} " == *" $name "* ]] || die "the chart's defaults render $name.yaml, which the kustomization does not list"

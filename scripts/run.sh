@@ -50,6 +50,8 @@ MSG
     export CERTDESK_WEBHOOK_LISTEN="${CERTDESK_WEBHOOK_LISTEN:-127.0.0.1:8443}"
     export CERTDESK_WEBHOOK_TLS_CERT_FILE="$cluster_dir/webhook/tls.crt"
     export CERTDESK_WEBHOOK_TLS_KEY_FILE="$cluster_dir/webhook/tls.key"
+    # Only the API server (its admission client certificate) may call the webhook.
+    export CERTDESK_WEBHOOK_CLIENT_CA_FILE="$cluster_dir/pki/webhook-client-ca.crt"
     "$CERTDESK_ROOT/scripts/cluster.sh" register-webhook "$cluster_dir" \
       "https://$CERTDESK_WEBHOOK_LISTEN/validate/certificatesigningrequests/approval"
     say "admission webhook registered: kubectl certificate approve follows CertDesk's identity rule"

@@ -3,11 +3,13 @@
 //! is `OK` or `FAIL` with what to do; the exit status is non-zero on any `FAIL`.
 //!
 //! It checks that the API server answers (naming Amazon EKS, which never signs
-//! `kubernetes.io/kube-apiserver-client`), that CertDesk's CRDs are installed, that
+//! `kubernetes.io/kube-apiserver-client`), that CertDesk's CRDs and admission policies
+//! are installed (and its webhook, when it approves by itself: [`guards`]), that
 //! CertDesk's ServiceAccount may do exactly what `deploy/rbac-backend.yaml` grants
 //! ([`rbac`]), and that a throwaway CSR is signed within a deadline, for how long
 //! against what was asked, and that its certificate authenticates ([`signing`]).
 
+pub mod guards;
 pub mod rbac;
 pub mod signing;
 
@@ -139,6 +141,9 @@ pub async fn run(args: &CheckArgs) -> anyhow::Result<bool> {
         return Ok(false);
     }
     report(crds_line(&client).await);
+    for line in guards::check(&client, args.auto_approve).await {
+        report(line);
+    }
     for line in rbac::check(&client, args).await {
         report(line);
     }

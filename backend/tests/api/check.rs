@@ -36,6 +36,7 @@ fn the_local_control_plane_passes_every_check() {
     for name in [
         "api-server",
         "crds",
+        "admission-policy",
         "rbac-needed",
         "rbac-least",
         "signs",

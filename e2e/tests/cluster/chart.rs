@@ -41,8 +41,9 @@ fn helm_lint_passes_for_the_defaults_and_every_ci_values_file() -> Result<()> {
 #[ignore = "needs helm (scripts/helm.sh builds it from the Go module proxy)"]
 fn values_that_cannot_work_are_refused_with_what_to_change() -> Result<()> {
     let chart = chart_dir();
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 5] = [
         (&["--set", "tls.mode=proxy"], "tls.trustedProxies"),
+        (&["--set", "autoApprove.renewals=true"], "autoApprove needs webhook.enabled"),
         (&["--set", "tls.mode=plain"], "tls/mode"),
         (
             &["--set", "publicServerUrl=http://10.96.0.1"],
@@ -87,7 +88,11 @@ fn rules_by_name(objects: &[Value]) -> BTreeMap<String, Value> {
 fn the_charts_rbac_is_exactly_the_manifests() -> Result<()> {
     let deploy = e2e::repo_root().join("deploy");
     let mut manifests = String::new();
-    for file in ["rbac-backend.yaml", "rbac-backend-auto-approve.yaml"] {
+    for file in [
+        "rbac-backend.yaml",
+        "rbac-backend-auto-approve.yaml",
+        "rbac-backend-webhook.yaml",
+    ] {
         manifests += &std::fs::read_to_string(deploy.join(file))?;
         manifests += "\n---\n";
     }
@@ -95,7 +100,14 @@ fn the_charts_rbac_is_exactly_the_manifests() -> Result<()> {
     let rendered = render(
         "certdesk",
         "certdesk",
-        &["--set", "autoApprove.invites=true"],
+        &[
+            "--set",
+            "autoApprove.invites=true",
+            "--set",
+            "webhook.enabled=true",
+            "--set",
+            "webhook.tls.certManager.issuerRef.name=ca",
+        ],
     )?;
     let actual = rules_by_name(&documents(&rendered)?);
     ensure!(

@@ -309,6 +309,7 @@ fn the_helm_test_runs_certdesk_check_with_its_own_rights_and_all_is_ok() -> Resu
     for name in [
         "api-server",
         "crds",
+        "admission-policy",
         "rbac-needed",
         "rbac-least",
         "signs",

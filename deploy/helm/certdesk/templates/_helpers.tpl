@@ -76,3 +76,7 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
   name: {{ include "certdesk.serviceAccountName" . }}
   namespace: {{ .Release.Namespace }}
 {{- end }}
+
+{{- define "certdesk.webhookSecretName" -}}
+{{- default (printf "%s-webhook-tls" (include "certdesk.fullname" .)) .Values.webhook.tls.secretName }}
+{{- end }}
