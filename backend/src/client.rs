@@ -125,13 +125,13 @@ fn hops(headers: &HeaderMap) -> Vec<Hop> {
     for (hop, proto) in hops.iter_mut().rev().zip(protos.iter().rev()) {
         hop.proto = Some(proto.to_ascii_lowercase());
     }
-    if hops.is_empty() {
-        if let Some(proto) = protos.last() {
-            hops.push(Hop {
-                address: None,
-                proto: Some(proto.to_ascii_lowercase()),
-            });
-        }
+    if hops.is_empty()
+        && let Some(proto) = protos.last()
+    {
+        hops.push(Hop {
+            address: None,
+            proto: Some(proto.to_ascii_lowercase()),
+        });
     }
     hops
 }

@@ -60,8 +60,7 @@ async fn webhook(client: &Client) -> Line {
         Ok(list) => {
             let registered = list.items.iter().any(|registration| {
                 registration.webhooks.iter().flatten().any(|webhook| {
-                    webhook.name == WEBHOOK
-                        && webhook.failure_policy.as_deref() != Some("Ignore")
+                    webhook.name == WEBHOOK && webhook.failure_policy.as_deref() != Some("Ignore")
                 })
             });
             if registered {

@@ -207,9 +207,7 @@ fn lifetime_cut(
     submitted_at: OffsetDateTime,
     requested_seconds: i32,
 ) -> Option<shared::LifetimeCut> {
-    let (_, block) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).ok()?;
-    let certificate = block.parse_x509().ok()?;
-    let not_after = certificate.validity().not_after.timestamp();
+    let not_after = not_after(pem)?.unix_timestamp();
     let issued = (not_after - submitted_at.unix_timestamp()).max(0);
     let requested = i64::from(requested_seconds);
     (issued + SIGNER_BACKDATE_SECONDS + 60 < requested).then(|| shared::LifetimeCut {
@@ -239,9 +237,9 @@ fn gone(id: &str) -> RequestStatus {
 
 /// Returns the notAfter of the first certificate of a PEM bundle.
 pub fn not_after(pem: &str) -> Option<OffsetDateTime> {
-    let (_, block) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).ok()?;
-    let cert = block.parse_x509().ok()?;
-    Some(cert.validity().not_after.to_datetime())
+    shared::inspect::inspect_certificate(pem)
+        .ok()
+        .map(|certificate| certificate.not_after)
 }
 
 #[cfg(test)]

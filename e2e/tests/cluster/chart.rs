@@ -43,7 +43,10 @@ fn values_that_cannot_work_are_refused_with_what_to_change() -> Result<()> {
     let chart = chart_dir();
     let cases: [(&[&str], &str); 5] = [
         (&["--set", "tls.mode=proxy"], "tls.trustedProxies"),
-        (&["--set", "autoApprove.renewals=true"], "autoApprove needs webhook.enabled"),
+        (
+            &["--set", "autoApprove.renewals=true"],
+            "autoApprove needs webhook.enabled",
+        ),
         (&["--set", "tls.mode=plain"], "tls/mode"),
         (
             &["--set", "publicServerUrl=http://10.96.0.1"],

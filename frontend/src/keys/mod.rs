@@ -155,7 +155,8 @@ impl Cancel {
     }
 
     /// Runs `on_cancel` when the handle is cancelled (at once if it already is), until
-    /// the returned guard is dropped.
+    /// the returned guard is dropped. (Only the browser's worker needs it.)
+    #[cfg(any(target_arch = "wasm32", test))]
     fn register(&self, on_cancel: Box<dyn FnOnce()>) -> CancelRegistration {
         if self.is_cancelled() {
             on_cancel();
@@ -169,10 +170,12 @@ impl Cancel {
 }
 
 /// Forgets the registered cancel action when the call it belongs to ends.
+#[cfg(any(target_arch = "wasm32", test))]
 struct CancelRegistration {
     state: Rc<RefCell<CancelState>>,
 }
 
+#[cfg(any(target_arch = "wasm32", test))]
 impl Drop for CancelRegistration {
     fn drop(&mut self) {
         self.state.borrow_mut().on_cancel = None;
