@@ -5,6 +5,9 @@
 # toolchain with wasm32, trunk, wasm-bindgen-cli at Cargo.lock's version, wasm-opt from
 # npm, and the control plane's binaries (etcd, kube-apiserver, kube-controller-manager,
 # kubectl) built from the Kubernetes Go module. Idempotent; quiet when all is there.
+#
+# scripts/run.sh and scripts/test.sh start the control plane's build themselves (in the
+# background, first) and pass --no-cluster-build; run alone, this builds it too.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CERTDESK_ROOT"
@@ -14,10 +17,7 @@ BINARYEN_VERSION=132      # Debian's binaryen 108 breaks the page (docs/toolchai
 AXE_CORE_VERSION=4.14.1    # the accessibility checker of the browser tests (e2e/src/axe.rs)
 
 # The control plane's binaries take long the first time: build them beside the rest.
-cluster_log="$CERTDESK_CACHE/logs/cluster-build.log"
-mkdir -p "$CERTDESK_CACHE/logs"
-"$CERTDESK_ROOT/scripts/cluster-build.sh" >"$cluster_log.out" 2>"$cluster_log" &
-cluster_pid=$!
+[[ ${1:-} == --no-cluster-build ]] || start_cluster_build
 
 # Debian packages.
 missing=()
@@ -60,8 +60,8 @@ fast_tool_build() {
 
 # trunk.
 if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
-  say "installing trunk $TRUNK_VERSION (once)"
-  (cd / && fast_tool_build cargo +"$channel" install trunk --version "$TRUNK_VERSION" --locked --quiet)
+  install_trunk() { (cd / && fast_tool_build cargo +"$channel" install trunk --version "$TRUNK_VERSION" --locked --quiet); }
+  step "install trunk $TRUNK_VERSION (once)" install_trunk
 fi
 
 # wasm-bindgen-cli at exactly the version Cargo.lock resolves (a mismatch breaks the build).
@@ -71,9 +71,9 @@ wbg=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; 
 grep -q "^wasm_bindgen = \"$wbg\"" Trunk.toml ||
   die "Trunk.toml [tools] wasm_bindgen must be \"$wbg\" (the version in Cargo.lock)"
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wbg" ]; then
-  say "installing wasm-bindgen-cli $wbg (about 3 minutes, once)"
   # Not --locked: its lock file pins a webpki-roots release the registry no longer has.
-  (cd / && fast_tool_build cargo +"$channel" install wasm-bindgen-cli --version "$wbg" --quiet --force)
+  install_wasm_bindgen() { (cd / && fast_tool_build cargo +"$channel" install wasm-bindgen-cli --version "$wbg" --quiet --force); }
+  step "install wasm-bindgen-cli $wbg (once)" install_wasm_bindgen
 fi
 
 # wasm-opt from npm's binaryen (a Node program; no download from GitHub).
@@ -94,7 +94,4 @@ if ! grep -qs "axe v$AXE_CORE_VERSION" "$axe_file"; then
   npm install --prefix "$CERTDESK_CACHE/npm" --no-audit --no-fund --silent "axe-core@$AXE_CORE_VERSION" >/dev/null
 fi
 
-if ! wait "$cluster_pid"; then
-  cat "$cluster_log" >&2
-  die "building the control plane's binaries failed (log above: $cluster_log)"
-fi
+wait_cluster_build

@@ -15,13 +15,43 @@ export TRUNK_OFFLINE=true
 say() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
-# Runs a command, printing a header first, so a long run shows where it is.
+# Runs a command, printing a header first and its time after, so a long run shows where
+# it is; `summary` prints every step's time at the end.
+STEPS=()
 step() {
   local name=$1; shift
   printf '\n==> %s\n' "$name" >&2
-  local start=$SECONDS
-  "$@"
-  printf '<== %s (%d s)\n' "$name" "$((SECONDS - start))" >&2
+  local start=$SECONDS status=0
+  "$@" || status=$?
+  local took=$((SECONDS - start))
+  STEPS+=("$(printf '%6d s  %s%s' "$took" "$name" "$( ((status)) && echo "  (FAILED)")")")
+  printf '<== %s (%d s)\n' "$name" "$took" >&2
+  return "$status"
+}
+
+# Prints the time of each step run so far, and the total since `started` was set.
+summary() {
+  ((${#STEPS[@]})) || return 0
+  printf '\n%s: where the time went\n' "${0##*/}" >&2
+  printf '%s\n' "${STEPS[@]}" >&2
+  printf '%6d s  in all\n' "$((SECONDS - ${started:-0}))" >&2
+}
+
+# Starts building the control plane's binaries (Go, mostly I/O the first time) in the
+# background, so they overlap the Rust builds; `wait_cluster_build` waits for it.
+start_cluster_build() {
+  mkdir -p "$CERTDESK_CACHE/logs"
+  "$CERTDESK_ROOT/scripts/cluster-build.sh" >"$CERTDESK_CACHE/logs/cluster-build.out" \
+    2>"$CERTDESK_CACHE/logs/cluster-build.log" &
+  CLUSTER_BUILD_PID=$!
+}
+wait_cluster_build() {
+  [[ -n ${CLUSTER_BUILD_PID:-} ]] || return 0
+  if ! wait "$CLUSTER_BUILD_PID"; then
+    cat "$CERTDESK_CACHE/logs/cluster-build.log" >&2
+    die "building the control plane's binaries failed (log: $CERTDESK_CACHE/logs/cluster-build.log)"
+  fi
+  CLUSTER_BUILD_PID=
 }
 
 # Chromium flags this machine needs (closed network, root, no GPU).

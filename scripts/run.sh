@@ -12,10 +12,14 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CERTDESK_ROOT"
 
-step "bootstrap (installs what is missing)" "$CERTDESK_ROOT/scripts/bootstrap.sh"
+started=$SECONDS
+# The control plane's binaries (Go) build in the background from the start.
+[ -n "${KUBECONFIG:-}" ] || start_cluster_build
+step "bootstrap (installs what is missing)" "$CERTDESK_ROOT/scripts/bootstrap.sh" --no-cluster-build
 step "build the frontend apps (scripts/build-frontend.sh)" "$CERTDESK_ROOT/scripts/build-frontend.sh"
 # The dev profile (dependencies optimised) is shared with the tests, so one build serves both.
 step "build the backend" cargo build --quiet -p backend --bin certdesk
+step "wait for the control plane's binaries" wait_cluster_build
 
 cluster_dir=
 backend_pid=
@@ -34,7 +38,8 @@ if [ -n "${KUBECONFIG:-}" ]; then
   export CERTDESK_KUBECONFIG="$KUBECONFIG"
 else
   say "no KUBECONFIG set: starting a local control plane (etcd, kube-apiserver, kube-controller-manager)"
-  cluster_dir=$("$CERTDESK_ROOT/scripts/cluster.sh" start)
+  start_cluster() { cluster_dir=$("$CERTDESK_ROOT/scripts/cluster.sh" start); }
+  step "start a local control plane" start_cluster
   export CERTDESK_KUBECONFIG="$cluster_dir/backend.kubeconfig"
   export CERTDESK_CLUSTER_NAME="${CERTDESK_CLUSTER_NAME:-certdesk-local}"
   # The local policy offers the seed course's dev-team (deploy/local/policy.yaml).
@@ -58,6 +63,7 @@ MSG
   fi
 fi
 
+summary
 "$CARGO_TARGET_DIR/debug/certdesk" --static-dir "$CERTDESK_ROOT/dist" "$@" &
 backend_pid=$!
 wait "$backend_pid"

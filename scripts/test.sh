@@ -1,38 +1,50 @@
 #!/usr/bin/env bash
-# Sets up and runs every CertDesk test: formatting, the wasm32 build, the release
-# frontend bundle, then all unit, integration, cluster and browser tests against a fresh
-# local control plane (started here, stopped at the end).
+# Sets up and runs every CertDesk test: formatting and clippy, the release frontend
+# apps, the image, then all unit, integration, differential, cluster and browser tests
+# against a fresh local control plane (started here, stopped at the end). Prints each
+# step's time and a summary; keeps the cache outside the clone within its bound
+# (scripts/prune-cache.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CERTDESK_ROOT"
-total=$SECONDS
+started=$SECONDS
 # What the run leaves in the temporary directory (chromedriver's Chromium profiles, each
-# with a cached copy of a ~200 MB debug test wasm; the tests' files) goes into one of
+# with a cached copy of a large debug test wasm; the tests' files) goes into one of
 # its own, removed at the end: runs must not fill the disk.
 run_tmp=$(mktemp -d)
 export TMPDIR=$run_tmp
-trap 'rm -rf "$run_tmp"' EXIT
+cluster_dir=
+cleanup() {
+  local status=$?
+  if [ -n "$cluster_dir" ]; then "$CERTDESK_ROOT/scripts/cluster.sh" stop "$cluster_dir" || true; fi
+  rm -rf "$run_tmp"
+  # What this run did not use goes, so the cache stays bounded run after run.
+  step "prune the cache (scripts/prune-cache.sh)" "$CERTDESK_ROOT/scripts/prune-cache.sh" --after-run "$run_stamp" || true
+  summary
+  exit "$status"
+}
+run_stamp="$run_tmp/started"
+touch "$run_stamp"
+trap cleanup EXIT
 
-step "bootstrap (installs what is missing)" "$CERTDESK_ROOT/scripts/bootstrap.sh"
+# The control plane's binaries (Go) build in the background from the start; the
+# Rust builds go on meanwhile.
+start_cluster_build
+step "bootstrap (installs what is missing)" "$CERTDESK_ROOT/scripts/bootstrap.sh" --no-cluster-build
 step "cargo fmt --check" cargo fmt --all --check
-step "build shared + frontend for wasm32" cargo build --quiet -p shared -p frontend --target wasm32-unknown-unknown
+# Clippy type-checks every target, the benchmarks included (they are built and run only
+# by their own scripts), on the host; warnings fail the run.
+step "cargo clippy (every target, -D warnings)" cargo clippy --quiet --workspace --all-targets -- -D warnings
 step "build the frontend apps (scripts/build-frontend.sh)" "$CERTDESK_ROOT/scripts/build-frontend.sh"
-step "build the backend" cargo build --quiet -p backend --bin certdesk
-# The benchmarks are not run here, but they must keep compiling.
-step "build the benchmarks" cargo build --quiet --workspace --benches
 # The container image (a static release binary and dist/), for the runc test.
 build_image() { CERTDESK_IMAGE_DIR=$(CERTDESK_DIST_BUILT=1 "$CERTDESK_ROOT/scripts/image.sh"); }
 step "build the image (scripts/image.sh)" build_image
 export CERTDESK_IMAGE_DIR
 # Helm (built once from the Go module proxy) for the chart's lint, render and dry-run tests.
 step "helm (scripts/helm.sh, built once)" "$CERTDESK_ROOT/scripts/helm.sh" version --short
+step "build the tests" cargo test --quiet --workspace --no-run
+step "wait for the control plane's binaries" wait_cluster_build
 
-cluster_dir=
-cleanup() {
-  if [ -n "$cluster_dir" ]; then "$CERTDESK_ROOT/scripts/cluster.sh" stop "$cluster_dir"; fi
-  rm -rf "$run_tmp"
-}
-trap cleanup EXIT
 start_cluster() { cluster_dir=$("$CERTDESK_ROOT/scripts/cluster.sh" start); }
 step "start a local control plane" start_cluster
 export CERTDESK_TEST_CLUSTER="$cluster_dir"
@@ -41,14 +53,16 @@ browser_tests() {
   # wasm-bindgen-test in headless Chromium; the runner reads <crate>/webdriver.json for
   # Chromium's flags. RSA-4096 in a debug build takes a while: allow for it.
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
-    WASM_BINDGEN_TEST_TIMEOUT=600 cargo test -p shared -p frontend --target wasm32-unknown-unknown
+    WASM_BINDGEN_TEST_TIMEOUT=600 cargo test --quiet -p shared -p frontend --target wasm32-unknown-unknown
 }
 step "browser tests (wasm-bindgen-test in headless Chromium)" browser_tests
 
-# Tests marked #[ignore = "needs …"] need the cluster, the bundle or the browser: run them all.
-# The browser's build of `shared` leaves out the confusable tables: test that build too.
+# Tests marked #[ignore = "needs …"] need the cluster, the bundle, Go or the browser: run
+# them all. The browser's build of `shared` leaves out the confusable tables: test that
+# build too.
 step "shared without its default features (the browser's)" \
   cargo test --quiet -p shared --no-default-features --lib without_tables
-step "cargo test (unit, integration, cluster, browser)" cargo test --workspace --no-fail-fast -- --include-ignored
+step "cargo test (unit, integration, differential, cluster, browser)" \
+  cargo test --workspace --no-fail-fast -- --include-ignored
 
-say "all tests passed in $((SECONDS - total)) s"
+say "all tests passed in $((SECONDS - started)) s"

@@ -2,6 +2,7 @@
 //! openssl and kubectl, RBAC's refusals, and the subject restrictions; the image under
 //! runc; the Helm chart and the kustomize base.
 
+mod cache;
 mod chart;
 mod chart_pod;
 mod control_plane;

@@ -1,0 +1,82 @@
+//! The cache outside the clone stays bounded: twenty runs' leftovers (each run bringing
+//! new units, as a dependency update does) are pruned to the limit by
+//! `scripts/prune-cache.sh`, and what the runs keep using survives.
+
+use std::path::Path;
+
+const MIB: usize = 1 << 20;
+
+/// A unit `<name>-<hash>` as Cargo leaves it: a fingerprint, an rlib, and what the file
+/// system says of them.
+fn unit(profile: &Path, name: &str, hash: u64, mib: usize) {
+    let fingerprint = profile.join(format!(".fingerprint/{name}-{hash:016x}"));
+    std::fs::create_dir_all(&fingerprint).unwrap();
+    std::fs::write(fingerprint.join("lib-name"), format!("{hash:016x}")).unwrap();
+    std::fs::write(
+        profile.join(format!("deps/lib{name}-{hash:016x}.rlib")),
+        vec![7u8; mib * MIB],
+    )
+    .unwrap();
+}
+
+/// What a build does with a unit it needs: Cargo reads its fingerprint.
+fn use_unit(profile: &Path, name: &str, hash: u64) {
+    let file = profile.join(format!(".fingerprint/{name}-{hash:016x}/lib-name"));
+    std::fs::read(file).unwrap();
+}
+
+fn size(dir: &Path) -> u64 {
+    let out = e2e::tools::ok("du", &["-sb", dir.to_str().unwrap()], None).unwrap();
+    out.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn twenty_runs_leftovers_stay_within_the_limit_and_what_is_used_stays() {
+    let cache = tempfile::tempdir().unwrap();
+    let profile = cache.path().join("target/debug");
+    std::fs::create_dir_all(profile.join("deps")).unwrap();
+    // Dependencies every run uses, built once.
+    for i in 0..5 {
+        unit(&profile, "stable", i, 2);
+    }
+    let limit_mib = 40;
+    let script = e2e::repo_root().join("scripts/prune-cache.sh");
+    for run in 0..20u64 {
+        let stamp = cache.path().join("started");
+        std::fs::write(&stamp, b"").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        // This run's own units: new hashes, as after a dependency update.
+        for i in 0..4 {
+            unit(&profile, "changed", 1000 + run * 10 + i, 2);
+        }
+        for i in 0..5 {
+            use_unit(&profile, "stable", i);
+        }
+        let limit = format!("{}", limit_mib as f64 / 1024.0);
+        let run_output = std::process::Command::new(&script)
+            .args(["--after-run", stamp.to_str().unwrap()])
+            .env("CERTDESK_CACHE", cache.path())
+            .env("CARGO_TARGET_DIR", cache.path().join("target"))
+            .env("CERTDESK_CACHE_LIMIT_GB", limit)
+            .output()
+            .unwrap();
+        assert!(
+            run_output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run_output.stderr)
+        );
+    }
+    let total = size(cache.path());
+    assert!(
+        total <= (limit_mib * MIB) as u64,
+        "{total} bytes after 20 runs (limit {limit_mib} MiB)"
+    );
+    for i in 0..5 {
+        assert!(profile.join(format!("deps/libstable-{i:016x}.rlib")).exists(), "a unit every run uses");
+    }
+    for i in 0..4 {
+        let last = 1000 + 19 * 10 + i;
+        assert!(profile.join(format!("deps/libchanged-{last:016x}.rlib")).exists(), "the last run's units");
+    }
+    assert!(!profile.join(format!("deps/libchanged-{:016x}.rlib", 1000)).exists(), "the first run's were pruned");
+}
