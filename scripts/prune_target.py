@@ -155,7 +155,13 @@ def main():
                         help="a file made when the run started: what the run used is kept")
     args = parser.parse_args()
     now = time.time()
-    started = os.stat(args.after_run).st_mtime if args.after_run else None
+    started = None
+    if args.after_run:
+        try:
+            started = os.stat(args.after_run).st_mtime
+        except OSError:
+            print(f"prune_target: no {args.after_run}; pruning by age and limit only",
+                  file=sys.stderr)
     units = []
     for target in args.targets:
         if os.path.isdir(target):

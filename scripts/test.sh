@@ -17,9 +17,9 @@ cluster_dir=
 cleanup() {
   local status=$?
   if [ -n "$cluster_dir" ]; then "$CERTDESK_ROOT/scripts/cluster.sh" stop "$cluster_dir" || true; fi
-  rm -rf "$run_tmp"
   # What this run did not use goes, so the cache stays bounded run after run.
   step "prune the cache (scripts/prune-cache.sh)" "$CERTDESK_ROOT/scripts/prune-cache.sh" --after-run "$run_stamp" || true
+  rm -rf "$run_tmp"
   summary
   exit "$status"
 }

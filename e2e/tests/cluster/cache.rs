@@ -72,11 +72,26 @@ fn twenty_runs_leftovers_stay_within_the_limit_and_what_is_used_stays() {
         "{total} bytes after 20 runs (limit {limit_mib} MiB)"
     );
     for i in 0..5 {
-        assert!(profile.join(format!("deps/libstable-{i:016x}.rlib")).exists(), "a unit every run uses");
+        assert!(
+            profile
+                .join(format!("deps/libstable-{i:016x}.rlib"))
+                .exists(),
+            "a unit every run uses"
+        );
     }
     for i in 0..4 {
         let last = 1000 + 19 * 10 + i;
-        assert!(profile.join(format!("deps/libchanged-{last:016x}.rlib")).exists(), "the last run's units");
+        assert!(
+            profile
+                .join(format!("deps/libchanged-{last:016x}.rlib"))
+                .exists(),
+            "the last run's units"
+        );
     }
-    assert!(!profile.join(format!("deps/libchanged-{:016x}.rlib", 1000)).exists(), "the first run's were pruned");
+    assert!(
+        !profile
+            .join(format!("deps/libchanged-{:016x}.rlib", 1000))
+            .exists(),
+        "the first run's were pruned"
+    );
 }
