@@ -220,7 +220,8 @@ start_once() {
   local admin=(kubectl --kubeconfig "$dir/admin.kubeconfig")
   "${admin[@]}" apply -f "$CERTDESK_ROOT/deploy/crds.yaml" >/dev/null
   "${admin[@]}" wait --for condition=established --timeout 60s \
-    crd/issuedcertificates.certdesk.dev crd/invites.certdesk.dev crd/withdrawals.certdesk.dev >/dev/null
+    crd/issuedcertificates.certdesk.dev crd/invites.certdesk.dev crd/withdrawals.certdesk.dev \
+    crd/removals.certdesk.dev >/dev/null
   "${admin[@]}" apply -f "$CERTDESK_ROOT/deploy/admission-policy.yaml" >/dev/null
   "${admin[@]}" apply -f "$CERTDESK_ROOT/deploy/rbac-backend.yaml" -f "$CERTDESK_ROOT/deploy/rbac-approver.yaml" \
     -f "$CERTDESK_ROOT/deploy/local/approver.yaml" \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Keeps ~/.cache/certdesk (CERTDESK_CACHE) within CERTDESK_CACHE_LIMIT_GB (default 25)
-# of Cargo artifacts, on a machine that runs the tests again and again:
+# Keeps ~/.cache/certdesk (CERTDESK_CACHE) within CERTDESK_CACHE_LIMIT_GB (default 25),
+# on a machine that runs the tests again and again:
 #   - control-plane state directories whose processes are gone (a killed run's);
 #   - Cargo units (target/, image-target/) unused for a week, incremental caches
 #     unchanged for a day, and — over the limit — what the last run did not use
@@ -27,6 +27,10 @@ if [ -d "$CERTDESK_CACHE/clusters" ]; then
   done
 fi
 
-python3 "$CERTDESK_ROOT/scripts/prune_target.py" --limit-gb "$limit" "${after[@]}" \
-  "$CARGO_TARGET_DIR" "$CERTDESK_CACHE/image-target" "$CERTDESK_CACHE/fuzz-target" >&2
+# The limit is the whole cache's: what is not Cargo's (the control plane's and Helm's
+# binaries, Go's caches, npm) leaves the rest to the target directories.
+targets=("$CARGO_TARGET_DIR" "$CERTDESK_CACHE/image-target" "$CERTDESK_CACHE/fuzz-target")
+other_kb=$(du -sk --exclude=target --exclude=image-target --exclude=fuzz-target "$CERTDESK_CACHE" 2>/dev/null | cut -f1)
+target_limit=$(python3 -c "print(max(0.001, $limit - ${other_kb:-0} / 1048576))")
+python3 "$CERTDESK_ROOT/scripts/prune_target.py" --limit-gb "$target_limit" "${after[@]}" "${targets[@]}" >&2
 say "cache: $(du -sh "$CERTDESK_CACHE" 2>/dev/null | cut -f1) in $CERTDESK_CACHE"

@@ -53,7 +53,7 @@ browser_tests() {
   # wasm-bindgen-test in headless Chromium; the runner reads <crate>/webdriver.json for
   # Chromium's flags. RSA-4096 in a debug build takes a while: allow for it.
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
-    WASM_BINDGEN_TEST_TIMEOUT=600 cargo test --quiet -p shared -p frontend --target wasm32-unknown-unknown
+    WASM_BINDGEN_TEST_TIMEOUT=600 cargo test -p shared -p frontend --target wasm32-unknown-unknown
 }
 step "browser tests (wasm-bindgen-test in headless Chromium)" browser_tests
 

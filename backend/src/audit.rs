@@ -47,6 +47,8 @@ pub enum Action {
     AccessRemoved,
     /// A requester withdrew a pending request (proved with its key).
     Withdrawn,
+    /// An approver restored a user's access.
+    AccessRestored,
 }
 
 impl Action {
@@ -65,6 +67,7 @@ impl Action {
             Self::RenewalRequested => "RenewalRequested",
             Self::AccessRemoved => "AccessRemoved",
             Self::Withdrawn => "Withdrawn",
+            Self::AccessRestored => "AccessRestored",
         }
     }
 }
@@ -125,6 +128,19 @@ impl Audit {
             recorder: None,
             in_flight: tokio_util::task::TaskTracker::new(),
         }
+    }
+
+    /// Logs the entry (for an action whose object is gone, such as a restored access).
+    pub fn log(&self, entry: Entry<'_>) {
+        tracing::info!(
+            target: "certdesk::audit",
+            action = entry.action.as_str(),
+            actor = entry.actor,
+            subject = entry.subject,
+            request = entry.request.unwrap_or_default(),
+            "{}",
+            entry.note
+        );
     }
 
     /// Logs the entry and publishes it as an Event on `object`.

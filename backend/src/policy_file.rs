@@ -18,13 +18,14 @@
 //!   algorithms: [ecdsa-p256, ed25519, rsa3072]   # the first is the form's default
 //!   minRsaBits: 3072
 //! lifetime:                            # seconds, or a number with s, m, h or d
-//!   default: 30d
+//!   default: 7d                        # a certificate downloaded by hand…
 //!   min: 10m
-//!   max: 365d
+//!   max: 7d                            # …which nothing renews or revokes
 //! invites:
 //!   required: false
 //! renewals:
-//!   autoApprove: false
+//!   autoApprove: false                 # renewals by proof of possession, by CertDesk
+//!   pluginLifetime: 8h                 # what kubectl-certdesk keeps renewed
 //! ```
 //!
 //! Every key is optional; an unknown key is a mistake.
@@ -166,6 +167,7 @@ struct Invites {
 struct Renewals {
     #[serde(default)]
     auto_approve: bool,
+    plugin_lifetime: Option<Seconds>,
 }
 
 /// A lifetime: whole seconds, or a number followed by `s`, `m`, `h` or `d`.
@@ -357,19 +359,25 @@ impl PolicyDocument {
                 format!("{} is below keys.minRsaBits", weak.label()),
             );
         }
+        let max_seconds = self
+            .lifetime
+            .max
+            .map_or(defaults.duration.max_seconds, |s| s.0);
+        // Unset, the defaults fit under an operator's lower maximum.
         let duration = DurationLimits {
             default_seconds: self
                 .lifetime
                 .default
-                .map_or(defaults.duration.default_seconds, |s| s.0),
+                .map_or(defaults.duration.default_seconds.min(max_seconds), |s| s.0),
             min_seconds: self
                 .lifetime
                 .min
                 .map_or(defaults.duration.min_seconds, |s| s.0),
-            max_seconds: self
-                .lifetime
-                .max
-                .map_or(defaults.duration.max_seconds, |s| s.0),
+            max_seconds,
+            plugin_seconds: self
+                .renewals
+                .plugin_lifetime
+                .map_or(defaults.duration.plugin_seconds.min(max_seconds), |s| s.0),
         };
         if duration.min_seconds < 600 {
             return invalid(
@@ -383,6 +391,12 @@ impl PolicyDocument {
         if !(duration.min_seconds..=duration.max_seconds).contains(&duration.default_seconds) {
             return invalid(
                 "lifetime.default",
+                "must lie between lifetime.min and lifetime.max".into(),
+            );
+        }
+        if !(duration.min_seconds..=duration.max_seconds).contains(&duration.plugin_seconds) {
+            return invalid(
+                "renewals.pluginLifetime",
                 "must lie between lifetime.min and lifetime.max".into(),
             );
         }
@@ -426,7 +440,7 @@ mod tests {
     #[test]
     fn a_full_file_is_read() {
         let policy = Policy::parse(
-            "groups:\n  allowed: [dev-team, kubeadm:cluster-admins]\n  admin: [platform-admins]\nusernames:\n  reservedPrefixes: [svc-]\n  pattern: '[a-z]+'\nkeys:\n  algorithms: [ed25519, rsa3072]\n  minRsaBits: 3072\nlifetime:\n  default: 8h\n  min: 10m\n  max: 30d\ninvites:\n  required: true\nrenewals:\n  autoApprove: true\n",
+            "groups:\n  allowed: [dev-team, kubeadm:cluster-admins]\n  admin: [platform-admins]\nusernames:\n  reservedPrefixes: [svc-]\n  pattern: '[a-z]+'\nkeys:\n  algorithms: [ed25519, rsa3072]\n  minRsaBits: 3072\nlifetime:\n  default: 8h\n  min: 10m\n  max: 30d\ninvites:\n  required: true\nrenewals:\n  autoApprove: true\n  pluginLifetime: 1h\n",
         )
         .map_err(|p| p.at(Path::new("policy.yaml"), "").to_string())
         .expect("valid");
@@ -451,7 +465,8 @@ mod tests {
             DurationLimits {
                 default_seconds: 8 * 3600,
                 min_seconds: 600,
-                max_seconds: 30 * 86_400
+                max_seconds: 30 * 86_400,
+                plugin_seconds: 3600,
             }
         );
         assert!(policy.invite_required && policy.auto_approve_renewals);

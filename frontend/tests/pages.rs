@@ -180,7 +180,7 @@ async fn the_form_names_the_rule_each_field_breaks() {
     );
     type_into(&root, "lifetime-unit", "86400").await;
     type_into(&root, "lifetime-input", "400").await;
-    assert!(text(&root, "lifetime-error").contains("at most 365 days (you asked for 400 days)"));
+    assert!(text(&root, "lifetime-error").contains("at most 7 days (you asked for 400 days)"));
     type_into(&root, "lifetime-input", "ten").await;
     assert_eq!(
         text(&root, "lifetime-error"),

@@ -90,21 +90,32 @@ impl KeyAlgorithm {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DurationLimits {
-    /// The lifetime a form proposes.
+    /// The lifetime a form proposes for a certificate downloaded by hand.
     pub default_seconds: u32,
     /// The shortest lifetime accepted (the Kubernetes API's minimum is 600 s).
     pub min_seconds: u32,
-    /// The longest lifetime accepted.
+    /// The longest lifetime accepted: for a certificate downloaded by hand, which
+    /// nothing renews and nothing can revoke.
     pub max_seconds: u32,
+    /// The lifetime of certificates the credential plugin (`kubectl-certdesk`) keeps
+    /// renewed: short, since a removed person keeps a certificate until it expires.
+    #[serde(default = "plugin_seconds")]
+    pub plugin_seconds: u32,
+}
+
+fn plugin_seconds() -> u32 {
+    8 * 3600
 }
 
 impl Default for DurationLimits {
-    /// Thirty days by default, at least ten minutes, at most one year.
+    /// Seven days at most (and by default) for a downloaded certificate, eight hours
+    /// for one the plugin renews, at least ten minutes.
     fn default() -> Self {
         Self {
-            default_seconds: 30 * 24 * 3600,
+            default_seconds: 7 * 24 * 3600,
             min_seconds: 600,
-            max_seconds: 365 * 24 * 3600,
+            max_seconds: 7 * 24 * 3600,
+            plugin_seconds: plugin_seconds(),
         }
     }
 }

@@ -106,6 +106,9 @@ pub enum ErrorCode {
     RenewalProofInvalid,
     /// An approver removed this user's access; the certificate cannot be renewed.
     RenewalAccessRemoved,
+    /// An approver removed this user's access: no request for the username is taken or
+    /// approved until an approver restores it.
+    AccessRemoved,
     /// The deciding person may not hand out the requested identity: the cluster does not
     /// let them `impersonate` a requested group, or the username that already has
     /// bindings. `details.missing` lists each missing permission.
@@ -166,6 +169,7 @@ impl ErrorCode {
             Self::RenewalSubjectMismatch => "renewal_subject_mismatch",
             Self::RenewalProofInvalid => "renewal_proof_invalid",
             Self::RenewalAccessRemoved => "renewal_access_removed",
+            Self::AccessRemoved => "access_removed",
             Self::IdentityNotAllowed => "identity_not_allowed",
             Self::InsecureTransport => "insecure_transport",
             Self::RequestWithdrawn => "request_withdrawn",
@@ -187,6 +191,7 @@ impl ErrorCode {
             | Self::InviteRequired
             | Self::InviteInvalid
             | Self::RenewalAccessRemoved
+            | Self::AccessRemoved
             | Self::IdentityNotAllowed
             | Self::InsecureTransport
             | Self::WithdrawalProofInvalid => 403,
@@ -256,6 +261,7 @@ mod tests {
             ErrorCode::RenewalSubjectMismatch,
             ErrorCode::RenewalProofInvalid,
             ErrorCode::RenewalAccessRemoved,
+            ErrorCode::AccessRemoved,
             ErrorCode::IdentityNotAllowed,
             ErrorCode::InsecureTransport,
             ErrorCode::Overloaded,

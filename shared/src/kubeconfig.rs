@@ -329,6 +329,14 @@ fn decode_pem(data: Option<&str>, field: &'static str) -> Result<Option<String>,
         .map_err(|_| KubeconfigError::DataInvalid { field })
 }
 
+/// Writes a kubeconfig read as a whole document (every field, not only those this model
+/// knows), after a change to one entry (`kubectl certdesk import`). Wiped when dropped.
+pub fn document_to_yaml(
+    document: &serde_json::Value,
+) -> Result<Zeroizing<String>, KubeconfigError> {
+    crate::yaml_writer::to_string(document).map_err(|e| KubeconfigError::Serialize(e.to_string()))
+}
+
 /// Reads `null` (as in `users: null`) as an empty list.
 fn null_as_empty<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
 where

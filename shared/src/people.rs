@@ -17,10 +17,12 @@ pub const EXPIRING_SOON_DAYS: i64 = 7;
 /// What the cluster lets any authenticated user do, whatever bindings are removed: the
 /// built-in `system:basic-user`, `system:discovery` and `system:public-info-viewer`
 /// roles bound to `system:authenticated`.
-pub const WHAT_REMAINS: &str = "With no bindings of their own, the user can still do what \
-every authenticated user may: ask who they are (kubectl auth whoami), check their own \
-permissions (kubectl auth can-i), and read API discovery, version and health endpoints. \
-Bindings to groups their certificate names still apply.";
+pub const WHAT_REMAINS: &str = "Kubernetes cannot revoke a certificate: until it expires, the \
+user can still do what every authenticated user may (ask who they are with kubectl auth \
+whoami, check their own permissions with kubectl auth can-i, read API discovery, version \
+and health endpoints), and bindings to the groups their certificate names still apply. \
+CertDesk renews nothing for them any more, so with the credential plugin's short \
+certificates their access ends within one lifetime.";
 
 /// Who removed someone's access, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +98,10 @@ pub struct PersonView {
     pub authenticates_until: Option<OffsetDateTime>,
     /// Whether a live certificate expires within [`EXPIRING_SOON_DAYS`].
     pub expiring_soon: bool,
+    /// Who removed their access and when, while it stays removed (CertDesk takes and
+    /// renews nothing for them until an approver restores it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_removed: Option<Removal>,
 }
 
 /// What happened to one binding when access was removed.
@@ -120,6 +126,9 @@ pub struct RemoveAccessOutcome {
     pub bindings: Vec<BindingRemoval>,
     /// The issuance records marked as removed.
     pub records_marked: Vec<String>,
+    /// The pending requests and renewals for the username that were denied.
+    #[serde(default)]
+    pub requests_denied: Vec<String>,
     /// Whether every binding is gone and every record marked.
     pub complete: bool,
     /// Until when a certificate of theirs still authenticates (Kubernetes cannot revoke it).

@@ -25,8 +25,9 @@ use crate::PolicyLimits;
 use crate::admin::{Risk, Severity};
 use crate::names::{Misreading, NameIndex, misreading, skeleton};
 
-/// A lifetime beyond which a request is flagged (90 days).
-pub const LONG_DURATION_SECONDS: i64 = 90 * 24 * 3600;
+/// A lifetime beyond which a request is flagged: more than the seven days CertDesk ever
+/// gives a certificate downloaded by hand (nothing can revoke it).
+pub const LONG_DURATION_SECONDS: i64 = 7 * 24 * 3600;
 
 /// RSA keys below this size are flagged (amber).
 pub const RECOMMENDED_RSA_BITS: u32 = 3072;
@@ -62,7 +63,7 @@ pub enum RiskCode {
     /// An RSA key below 3072 bits (amber).
     #[serde(rename = "rsa_below_3072")]
     RsaBelow3072,
-    /// A lifetime over 90 days, or the signer's maximum (amber).
+    /// A lifetime over 7 days, or the signer's maximum (amber).
     LongDuration,
     /// A renewal of a live certificate of the same identity, proven by its key (info).
     Renewal,
@@ -165,7 +166,7 @@ impl<'a> RiskInput<'a> {
             key: None,
             asks_for_ca: false,
             signature_valid: true,
-            expiration_seconds: Some(30 * 24 * 3600),
+            expiration_seconds: Some(24 * 3600),
             undecided: true,
             renewal_of: None,
             invite: None,
@@ -331,7 +332,7 @@ pub fn assess(input: &RiskInput<'_>, context: &RiskContext<'_>) -> Vec<Risk> {
     {
         flag(
             RiskCode::LongDuration,
-            "Asks for a certificate valid longer than 90 days (or for the signer's maximum)."
+            "Asks for a certificate valid longer than 7 days (or for the signer's maximum): nothing can revoke it."
                 .to_owned(),
         );
     }

@@ -190,6 +190,7 @@ async fn crds_line(client: &Client) -> Line {
         "issuedcertificates.certdesk.dev",
         "invites.certdesk.dev",
         "withdrawals.certdesk.dev",
+        "removals.certdesk.dev",
     ] {
         match crds.get_opt(name).await {
             Ok(Some(_)) => {}
@@ -200,7 +201,7 @@ async fn crds_line(client: &Client) -> Line {
     if missing.is_empty() {
         Line::ok(
             "crds",
-            "issuedcertificates, invites and withdrawals (certdesk.dev) are installed",
+            "issuedcertificates, invites, withdrawals and removals (certdesk.dev) are installed",
         )
     } else {
         Line::fail(

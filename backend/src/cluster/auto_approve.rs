@@ -87,6 +87,8 @@ pub async fn basis(cluster: &Cluster, csr: &CertificateSigningRequest) -> Result
         return Err(Error::Policy(violations));
     }
     let name = csr.metadata.name.as_deref().unwrap_or_default();
+    let renewal = requests::annotation(csr, RENEWAL_OF_ANNOTATION).is_some();
+    super::removals::ensure_not_removed(&cluster.client, &summary.username, renewal).await?;
     if let Some(invite) = requests::annotation(csr, INVITE_ANNOTATION) {
         if !portal.auto_approve_invites {
             return refuse("invites are not approved automatically here".to_owned());

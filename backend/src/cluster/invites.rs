@@ -167,6 +167,7 @@ pub async fn create(
             ));
         }
     }
+    super::removals::ensure_not_removed(&cluster.client, username, false).await?;
     let (created_by, created_by_groups) = approver::identity(client).await?;
     if bind_now {
         let check = access::check_identity(

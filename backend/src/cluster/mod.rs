@@ -22,6 +22,7 @@ pub mod follow;
 pub mod invites;
 pub mod people;
 pub mod records;
+pub mod removals;
 pub mod renewal;
 pub mod requests;
 pub mod resources;

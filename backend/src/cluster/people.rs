@@ -1,5 +1,6 @@
 //! The People view: who CertDesk issued certificates to, what CertDesk bound for them,
-//! and removing that access, all with the approver's own credentials.
+//! whose access was removed, and removing and restoring that access, all with the
+//! approver's own credentials.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -16,10 +17,11 @@ use time::OffsetDateTime;
 
 use super::approver;
 use super::error::{Error, Result};
-use super::records::RecordStore;
+use super::removals::{self, Removal};
 use super::requests::MANAGED_BY;
 use super::resources::{IssuedCertificate, IssuedCertificateStatus, RemovalRecord};
-use crate::audit::{Action, Audit, Entry, timestamp};
+use super::{Cluster, standing};
+use crate::audit::{Action, Entry, timestamp};
 
 /// A binding CertDesk made, and the one user it binds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,10 +115,24 @@ fn issued_view(record: &IssuedCertificate, now: OffsetDateTime) -> IssuedView {
     }
 }
 
-/// Returns everyone with a record or a CertDesk binding, by username.
+/// Returns every removal the approver holding `client` may list.
+pub async fn removals(client: &Client) -> Result<Vec<Removal>> {
+    match Api::<Removal>::all(client.clone())
+        .list(&ListParams::default())
+        .await
+    {
+        Ok(list) => Ok(list.items),
+        // Without the CRD (an install from before removals) nobody was removed.
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(Vec::new()),
+        Err(error) => Err(Error::approver(error)),
+    }
+}
+
+/// Returns everyone with a record, a CertDesk binding or a removal, by username.
 pub fn people(
     records: &[Arc<IssuedCertificate>],
     bindings: Vec<UserBinding>,
+    removals: &[Removal],
     now: OffsetDateTime,
 ) -> Vec<PersonView> {
     let mut people: BTreeMap<String, PersonView> = BTreeMap::new();
@@ -129,6 +145,7 @@ pub fn people(
                 bindings: Vec::new(),
                 authenticates_until: None,
                 expiring_soon: false,
+                access_removed: None,
             })
             .clone()
     };
@@ -141,6 +158,14 @@ pub fn people(
         let mut entry = person(&mut people, &user);
         entry.bindings.push(binding);
         people.insert(user, entry);
+    }
+    for removal in removals {
+        let mut entry = person(&mut people, &removal.spec.username);
+        entry.access_removed = Some(shared::people::Removal {
+            by: removal.spec.by.clone(),
+            at: removal.spec.at,
+        });
+        people.insert(entry.username.clone(), entry);
     }
     people
         .into_values()
@@ -165,20 +190,39 @@ pub fn people(
         .collect()
 }
 
-/// Removes what CertDesk granted `username`, as the approver holding `client`: marks
-/// their issuance records (first, so an approver who may not do that changes nothing),
-/// then deletes every binding CertDesk made for them. The certificates themselves
-/// still authenticate until they expire; the answer says until when.
+/// Removes `username`'s access, as the approver holding `client`: records the removal
+/// (a `Removal`, first: from then on CertDesk takes, approves and renews nothing for
+/// them), denies their pending requests and renewals, marks every issuance record of
+/// theirs (listed afresh, not from a cache), then deletes every binding CertDesk made
+/// for them. The certificates themselves still authenticate until they expire; the
+/// answer says until when.
 pub async fn remove_access(
+    cluster: &Cluster,
     client: &Client,
-    records: &RecordStore,
     username: &str,
-    audit: &Audit,
 ) -> Result<RemoveAccessOutcome> {
+    let audit = &cluster.audit;
     let (approver_name, _) = approver::identity(client).await?;
     let now = OffsetDateTime::now_utc();
-    let theirs: Vec<Arc<IssuedCertificate>> = records
-        .all()
+    let removal = removals::record(client, username, &approver_name).await?;
+    audit.record(
+        &removal,
+        Entry {
+            action: Action::AccessRemoved,
+            actor: &approver_name,
+            subject: username,
+            request: None,
+            note: format!(
+                "{approver_name} removed {username:?}'s access: CertDesk takes, approves and renews nothing for them until an approver restores it."
+            ),
+        },
+    );
+    let requests_denied = deny_pending(cluster, client, username, &approver_name).await;
+    let theirs: Vec<IssuedCertificate> = Api::<IssuedCertificate>::all(client.clone())
+        .list(&ListParams::default())
+        .await
+        .map_err(Error::approver)?
+        .items
         .into_iter()
         .filter(|r| r.spec.username == username)
         .collect();
@@ -188,11 +232,6 @@ pub async fn remove_access(
         .filter(|b| b.user == username)
         .map(|b| b.binding)
         .collect();
-    if theirs.is_empty() && bindings.is_empty() {
-        return Err(Error::NotFound(format!(
-            "CertDesk has issued no certificate to {username:?} and made no bindings for them."
-        )));
-    }
     let api = Api::<IssuedCertificate>::all(client.clone());
     let mut records_marked = Vec::new();
     for record in &theirs {
@@ -203,7 +242,7 @@ pub async fn remove_access(
         if already {
             continue;
         }
-        let mut marked = record.as_ref().clone();
+        let mut marked = record.clone();
         marked.status = Some(IssuedCertificateStatus {
             access_removed: Some(RemovalRecord {
                 by: approver_name.clone(),
@@ -268,7 +307,82 @@ pub async fn remove_access(
         complete: outcomes.iter().all(|o| o.removed),
         bindings: outcomes,
         records_marked,
+        requests_denied,
         authenticates_until,
         what_remains: WHAT_REMAINS.to_owned(),
     })
+}
+
+/// Denies, as the approver, every pending kube-apiserver-client request (renewals too)
+/// whose certificate would name `username`; returns the names denied. A request it
+/// cannot deny is logged and left (its approval is refused anyway while the removal
+/// stands).
+async fn deny_pending(
+    cluster: &Cluster,
+    client: &Client,
+    username: &str,
+    approver_name: &str,
+) -> Vec<String> {
+    let pending: Vec<String> = cluster
+        .cache
+        .all()
+        .iter()
+        .filter(|csr| standing::phase(csr) == shared::Phase::Pending)
+        .filter(|csr| {
+            cluster
+                .cache
+                .decoding(csr)
+                .as_ref()
+                .as_ref()
+                .is_ok_and(|summary| summary.username == username)
+        })
+        .filter_map(|csr| csr.metadata.name.clone())
+        .collect();
+    let reason = format!("{approver_name} removed {username:?}'s access.");
+    let mut denied = Vec::new();
+    for name in pending {
+        match approver::deny(cluster, client, &name, &reason).await {
+            Ok(()) => denied.push(name),
+            Err(error) => {
+                tracing::warn!(request = name, %error, "could not deny a pending request of a removed user")
+            }
+        }
+    }
+    denied
+}
+
+/// Restores `username`'s access, as the approver holding `client`: deletes the removal
+/// and clears the marks on their records, so requests for them are taken and their
+/// live certificates renew again. Returns whether access had been removed.
+pub async fn restore_access(cluster: &Cluster, client: &Client, username: &str) -> Result<bool> {
+    let (approver_name, _) = approver::identity(client).await?;
+    let was_removed = removals::restore(client, username).await?;
+    let api = Api::<IssuedCertificate>::all(client.clone());
+    let theirs = api
+        .list(&ListParams::default())
+        .await
+        .map_err(Error::approver)?
+        .items
+        .into_iter()
+        .filter(|r| r.spec.username == username)
+        .filter(|r| {
+            r.status
+                .as_ref()
+                .is_some_and(|s| s.access_removed.is_some())
+        });
+    for mut record in theirs {
+        record.status = Some(IssuedCertificateStatus::default());
+        let name = record.metadata.name.clone().unwrap_or_default();
+        api.replace_status(&name, &PostParams::default(), &record)
+            .await
+            .map_err(Error::approver)?;
+    }
+    cluster.audit.log(Entry {
+        action: Action::AccessRestored,
+        actor: &approver_name,
+        subject: username,
+        request: None,
+        note: format!("{approver_name} restored {username:?}'s access."),
+    });
+    Ok(was_removed)
 }

@@ -281,6 +281,8 @@ pub async fn renew(
         OffsetDateTime::now_utc(),
     )?;
     let record = confirm_record(&cluster.client, &vetted).await?;
+    super::removals::ensure_not_removed(&cluster.client, &vetted.csr.summary.username, true)
+        .await?;
     let id = vetted.id.clone();
     tracing::Span::current().record("id", id.0.as_str());
     if cluster.records.get(&id.0).is_some() {

@@ -327,6 +327,7 @@ pub fn definitions() -> Vec<CustomResourceDefinition> {
         IssuedCertificate::crd(),
         Invite::crd(),
         super::withdrawals::Withdrawal::crd(),
+        super::removals::Removal::crd(),
     ]
 }
 
@@ -370,8 +371,8 @@ mod tests {
                 .flatten()
                 .map(|c| c.name.as_str())
                 .collect();
-            // A withdrawal is a fact, written once: no status, no expiry.
-            if crd.spec.names.kind == "Withdrawal" {
+            // A withdrawal and a removal are facts, written once: no status, no expiry.
+            if matches!(crd.spec.names.kind.as_str(), "Withdrawal" | "Removal") {
                 assert!(columns.contains(&"User"), "{columns:?}");
                 continue;
             }

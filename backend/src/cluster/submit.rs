@@ -113,6 +113,7 @@ pub async fn submit(
     vetted: &VettedCsr,
     origin: &Origin,
 ) -> Result<RequestTicket> {
+    super::removals::ensure_not_removed(&cluster.client, &vetted.summary.username, false).await?;
     let invite = match body.invite.as_deref() {
         Some(token) => Some(invites::open(&cluster.client, token).await?),
         None => None,

@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_invite))
         .routes(routes!(people))
         .routes(routes!(remove_access))
+        .routes(routes!(restore_access))
         .merge(super::admin_list::router())
 }
 
@@ -288,27 +289,30 @@ async fn people(
     token: BearerToken,
 ) -> Result<axum::Json<Vec<PersonView>>> {
     let client = client(&state, &token)?;
-    let (allowed, bindings) = tokio::join!(
+    let (allowed, bindings, removals) = tokio::join!(
         approver::ensure_may_list_records(&client),
-        people::certdesk_bindings(&client)
+        people::certdesk_bindings(&client),
+        people::removals(&client),
     );
     allowed?;
     let cluster = state.cluster()?;
     Ok(axum::Json(people::people(
         &cluster.records.all(),
         bindings?,
+        &removals?,
         time::OffsetDateTime::now_utc(),
     )))
 }
 
-/// Removes a person's access: marks their issuance records and deletes the bindings
-/// CertDesk made for them, as the approver. Their certificate still authenticates
-/// until it expires; the answer says until when and what they can still do.
+/// Removes a person's access, as the approver: records the removal (nothing is taken,
+/// approved or renewed for them until restored), denies their pending requests and
+/// renewals, marks their issuance records and deletes the bindings CertDesk made for
+/// them. Their certificate still authenticates until it expires; the answer says until
+/// when and what they can still do.
 #[utoipa::path(post, path = "/people/{username}/remove-access", tag = "admin",
     security(("bearer" = [])), params(("username" = String, Path, description = "The username")),
     responses(AdminErrors,
         (status = 200, description = "What was removed", body = RemoveAccessOutcome),
-        (status = 404, description = "CertDesk issued nothing to that user", body = ApiError),
     ))]
 #[tracing::instrument(skip(state, token))]
 async fn remove_access(
@@ -316,14 +320,23 @@ async fn remove_access(
     token: BearerToken,
     Path(username): Path<String>,
 ) -> Result<axum::Json<RemoveAccessOutcome>> {
-    let cluster = state.cluster()?;
     Ok(axum::Json(
-        people::remove_access(
-            &client(&state, &token)?,
-            &cluster.records,
-            &username,
-            &cluster.audit,
-        )
-        .await?,
+        people::remove_access(state.cluster()?, &client(&state, &token)?, &username).await?,
     ))
+}
+
+/// Restores a person's access: CertDesk takes and renews their requests again.
+#[utoipa::path(post, path = "/people/{username}/restore-access", tag = "admin",
+    security(("bearer" = [])), params(("username" = String, Path, description = "The username")),
+    responses(AdminErrors,
+        (status = 204, description = "Restored (or it was not removed)"),
+    ))]
+#[tracing::instrument(skip(state, token))]
+async fn restore_access(
+    State(state): State<AppState>,
+    token: BearerToken,
+    Path(username): Path<String>,
+) -> Result<StatusCode> {
+    people::restore_access(state.cluster()?, &client(&state, &token)?, &username).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -63,6 +63,8 @@ pub async fn approve(
         .collect::<Result<Vec<_>>>()?;
     if phase == Phase::Pending {
         crate::cluster::withdrawals::ensure_not_withdrawn(&cluster.client, name).await?;
+        crate::cluster::removals::ensure_not_removed(&cluster.client, &summary.username, false)
+            .await?;
         let check = access::check(
             cluster,
             Decider::Token(client),

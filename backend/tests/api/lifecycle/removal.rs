@@ -22,7 +22,7 @@ async fn removing_access_takes_the_bindings_away_marks_the_records_and_stops_ren
     // for thirty days; it gets no longer than the certificate it renews (an hour).
     let new_key = key_for(&username, &[]);
     let mut body = renewal(&app, &issued.certificate_pem, &new_key, &issued.key).await;
-    body["expiration_seconds"] = serde_json::json!(30 * 24 * HOUR);
+    body["expiration_seconds"] = serde_json::json!(7 * 24 * HOUR);
     let response = app.post_json("/api/v1/renewals", &body, None).await;
     response.assert_status(StatusCode::CREATED);
     let renewed_id = response.json()["id"].as_str().unwrap().to_owned();
@@ -230,12 +230,39 @@ async fn the_people_view_and_remove_access_are_the_clusters_decision() {
     app.get_with_token("/api/v1/admin/people", &stranger)
         .await
         .assert_error(StatusCode::FORBIDDEN, "forbidden");
+    let nobody = unique("nobody");
+    let remove = format!("/api/v1/admin/people/{nobody}/remove-access");
+    app.post_json(&remove, &serde_json::json!({}), Some(&stranger))
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "forbidden");
+    // A username CertDesk never issued to can be removed too: its future requests are
+    // refused until an approver restores it.
     let token = cluster.approver_token().unwrap();
+    app.post_json(&remove, &serde_json::json!({}), Some(&token))
+        .await
+        .assert_status(StatusCode::OK);
+    let people = app
+        .get_with_token("/api/v1/admin/people", &token)
+        .await
+        .json();
+    let person = people
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["username"] == nobody.as_str())
+        .unwrap_or_else(|| panic!("{people}"));
+    assert_eq!(person["access_removed"]["by"], APPROVER, "{person}");
+    let key = key_for(&nobody, &[]);
+    app.post_json("/api/v1/requests", &submit_body(&key, HOUR, None), None)
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "access_removed");
     app.post_json(
-        "/api/v1/admin/people/nobody-at-all/remove-access",
+        &format!("/api/v1/admin/people/{nobody}/restore-access"),
         &serde_json::json!({}),
         Some(&token),
     )
     .await
-    .assert_error(StatusCode::NOT_FOUND, "not_found");
+    .assert_status(StatusCode::NO_CONTENT);
+    let id = app.submit(&key.csr_pem, HOUR).await;
+    assert!(id.starts_with("certdesk-"), "{id}");
 }
