@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds CertDesk's container image on this machine, with no registry and no base image
 # pulled: the release backend as a static binary (musl) and the release dist/
-# (precompressed), nothing else; it runs as UID 65532 and needs no writable path. Writes
+# (precompressed, with the static credential plugin in downloads/), nothing else; it runs as UID 65532 and needs no writable path. Writes
 # an OCI image layout to $IMAGE_DIR (default $CERTDESK_CACHE/image/oci) and an OCI
 # archive beside it (certdesk-oci.tar: `podman load -i`, `skopeo copy oci-archive:…`),
 # and prints the image's size. deploy/image/Containerfile builds the same image where a
@@ -25,8 +25,11 @@ export CC_x86_64_unknown_linux_musl=musl-gcc
 export CARGO_PROFILE_RELEASE_STRIP=symbols
 step "cargo build --release --target $target" \
   env CARGO_TARGET_DIR="$CERTDESK_CACHE/image-target" \
-  cargo build --quiet --release --locked --target "$target" -p backend --bin certdesk
+  cargo build --quiet --release --locked --target "$target" -p backend --bin certdesk \
+  -p kubectl-certdesk --bin kubectl-certdesk
 binary="$CERTDESK_CACHE/image-target/$target/release/certdesk"
+# The credential plugin, static too, in the portal's downloads.
+"$CERTDESK_ROOT/scripts/build-plugin.sh" "$CERTDESK_CACHE/image-target/$target/release/kubectl-certdesk" >&2
 ! readelf -l "$binary" | grep -q "Requesting program interpreter" || die "$binary is not statically linked"
 
 out=${IMAGE_DIR:-$CERTDESK_CACHE/image/oci}

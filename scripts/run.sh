@@ -4,10 +4,12 @@
 # With no KUBECONFIG in the environment, it first starts a local Kubernetes control plane
 # (scripts/cluster.sh) and points CertDesk at it, printing an approver token; with one,
 # CertDesk uses that cluster. Ctrl-C stops CertDesk and the local control plane.
-# Arguments are passed to the backend (see `certdesk --help`). With
-# CERTDESK_LOCAL_WEBHOOK=1 and the local control plane, CertDesk's admission webhook is
-# served on 127.0.0.1:8443 (CERTDESK_WEBHOOK_LISTEN) and registered, so the identity
-# rule also holds for `kubectl certificate approve`.
+# Arguments are passed to the backend (see `certdesk --help`). With the local control
+# plane, CertDesk approves renewals by itself (the credential plugin's), and its
+# admission webhook is served on 127.0.0.1:8443 (CERTDESK_WEBHOOK_LISTEN, mutual TLS with
+# the API server) and registered, so the identity rule also holds for `kubectl
+# certificate approve` and CertDesk's own approvals are limited to those renewals;
+# CERTDESK_LOCAL_WEBHOOK=0 runs without either.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CERTDESK_ROOT"
@@ -19,6 +21,8 @@ step "bootstrap (installs what is missing)" "$CERTDESK_ROOT/scripts/bootstrap.sh
 step "build the frontend apps (scripts/build-frontend.sh)" "$CERTDESK_ROOT/scripts/build-frontend.sh"
 # The dev profile (dependencies optimised) is shared with the tests, so one build serves both.
 step "build the backend" cargo build --quiet -p backend --bin certdesk
+# The credential plugin the portal offers (sharing the backend's dependencies).
+step "build the credential plugin (scripts/build-plugin.sh)" "$CERTDESK_ROOT/scripts/build-plugin.sh"
 step "wait for the control plane's binaries" wait_cluster_build
 
 cluster_dir=
@@ -40,7 +44,6 @@ else
   say "no KUBECONFIG set: starting a local control plane (etcd, kube-apiserver, kube-controller-manager)"
   start_cluster() { cluster_dir=$("$CERTDESK_ROOT/scripts/cluster.sh" start); }
   step "start a local control plane" start_cluster
-  export CERTDESK_KUBECONFIG="$cluster_dir/backend.kubeconfig"
   export CERTDESK_CLUSTER_NAME="${CERTDESK_CLUSTER_NAME:-certdesk-local}"
   # The local policy offers the seed course's dev-team (deploy/local/policy.yaml).
   export CERTDESK_POLICY_FILE="${CERTDESK_POLICY_FILE:-$CERTDESK_ROOT/deploy/local/policy.yaml}"
@@ -50,7 +53,12 @@ Local control plane: $(cat "$cluster_dir/server")  (state in $cluster_dir)
   admin kubeconfig:  $cluster_dir/admin.kubeconfig
   approver token:    $cluster_dir/approver.token   (paste it on the approval page)
 MSG
-  if [ "${CERTDESK_LOCAL_WEBHOOK:-}" = 1 ]; then
+  # Renewals by proof of possession (the credential plugin's) are approved by CertDesk
+  # itself, which needs the approval right; its admission webhook limits that right to
+  # exactly those renewals. CERTDESK_LOCAL_WEBHOOK=0 turns both off.
+  if [ "${CERTDESK_LOCAL_WEBHOOK:-1}" = 1 ]; then
+    export CERTDESK_KUBECONFIG="$cluster_dir/backend-auto-approve.kubeconfig"
+    export CERTDESK_AUTO_APPROVE_RENEWALS=true
     "$CERTDESK_ROOT/scripts/cluster.sh" webhook-cert "$cluster_dir"
     export CERTDESK_WEBHOOK_LISTEN="${CERTDESK_WEBHOOK_LISTEN:-127.0.0.1:8443}"
     export CERTDESK_WEBHOOK_TLS_CERT_FILE="$cluster_dir/webhook/tls.crt"
@@ -59,7 +67,9 @@ MSG
     export CERTDESK_WEBHOOK_CLIENT_CA_FILE="$cluster_dir/pki/webhook-client-ca.crt"
     "$CERTDESK_ROOT/scripts/cluster.sh" register-webhook "$cluster_dir" \
       "https://$CERTDESK_WEBHOOK_LISTEN/validate/certificatesigningrequests/approval"
-    say "admission webhook registered: kubectl certificate approve follows CertDesk's identity rule"
+    say "admission webhook registered: kubectl certificate approve follows CertDesk's identity rule, and CertDesk approves by itself only renewals"
+  else
+    export CERTDESK_KUBECONFIG="$cluster_dir/backend.kubeconfig"
   fi
 fi
 

@@ -388,6 +388,7 @@ impl Config {
             invite_required: self.invite_required || policy.invite_required,
             auto_approve_invites: self.auto_approve_invites,
             auto_approve_renewals: self.auto_approve_renewals || policy.auto_approve_renewals,
+            plugin_downloads: Vec::new(),
         }
     }
 }

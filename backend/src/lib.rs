@@ -88,7 +88,9 @@ impl AppState {
             },
         };
         let policy = config.policy()?;
-        let portal = Arc::new(config.portal_config(endpoint.as_ref(), &policy));
+        let mut portal = config.portal_config(endpoint.as_ref(), &policy);
+        portal.plugin_downloads = routes::assets::plugin_downloads(&config.static_dir);
+        let portal = Arc::new(portal);
         let metrics = Arc::new(metrics::Metrics::default());
         let cluster = cluster.map(|mut cluster| {
             cluster.signing.deadline =

@@ -78,11 +78,20 @@ impl std::fmt::Debug for Entry {
 }
 
 impl Entry {
-    /// When the certificate is due for renewal: `fraction` of its lifetime after
-    /// notBefore.
+    /// When the certificate is due for renewal: `fraction` of its lifetime after it
+    /// was issued. Kubernetes' signer back-dates notBefore by five minutes (and, for
+    /// eight hours or more, notAfter with it), so a shorter certificate counts from
+    /// five minutes after its notBefore.
     pub fn renew_at(&self, fraction: f64) -> OffsetDateTime {
-        let lifetime = (self.not_after - self.not_before).as_seconds_f64();
-        self.not_before + time::Duration::seconds_f64(lifetime * fraction)
+        let span = self.not_after - self.not_before;
+        let backdate = if span < time::Duration::minutes(8 * 60 + 5) {
+            time::Duration::minutes(5).min(span / 2)
+        } else {
+            time::Duration::ZERO
+        };
+        let issued = self.not_before + backdate;
+        let lifetime = (self.not_after - issued).as_seconds_f64();
+        issued + time::Duration::seconds_f64(lifetime * fraction)
     }
 }
 
@@ -277,12 +286,17 @@ mod tests {
     }
 
     #[test]
-    fn renewal_is_due_at_the_fraction_of_the_lifetime() {
-        let e = entry();
+    fn renewal_is_due_at_the_fraction_of_the_lifetime_since_issuance() {
+        // Eight hours or more: the signer back-dated both ends.
+        let mut e = entry();
+        e.not_after = e.not_before + time::Duration::hours(9);
         assert_eq!(
             e.renew_at(2.0 / 3.0),
-            e.not_before + time::Duration::hours(2)
+            e.not_before + time::Duration::hours(6)
         );
+        // Shorter: issued five minutes after notBefore.
+        e.not_after = e.not_before + time::Duration::minutes(15);
+        assert_eq!(e.renew_at(0.5), e.not_before + time::Duration::minutes(10));
     }
 
     #[test]

@@ -171,3 +171,70 @@ pub fn self_signed_for_loopback(cert: &Path, key: &Path) -> Result<()> {
     )
     .map(|_| ())
 }
+
+/// A client certificate for `csr_pem` signed by the CA `ca_cert`/`ca_key` (files) with
+/// exactly the validity given, by real `openssl ca`: the kind a cluster's signer never
+/// makes (seconds long, say), for tests of what happens when one expires.
+pub fn sign_client_certificate(
+    ca_cert: &Path,
+    ca_key: &Path,
+    csr_pem: &str,
+    not_before: time::OffsetDateTime,
+    not_after: time::OffsetDateTime,
+) -> Result<String> {
+    let dir = tempfile::tempdir()?;
+    let at = |file: &str| dir.path().join(file);
+    std::fs::write(at("index.txt"), "")?;
+    std::fs::write(at("serial"), "1000\n")?;
+    std::fs::write(at("request.csr"), csr_pem)?;
+    let config = format!(
+        "[ca]\ndefault_ca = signer\n[signer]\ndatabase = {}\nnew_certs_dir = {}\nserial = {}\n\
+         default_md = sha256\npolicy = any\nunique_subject = no\ncopy_extensions = none\n\
+         [any]\ncommonName = supplied\norganizationName = optional\n\
+         [client]\nbasicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\n\
+         extendedKeyUsage = clientAuth\n",
+        at("index.txt").display(),
+        dir.path().display(),
+        at("serial").display()
+    );
+    std::fs::write(at("ca.cnf"), config)?;
+    let stamp = |t: time::OffsetDateTime| {
+        let t = t.to_offset(time::UtcOffset::UTC);
+        format!(
+            "{:04}{:02}{:02}{:02}{:02}{:02}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    };
+    let path = |p: &Path| p.to_str().map(str::to_owned).context("a UTF-8 path");
+    ok(
+        "openssl",
+        &[
+            "ca",
+            "-batch",
+            "-notext",
+            "-config",
+            &path(&at("ca.cnf"))?,
+            "-cert",
+            &path(ca_cert)?,
+            "-keyfile",
+            &path(ca_key)?,
+            "-in",
+            &path(&at("request.csr"))?,
+            "-out",
+            &path(&at("certificate.pem"))?,
+            "-startdate",
+            &stamp(not_before),
+            "-enddate",
+            &stamp(not_after),
+            "-extensions",
+            "client",
+        ],
+        None,
+    )?;
+    Ok(std::fs::read_to_string(at("certificate.pem"))?)
+}

@@ -35,6 +35,10 @@ pub struct PortalConfig {
     /// Whether renewals of a live CertDesk certificate are approved without an approver.
     #[serde(default)]
     pub auto_approve_renewals: bool,
+    /// The credential plugin's builds this portal serves (none: the portal does not
+    /// offer it; `cargo install --path cli` still works).
+    #[serde(default)]
+    pub plugin_downloads: Vec<PluginDownload>,
 }
 
 /// The key algorithms a browser can generate a key pair with.
@@ -84,6 +88,19 @@ impl KeyAlgorithm {
             Self::Rsa4096 => "RSA 4096",
         }
     }
+}
+
+/// A build of the credential plugin (`kubectl-certdesk`) the portal serves under
+/// `/downloads/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PluginDownload {
+    /// Where it runs, such as `linux-amd64`.
+    pub platform: String,
+    /// Its file name under `/downloads/`.
+    pub file: String,
+    /// The SHA-256 of the file, lowercase hex (`sha256sum`'s form).
+    pub sha256: String,
 }
 
 /// Bounds on a certificate's requested lifetime, in seconds.

@@ -42,10 +42,43 @@ fn app(dir: &Path) -> ServeDir<ServeFile> {
         .fallback(index)
 }
 
+/// The directory under the static dir holding the credential plugin's builds, served
+/// as they are under `/downloads/` (a missing file is 404, never the app).
+pub const DOWNLOADS: &str = "downloads";
+
+/// The plugin's builds in the static dir's `downloads/` (`kubectl-certdesk-<platform>`),
+/// each with its SHA-256, for the portal configuration.
+pub fn plugin_downloads(static_dir: &Path) -> Vec<shared::PluginDownload> {
+    let Ok(entries) = std::fs::read_dir(static_dir.join(DOWNLOADS)) else {
+        return Vec::new();
+    };
+    let mut downloads: Vec<shared::PluginDownload> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let file = entry.file_name().into_string().ok()?;
+            let platform = file.strip_prefix("kubectl-certdesk-")?;
+            if platform.contains('.') {
+                return None;
+            }
+            let bytes = std::fs::read(entry.path()).ok()?;
+            let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
+            Some(shared::PluginDownload {
+                platform: platform.to_owned(),
+                file: file.clone(),
+                sha256: data_encoding::HEXLOWER.encode(digest.as_ref()),
+            })
+        })
+        .collect();
+    downloads.sort_by(|a, b| a.platform.cmp(&b.platform));
+    downloads
+}
+
 /// Serves the three apps: the approvers' under `/admin`, the file tools under
-/// `/inspect` and `/bench`, and the requester's everywhere else.
+/// `/inspect` and `/bench`, and the requester's everywhere else; and the plugin's
+/// builds under `/downloads`.
 pub fn service(static_dir: &Path) -> Router {
-    let mut router = Router::new();
+    let mut router =
+        Router::new().nest_service("/downloads", ServeDir::new(static_dir.join(DOWNLOADS)));
     for (prefix, dir) in APPS {
         router = router.nest_service(prefix, app(&static_dir.join(dir)));
     }

@@ -23,12 +23,12 @@ const VALIDITY: [(u32, &str); 4] = [
     (30 * 86_400, "30 days"),
 ];
 
-/// The lifetime choices of the certificate, in seconds.
-const LIFETIMES: [(u32, &str); 4] = [
+/// The lifetime choices of the certificate, in seconds (within the default policy's
+/// seven days for a certificate nothing renews).
+const LIFETIMES: [(u32, &str); 3] = [
+    (8 * 3_600, "8 hours"),
     (86_400, "1 day"),
     (7 * 86_400, "7 days"),
-    (30 * 86_400, "30 days"),
-    (90 * 86_400, "90 days"),
 ];
 
 /// An invite state in words.
@@ -69,7 +69,7 @@ pub fn AdminInvites() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let groups_text = RwSignal::new(String::new());
     let grants: RwSignal<Vec<GrantRules>> = RwSignal::new(Vec::new());
-    let lifetime = RwSignal::new(LIFETIMES[2].0);
+    let lifetime = RwSignal::new(LIFETIMES[1].0);
     let validity = RwSignal::new(VALIDITY[2].0);
     let busy = RwSignal::new(false);
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
