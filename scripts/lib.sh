@@ -52,6 +52,12 @@ wait_cluster_build() {
     die "building the control plane's binaries failed (log: $CERTDESK_CACHE/logs/cluster-build.log)"
   fi
   CLUSTER_BUILD_PID=
+  # The tests' kubectl is the one built with the control plane (the same minor), not
+  # whatever the machine has on PATH.
+  local bin
+  bin=$(tail -n 1 "$CERTDESK_CACHE/logs/cluster-build.out")
+  [[ -x $bin/kubectl ]] || die "the control plane's build printed no binary directory"
+  export PATH="$bin:$PATH"
 }
 
 # Chromium flags this machine needs (closed network, root, no GPU).

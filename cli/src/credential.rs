@@ -165,6 +165,11 @@ pub fn renew(entry: &Entry) -> Result<Entry> {
         private_key_pem: zeroize::Zeroizing::new(key.private_key.pkcs8_pem().to_owned()),
         not_before: issued.not_before,
         not_after: issued.not_after,
+        issued: store::issued_estimate(
+            issued.not_before,
+            issued.not_after,
+            OffsetDateTime::now_utc(),
+        ),
         warned: None,
         ..entry.clone()
     })
@@ -259,6 +264,7 @@ mod tests {
             private_key_pem: zeroize::Zeroizing::new(String::new()),
             not_before: start,
             not_after: start + time::Duration::hours(8),
+            issued: start,
             warned: None,
         };
         assert_eq!(expiry(&entry), start + time::Duration::minutes(432));

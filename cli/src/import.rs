@@ -15,20 +15,10 @@ use crate::args::ImportArgs;
 use crate::error::{Error, Result};
 use crate::store::{self, Entry, VERSION};
 
-/// The exec entry that runs this plugin for `username`, renewing at `portal`.
+/// The exec entry that runs this plugin for `username`, renewing at `portal` (the
+/// same entry the portal's plugin kubeconfig holds: `shared::kubeconfig::ExecConfig`).
 pub fn exec_entry(portal: &str, username: &str) -> Value {
-    json!({
-        "exec": {
-            "apiVersion": "client.authentication.k8s.io/v1",
-            "command": "kubectl-certdesk",
-            "args": ["credential", "--portal", portal, "--user", username],
-            "interactiveMode": "IfAvailable",
-            "provideClusterInfo": true,
-            "installHint": format!(
-                "kubectl-certdesk keeps this CertDesk credential renewed: install it from {portal}/downloads/ (the portal's issued page shows how)"
-            ),
-        }
-    })
+    json!({ "exec": shared::kubeconfig::ExecConfig::certdesk(portal, username) })
 }
 
 /// What was imported, for the message.
@@ -133,6 +123,11 @@ pub fn run(args: &ImportArgs) -> Result<Imported> {
         private_key_pem,
         not_before: certificate.not_before,
         not_after: certificate.not_after,
+        issued: store::issued_estimate(
+            certificate.not_before,
+            certificate.not_after,
+            time::OffsetDateTime::now_utc(),
+        ),
         warned: None,
     };
     let store_path = store::path_for(&store::dir()?, &server, &ca_pem, &username);

@@ -52,6 +52,10 @@ pub struct Entry {
     /// When it stops being valid.
     #[serde(with = "time::serde::rfc3339")]
     pub not_after: OffsetDateTime,
+    /// When it was issued, as well as the plugin can tell ([`issued_estimate`]); its
+    /// lifetime, and so its renewal, counts from here.
+    #[serde(with = "time::serde::rfc3339")]
+    pub issued: OffsetDateTime,
     /// When the plugin last warned on stderr that it could not renew, and why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warned: Option<Warning>,
@@ -79,20 +83,24 @@ impl std::fmt::Debug for Entry {
 
 impl Entry {
     /// When the certificate is due for renewal: `fraction` of its lifetime after it
-    /// was issued. Kubernetes' signer back-dates notBefore by five minutes (and, for
-    /// eight hours or more, notAfter with it), so a shorter certificate counts from
-    /// five minutes after its notBefore.
+    /// was issued.
     pub fn renew_at(&self, fraction: f64) -> OffsetDateTime {
-        let span = self.not_after - self.not_before;
-        let backdate = if span < time::Duration::minutes(8 * 60 + 5) {
-            time::Duration::minutes(5).min(span / 2)
-        } else {
-            time::Duration::ZERO
-        };
-        let issued = self.not_before + backdate;
-        let lifetime = (self.not_after - issued).as_seconds_f64();
-        issued + time::Duration::seconds_f64(lifetime * fraction)
+        let lifetime = (self.not_after - self.issued).as_seconds_f64().max(0.0);
+        self.issued + time::Duration::seconds_f64(lifetime * fraction)
     }
+}
+
+/// When a certificate valid from `not_before` to `not_after`, received at `received`,
+/// was issued: Kubernetes' signer back-dates notBefore by five minutes, so five
+/// minutes after it (half the span at most) — but never after the plugin received it,
+/// whoever signed it.
+pub fn issued_estimate(
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+    received: OffsetDateTime,
+) -> OffsetDateTime {
+    let backdate = time::Duration::minutes(5).min((not_after - not_before) / 2);
+    (not_before + backdate).min(received).max(not_before)
 }
 
 /// The store's directory: `$XDG_STATE_HOME/certdesk`, else `~/.local/state/certdesk`.
@@ -253,6 +261,7 @@ mod tests {
             private_key_pem: Zeroizing::new("KEY".to_owned()),
             not_before: now,
             not_after: now + time::Duration::hours(3),
+            issued: now,
             warned: None,
         }
     }
@@ -287,16 +296,25 @@ mod tests {
 
     #[test]
     fn renewal_is_due_at_the_fraction_of_the_lifetime_since_issuance() {
-        // Eight hours or more: the signer back-dated both ends.
         let mut e = entry();
-        e.not_after = e.not_before + time::Duration::hours(9);
+        let minutes = time::Duration::minutes;
+        e.not_after = e.not_before + minutes(65);
+        // Received as soon as signed: issued five minutes after the back-dated notBefore.
+        e.issued = issued_estimate(e.not_before, e.not_after, e.not_before + minutes(6));
+        assert_eq!(e.issued, e.not_before + minutes(5));
+        assert_eq!(e.renew_at(0.5), e.not_before + minutes(35));
+        // Signed by someone else with no back-dating, imported at once: from then.
+        let received = e.not_before + time::Duration::seconds(2);
         assert_eq!(
-            e.renew_at(2.0 / 3.0),
-            e.not_before + time::Duration::hours(6)
+            issued_estimate(e.not_before, e.not_after, received),
+            received
         );
-        // Shorter: issued five minutes after notBefore.
-        e.not_after = e.not_before + time::Duration::minutes(15);
-        assert_eq!(e.renew_at(0.5), e.not_before + time::Duration::minutes(10));
+        // A span shorter than ten minutes is back-dated half of it at most.
+        let short = issued_estimate(e.not_before, e.not_before + minutes(4), e.not_after);
+        assert_eq!(short, e.not_before + minutes(2));
+        // Issued after the end (a clock gone wrong): due at once, never panicking.
+        e.issued = e.not_after + minutes(1);
+        assert!(e.renew_at(0.5) > e.not_after);
     }
 
     #[test]

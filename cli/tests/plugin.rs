@@ -47,6 +47,12 @@ impl World {
             "--policy-file".to_owned(),
             policy.display().to_string(),
             "--auto-approve-renewals".to_owned(),
+            // Renewals every second or so here; the default limit (one address, ten
+            // a minute) would make some wait for the next command, as it should.
+            "--submit-per-minute".to_owned(),
+            "120".to_owned(),
+            "--submit-burst".to_owned(),
+            "20".to_owned(),
         ];
         if webhook {
             let script = e2e::repo_root().join("scripts/cluster.sh");
@@ -322,7 +328,12 @@ fn kubectl_keeps_working_across_renewals_with_no_browser() {
             .as_str()
             .unwrap()
             .to_owned();
-        assert!(!seen.contains(&now), "not renewed");
+        assert!(
+            !seen.contains(&now),
+            "not renewed; kubectl said: {}\nCertDesk's log: {}",
+            text(&out.stderr),
+            std::fs::read_to_string(world.home.path().join("certdesk.log")).unwrap_or_default()
+        );
         seen.push(now);
     }
     let renewals = world.renewals();
@@ -467,15 +478,17 @@ fn removed_access_is_not_renewed_and_ends_when_the_certificate_does() {
     .unwrap();
     assert_eq!(status, 200, "{answer}");
 
-    // Due for renewal: refused, said once on stderr with the portal, and the still
-    // valid certificate keeps working meanwhile.
+    // Due for renewal (a hundredth of its life after import): refused, said once on
+    // stderr with the portal, and the still valid certificate keeps working meanwhile.
+    std::thread::sleep(Duration::from_secs(1));
     let out = world.whoami(Some(0.01));
     assert_eq!(text(&out.stdout), world.username, "{}", text(&out.stderr));
     let said = text(&out.stderr);
     assert!(
         said.contains("CertDesk refused to renew your certificate")
             && said.contains(&world.portal.url),
-        "{said}"
+        "kubectl said: {said}\nCertDesk's log: {}",
+        std::fs::read_to_string(world.home.path().join("certdesk.log")).unwrap_or_default()
     );
     let again = world.whoami(Some(0.01));
     assert!(
