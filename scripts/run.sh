@@ -6,7 +6,7 @@
 # CertDesk uses that cluster. Ctrl-C stops CertDesk and the local control plane.
 # Arguments are passed to the backend (see `certdesk --help`). With the local control
 # plane, CertDesk approves renewals by itself (the credential plugin's), and its
-# admission webhook is served on 127.0.0.1:8443 (CERTDESK_WEBHOOK_LISTEN, mutual TLS with
+# admission webhook is served on a free port of 127.0.0.1 (CERTDESK_WEBHOOK_LISTEN, mutual TLS with
 # the API server) and registered, so the identity rule also holds for `kubectl
 # certificate approve` and CertDesk's own approvals are limited to those renewals;
 # CERTDESK_LOCAL_WEBHOOK=0 runs without either.
@@ -60,7 +60,8 @@ MSG
     export CERTDESK_KUBECONFIG="$cluster_dir/backend-auto-approve.kubeconfig"
     export CERTDESK_AUTO_APPROVE_RENEWALS=true
     "$CERTDESK_ROOT/scripts/cluster.sh" webhook-cert "$cluster_dir"
-    export CERTDESK_WEBHOOK_LISTEN="${CERTDESK_WEBHOOK_LISTEN:-127.0.0.1:8443}"
+    free_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    export CERTDESK_WEBHOOK_LISTEN="${CERTDESK_WEBHOOK_LISTEN:-127.0.0.1:$free_port}"
     export CERTDESK_WEBHOOK_TLS_CERT_FILE="$cluster_dir/webhook/tls.crt"
     export CERTDESK_WEBHOOK_TLS_KEY_FILE="$cluster_dir/webhook/tls.key"
     # Only the API server (its admission client certificate) may call the webhook.

@@ -34,7 +34,12 @@ step "bootstrap (installs what is missing)" "$CERTDESK_ROOT/scripts/bootstrap.sh
 step "cargo fmt --check" cargo fmt --all --check
 # Clippy type-checks every target, the benchmarks included (they are built and run only
 # by their own scripts), on the host; warnings fail the run.
-step "cargo clippy (every target, -D warnings)" cargo clippy --quiet --workspace --all-targets -- -D warnings
+clippy() {
+  cargo clippy --quiet --workspace --all-targets -- -D warnings &&
+    # The browser's crates for the browser too (their wasm-only tests included).
+    cargo clippy --quiet -p shared -p frontend --target wasm32-unknown-unknown --all-targets -- -D warnings
+}
+step "cargo clippy (every target, host and wasm32, -D warnings)" clippy
 step "build the frontend apps (scripts/build-frontend.sh)" "$CERTDESK_ROOT/scripts/build-frontend.sh"
 # The container image (a static release binary and dist/), for the runc test.
 build_image() { CERTDESK_IMAGE_DIR=$(CERTDESK_DIST_BUILT=1 "$CERTDESK_ROOT/scripts/image.sh"); }

@@ -331,6 +331,15 @@ pub mod requester {
                     .await?;
             }
         }
+        // Where CertDesk renews certificates by itself the form starts on "Keep it
+        // renewed"; a chosen lifetime is the other choice.
+        if let Ok(manual) = browser
+            .client
+            .find(fantoccini::Locator::Css(&find::testid("renewal-manual")))
+            .await
+        {
+            manual.click().await?;
+        }
         type_into(
             &find::by_testid(browser, "lifetime-input").await?,
             &form.lifetime_hours.to_string(),

@@ -35,6 +35,10 @@ pub struct StoredKey {
     pub created_ms: f64,
     /// Whether the kubeconfig holding this key has been downloaded.
     pub kubeconfig_downloaded: bool,
+    /// Whether the requester chose a short certificate the credential plugin keeps
+    /// renewed (rather than one downloaded by hand).
+    #[serde(default)]
+    pub renewed_by_plugin: bool,
 }
 
 impl fmt::Debug for StoredKey {
@@ -47,6 +51,7 @@ impl fmt::Debug for StoredKey {
             .field("groups", &self.groups)
             .field("created_ms", &self.created_ms)
             .field("kubeconfig_downloaded", &self.kubeconfig_downloaded)
+            .field("renewed_by_plugin", &self.renewed_by_plugin)
             .finish()
     }
 }

@@ -72,6 +72,7 @@ pub async fn keep_key(
     request_id: String,
     key: &shared::GeneratedKey,
     subject: Subject,
+    renewed_by_plugin: bool,
 ) -> Result<String, Failure> {
     let record = StoredKey {
         request_id,
@@ -81,6 +82,7 @@ pub async fn keep_key(
         groups: subject.groups,
         created_ms: time::now_ms(),
         kubeconfig_downloaded: false,
+        renewed_by_plugin,
     };
     let stored = with_store(async |store| store.put(&record).await).await;
     if let Err(error) = stored {

@@ -39,6 +39,7 @@ fn config(groups_allowed: bool) -> PortalConfig {
         invite_required: false,
         auto_approve_invites: false,
         auto_approve_renewals: false,
+        plugin_downloads: Vec::new(),
     }
 }
 
@@ -188,6 +189,41 @@ async fn the_form_names_the_rule_each_field_breaks() {
     );
     type_into(&root, "lifetime-input", "7").await;
     assert_eq!(text(&root, "lifetime-error"), "");
+}
+
+#[wasm_bindgen_test]
+async fn where_renewals_are_automatic_the_form_offers_a_renewed_certificate_first() {
+    let root = mount_form_with(PortalConfig {
+        auto_approve_renewals: true,
+        ..config(false)
+    });
+    settle().await;
+    let choice = text(&root, "renewal-choice");
+    assert!(
+        choice.contains("8 hours") && choice.contains("renews by itself"),
+        "{choice}"
+    );
+    let plugin: web_sys::HtmlInputElement =
+        find(&root, "renewal-plugin").unwrap().dyn_into().unwrap();
+    assert!(plugin.checked(), "keeping it renewed is the default");
+    let lifetime = find(&root, "lifetime-input")
+        .unwrap()
+        .parent_element()
+        .unwrap()
+        .parent_element()
+        .unwrap();
+    assert!(lifetime.has_attribute("hidden"), "no lifetime to choose");
+    let manual: web_sys::HtmlElement = find(&root, "renewal-manual").unwrap().dyn_into().unwrap();
+    manual.click();
+    settle().await;
+    assert!(
+        !lifetime.has_attribute("hidden"),
+        "a downloaded certificate's lifetime is chosen"
+    );
+    // Without automatic renewals there is nothing to choose.
+    let plain = mount_form(false);
+    settle().await;
+    assert!(find(&plain, "renewal-choice").is_none());
 }
 
 #[wasm_bindgen_test]

@@ -22,6 +22,7 @@ fn record(id: &str, created_ms: f64) -> StoredKey {
         groups: vec!["dev-team".to_owned(), "minjün 🚀".to_owned()],
         created_ms,
         kubeconfig_downloaded: false,
+        renewed_by_plugin: false,
     }
 }
 

@@ -153,6 +153,57 @@ pub struct UserCredentials {
     /// Base64 of the private key PEM.
     #[serde(rename = "client-key-data", default)]
     pub client_key_data: Option<String>,
+    /// A credential plugin to run instead (client-go's `exec`), which holds no key here.
+    #[serde(default)]
+    pub exec: Option<ExecConfig>,
+}
+
+/// A client-go exec credential plugin entry (`users[].user.exec`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecConfig {
+    /// The ExecCredential version, `client.authentication.k8s.io/v1`.
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    /// The program kubectl runs (found on `PATH`).
+    pub command: String,
+    /// Its arguments.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// `Never`, `IfAvailable` or `Always`.
+    #[serde(
+        rename = "interactiveMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub interactive_mode: Option<String>,
+    /// Whether kubectl passes the cluster's address and CA to the plugin.
+    #[serde(rename = "provideClusterInfo", default)]
+    pub provide_cluster_info: bool,
+    /// What kubectl prints when the program is missing.
+    #[serde(
+        rename = "installHint",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub install_hint: Option<String>,
+}
+
+impl ExecConfig {
+    /// The entry that runs `kubectl-certdesk` for `username`, renewing at `portal`.
+    pub fn certdesk(portal: &str, username: &str) -> Self {
+        Self {
+            api_version: "client.authentication.k8s.io/v1".to_owned(),
+            command: "kubectl-certdesk".to_owned(),
+            args: ["credential", "--portal", portal, "--user", username]
+                .map(str::to_owned)
+                .to_vec(),
+            interactive_mode: Some("IfAvailable".to_owned()),
+            provide_cluster_info: true,
+            install_hint: Some(format!(
+                "kubectl-certdesk keeps this CertDesk credential renewed: install it from {portal}/downloads/ (the portal's issued page shows how)"
+            )),
+        }
+    }
 }
 
 impl Drop for UserCredentials {
@@ -169,6 +220,7 @@ impl fmt::Debug for UserCredentials {
                 "client_key_data",
                 &self.client_key_data.as_ref().map(|_| "<redacted>"),
             )
+            .field("exec", &self.exec)
             .finish()
     }
 }
@@ -217,6 +269,7 @@ impl Kubeconfig {
                 user: UserCredentials {
                     client_certificate_data: Some(base64(credentials.certificate_pem)),
                     client_key_data: Some(base64(credentials.private_key_pem)),
+                    exec: None,
                 },
             }],
             contexts: vec![NamedContext {
@@ -229,6 +282,21 @@ impl Kubeconfig {
             }],
             current_context: context_name,
         }
+    }
+
+    /// The same kubeconfig with the user running the credential plugin
+    /// (`kubectl-certdesk`, renewing at `portal`) instead of holding the certificate and
+    /// key, which `kubectl certdesk import` moves into the plugin's store.
+    pub fn with_plugin(&self, portal: &str) -> Self {
+        let mut config = self.clone();
+        for user in &mut config.users {
+            user.user = UserCredentials {
+                client_certificate_data: None,
+                client_key_data: None,
+                exec: Some(ExecConfig::certdesk(portal, &user.name)),
+            };
+        }
+        config
     }
 
     /// Writes the kubeconfig as YAML. The text holds the private key and is wiped when
@@ -246,6 +314,7 @@ impl Kubeconfig {
                     user: UserView {
                         client_certificate_data: user.user.client_certificate_data.as_deref(),
                         client_key_data: user.user.client_key_data.as_deref(),
+                        exec: user.user.exec.as_ref(),
                     },
                 })
                 .collect(),
@@ -375,4 +444,6 @@ struct UserView<'a> {
     client_certificate_data: Option<&'a str>,
     #[serde(rename = "client-key-data", skip_serializing_if = "Option::is_none")]
     client_key_data: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exec: Option<&'a ExecConfig>,
 }

@@ -296,8 +296,14 @@ pub fn RequestForm(
             matches!(f, Field::Groups | Field::Group { .. })
         })
     });
+    // Short certificates the credential plugin renews, where CertDesk renews them by
+    // itself; otherwise (or by choice) one downloaded by hand, for a chosen lifetime.
+    let plugin_offered = !locked && config.with_value(|c| c.auto_approve_renewals);
+    let renewed = RwSignal::new(plugin_offered);
+    let plugin_seconds = config.with_value(|c| c.duration.plugin_seconds);
     let lifetime = Memo::new(move |_| match invited.as_ref() {
         Some(invite) => Ok(invite.expiration_seconds),
+        None if renewed.get() => Ok(plugin_seconds),
         None => {
             config.with_value(|c| lifetime_seconds(&lifetime_amount.get(), lifetime_unit.get(), c))
         }
@@ -307,18 +313,7 @@ pub fn RequestForm(
     // value (the request id, or what stopped it) decides where the page goes.
     let submitting = Action::new_local(move |input: &Submission| {
         let input = input.clone();
-        async move {
-            submit(
-                input.algorithm,
-                input.subject,
-                input.seconds,
-                input.note,
-                input.invite,
-                progress,
-                input.cancel,
-            )
-            .await
-        }
+        async move { submit(input, progress).await }
     });
     let busy = submitting.pending();
     Effect::new(move |_| {
@@ -367,6 +362,7 @@ pub fn RequestForm(
             note: note.get_untracked().trim().to_owned(),
             invite: invite_token.clone(),
             cancel: handle,
+            renewed_by_plugin: renewed.get_untracked(),
         });
     };
     let on_cancel = move |_| {
@@ -484,7 +480,11 @@ pub fn RequestForm(
                     </select>
                 </details>
             })}
-            <div class="field">
+            {plugin_offered.then(|| view! {
+                <RenewalChoice renewed plugin_seconds
+                    max_seconds=config.with_value(|c| c.duration.max_seconds) />
+            })}
+            <div class="field" hidden=move || renewed.get()>
                 <label for="lifetime">"Certificate lifetime"</label>
                 <div class="inline">
                     <input id="lifetime" type="number" min="1" inputmode="numeric" data-testid="lifetime-input"
@@ -529,6 +529,31 @@ pub fn RequestForm(
     }
 }
 
+/// How the certificate is kept: short and renewed by the credential plugin, or
+/// downloaded by hand for a longer lifetime.
+#[component]
+fn RenewalChoice(renewed: RwSignal<bool>, plugin_seconds: u32, max_seconds: u32) -> impl IntoView {
+    view! {
+        <fieldset class="field" data-testid="renewal-choice" aria-describedby="renewal-help">
+            <legend>"How your access is kept"</legend>
+            <label class="choice">
+                <input type="radio" name="renewal" data-testid="renewal-plugin"
+                    prop:checked=move || renewed.get() on:change=move |_| renewed.set(true) />
+                "Keep it renewed: a certificate of " {time::describe_seconds(plugin_seconds)}
+                " that kubectl-certdesk renews by itself (recommended)"
+            </label>
+            <label class="choice">
+                <input type="radio" name="renewal" data-testid="renewal-manual"
+                    prop:checked=move || !renewed.get() on:change=move |_| renewed.set(false) />
+                "Download it by hand: up to " {time::describe_seconds(max_seconds)} ", and nothing renews it"
+            </label>
+            <p id="renewal-help" class="help">
+                "Kubernetes cannot revoke a certificate: a short one that renews itself ends your access soon after an approver removes it, while a downloaded one keeps working until it expires."
+            </p>
+        </fieldset>
+    }
+}
+
 /// The messages of one field, announced to screen readers.
 #[component]
 fn FieldErrors(
@@ -552,18 +577,23 @@ struct Submission {
     note: String,
     invite: Option<String>,
     cancel: Cancel,
+    renewed_by_plugin: bool,
 }
 
 /// Makes the key and CSR, submits the CSR, and keeps the key under the request id.
 async fn submit(
-    algorithm: KeyAlgorithm,
-    subject: Subject,
-    expiration_seconds: u32,
-    note: String,
-    invite: Option<String>,
+    input: Submission,
     progress: RwSignal<Option<&'static str>>,
-    cancel: Cancel,
 ) -> Result<String, Failure> {
+    let Submission {
+        algorithm,
+        subject,
+        seconds: expiration_seconds,
+        note,
+        invite,
+        cancel,
+        renewed_by_plugin,
+    } = input;
     let key = keys::generate(
         algorithm,
         &subject,
@@ -582,7 +612,7 @@ async fn submit(
         invite,
     };
     let ticket = api::submit(&body).await.map_err(Failure::Server)?;
-    keep_key(ticket.id.0, &key, subject).await
+    keep_key(ticket.id.0, &key, subject, renewed_by_plugin).await
 }
 
 fn wire_name(algorithm: KeyAlgorithm) -> String {

@@ -8,7 +8,7 @@ use shared::{ApiError, ErrorCode, PortalConfig, RequestStatus};
 
 use super::KeyState;
 use super::key_actions::ForgetKey;
-use crate::components::command_line::{CommandLine, shell_word};
+use super::use_it::{UseIt, UseItPlan};
 use crate::components::download;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::subject::SubjectLine;
@@ -40,11 +40,29 @@ pub fn Issued(
         .unwrap_or_else(|| "default".to_owned());
     let expires_ms = info.not_after.unix_timestamp() as f64 * 1000.0;
     let username = info.common_name.clone().unwrap_or_default();
+    // A name of its own per certificate (its serial's end), so a renewal's file is not
+    // saved as "name (1)" beside the old one while the commands name the old one.
+    let serial: String = info
+        .serial
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let serial_end = &serial[serial.len().saturating_sub(8)..];
     let file_name = format!(
-        "{}-{}.kubeconfig",
+        "{}-{}-{serial_end}.kubeconfig",
         download::file_name_part(&config.cluster_name),
         download::file_name_part(&username)
     );
+    let plugin = config
+        .plugin_downloads
+        .iter()
+        .find(|d| d.platform == "linux-amd64")
+        .or_else(|| config.plugin_downloads.first())
+        .cloned();
+    let portal = web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default();
     let certificate = StoredValue::new(certificate_pem);
     let config = StoredValue::new(config);
     let save_result = RwSignal::new(None::<Result<(), String>>);
@@ -113,13 +131,40 @@ pub fn Issued(
         "{username}@{}",
         config.with_value(|c| c.cluster_name.clone())
     );
-    let whoami = format!("kubectl --kubeconfig {path} auth whoami");
-    let use_line = format!("kubectl --kubeconfig {path} get pods");
-    let backup = "cp ~/.kube/config ~/.kube/config.backup-$(date +%Y%m%d%H%M%S)".to_owned();
-    let merge = format!(
-        "KUBECONFIG=~/.kube/config:{path} kubectl config view --flatten > ~/.kube/config.merged && mv ~/.kube/config.merged ~/.kube/config"
-    );
-    let switch = format!("kubectl config use-context {}", shell_word(&context));
+    let renewed_by_plugin =
+        move || matches!(key.get(), KeyState::Held(ref r) if r.renewed_by_plugin);
+    let plan = move || UseItPlan {
+        path: path.clone(),
+        context: context.clone(),
+        portal: portal.clone(),
+        plugin: plugin.clone(),
+        renewed_by_plugin: renewed_by_plugin(),
+    };
+    let download_plugin_kubeconfig = {
+        let file_name = file_name.replace(".kubeconfig", "-plugin.kubeconfig");
+        let namespace = namespace.clone();
+        let username = username.clone();
+        move |_| {
+            let portal = web_sys::window()
+                .and_then(|w| w.location().origin().ok())
+                .unwrap_or_default();
+            let result = config.with_value(|config| {
+                let kubeconfig = Kubeconfig::for_user(Credentials {
+                    cluster_name: &config.cluster_name,
+                    server_url: &config.server_url,
+                    ca_pem: &config.ca_bundle_pem,
+                    certificate_pem: "",
+                    private_key_pem: "",
+                    username: &username,
+                    namespace: &namespace,
+                })
+                .with_plugin(&portal);
+                let yaml = kubeconfig.to_yaml().map_err(|e| e.to_string())?;
+                download::save_text(&file_name, &yaml, "application/yaml")
+            });
+            save_result.set(Some(result));
+        }
+    };
     view! {
         <section class="card issued" data-testid="issued">
             <h2>"Your certificate"</h2>
@@ -128,6 +173,12 @@ pub fn Issued(
                 <dd><SubjectLine username=username.clone() groups=info.organizations.clone() /></dd>
                 <dt>"Expires"</dt>
                 <dd data-testid="expires">{time::format_utc(expires_ms)} " (" {time::time_left(expires_ms)} ")"</dd>
+                <dt>"Renewal"</dt>
+                <dd data-testid="renewal-note">{move || if renewed_by_plugin() {
+                    "kubectl-certdesk renews it by itself before it ends (see below)"
+                } else {
+                    "nothing renews it: before it ends, renew it on the Inspect page or request access again"
+                }}</dd>
                 <dt>"Namespace"</dt>
                 <dd><code data-testid="namespace">{namespace}</code></dd>
             </dl>
@@ -140,6 +191,12 @@ pub fn Issued(
                 <button type="button" class="secondary" data-testid="certificate-download" on:click=download_certificate>
                     "Download the certificate only"
                 </button>
+                {move || renewed_by_plugin().then(|| view! {
+                    <button type="button" class="secondary" data-testid="plugin-kubeconfig-download"
+                        on:click=download_plugin_kubeconfig.clone()>
+                        "Download the plugin's kubeconfig (no key inside)"
+                    </button>
+                })}
             </div>
             {move || save_result.get().map(|result| match result {
                 Ok(()) => view! { <p class="muted" data-testid="download-done">"File offered for download."</p> }.into_any(),
@@ -160,18 +217,7 @@ pub fn Issued(
                     }}</dd>
                 </dl>
             </details>
-            <h3>"Use it"</h3>
-            <p>"Your browser saves the file as " <code data-testid="saved-path">{path.clone()}</code>
-               " (if it asked where, use that path instead). Check that the cluster knows you:"</p>
-            <CommandLine command=whoami testid="kubectl-whoami" />
-            <p>"Then use it:"</p>
-            <CommandLine command=use_line testid="kubectl-use" />
-            <p>"To add it to your usual " <code>"~/.kube/config"</code> ", first keep a backup,"</p>
-            <CommandLine command=backup testid="kubectl-backup" />
-            <p>"then merge the two (what is there stays):"</p>
-            <CommandLine command=merge testid="kubectl-merge" />
-            <p>"and switch to it:"</p>
-            <CommandLine command=switch testid="kubectl-switch" />
+            {move || view! { <UseIt plan=plan() /> }}
         </section>
         {move || match key.get() {
             KeyState::Held(record) if record.kubeconfig_downloaded => view! { <ForgetKey key /> }.into_any(),

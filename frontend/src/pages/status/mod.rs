@@ -6,6 +6,7 @@ mod explain;
 mod issued;
 mod key_actions;
 mod notify;
+mod use_it;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
