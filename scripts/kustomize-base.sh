@@ -2,9 +2,10 @@
 # Writes deploy/kustomize/ from the Helm chart's defaults (release `certdesk` in the
 # namespace `certdesk`), one file per template, without Helm's own labels, so the base
 # renders the same objects as `helm install certdesk deploy/helm/certdesk -n certdesk`.
-# Two differences, both because a static file cannot hold a random value: the renewal
-# Secret is the operator's (kubectl create secret, see deploy/kustomize/README.md), and
-# the Helm test is left out.
+# Three differences, all because a static file cannot hold a random value: the renewal
+# Secret is the operator's (kubectl create secret, see deploy/kustomize/README.md), the
+# Helm test is left out, and so is the admission webhook (its certificate is made at
+# install), and with it the automatic approval of renewals, which needs it.
 #   scripts/kustomize-base.sh          rewrite deploy/kustomize/
 #   scripts/kustomize-base.sh --check  fail if deploy/kustomize/ is not what the chart renders
 set -euo pipefail
@@ -15,7 +16,8 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 "$CERTDESK_ROOT/scripts/helm.sh" template certdesk "$CERTDESK_ROOT/deploy/helm/certdesk" \
   --namespace certdesk --include-crds \
   --set renewalSecret.create=false --set renewalSecret.existingSecret=certdesk-renewal \
-  --set tests.check.enabled=false >"$work/rendered.yaml"
+  --set tests.check.enabled=false \
+  --set webhook.enabled=false --set autoApprove.renewals=false >"$work/rendered.yaml"
 
 mkdir -p "$work/base"
 awk -v dir="$work/base" '

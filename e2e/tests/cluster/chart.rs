@@ -41,12 +41,13 @@ fn helm_lint_passes_for_the_defaults_and_every_ci_values_file() -> Result<()> {
 #[ignore = "needs helm (scripts/helm.sh builds it from the Go module proxy)"]
 fn values_that_cannot_work_are_refused_with_what_to_change() -> Result<()> {
     let chart = chart_dir();
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (&["--set", "tls.mode=proxy"], "tls.trustedProxies"),
         (
-            &["--set", "autoApprove.renewals=true"],
+            &["--set", "webhook.enabled=false"],
             "autoApprove needs webhook.enabled",
         ),
+        (&["--set", "webhook.tls.mode=self"], "/webhook/tls/mode"),
         (&["--set", "tls.mode=plain"], "tls/mode"),
         (
             &["--set", "publicServerUrl=http://10.96.0.1"],
@@ -118,7 +119,11 @@ fn the_charts_rbac_is_exactly_the_manifests() -> Result<()> {
         "the chart's roles differ from deploy/rbac-*.yaml:\nchart: {actual:#?}\nmanifests: {expected:#?}"
     );
     // Without auto-approval the backend holds no approval right at all.
-    let plain = rules_by_name(&documents(&render("certdesk", "certdesk", &[])?)?);
+    let plain = rules_by_name(&documents(&render(
+        "certdesk",
+        "certdesk",
+        &["--set", "autoApprove.renewals=false"],
+    )?)?);
     ensure!(
         !plain.contains_key("certdesk:backend-auto-approve"),
         "{plain:#?}"
