@@ -18,11 +18,17 @@ started=$SECONDS
 # The control plane's binaries (Go) build in the background from the start.
 [ -n "${KUBECONFIG:-}" ] || start_cluster_build
 step "bootstrap (installs what is missing)" "$CERTDESK_ROOT/scripts/bootstrap.sh" --no-cluster-build
-step "build the frontend apps (scripts/build-frontend.sh)" "$CERTDESK_ROOT/scripts/build-frontend.sh"
+# CERTDESK_DIST_BUILT=1: dist/ (apps and plugin) is built already and is left alone
+# (the test suite's run of this script, while other tests serve that dist/).
+if [[ ${CERTDESK_DIST_BUILT:-} != 1 ]]; then
+  step "build the frontend apps (scripts/build-frontend.sh)" "$CERTDESK_ROOT/scripts/build-frontend.sh"
+fi
 # The dev profile (dependencies optimised) is shared with the tests, so one build serves both.
 step "build the backend" cargo build --quiet -p backend --bin certdesk
-# The credential plugin the portal offers (sharing the backend's dependencies).
-step "build the credential plugin (scripts/build-plugin.sh)" "$CERTDESK_ROOT/scripts/build-plugin.sh"
+if [[ ${CERTDESK_DIST_BUILT:-} != 1 ]]; then
+  # The credential plugin the portal offers (sharing the backend's dependencies).
+  step "build the credential plugin (scripts/build-plugin.sh)" "$CERTDESK_ROOT/scripts/build-plugin.sh"
+fi
 step "wait for the control plane's binaries" wait_cluster_build
 
 cluster_dir=

@@ -67,7 +67,22 @@ step "browser tests (wasm-bindgen-test in headless Chromium)" browser_tests
 # build too.
 step "shared without its default features (the browser's)" \
   cargo test --quiet -p shared --no-default-features --lib without_tables
-step "cargo test (unit, integration, differential, cluster, browser)" \
-  cargo test --workspace --no-fail-fast -- --include-ignored
+# The browser journeys (one test binary, mostly waiting on Chromium and the cluster)
+# run beside everything else rather than after it; each half's output is printed
+# whole when it ends, the browser's last.
+all_tests() {
+  local log="$run_tmp/e2e-browser.log" browser_pid status=0
+  # --workspace each time: the features the build step unified, so nothing rebuilds.
+  cargo test --workspace --test e2e --no-fail-fast -- --include-ignored >"$log" 2>&1 &
+  browser_pid=$!
+  cargo test --workspace --exclude e2e --no-fail-fast -- --include-ignored || status=1
+  cargo test --workspace --test cluster --no-fail-fast -- --include-ignored || status=1
+  cargo test -p e2e --lib --no-fail-fast -- --include-ignored || status=1
+  wait "$browser_pid" || status=1
+  printf '\n--- the browser journeys (e2e/tests/e2e) ---\n' >&2
+  cat "$log" >&2
+  return "$status"
+}
+step "cargo test (unit, integration, differential, cluster; the browser journeys beside them)" all_tests
 
 say "all tests passed in $((SECONDS - started)) s"

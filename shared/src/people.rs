@@ -11,8 +11,22 @@ use time::OffsetDateTime;
 use crate::ApiError;
 use crate::admin::RoleKind;
 
-/// How many days before expiry a certificate counts as expiring soon.
-pub const EXPIRING_SOON_DAYS: i64 = 7;
+/// A live certificate counts as expiring soon once less than this share of its life
+/// is left (the credential plugin renews at two thirds, so a certificate it keeps
+/// renewed shows as expiring only when its renewal is late).
+pub const EXPIRING_SOON_FRACTION: f64 = 0.25;
+
+/// Whether a certificate valid from `not_before` to `not_after` is live and expiring
+/// soon at `now` ([`EXPIRING_SOON_FRACTION`]).
+pub fn expiring_soon(
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+    now: OffsetDateTime,
+) -> bool {
+    let life = (not_after - not_before).as_seconds_f64();
+    let left = (not_after - now).as_seconds_f64();
+    not_before <= now && left > 0.0 && left < life * EXPIRING_SOON_FRACTION
+}
 
 /// What the cluster lets any authenticated user do, whatever bindings are removed: the
 /// built-in `system:basic-user`, `system:discovery` and `system:public-info-viewer`
@@ -77,7 +91,7 @@ pub struct IssuedView {
     pub invite: Option<String>,
     /// Whether it is valid now.
     pub live: bool,
-    /// Whether it expires within [`EXPIRING_SOON_DAYS`].
+    /// Whether it is live with less than [`EXPIRING_SOON_FRACTION`] of its life left.
     pub expiring_soon: bool,
     /// Whether (and by whom) access was removed after it was issued.
     pub access_removed: Option<Removal>,
@@ -96,7 +110,8 @@ pub struct PersonView {
     /// When their last live certificate stops authenticating, if one is live.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub authenticates_until: Option<OffsetDateTime>,
-    /// Whether a live certificate expires within [`EXPIRING_SOON_DAYS`].
+    /// Whether their last certificate to expire is expiring soon ([`expiring_soon`]):
+    /// nothing has renewed it yet.
     pub expiring_soon: bool,
     /// Who removed their access and when, while it stays removed (CertDesk takes and
     /// renews nothing for them until an approver restores it).
@@ -136,4 +151,24 @@ pub struct RemoveAccessOutcome {
     pub authenticates_until: Option<OffsetDateTime>,
     /// What the user can still do, in plain words.
     pub what_remains: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_certificate_is_expiring_soon_in_the_last_quarter_of_its_life() {
+        let start = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let end = start + time::Duration::hours(8);
+        let at = |hours: f64| start + time::Duration::seconds_f64(hours * 3600.0);
+        assert!(!expiring_soon(start, end, at(5.9)));
+        assert!(expiring_soon(start, end, at(6.1)));
+        assert!(!expiring_soon(start, end, at(8.0)), "expired, not expiring");
+        assert!(!expiring_soon(start, end, at(-1.0)), "not valid yet");
+        // A week-long certificate: in its last 42 hours.
+        let week = start + time::Duration::days(7);
+        assert!(!expiring_soon(start, week, at(7.0 * 24.0 - 43.0)));
+        assert!(expiring_soon(start, week, at(7.0 * 24.0 - 41.0)));
+    }
 }

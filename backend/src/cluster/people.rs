@@ -10,8 +10,7 @@ use kube::api::{ListParams, PostParams};
 use kube::{Api, Client};
 use shared::admin::RoleKind;
 use shared::people::{
-    BindingRef, BindingRemoval, EXPIRING_SOON_DAYS, IssuedView, PersonView, RemoveAccessOutcome,
-    WHAT_REMAINS,
+    BindingRef, BindingRemoval, IssuedView, PersonView, RemoveAccessOutcome, WHAT_REMAINS,
 };
 use time::OffsetDateTime;
 
@@ -106,7 +105,7 @@ fn issued_view(record: &IssuedCertificate, now: OffsetDateTime) -> IssuedView {
         renewal_of: spec.renewal_of.clone(),
         invite: spec.invite.clone(),
         live,
-        expiring_soon: live && spec.not_after - now < time::Duration::days(EXPIRING_SOON_DAYS),
+        expiring_soon: shared::people::expiring_soon(spec.not_before, spec.not_after, now),
         access_removed: record
             .status
             .as_ref()
@@ -176,15 +175,13 @@ pub fn people(
                     .then(a.request.cmp(&b.request))
             });
             person.bindings.sort();
-            person.authenticates_until = person
+            let last = person
                 .certificates
                 .iter()
                 .filter(|c| c.live)
-                .map(|c| c.not_after)
-                .max();
-            person.expiring_soon = person
-                .authenticates_until
-                .is_some_and(|until| until - now < time::Duration::days(EXPIRING_SOON_DAYS));
+                .max_by_key(|c| c.not_after);
+            person.authenticates_until = last.map(|c| c.not_after);
+            person.expiring_soon = last.is_some_and(|c| c.expiring_soon);
             person
         })
         .collect()

@@ -160,9 +160,12 @@ async fn invite_journey(stack: &Stack, role: &str) -> Result<()> {
             "tokenSha256": digest.split_whitespace().next().unwrap_or_default(),
         }
     });
-    let created = stack
-        .cluster
-        .admin_kubectl_stdin(&["create", "-f", "-"], &invite.to_string())?;
+    // As the approver it names (the admission policy lets only an invite's maker be
+    // named as its maker).
+    let created = stack.cluster.admin_kubectl_stdin(
+        &["--as", APPROVER, "create", "-f", "-"],
+        &invite.to_string(),
+    )?;
     ensure!(created.success, "kubectl create invite: {}", created.stderr);
     let expired_link = format!("{}/#invite={expired}.{secret}", stack.portal.url);
     let refusal = requester::open_invite(&again, &expired_link)

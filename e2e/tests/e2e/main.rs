@@ -8,6 +8,7 @@ mod flow;
 mod grant_picker;
 mod identity;
 mod journey;
+mod keep_renewed;
 mod key_algorithms;
 mod keygen;
 mod lifecycle;

@@ -32,6 +32,8 @@ impl RunCommand {
         }
         let mut child = command
             .env("CERTDESK_LISTEN", "127.0.0.1:0")
+            // The test command built dist/ (and other tests serve it meanwhile).
+            .env("CERTDESK_DIST_BUILT", "1")
             .env("CERTDESK_CLUSTER_NAME", cluster_name)
             .env_remove("KUBECONFIG")
             .stdout(Stdio::piped())

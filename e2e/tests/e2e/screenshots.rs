@@ -156,13 +156,14 @@ async fn tour(stack: &Stack, role: &str) -> Result<()> {
         .await?;
 
     // A request an approver should look at twice (the policy refuses admin groups
-    // at the form, so a long lifetime it is; kubectl-made CSRs show the red flags).
+    // at the form, so the longest lifetime it allows, a week; kubectl-made CSRs show
+    // the red flags).
     let risky_browser = tall(stack, "risky").await?;
     let risky = requester::Form {
         username: "build-bot",
         groups: &["qa"],
         algorithm: requester::Algorithm::EcdsaP256,
-        lifetime_hours: 24 * 200,
+        lifetime_hours: 24 * 7,
     };
     requester::fill_form(&risky_browser, base, &risky).await?;
     let risky_id = requester::submit(&risky_browser).await?;

@@ -165,6 +165,20 @@ pub async fn remove_access(token: &str, username: &str) -> Result<RemoveAccessOu
     decode(post(&url, token, &serde_json::json!({})).await?).await
 }
 
+/// Restores a person's access (`POST /admin/people/{username}/restore-access`).
+pub async fn restore_access(token: &str, username: &str) -> Result<(), ApiError> {
+    let url = format!(
+        "/api/v1/admin/people/{}/restore-access",
+        path_segment(username)
+    );
+    let response = post(&url, token, &serde_json::json!({})).await?;
+    if response.ok() {
+        Ok(())
+    } else {
+        decode::<serde_json::Value>(response).await.map(|_| ())
+    }
+}
+
 /// Returns each grant with the rules of the role it names (for the preview), loading
 /// the roles of each namespace the grants name; a role the approver cannot see comes
 /// back with no rules.

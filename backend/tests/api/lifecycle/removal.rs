@@ -266,3 +266,70 @@ async fn the_people_view_and_remove_access_are_the_clusters_decision() {
     let id = app.submit(&key.csr_pem, HOUR).await;
     assert!(id.starts_with("certdesk-"), "{id}");
 }
+
+#[tokio::test]
+#[ignore = "needs cluster"]
+async fn a_pending_renewal_is_denied_at_once_and_nothing_is_taken_until_restored() {
+    let cluster = cluster();
+    // Renewals wait for an approver here, so one is pending when access is removed.
+    let app = TestApp::on_cluster(&cluster, &UNLIMITED).await;
+    let token = cluster.approver_token().unwrap();
+    let username = unique("leaving");
+    let issued = issue(&app, &cluster, &username, serde_json::json!([])).await;
+    let new_key = key_for(&username, &[]);
+    let body = renewal(&app, &issued.certificate_pem, &new_key, &issued.key).await;
+    let response = app.post_json("/api/v1/renewals", &body, None).await;
+    response.assert_status(StatusCode::CREATED);
+    let pending = response.json()["id"].as_str().unwrap().to_owned();
+    app.wait_for_status(&pending, |s| s["phase"] == "Pending")
+        .await;
+
+    let outcome = app
+        .post_json(
+            &format!("/api/v1/admin/people/{username}/remove-access"),
+            &serde_json::json!({}),
+            Some(&token),
+        )
+        .await;
+    outcome.assert_status(StatusCode::OK);
+    let outcome = outcome.json();
+    assert_eq!(
+        outcome["requests_denied"],
+        serde_json::json!([pending]),
+        "{outcome}"
+    );
+    // Denied in the cluster itself, at once: no approver can approve it afterwards.
+    let (conditions, _) = cluster.csr_conditions(&pending).unwrap();
+    assert_eq!(conditions, ["Denied"]);
+    app.approve(&pending, &serde_json::json!({}), &token)
+        .await
+        .assert_error(StatusCode::CONFLICT, "conflict");
+
+    // While removed: no new request, no renewal.
+    let again = key_for(&username, &[]);
+    let response = app
+        .post_json(
+            "/api/v1/requests",
+            &serde_json::json!({ "csr_pem": again.csr_pem, "expiration_seconds": HOUR }),
+            None,
+        )
+        .await;
+    response.assert_error(StatusCode::FORBIDDEN, "access_removed");
+    let body = renewal(&app, &issued.certificate_pem, &again, &issued.key).await;
+    app.post_json("/api/v1/renewals", &body, None)
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "renewal_access_removed");
+
+    // Restored (by an approver): renewals are taken again.
+    app.post_json(
+        &format!("/api/v1/admin/people/{username}/restore-access"),
+        &serde_json::json!({}),
+        Some(&token),
+    )
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    let body = renewal(&app, &issued.certificate_pem, &again, &issued.key).await;
+    app.post_json("/api/v1/renewals", &body, None)
+        .await
+        .assert_status(StatusCode::CREATED);
+}

@@ -1,8 +1,10 @@
 //! `/admin/people`: everyone CertDesk issued a certificate to, with their live
 //! certificates (time left; expiring soon highlighted) and the bindings CertDesk made
 //! for them, and "remove access", which deletes those bindings with the approver's own
-//! token and marks the records. It says plainly that a client certificate cannot be
-//! revoked: it authenticates until it expires.
+//! token, denies their pending requests and renewals, and records the removal so that
+//! nothing is approved or renewed for them until "restore access". It says plainly that
+//! a client certificate cannot be revoked: it authenticates until it expires, which is
+//! when their access ends.
 
 use leptos::prelude::*;
 use shared::ApiError;
@@ -71,6 +73,24 @@ pub fn AdminPeople() -> impl IntoView {
             busy.set(None);
         });
     });
+    let restore = Callback::new(move |username: String| {
+        busy.set(Some(username.clone()));
+        error.set(None);
+        outcome.set(None);
+        let token = token.get_value();
+        leptos::task::spawn_local(async move {
+            match api::admin::restore_access(&token, &username).await {
+                Ok(()) => reload(),
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(None);
+        });
+    });
+    let actions = PersonActions {
+        busy,
+        remove,
+        restore,
+    };
 
     view! {
         <AdminNav />
@@ -78,7 +98,8 @@ pub fn AdminPeople() -> impl IntoView {
         <p class="help">
             "Everyone CertDesk issued a client certificate to. Kubernetes cannot revoke a client certificate: "
             "it authenticates until it expires. Removing access deletes the role bindings CertDesk made for the "
-            "person, so from then on the certificate lets them do only what every authenticated user may."
+            "person and denies their pending requests; CertDesk then approves and renews nothing for them, so "
+            "their access ends when their last certificate expires (hours, with the credential plugin)."
         </p>
         {move || error.get().map(|error| view! { <div data-testid="error-panel"><ErrorPanel error /></div> })}
         {move || outcome.get().map(|o| view! { <RemovalOutcome outcome=o /> })}
@@ -90,7 +111,7 @@ pub fn AdminPeople() -> impl IntoView {
             }.into_any(),
             Some(Ok(people)) => view! {
                 <ul class="requests" data-testid="people">
-                    {people.into_iter().map(|person| view! { <Person person busy remove /> }).collect_view()}
+                    {people.into_iter().map(|person| view! { <Person person actions /> }).collect_view()}
                 </ul>
             }.into_any(),
         }}
@@ -98,19 +119,25 @@ pub fn AdminPeople() -> impl IntoView {
     .into_any()
 }
 
-#[component]
-fn Person(
-    person: PersonView,
+/// What a person's buttons do.
+#[derive(Clone, Copy)]
+struct PersonActions {
+    /// The username being removed or restored now.
     busy: RwSignal<Option<String>>,
     remove: Callback<String>,
-) -> impl IntoView {
+    restore: Callback<String>,
+}
+
+#[component]
+fn Person(person: PersonView, actions: PersonActions) -> impl IntoView {
+    let PersonActions {
+        busy,
+        remove,
+        restore,
+    } = actions;
     let username = person.username.clone();
     let confirming = RwSignal::new(false);
-    let removed = person.bindings.is_empty()
-        && person
-            .certificates
-            .iter()
-            .all(|c| c.access_removed.is_some());
+    let removed = person.access_removed.is_some();
     let class = format!(
         "person{}{}",
         if person.expiring_soon {
@@ -121,11 +148,7 @@ fn Person(
         if removed { " removed" } else { "" }
     );
     let until = person.authenticates_until.map(|t| ms(t.unix_timestamp()));
-    let has_something = !person.bindings.is_empty()
-        || person
-            .certificates
-            .iter()
-            .any(|c| c.access_removed.is_none());
+    let has_something = !removed;
     let who = username.clone();
     view! {
         <li class=class data-testid="person" data-username=person.username.clone()
@@ -135,14 +158,30 @@ fn Person(
                 {match until {
                     Some(until) => view! {
                         <span data-testid="authenticates-until">
-                            "Certificate valid until " {time::format_utc(until)} " (" {time::time_left(until)} ")"
+                            "Last certificate expires " {time::format_utc(until)} " (" {time::time_left(until)} ")"
                         </span>
                     }.into_any(),
                     None => view! { <span class="muted">"No live certificate"</span> }.into_any(),
                 }}
             </div>
+            {person.access_removed.clone().map(|r| {
+                let who = username.clone();
+                view! {
+                    <p class="hint" data-testid="access-removed">
+                        "Access removed by " {r.by} " on " {time::format_utc(ms(r.at.unix_timestamp()))}
+                        ": CertDesk approves and renews nothing for them"
+                        {until.map(|u| format!("; their access ends when their last certificate expires, {}", time::format_utc(u)))}
+                        ". "
+                        <button type="button" class="secondary" data-testid="restore-access"
+                            prop:disabled=move || busy.get().is_some()
+                            on:click=move |_| restore.run(who.clone())>
+                            "Restore access"
+                        </button>
+                    </p>
+                }
+            })}
             {person.expiring_soon.then(|| view! {
-                <p class="hint" data-testid="expiring-soon">"Expires within a week: they can renew it from the Inspect page."</p>
+                <p class="hint" data-testid="expiring-soon">"Less than a quarter of its life is left and nothing has renewed it: they can renew it from the Inspect page, or with kubectl-certdesk."</p>
             })}
             {person.certificates.is_empty().then(|| view! {
                 <p class="muted" data-testid="no-certificate">
@@ -189,7 +228,8 @@ fn Person(
                     <Show when=move || confirming.get()>
                         <p role="alert">
                             "Delete the bindings CertDesk made for " <strong>{who.clone()}</strong>
-                            "? Their certificate still authenticates until it expires; it cannot be revoked."
+                            ", deny their pending requests and stop their renewals? Their certificate still "
+                            "authenticates until it expires; it cannot be revoked."
                         </p>
                         <button type="button" class="danger" data-testid="confirm-remove-access"
                             prop:disabled=move || busy.get().is_some()
@@ -228,6 +268,11 @@ fn RemovalOutcome(outcome: RemoveAccessOutcome) -> impl IntoView {
                     </li>
                 }).collect_view()}
             </ul>
+            {(!outcome.requests_denied.is_empty()).then(|| view! {
+                <p data-testid="requests-denied">
+                    "Pending requests and renewals denied: " {outcome.requests_denied.join(", ")}
+                </p>
+            })}
             <p data-testid="still-authenticates">{match outcome.authenticates_until {
                 Some(until) => format!(
                     "Their certificate still authenticates until {} ({}): Kubernetes cannot revoke it.",

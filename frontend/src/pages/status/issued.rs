@@ -42,18 +42,7 @@ pub fn Issued(
     let username = info.common_name.clone().unwrap_or_default();
     // A name of its own per certificate (its serial's end), so a renewal's file is not
     // saved as "name (1)" beside the old one while the commands name the old one.
-    let serial: String = info
-        .serial
-        .chars()
-        .filter(char::is_ascii_hexdigit)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    let serial_end = &serial[serial.len().saturating_sub(8)..];
-    let file_name = format!(
-        "{}-{}-{serial_end}.kubeconfig",
-        download::file_name_part(&config.cluster_name),
-        download::file_name_part(&username)
-    );
+    let file_name = kubeconfig_file_name(&config.cluster_name, &username, &info.serial);
     let plugin = config
         .plugin_downloads
         .iter()
@@ -131,8 +120,14 @@ pub fn Issued(
         "{username}@{}",
         config.with_value(|c| c.cluster_name.clone())
     );
-    let renewed_by_plugin =
-        move || matches!(key.get(), KeyState::Held(ref r) if r.renewed_by_plugin);
+    // Chosen on the request form, or here with "Keep it renewed" (any CertDesk
+    // certificate can be handed to the plugin).
+    let chosen = RwSignal::new(None::<bool>);
+    let renewed_by_plugin = move || {
+        chosen
+            .get()
+            .unwrap_or_else(|| matches!(key.get(), KeyState::Held(ref r) if r.renewed_by_plugin))
+    };
     let plan = move || UseItPlan {
         path: path.clone(),
         context: context.clone(),
@@ -191,12 +186,26 @@ pub fn Issued(
                 <button type="button" class="secondary" data-testid="certificate-download" on:click=download_certificate>
                     "Download the certificate only"
                 </button>
-                {move || renewed_by_plugin().then(|| view! {
-                    <button type="button" class="secondary" data-testid="plugin-kubeconfig-download"
-                        on:click=download_plugin_kubeconfig.clone()>
-                        "Download the plugin's kubeconfig (no key inside)"
-                    </button>
-                })}
+                {move || if renewed_by_plugin() {
+                    view! {
+                        <button type="button" class="secondary" data-testid="plugin-kubeconfig-download"
+                            on:click=download_plugin_kubeconfig.clone()>
+                            "Download the plugin's kubeconfig (no key inside)"
+                        </button>
+                        <button type="button" class="secondary" data-testid="renew-by-hand"
+                            on:click=move |_| chosen.set(Some(false))>
+                            "Renew by hand instead"
+                        </button>
+                    }.into_any()
+                } else {
+                    view! {
+                        <button type="button" class="secondary" data-testid="keep-renewed"
+                            title="kubectl-certdesk renews this certificate before it ends, with no browser"
+                            on:click=move |_| chosen.set(Some(true))>
+                            "Keep it renewed"
+                        </button>
+                    }.into_any()
+                }}
             </div>
             {move || save_result.get().map(|result| match result {
                 Ok(()) => view! { <p class="muted" data-testid="download-done">"File offered for download."</p> }.into_any(),
@@ -225,4 +234,20 @@ pub fn Issued(
         }}
     }
     .into_any()
+}
+
+/// The kubeconfig's file name: cluster, user and the serial's end, so a renewal's file
+/// is not saved as "name (1)" beside the old one while the commands name the old one.
+fn kubeconfig_file_name(cluster_name: &str, username: &str, serial: &str) -> String {
+    let serial: String = serial
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let serial_end = &serial[serial.len().saturating_sub(8)..];
+    format!(
+        "{}-{}-{serial_end}.kubeconfig",
+        download::file_name_part(cluster_name),
+        download::file_name_part(username)
+    )
 }
