@@ -8,6 +8,8 @@
 #
 # scripts/run.sh and scripts/test.sh start the control plane's build themselves (in the
 # background, first) and pass --no-cluster-build; run alone, this builds it too.
+# --toolchain-only stops after the Debian packages and the Rust toolchain (run.sh then
+# starts the backend's build beside the rest).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CERTDESK_ROOT"
@@ -16,8 +18,16 @@ TRUNK_VERSION=0.21.14     # 0.22 needs rustc >= 1.96.1
 BINARYEN_VERSION=132      # Debian's binaryen 108 breaks the page (docs/toolchain.md)
 AXE_CORE_VERSION=4.14.1    # the accessibility checker of the browser tests (e2e/src/axe.rs)
 
+cluster_build=1 toolchain_only=
+for arg in "$@"; do
+  case $arg in
+    --no-cluster-build) cluster_build= ;;
+    --toolchain-only) toolchain_only=1 ;;
+    *) die "unknown option $arg" ;;
+  esac
+done
 # The control plane's binaries take long the first time: build them beside the rest.
-[[ ${1:-} == --no-cluster-build ]] || start_cluster_build
+[[ -z $cluster_build || -n $toolchain_only ]] || start_cluster_build
 
 # Debian packages.
 missing=()
@@ -47,20 +57,26 @@ if ! grep -qx wasm32-unknown-unknown <<<"$installed" || ! grep -qx x86_64-unknow
   rustup toolchain install "$channel" --profile minimal -c clippy,rustfmt \
     -t wasm32-unknown-unknown -t x86_64-unknown-linux-musl >/dev/null
 fi
+[[ -z $toolchain_only ]] || exit 0
 
 # trunk and wasm-bindgen-cli are build tools, never shipped: their own release profiles
 # (fat LTO, one codegen unit) cost a newcomer ~17 minutes for no gain here. Cargo's
-# CARGO_PROFILE_RELEASE_* variables override what the installed crate's manifest says.
+# CARGO_PROFILE_RELEASE_* variables override what the installed crate's manifest says:
+# no LTO, many codegen units, and for trunk (which mostly runs other programs) no
+# optimisation at all; wasm-bindgen (which rewrites every wasm file) keeps opt-level 1.
+# Both go into the cache ($CERTDESK_CACHE/tools/bin), not ~/.cargo/bin.
 fast_tool_build() {
+  local opt=$1; shift
   CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 \
-    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false \
-    CARGO_PROFILE_RELEASE_INCREMENTAL=false CARGO_TARGET_DIR="$CERTDESK_CACHE/tool-build" "$@"
+    CARGO_PROFILE_RELEASE_OPT_LEVEL="$opt" CARGO_PROFILE_RELEASE_DEBUG=false \
+    CARGO_PROFILE_RELEASE_INCREMENTAL=false CARGO_TARGET_DIR="$CERTDESK_CACHE/tool-build" \
+    cargo +"$channel" install --root "$CERTDESK_CACHE/tools" --quiet "$@"
   rm -rf "$CERTDESK_CACHE/tool-build"
 }
 
 # trunk.
 if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
-  install_trunk() { (cd / && fast_tool_build cargo +"$channel" install trunk --version "$TRUNK_VERSION" --locked --quiet); }
+  install_trunk() { (cd / && fast_tool_build 0 trunk --version "$TRUNK_VERSION" --locked); }
   step "install trunk $TRUNK_VERSION (once)" install_trunk
 fi
 
@@ -72,7 +88,7 @@ grep -q "^wasm_bindgen = \"$wbg\"" Trunk.toml ||
   die "Trunk.toml [tools] wasm_bindgen must be \"$wbg\" (the version in Cargo.lock)"
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wbg" ]; then
   # Not --locked: its lock file pins a webpki-roots release the registry no longer has.
-  install_wasm_bindgen() { (cd / && fast_tool_build cargo +"$channel" install wasm-bindgen-cli --version "$wbg" --quiet --force); }
+  install_wasm_bindgen() { (cd / && fast_tool_build 1 wasm-bindgen-cli --version "$wbg" --force); }
   step "install wasm-bindgen-cli $wbg (once)" install_wasm_bindgen
 fi
 

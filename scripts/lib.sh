@@ -8,7 +8,9 @@ export CERTDESK_CACHE="${CERTDESK_CACHE:-$HOME/.cache/certdesk}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CERTDESK_CACHE/target}"
 export GOCACHE="${GOCACHE:-$CERTDESK_CACHE/go-build}"
 export GOMODCACHE="${GOMODCACHE:-$CERTDESK_CACHE/go-mod}"
-export PATH="$HOME/.cargo/bin:$CERTDESK_CACHE/npm/node_modules/.bin:$PATH"
+# The build tools bootstrap.sh installs (trunk, wasm-bindgen-cli) live in the cache too,
+# so removing the cache removes them.
+export PATH="$CERTDESK_CACHE/tools/bin:$HOME/.cargo/bin:$CERTDESK_CACHE/npm/node_modules/.bin:$PATH"
 # Trunk must never reach for the network; Trunk.toml says so too.
 export TRUNK_OFFLINE=true
 
