@@ -223,8 +223,9 @@ pub fn vet(
                 .with_details(serde_json::json!({ "reason": reason })),
             )
         })?;
+    // Whether access was removed is read afresh by `confirm_record`: the cache can be a
+    // moment behind an approver's removal and behind their restoring it.
     let record = records.by_issuer_and_serial(&old.issuer, &old.serial);
-    refuse_if_removed(record.as_deref())?;
     let id = request_id(&csr.summary.username, &nonce);
     Ok(VettedRenewal {
         csr,
