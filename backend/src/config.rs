@@ -152,6 +152,11 @@ pub struct Config {
     #[arg(long, env = "CERTDESK_INVITE_REQUIRED")]
     pub invite_required: bool,
 
+    /// Whom requesters may ask about a waiting request, shown on the pending page
+    /// (such as "#platform-access on Slack"; at most 200 characters, shown as text).
+    #[arg(long, env = "CERTDESK_APPROVERS_CONTACT", value_parser = contact)]
+    pub approvers_contact: Option<String>,
+
     /// Approve requests made with an invite without an approver. The invite's grants are
     /// then bound when the invite is made, with the inviting approver's credentials, and
     /// CertDesk's ServiceAccount needs deploy/rbac-backend-auto-approve.yaml.
@@ -389,6 +394,16 @@ impl Config {
             auto_approve_invites: self.auto_approve_invites,
             auto_approve_renewals: self.auto_approve_renewals || policy.auto_approve_renewals,
             plugin_downloads: Vec::new(),
+            approvers_contact: self.approvers_contact.clone(),
         }
     }
+}
+
+/// The approvers' contact: one line of at most 200 characters.
+fn contact(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    if value.chars().count() > 200 || value.chars().any(char::is_control) {
+        return Err("one line of at most 200 characters".to_owned());
+    }
+    Ok(value.to_owned())
 }

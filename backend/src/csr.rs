@@ -36,6 +36,9 @@ pub struct CsrSummary {
     /// Whether the CSR's self-signature verifies (always true for a summary that was
     /// produced: inspection refuses a CSR whose signature does not verify).
     pub signature_valid: bool,
+    /// The SHA-256 of its SubjectPublicKeyInfo (colon-separated hex), as
+    /// `shared::inspect` reads certificates' too.
+    pub public_key_sha256: String,
 }
 
 /// A CSR that parsed, verified and passed the policy.
@@ -91,6 +94,7 @@ fn summarize(info: &CsrInfo) -> CsrSummary {
     CsrSummary {
         username: info.common_name.clone(),
         groups: info.organizations.clone(),
+        public_key_sha256: info.public_key_sha256.clone(),
         key: KeyDescription {
             label: info.public_key.label(),
             is_rsa,

@@ -10,7 +10,8 @@
 //!   max: 10
 //! usernames:
 //!   reservedPrefixes: ["svc-"]         # system: is always reserved
-//!   pattern: "[a-z][a-z0-9.-]*"        # must match the whole name
+//!   pattern: "[a-z][a-z0-9.-]*"        # must match the whole name (default
+//!                                      # [A-Za-z0-9][A-Za-z0-9._@-]*; ".+" allows any)
 //!   maxChars: 64
 //!   alwaysRequireImpersonate: false    # ask `impersonate` on every username, not
 //!                                      # only bound, system: and ServiceAccount ones
@@ -291,7 +292,7 @@ impl PolicyDocument {
                 .unwrap_or(defaults.limits.max_name_chars),
             admin_groups: defaults.limits.admin_groups,
             reserved_username_prefixes: defaults.limits.reserved_username_prefixes,
-            username_pattern: self.usernames.pattern,
+            username_pattern: self.usernames.pattern.or(defaults.limits.username_pattern),
             min_rsa_bits: self
                 .keys
                 .min_rsa_bits

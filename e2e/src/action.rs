@@ -105,6 +105,17 @@ pub mod approver {
 
     /// Adds the grant of Role `role` in `namespace` on the open request's page.
     pub async fn grant_role(browser: &Browser, namespace: &str, role: &str) -> Result<()> {
+        pick_role(browser, namespace, role).await?;
+        click(browser, "grant-add").await?;
+        find::text_when(browser, "grant", PATIENCE, |t| {
+            t.contains(role) && t.contains(namespace)
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Picks Role `role` in `namespace` in the grant picker, without adding it.
+    pub async fn pick_role(browser: &Browser, namespace: &str, role: &str) -> Result<()> {
         find::by_testid(browser, "grant-kind")
             .await?
             .select_by_value("role-namespace")
@@ -117,11 +128,6 @@ pub mod approver {
             .select_by_value(role)
             .await
             .with_context(|| format!("the role list has no {role}"))?;
-        click(browser, "grant-add").await?;
-        find::text_when(browser, "grant", PATIENCE, |t| {
-            t.contains(role) && t.contains(namespace)
-        })
-        .await?;
         Ok(())
     }
 
@@ -299,18 +305,26 @@ pub mod requester {
             form.username,
         )
         .await?;
-        // The form offers exactly the policy's groups, as boxes to tick.
+        // The form offers exactly the policy's groups, as boxes to tick: exactly the
+        // wanted ones end up ticked (a draft this tab kept may have ticked others).
+        let options = browser
+            .client
+            .find_all(fantoccini::Locator::Css(&find::testid("group-option")))
+            .await?;
+        let mut offered = Vec::new();
+        for option in options {
+            let value = option.attr("value").await?.unwrap_or_default();
+            let wanted = form.groups.contains(&value.as_str());
+            if option.is_selected().await? != wanted {
+                option.click().await?;
+            }
+            offered.push(value);
+        }
         for group in form.groups {
-            let css = format!(
-                "{}[value={}]",
-                find::testid("group-option"),
-                serde_json::Value::from(*group)
+            ensure!(
+                offered.iter().any(|o| o == group),
+                "the form offers no group {group:?} (it offers {offered:?})"
             );
-            find::by_css(browser, &css)
-                .await
-                .with_context(|| format!("the form offers no group {group:?}"))?
-                .click()
-                .await?;
         }
         match form.algorithm {
             Algorithm::Rsa2048 => {

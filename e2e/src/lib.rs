@@ -25,6 +25,7 @@ pub mod oci;
 pub mod portal;
 pub mod received;
 pub mod seed;
+pub mod shell;
 pub mod stack;
 pub mod subjects;
 pub mod tools;

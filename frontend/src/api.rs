@@ -40,12 +40,14 @@ async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> 
     }
 }
 
-fn unreachable(error: gloo_net::Error) -> ApiError {
+/// The error a request that got no answer at all gets (the browser's own words, such
+/// as "TypeError: Failed to fetch", are kept in the log, not shown).
+pub(crate) fn unreachable(error: gloo_net::Error) -> ApiError {
+    web_sys::console::warn_1(&format!("CertDesk could not be reached: {error}").into());
     ApiError::new(
-        ErrorCode::ClusterUnreachable,
-        format!(
-            "CertDesk's server could not be reached ({error}). Check your connection and reload."
-        ),
+        ErrorCode::PortalUnreachable,
+        "CertDesk could not be reached from this browser: check your connection, then try again. \
+         What you typed is kept.",
     )
 }
 

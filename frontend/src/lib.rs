@@ -9,6 +9,7 @@
 pub mod api;
 pub mod components;
 pub mod config;
+pub mod draft;
 pub mod keys;
 pub mod pages;
 pub mod store;

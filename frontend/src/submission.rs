@@ -29,14 +29,24 @@ pub enum Failure {
     },
 }
 
-/// What stopped a submission, and what to do about it.
+/// What stopped a submission, and what to do about it; `retry` sends the form again
+/// (offered when the server was not reached or asked to come back later).
 #[component]
-pub fn FailurePanel(failure: Failure) -> impl IntoView {
+pub fn FailurePanel(failure: Failure, retry: Callback<()>) -> impl IntoView {
     match failure {
-        Failure::Server(error) => view! {
-            <div data-testid="request-error"><ErrorPanel error /></div>
+        Failure::Server(error) => {
+            let again = error.code.retryable();
+            view! {
+                <div data-testid="request-error"><ErrorPanel error /></div>
+                {again.then(|| view! {
+                    <button type="button" class="secondary" data-testid="retry-submit"
+                        on:click=move |_| retry.run(())>
+                        "Try again"
+                    </button>
+                })}
+            }
+            .into_any()
         }
-        .into_any(),
         Failure::KeyGen(KeyGenError::Cancelled) => view! {
             <p class="muted" data-testid="request-error">"Cancelled: no key was kept and nothing was sent."</p>
         }

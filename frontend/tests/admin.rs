@@ -45,6 +45,7 @@ fn view_of(name: &str, phase: Phase, created: i64) -> RequestView {
         invite: None,
         renewal_of: None,
         not_issued: None,
+        decision: None,
     }
 }
 
@@ -111,7 +112,7 @@ fn assert_inert(root: &web_sys::HtmlElement) {
 fn a_hostile_csr_in_the_list_row_stays_text() {
     let root = container();
     let _mounted = leptos::mount::mount_to(root.clone(), || {
-        view! { <ul><RequestRow view=hostile() /></ul> }
+        view! { <table><tbody><RequestRow view=hostile() /></tbody></table> }
     });
     assert_inert(&root);
     let row = root
@@ -150,19 +151,25 @@ fn a_hostile_csr_in_the_detail_stays_text() {
 fn red_flags_are_red_and_amber_flags_amber() {
     let root = container();
     let _mounted = leptos::mount::mount_to(root.clone(), || {
-        view! { <ul><RequestRow view=hostile() /></ul> }
+        view! { <table><tbody><RequestRow view=hostile() /></tbody></table> }
     });
-    let flags = all(&root, "[data-testid=risk]");
-    assert_eq!(flags.len(), 2);
-    let red = &flags[0];
+    // In the list, each flag is a chip with its few words, its message in its title.
+    let chips = all(&root, "[data-testid=risk-chip]");
+    assert_eq!(chips.len(), 2);
+    let red = &chips[0];
     assert_eq!(
         red.get_attribute("data-code").as_deref(),
         Some("system_group")
     );
     assert!(red.class_list().contains("risk-red"));
     assert!(!red.class_list().contains("risk-amber"));
-    assert!(red.text_content().unwrap().starts_with("Danger: "));
-    let amber = &flags[1];
+    assert_eq!(red.text_content().as_deref(), Some("system group"));
+    assert!(
+        red.get_attribute("title")
+            .unwrap()
+            .contains("system:masters")
+    );
+    let amber = &chips[1];
     assert!(amber.class_list().contains("risk-amber"));
     assert!(!amber.class_list().contains("risk-red"));
     // The row itself is marked for its worst flag.
@@ -171,21 +178,26 @@ fn red_flags_are_red_and_amber_flags_amber() {
         .unwrap()
         .unwrap();
     assert!(row.class_list().contains("has-red"));
+    // On the detail page, in full.
+    let detail = container();
+    let _shown = leptos::mount::mount_to(
+        detail.clone(),
+        || view! { <RequestDetails view=hostile() /> },
+    );
+    let flags = all(&detail, "[data-testid=risk]");
+    assert_eq!(flags.len(), 2);
+    assert!(flags[0].text_content().unwrap().starts_with("Danger: "));
 }
 
 #[wasm_bindgen_test]
 fn a_request_without_flags_says_so() {
     let root = container();
     let _mounted = leptos::mount::mount_to(root.clone(), || {
-        view! { <ul><RequestRow view=view_of("csr-calm", Phase::Pending, 1) /></ul> }
+        view! { <table><tbody><RequestRow view=view_of("csr-calm", Phase::Pending, 1) /></tbody></table> }
     });
-    assert!(all(&root, "[data-testid=risk]").is_empty());
-    assert!(
-        root.query_selector("[data-testid=no-risks]")
-            .unwrap()
-            .is_some()
-    );
+    assert!(all(&root, "[data-testid=risk-chip]").is_empty());
     assert!(root.query_selector(".has-red").unwrap().is_none());
+    assert!(root.query_selector(".has-amber").unwrap().is_none());
 }
 
 fn rule(verbs: &[&str], groups: &[&str], resources: &[&str]) -> Rule {
@@ -330,7 +342,7 @@ fn the_lists_query_lives_in_the_url_and_reads_back() {
         phase: Some(Phase::Pending),
         q: Some("min jun&x=1".into()),
         page: Some(3),
-        per_page: None,
+        ..ListQuery::default()
     };
     assert_eq!(
         href_of(&query),

@@ -40,6 +40,7 @@ fn config(groups_allowed: bool) -> PortalConfig {
         auto_approve_invites: false,
         auto_approve_renewals: false,
         plugin_downloads: Vec::new(),
+        approvers_contact: None,
     }
 }
 
@@ -131,6 +132,8 @@ fn mount_form(groups_allowed: bool) -> web_sys::HtmlElement {
 }
 
 fn mount_form_with(config: PortalConfig) -> web_sys::HtmlElement {
+    // Each test starts without another's draft (the tests share one page's storage).
+    frontend::draft::clear();
     let root = container();
     let handle = leptos::mount::mount_to(root.clone(), move || {
         view! { <Router><RequestForm config /></Router> }
@@ -332,4 +335,39 @@ async fn a_kubeconfig_made_here_inspects_back_with_its_key_matching() {
     );
     assert!(inspect_text("kind: Config\nusers: []\n").is_err());
     assert!(inspect_text("not a kubeconfig: [").is_err());
+}
+
+#[wasm_bindgen_test]
+async fn what_was_typed_survives_a_reload_but_never_a_key() {
+    let root = mount_form(true);
+    settle().await;
+    type_into(&root, "username-input", "minjun").await;
+    type_into(&root, "note-input", "for the payments team").await;
+    settle().await;
+    let kept = frontend::draft::load().expect("a draft is kept");
+    assert_eq!(kept.username, "minjun");
+    assert_eq!(kept.note, "for the payments team");
+    let stored = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap()
+        .get_item("certdesk.request-draft")
+        .unwrap()
+        .unwrap();
+    assert!(!stored.contains("PRIVATE KEY"), "{stored}");
+    // A new form (as after a reload) starts with it.
+    let again = container();
+    let handle = leptos::mount::mount_to(again.clone(), move || {
+        view! { <Router><RequestForm config=config(true) /></Router> }
+    });
+    handle.forget();
+    settle().await;
+    let input: web_sys::HtmlInputElement = again
+        .query_selector("[data-testid=username-input]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(input.value(), "minjun");
+    frontend::draft::clear();
 }

@@ -93,6 +93,26 @@ pub struct RequestDetail {
     /// within CertDesk's deadline: approving may not give the requester access.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signer_warning: Option<String>,
+    /// For an approved or issued request: the bindings CertDesk made for its username
+    /// that still exist (that the approver can see).
+    #[serde(default)]
+    pub current_bindings: Vec<crate::people::BindingRef>,
+}
+
+/// How a request was decided, as its condition says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Decision {
+    /// `Approved`, `Denied` or `Failed`.
+    pub kind: String,
+    /// When, as the condition's last update time.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub at: Option<time::OffsetDateTime>,
+    /// The condition's message (CertDesk's denials: "Denied by <approver>: <reason>").
+    pub message: Option<String>,
+    /// Who approved, as `certdesk.dev/approved-by` says (written only by the approving
+    /// user, so it names them).
+    pub approved_by: Option<String>,
 }
 
 /// A CSR as the approver sees it: decoded, annotated and flagged.
@@ -140,6 +160,9 @@ pub struct RequestView {
     /// signing deadline: this cluster does not seem to issue client certificates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_issued: Option<String>,
+    /// How it was decided, once it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
 }
 
 /// What a role grant gives: a Role or a ClusterRole.
@@ -164,6 +187,18 @@ pub struct Grant {
     /// The namespace to bind in; none binds a ClusterRole cluster-wide.
     #[serde(default)]
     pub namespace: Option<String>,
+}
+
+/// The answer to `GET /api/v1/admin/namespaces`: the namespaces the approver may grant
+/// roles in, for the grant picker.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NamespaceList {
+    /// Whether the cluster lets the approver list namespaces (if not, the picker takes
+    /// any name and the cluster decides at approval).
+    pub listable: bool,
+    /// The namespaces, sorted.
+    pub namespaces: Vec<String>,
 }
 
 /// The body of `POST /api/v1/admin/requests/{name}/approve`.

@@ -1,14 +1,15 @@
 //! The approvers' list, filtered and paged on the server: which requests
-//! (`GET /api/v1/admin/requests?phase=…&q=…&page=…&per_page=…`), in what order (pending
-//! first, the longest-waiting at the top; then by phase, newest first), and one page of
-//! them with the counts the filter shows. Pure, so the backend and its tests share it.
+//! (`GET /api/v1/admin/requests?phase=…&q=…&group=…&risk=…&sort=…&page=…&per_page=…`),
+//! in what order (pending first; within a phase the longest-waiting at the top, or as
+//! sorted), and one page of them with the counts the filter shows. Pure, so the backend
+//! and its tests share it.
 
 use std::cmp::{Ordering, Reverse};
 
 use serde::{Deserialize, Serialize};
 
 use crate::Phase;
-use crate::admin::RequestView;
+use crate::admin::{RequestView, Severity};
 
 /// Requests a page shows when the query does not say.
 pub const DEFAULT_PER_PAGE: u32 = 50;
@@ -35,6 +36,91 @@ pub struct ListQuery {
     /// Requests a page, 1 to 100 (default 50).
     #[serde(default)]
     pub per_page: Option<u32>,
+    /// Only requests asking for this group (exactly).
+    #[serde(default)]
+    pub group: Option<String>,
+    /// Only requests with (or without) these flags.
+    #[serde(default)]
+    pub risk: Option<RiskFilter>,
+    /// The order within each phase (default: the longest-waiting first).
+    #[serde(default)]
+    pub sort: Option<SortKey>,
+}
+
+/// The order of the requests within each phase.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SortKey {
+    /// Pending: the longest-waiting first; decided: the newest first.
+    #[default]
+    Waiting,
+    /// The newest first.
+    Newest,
+    /// By username, A to Z.
+    Name,
+    /// The most red flags first, then the most amber ones, then the longest-waiting.
+    Risk,
+}
+
+impl SortKey {
+    /// Every key, in the order the page offers them.
+    pub const ALL: [SortKey; 4] = [Self::Waiting, Self::Newest, Self::Name, Self::Risk];
+
+    /// The key as the query string says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting",
+            Self::Newest => "newest",
+            Self::Name => "name",
+            Self::Risk => "risk",
+        }
+    }
+}
+
+/// Which flags the shown requests carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RiskFilter {
+    /// At least one red flag.
+    Red,
+    /// At least one red or amber flag.
+    Flagged,
+    /// No red or amber flag.
+    Clear,
+}
+
+impl RiskFilter {
+    /// Every filter, in the order the page offers them.
+    pub const ALL: [RiskFilter; 3] = [Self::Red, Self::Flagged, Self::Clear];
+
+    /// The filter as the query string says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Red => "red",
+            Self::Flagged => "flagged",
+            Self::Clear => "clear",
+        }
+    }
+
+    fn admits(self, view: &RequestView) -> bool {
+        let (red, amber) = severities(view);
+        match self {
+            Self::Red => red > 0,
+            Self::Flagged => red + amber > 0,
+            Self::Clear => red + amber == 0,
+        }
+    }
+}
+
+/// How many red and amber flags a request carries (an undecodable CSR counts as red).
+fn severities(view: &RequestView) -> (usize, usize) {
+    let count = |s: Severity| view.risks.iter().filter(|r| r.severity == s).count();
+    (
+        count(Severity::Red) + usize::from(view.decode_error.is_some()),
+        count(Severity::Amber),
+    )
 }
 
 /// Why a list query cannot be answered.
@@ -62,10 +148,10 @@ impl ListQuery {
         if page == 0 {
             return Err(ListQueryError::Page);
         }
-        if self
-            .q
-            .as_deref()
-            .is_some_and(|q| q.chars().count() > MAX_SEARCH_CHARS)
+        if [&self.q, &self.group]
+            .into_iter()
+            .flatten()
+            .any(|q| q.chars().count() > MAX_SEARCH_CHARS)
         {
             return Err(ListQueryError::SearchTooLong);
         }
@@ -97,7 +183,14 @@ pub struct RequestPage {
     pub per_page: u32,
     /// Requests the search matches, by phase (for the phase filter's labels).
     pub counts: Vec<PhaseCount>,
+    /// The groups the matching requests ask for (for the group filter), sorted; at
+    /// most [`MAX_GROUPS`].
+    #[serde(default)]
+    pub groups: Vec<String>,
 }
+
+/// The most groups a page offers to filter by.
+pub const MAX_GROUPS: usize = 100;
 
 /// The phases in list order.
 pub const PHASES: [Phase; 7] = [
@@ -120,21 +213,48 @@ fn rank(phase: Phase) -> usize {
 /// The list's order: pending first, the longest-waiting at the top; then the other
 /// phases in [`PHASES`] order, newest first; then by name.
 pub fn list_order(a: &RequestView, b: &RequestView) -> Ordering {
-    rank(a.phase).cmp(&rank(b.phase)).then_with(|| {
-        let by_age = if a.phase == Phase::Pending {
-            a.created.cmp(&b.created)
-        } else {
-            Reverse(a.created).cmp(&Reverse(b.created))
+    sorted_by(SortKey::Waiting)(a, b)
+}
+
+/// The order for `key`: by phase in [`PHASES`] order, then by the key, then by name.
+pub fn sorted_by(key: SortKey) -> impl Fn(&RequestView, &RequestView) -> Ordering {
+    move |a, b| {
+        let waiting = || {
+            if a.phase == Phase::Pending {
+                a.created.cmp(&b.created)
+            } else {
+                Reverse(a.created).cmp(&Reverse(b.created))
+            }
         };
-        by_age.then_with(|| a.name.cmp(&b.name))
-    })
+        let within = match key {
+            SortKey::Waiting => waiting(),
+            SortKey::Newest => Reverse(a.created).cmp(&Reverse(b.created)),
+            SortKey::Name => {
+                let name = |v: &RequestView| v.username.as_deref().map(str::to_lowercase);
+                name(a).cmp(&name(b))
+            }
+            SortKey::Risk => Reverse(severities(a))
+                .cmp(&Reverse(severities(b)))
+                .then_with(waiting),
+        };
+        rank(a.phase)
+            .cmp(&rank(b.phase))
+            .then(within)
+            .then_with(|| a.name.cmp(&b.name))
+    }
 }
 
 /// Whether `view` contains every word of `search` (lower-cased) in what a person
-/// would search it by.
-fn matches(view: &RequestView, words: &[String]) -> bool {
+/// would search it by; a word also matches a username or group that reads like it
+/// (its skeleton: "minjun" finds a Cyrillic "mіnjun").
+fn matches(view: &RequestView, words: &[(String, String)]) -> bool {
     if words.is_empty() {
         return true;
+    }
+    let mut folded = String::new();
+    for name in view.username.iter().chain(&view.groups) {
+        folded.push('\n');
+        folded.push_str(&crate::names::skeleton(name));
     }
     let mut haystack = view.name.to_lowercase();
     for field in [&view.username, &view.note, &view.created_by]
@@ -148,20 +268,31 @@ fn matches(view: &RequestView, words: &[String]) -> bool {
         haystack.push('\n');
         haystack.push_str(&group.to_lowercase());
     }
-    words.iter().all(|word| haystack.contains(word.as_str()))
+    words.iter().all(|(word, read)| {
+        haystack.contains(word.as_str()) || (!read.is_empty() && folded.contains(read.as_str()))
+    })
 }
 
 /// The page `query` asks for out of `views` (in any order).
 pub fn select(views: Vec<RequestView>, query: &ListQuery) -> Result<RequestPage, ListQueryError> {
     let (page, per_page) = query.paging()?;
-    let words: Vec<String> = query
+    let words: Vec<(String, String)> = query
         .q
         .as_deref()
         .unwrap_or_default()
         .split_whitespace()
-        .map(str::to_lowercase)
+        .map(|w| (w.to_lowercase(), crate::names::skeleton(w)))
         .collect();
-    let mut found: Vec<RequestView> = views.into_iter().filter(|v| matches(v, &words)).collect();
+    let group = query.group.as_deref().filter(|g| !g.is_empty());
+    let mut found: Vec<RequestView> = views
+        .into_iter()
+        .filter(|v| matches(v, &words))
+        .filter(|v| group.is_none_or(|g| v.groups.iter().any(|h| h == g)))
+        .filter(|v| query.risk.is_none_or(|r| r.admits(v)))
+        .collect();
+    let groups: std::collections::BTreeSet<&String> =
+        found.iter().flat_map(|v| v.groups.iter()).collect();
+    let groups: Vec<String> = groups.into_iter().take(MAX_GROUPS).cloned().collect();
     let counts = PHASES
         .iter()
         .map(|&phase| PhaseCount {
@@ -172,7 +303,7 @@ pub fn select(views: Vec<RequestView>, query: &ListQuery) -> Result<RequestPage,
     // Withdrawn requests left the list: only their own filter shows them.
     let phase = query.phase;
     found.retain(|v| phase.map_or(v.phase != Phase::Withdrawn, |p| v.phase == p));
-    found.sort_by(list_order);
+    found.sort_by(sorted_by(query.sort.unwrap_or_default()));
     let total = found.len();
     let skip = usize::try_from(u64::from(page - 1) * u64::from(per_page)).unwrap_or(usize::MAX);
     let items = found
@@ -186,6 +317,7 @@ pub fn select(views: Vec<RequestView>, query: &ListQuery) -> Result<RequestPage,
         page,
         per_page,
         counts,
+        groups,
     })
 }
 
@@ -319,5 +451,70 @@ mod tests {
         ] {
             assert_eq!(select(sample(), &query).unwrap_err(), error);
         }
+    }
+
+    #[test]
+    fn sorted_by_name_or_risk_and_filtered_by_group_or_risk() {
+        let mut views = sample();
+        views[1].risks = vec![crate::admin::Risk {
+            code: crate::risk::RiskCode::SharedKey,
+            severity: Severity::Red,
+            message: String::new(),
+        }];
+        views[3].groups = vec!["qa".to_owned()];
+        let page = |query: ListQuery| names(&select(views.clone(), &query).unwrap()).join(" ");
+        let pending = |more: ListQuery| ListQuery {
+            phase: Some(Phase::Pending),
+            ..more
+        };
+        assert_eq!(
+            page(pending(ListQuery::default())),
+            "pending-old pending-new"
+        );
+        assert_eq!(
+            page(pending(ListQuery {
+                sort: Some(SortKey::Risk),
+                ..ListQuery::default()
+            })),
+            "pending-new pending-old"
+        );
+        assert_eq!(
+            page(ListQuery {
+                sort: Some(SortKey::Name),
+                ..ListQuery::default()
+            }),
+            "pending-new pending-old issued-new issued-old denied"
+        );
+        assert_eq!(
+            page(ListQuery {
+                group: Some("qa".into()),
+                ..ListQuery::default()
+            }),
+            "pending-old"
+        );
+        assert_eq!(
+            page(ListQuery {
+                risk: Some(RiskFilter::Red),
+                ..ListQuery::default()
+            }),
+            "pending-new"
+        );
+        let all = select(views, &ListQuery::default()).unwrap();
+        assert_eq!(all.groups, ["dev-team", "qa"]);
+    }
+
+    #[test]
+    fn a_search_finds_names_that_read_alike() {
+        let mut views = sample();
+        views[0].username = Some("m\u{456}njun".to_owned());
+        views[2].username = Some("minjun".to_owned());
+        let query = ListQuery {
+            q: Some("minjun".into()),
+            ..ListQuery::default()
+        };
+        let page = select(views, &query).unwrap();
+        let mut found = names(&page);
+        found.sort_unstable();
+        assert_eq!(found, ["denied", "issued-old"]);
     }
 }

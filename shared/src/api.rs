@@ -39,6 +39,10 @@ pub struct PortalConfig {
     /// offer it; `cargo install --path cli` still works).
     #[serde(default)]
     pub plugin_downloads: Vec<PluginDownload>,
+    /// Whom requesters may ask about a waiting request (the operator's words, such as
+    /// "#platform-access on Slack"); none when the operator named no one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approvers_contact: Option<String>,
 }
 
 /// The key algorithms a browser can generate a key pair with.
@@ -175,9 +179,16 @@ impl PolicyLimits {
     }
 }
 
+/// The usernames allowed when the operator says nothing: ASCII letters and digits, `.`,
+/// `_`, `-` and `@`, starting with a letter or digit — how organisations name people,
+/// and nothing a look-alike or markup could hide in. A policy's `usernames.pattern`
+/// widens or narrows it (`.+` allows any name the other rules allow).
+pub const DEFAULT_USERNAME_PATTERN: &str = "[A-Za-z0-9][A-Za-z0-9._@-]*";
+
 impl Default for PolicyLimits {
-    /// The design's defaults: no groups, names of 1–64 characters, `system:` reserved,
-    /// `kubeadm:cluster-admins` an admin group, RSA from 2048 bits.
+    /// The design's defaults: no groups, names of 1–64 characters matching
+    /// [`DEFAULT_USERNAME_PATTERN`], `system:` reserved, `kubeadm:cluster-admins` an
+    /// admin group, RSA from 2048 bits.
     fn default() -> Self {
         Self {
             allowed_groups: Vec::new(),
@@ -185,7 +196,7 @@ impl Default for PolicyLimits {
             max_name_chars: 64,
             admin_groups: vec!["kubeadm:cluster-admins".to_owned()],
             reserved_username_prefixes: vec!["system:".to_owned()],
-            username_pattern: None,
+            username_pattern: Some(DEFAULT_USERNAME_PATTERN.to_owned()),
             min_rsa_bits: 2048,
         }
     }
@@ -305,6 +316,16 @@ pub struct RequestStatus {
         with = "time::serde::rfc3339::option"
     )]
     pub submitted_at: Option<OffsetDateTime>,
+    /// The lifetime asked for, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_seconds: Option<i32>,
+    /// The note the requester wrote for the approver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// While pending: how long requests that needed a person waited here, the median of
+    /// the last 30 days (none with fewer than three).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typical_wait_seconds: Option<u32>,
 }
 
 /// The lifetime asked for and the one the cluster's signer gave.

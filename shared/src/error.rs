@@ -129,6 +129,10 @@ pub enum ErrorCode {
     Overloaded,
     /// The answer took longer than CertDesk allows a request; the change may have been made.
     Timeout,
+    /// The browser could not reach CertDesk at all (the network, or CertDesk
+    /// restarting): made by the browser, never sent by the server. Nothing was sent, or
+    /// its answer was lost: retry.
+    PortalUnreachable,
     /// An unexpected fault in CertDesk; the details are in the server's log.
     Internal,
     /// A code this version of CertDesk does not know (sent by a newer server).
@@ -177,9 +181,23 @@ impl ErrorCode {
             Self::WithdrawalProofInvalid => "withdrawal_proof_invalid",
             Self::Overloaded => "overloaded",
             Self::Timeout => "timeout",
+            Self::PortalUnreachable => "portal_unreachable",
             Self::Internal => "internal",
             Self::Unknown => "unknown",
         }
+    }
+
+    /// Whether trying the same thing again later may work (the request was not refused
+    /// for what it says, only not answered now).
+    pub fn retryable(self) -> bool {
+        matches!(
+            self,
+            Self::PortalUnreachable
+                | Self::ClusterUnreachable
+                | Self::RateLimited
+                | Self::Overloaded
+                | Self::Timeout
+        )
     }
 
     /// Returns the HTTP status an endpoint answers with for this code.
@@ -218,7 +236,7 @@ impl ErrorCode {
             | Self::RenewalProofInvalid => 422,
             // As the Kubernetes API server answers its own max-in-flight limit.
             Self::RateLimited | Self::Overloaded => 429,
-            Self::ClusterUnreachable => 503,
+            Self::ClusterUnreachable | Self::PortalUnreachable => 503,
             Self::Timeout => 504,
             Self::Internal | Self::Unknown => 500,
         }
@@ -266,6 +284,7 @@ mod tests {
             ErrorCode::InsecureTransport,
             ErrorCode::Overloaded,
             ErrorCode::Timeout,
+            ErrorCode::PortalUnreachable,
             ErrorCode::Internal,
         ];
         for code in codes {

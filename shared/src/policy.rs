@@ -577,9 +577,33 @@ mod tests {
         let mut allowed: Vec<String> = ["dev-team", "ok"].map(String::from).to_vec();
         allowed.extend((0..11).map(|i| format!("g{i}")));
         allowed.push("x".repeat(64));
+        // Each rule on its own: the default username pattern is tested by itself below.
         PolicyLimits {
             allowed_groups: allowed,
+            username_pattern: None,
             ..PolicyLimits::default()
+        }
+    }
+
+    #[test]
+    fn the_default_pattern_allows_how_people_are_named_and_nothing_else() {
+        let limits = PolicyLimits::default();
+        let codes_of = |name: &str| codes(&check_subject(name, &[], &limits, &nobody()));
+        for fine in ["minjun", "min.jun", "min_jun-2", "minjun@example.com", "M1"] {
+            assert_eq!(codes_of(fine), [], "{fine}");
+        }
+        for refused in [
+            "<img src=x onerror=alert(1)>",
+            "min\u{1F600}",
+            "m\u{456}njun",
+            "-minjun",
+            "min jun",
+            "민준",
+        ] {
+            assert!(
+                codes_of(refused).contains(&ViolationCode::UsernamePattern),
+                "{refused}"
+            );
         }
     }
 

@@ -17,6 +17,9 @@ fn request_status_serializes_with_rfc3339_times_and_omits_empty_fields() {
         lifetime_cut: None,
         grants: vec![],
         submitted_at: Some(datetime!(2026-12-21 09:00:00 UTC)),
+        requested_seconds: None,
+        note: None,
+        typical_wait_seconds: None,
     };
     let json = serde_json::to_value(&status).unwrap();
     assert_eq!(json["phase"], "Issued");

@@ -133,6 +133,11 @@ pub fn record_of(
             note: annotation(NOTE_ANNOTATION),
             client_address: annotation(CLIENT_ADDRESS_ANNOTATION),
             user_agent: annotation(USER_AGENT_ANNOTATION),
+            requested_at: csr
+                .metadata
+                .creation_timestamp
+                .as_ref()
+                .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.0.as_second()).ok()),
         },
         renewal_of: annotation(RENEWAL_OF_ANNOTATION),
         invite: annotation(INVITE_ANNOTATION),

@@ -115,6 +115,14 @@ pub struct RequesterRecord {
     /// The requester's browser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
+    /// When the request was made (its CSR's creation).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    #[schemars(with = "Option<String>")]
+    pub requested_at: Option<OffsetDateTime>,
 }
 
 /// Who did something, and when.

@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(approve))
         .routes(routes!(deny))
         .routes(routes!(roles))
+        .routes(routes!(namespaces))
         .routes(routes!(list_invites, create_invite))
         .routes(routes!(revoke_invite))
         .routes(routes!(people))
@@ -84,18 +85,54 @@ async fn request(
     let cluster = state.cluster()?;
     let csr = approver::view::read(&client, &name).await?;
     let bound = cluster.bindings.users();
-    let context = shared::risk::RiskContext::new(&state.portal.policy, &bound);
-    let request = view_of(cluster, &csr, &context);
     let all = cluster.cache.all();
+    let neighbours = neighbours(cluster, &all);
+    let context =
+        shared::risk::RiskContext::new(&state.portal.policy, &bound).with_neighbours(&neighbours);
+    let request = view_of(cluster, &csr, &context);
     let signer_warning = cluster.signing.stalled(
         all.iter().map(AsRef::as_ref),
         &name,
         time::OffsetDateTime::now_utc(),
     );
+    let current_bindings = match (&request.username, request.phase) {
+        (Some(user), shared::Phase::Approved | shared::Phase::Issued) => {
+            people::certdesk_bindings(&client)
+                .await?
+                .into_iter()
+                .filter(|b| &b.user == user)
+                .map(|b| b.binding)
+                .collect()
+        }
+        _ => Vec::new(),
+    };
     Ok(axum::Json(RequestDetail {
         request,
         signer_warning,
+        current_bindings,
     }))
+}
+
+/// Every cached request and issuance record, indexed for the flags requests raise
+/// about each other.
+pub(super) fn neighbours(
+    cluster: &crate::cluster::Cluster,
+    all: &[std::sync::Arc<k8s_openapi::api::certificates::v1::CertificateSigningRequest>],
+) -> shared::risk::Neighbours {
+    let waiting = |csr: &k8s_openapi::api::certificates::v1::CertificateSigningRequest| {
+        standing::phase(csr) == shared::Phase::Pending
+            && !csr
+                .metadata
+                .name
+                .as_deref()
+                .is_some_and(|name| cluster.withdrawals.contains(name))
+    };
+    approver::view::neighbours(
+        all,
+        |csr| cluster.cache.decoding(csr),
+        waiting,
+        &cluster.records.all(),
+    )
 }
 
 /// The CSR as the approver sees it, with why it is not issued when the cluster's
@@ -215,6 +252,24 @@ async fn roles(
     Ok(axum::Json(
         approver::roles(&client(&state, &token)?, query.namespace.as_deref()).await?,
     ))
+}
+
+/// The namespaces the approver may list, for the grant picker; `listable: false` when
+/// the cluster does not let them list namespaces.
+#[utoipa::path(get, path = "/namespaces", tag = "admin", security(("bearer" = [])),
+    responses(AdminErrors,
+        (status = 200, description = "The namespaces", body = shared::admin::NamespaceList),
+    ))]
+#[tracing::instrument(skip(state, token))]
+async fn namespaces(
+    State(state): State<AppState>,
+    token: BearerToken,
+) -> Result<axum::Json<shared::admin::NamespaceList>> {
+    let listed = approver::roles::namespaces(&client(&state, &token)?).await?;
+    Ok(axum::Json(shared::admin::NamespaceList {
+        listable: listed.is_some(),
+        namespaces: listed.unwrap_or_default(),
+    }))
 }
 
 /// Makes an invite as the approver: the identity, lifetime and grants are checked now

@@ -72,10 +72,11 @@ async fn list(
     approver::ensure_may_list(&client).await?;
     let cluster = state.cluster()?;
     let bound = cluster.bindings.users();
-    let context = shared::risk::RiskContext::new(&state.portal.policy, &bound);
-    let views = cluster
-        .cache
-        .all()
+    let all = cluster.cache.all();
+    let neighbours = super::admin::neighbours(cluster, &all);
+    let context =
+        shared::risk::RiskContext::new(&state.portal.policy, &bound).with_neighbours(&neighbours);
+    let views = all
         .iter()
         .map(|csr| view_of(cluster, csr, &context))
         .collect();

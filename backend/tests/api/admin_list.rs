@@ -28,7 +28,9 @@ async fn queries_the_list_cannot_answer_are_refused_saying_why() {
         "page=-1",
         "phase=Bogus",
         "phase=pending",
-        "sort=name",
+        "sort=sideways",
+        "risk=maybe",
+        "colour=red",
         long.as_str(),
     ] {
         let answer = app
@@ -136,4 +138,92 @@ async fn the_stream_of_changes_says_changed_and_needs_a_token_that_may_list() {
         .await;
     let told = changes.next_event("changed").await;
     assert!(told.is_some(), "no change was told");
+}
+
+/// The flags of the listed request `name`, by code.
+fn codes(view: &serde_json::Value) -> Vec<String> {
+    view["risks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["code"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+#[ignore = "needs cluster"]
+async fn copies_and_look_alikes_flag_each_other_and_a_search_finds_them_all() {
+    let cluster = cluster();
+    let app = TestApp::on_cluster(&cluster, &[]).await;
+    let token = cluster.approver_token().unwrap();
+    let username = unique("minjun");
+    // Through CertDesk; the same name made with kubectl; a Cyrillic look-alike (which
+    // CertDesk's own form refuses) made with kubectl.
+    let portal = app
+        .submit(&openssl_csr(&format!("/CN={username}"), "ec", &[]), HOUR)
+        .await;
+    let kubectl = unique("kubectl-copy");
+    cluster
+        .create_client_csr(&kubectl, &format!("/CN={username}"))
+        .unwrap();
+    let cyrillic_name = username.replacen('i', "\u{456}", 1);
+    let cyrillic_key = shared::keys::generate(
+        shared::KeyAlgorithm::EcdsaP256,
+        &shared::Subject {
+            username: cyrillic_name.clone(),
+            groups: vec![],
+        },
+    )
+    .unwrap();
+    let cyrillic = unique("kubectl-cyrillic");
+    cluster
+        .create_csr_from_pem(&cyrillic, &cyrillic_key.csr_pem, &[])
+        .unwrap();
+    // One key sent twice (a copied CSR).
+    let copied = unique("kubectl-twice");
+    cluster
+        .create_csr_from_pem(&copied, &cyrillic_key.csr_pem, &[])
+        .unwrap();
+
+    let search = format!("/api/v1/admin/requests?q={username}&per_page=100");
+    let mut found = serde_json::Value::Null;
+    for _ in 0..100 {
+        found = app.get_with_token(&search, &token).await.json();
+        if found["items"].as_array().map_or(0, Vec::len) == 4 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let items = found["items"].as_array().cloned().unwrap_or_default();
+    let by_name = |name: &str| {
+        items
+            .iter()
+            .find(|v| v["name"] == name)
+            .unwrap_or_else(|| panic!("the search for {username} did not list {name}: {found}"))
+            .clone()
+    };
+    let portal_codes = codes(&by_name(&portal));
+    assert!(
+        portal_codes.contains(&"duplicate_request".to_owned())
+            && portal_codes.contains(&"username_looks_like".to_owned())
+            && !portal_codes.contains(&"made_outside_certdesk".to_owned()),
+        "{portal_codes:?}"
+    );
+    let kubectl_codes = codes(&by_name(&kubectl));
+    assert!(
+        kubectl_codes.contains(&"duplicate_request".to_owned())
+            && kubectl_codes.contains(&"made_outside_certdesk".to_owned()),
+        "{kubectl_codes:?}"
+    );
+    for name in [&cyrillic, &copied] {
+        let flags = codes(&by_name(name));
+        assert!(
+            flags.contains(&"username_looks_like".to_owned())
+                && flags.contains(&"shared_key".to_owned()),
+            "{name}: {flags:?}"
+        );
+    }
+    for name in [&kubectl, &cyrillic, &copied] {
+        let _ = cluster.admin_kubectl(&["delete", "csr", name]);
+    }
 }

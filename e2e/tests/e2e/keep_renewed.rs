@@ -4,8 +4,6 @@
 //! working across renewals made with no browser, each approved by CertDesk's renewal
 //! rule, none by a person.
 
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
@@ -79,10 +77,9 @@ async fn scenario(stack: &Stack, role: &str) -> Result<()> {
         commands.push(command);
     }
 
-    let home = tempfile::tempdir()?;
-    std::os::unix::fs::symlink(browser.downloads(), home.path().join("Downloads"))?;
+    let home = e2e::shell::Home::with_downloads(browser.downloads())?;
     for (step, command) in STEPS.iter().zip(&commands) {
-        let out = shell(home.path(), command, None)?;
+        let out = home.run(command, None)?;
         ensure!(out.0, "{step}: `{command}` failed: {}", out.1);
         if *step == "kubectl-whoami" {
             ensure!(out.1.contains(&username), "whoami answered {}", out.1);
@@ -92,7 +89,7 @@ async fn scenario(stack: &Stack, role: &str) -> Result<()> {
     // Two renewals, due at once by the test's threshold, then kubectl as usual.
     for _ in 0..2 {
         tokio::time::sleep(Duration::from_secs(4)).await;
-        let (ok, said) = shell(home.path(), "kubectl get pods", Some("0.0001"))?;
+        let (ok, said) = home.run("kubectl get pods", Some("0.0001"))?;
         ensure!(ok, "kubectl get pods failed: {said}");
     }
     let renewals = renewals_of(stack, &username)?;
@@ -112,35 +109,6 @@ async fn scenario(stack: &Stack, role: &str) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// Runs `command` with bash in a fresh user's HOME, with ~/.local/bin first on PATH as
-/// the page asks; returns whether it succeeded and what it printed.
-fn shell(home: &Path, command: &str, renew_at: Option<&str>) -> Result<(bool, String)> {
-    let path = format!(
-        "{}:{}",
-        home.join(".local/bin").display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let mut shell = Command::new("bash");
-    shell
-        .args(["-euo", "pipefail", "-c", command])
-        .current_dir(home)
-        .env("HOME", home)
-        .env("PATH", path)
-        .env_remove("KUBECONFIG")
-        .env_remove("XDG_STATE_HOME")
-        .env_remove("CERTDESK_RENEW_AT");
-    if let Some(fraction) = renew_at {
-        shell.env("CERTDESK_RENEW_AT", fraction);
-    }
-    let out = shell.output().context("cannot run bash")?;
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok((out.status.success(), said))
 }
 
 /// The renewal CSRs of `username` (named `certdesk-<username>-…`, as `kubectl get csr`

@@ -266,7 +266,7 @@ async fn tour(stack: &Stack, role: &str) -> Result<()> {
         "[data-testid=\"person\"][data-username=\"jisoo\"][data-removed=\"true\"]",
     )
     .await?;
-    tour.shoot(&approver_browser, "12-admin-people", Phone::No)
+    tour.shoot(&approver_browser, "12-admin-people", Phone::Too)
         .await?;
     anyhow::ensure!(tour.problems.is_empty(), "{}", tour.problems.join("\n"));
     Ok(())

@@ -86,3 +86,40 @@ async fn capped(stack: &Stack) -> Result<()> {
     );
     Ok(())
 }
+
+#[tokio::test]
+#[ignore = "needs the control plane, the release bundle and chromium; run by scripts/test.sh"]
+async fn a_cluster_that_signs_as_asked_is_not_said_to_cut_the_lifetime() -> Result<()> {
+    let stack = Stack::start("uncut_lifetime")?;
+    stack.run(uncut(&stack)).await
+}
+
+/// A week (the most CertDesk gives a downloaded certificate, and long enough for the
+/// signer to back-date notAfter too) on a signer with no cap: no "cut" message.
+async fn uncut(stack: &Stack) -> Result<()> {
+    let username = e2e::unique("uncut");
+    let form = Form {
+        username: &username,
+        groups: &[],
+        algorithm: Algorithm::EcdsaP256,
+        lifetime_hours: 24 * 7,
+    };
+    let browser = stack.browser("requester").await?;
+    let id = requester::request_access(&browser, &stack.portal.url, &form).await?;
+    // A while in the queue, as requests wait for a person.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    stack
+        .cluster
+        .admin_kubectl_ok(&["certificate", "approve", &id])?;
+    requester::wait_for_phase(&browser, "Issued", Duration::from_secs(30)).await?;
+    e2e::find::by_testid(&browser, "expires").await?;
+    let cut = browser
+        .client
+        .find_all(fantoccini::Locator::Css(&e2e::find::testid("lifetime-cut")))
+        .await?;
+    ensure!(
+        cut.is_empty(),
+        "a cut is reported on a cluster that cut nothing"
+    );
+    Ok(())
+}

@@ -81,6 +81,18 @@ pub fn query_string(query: &ListQuery) -> String {
     if let Some(per_page) = query.per_page {
         parts.push(format!("per_page={per_page}"));
     }
+    if let Some(group) = query.group.as_deref().filter(|g| !g.is_empty()) {
+        parts.push(format!("group={}", path_segment(group)));
+    }
+    if let Some(risk) = query.risk {
+        parts.push(format!("risk={}", risk.as_str()));
+    }
+    if let Some(sort) = query
+        .sort
+        .filter(|s| *s != shared::admin_list::SortKey::Waiting)
+    {
+        parts.push(format!("sort={}", sort.as_str()));
+    }
     parts.join("&")
 }
 
@@ -163,6 +175,11 @@ pub async fn remove_access(token: &str, username: &str) -> Result<RemoveAccessOu
         path_segment(username)
     );
     decode(post(&url, token, &serde_json::json!({})).await?).await
+}
+
+/// Returns the namespaces the approver may list (`GET /admin/namespaces`).
+pub async fn namespaces(token: &str) -> Result<shared::admin::NamespaceList, ApiError> {
+    get("/api/v1/admin/namespaces", token).await
 }
 
 /// Restores a person's access (`POST /admin/people/{username}/restore-access`).

@@ -1,13 +1,20 @@
-//! Denying several pending requests with one reason (the approvers' list): each is
+//! Denying several pending requests with one reason (the approvers' list): the ticked
+//! ones, or every pending request the list's query matches on every page. Each is
 //! denied through the same endpoint as one at a time, so each is checked by the
-//! cluster with the approver's own rights, and each result is reported.
+//! cluster with the approver's own rights, and each result is reported. The bar stays
+//! in view (sticky) while the approver ticks rows further down.
 
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 use shared::admin::DenyBody;
+use shared::admin_list::{ListQuery, MAX_PER_PAGE};
+use shared::{ApiError, Phase};
 
 use crate::api;
+
+/// The most requests one "all that match" denial takes (the list's own ceiling).
+const MAX_MATCHING: usize = 10_000;
 
 /// What a bulk denial did.
 #[derive(Clone, Default)]
@@ -16,18 +23,52 @@ struct Report {
     failed: Vec<String>,
 }
 
+/// Every pending request `query` matches, page by page.
+async fn matching_names(token: &str, query: &ListQuery) -> Result<Vec<String>, ApiError> {
+    let mut names = Vec::new();
+    let mut page = 1;
+    loop {
+        let wanted = ListQuery {
+            phase: Some(Phase::Pending),
+            page: Some(page),
+            per_page: Some(MAX_PER_PAGE),
+            ..query.clone()
+        };
+        let answer = api::admin::requests(token, &wanted).await?;
+        let got = answer.items.len();
+        names.extend(answer.items.into_iter().map(|v| v.name));
+        if got == 0 || names.len() >= answer.total || names.len() >= MAX_MATCHING {
+            return Ok(names);
+        }
+        page += 1;
+    }
+}
+
 /// The bar shown while requests are ticked; `done` is bumped after a run so the list
 /// fetches again.
 #[component]
 pub fn BulkDeny(
     token: String,
     selected: RwSignal<BTreeSet<String>>,
+    /// Every pending request the query matches, not only the ticked ones.
+    all_matching: RwSignal<bool>,
+    query: Memo<ListQuery>,
+    /// How many pending requests the query matches.
+    pending: Signal<usize>,
     done: RwSignal<u32>,
 ) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
+    let progress = RwSignal::new(None::<(usize, usize)>);
     let report = RwSignal::new(None::<Report>);
     let token = StoredValue::new(token);
+    let how_many = move || {
+        if all_matching.get() {
+            pending.get()
+        } else {
+            selected.with(BTreeSet::len)
+        }
+    };
     let deny = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let why = reason.get_untracked().trim().to_owned();
@@ -35,11 +76,31 @@ pub fn BulkDeny(
             return;
         }
         busy.set(true);
-        let names: Vec<String> = selected.get_untracked().into_iter().collect();
+        report.set(None);
+        let everything = all_matching.get_untracked();
+        let ticked: Vec<String> = selected.get_untracked().into_iter().collect();
+        let query = query.get_untracked();
         let token = token.get_value();
         leptos::task::spawn_local(async move {
             let mut outcome = Report::default();
-            for name in names {
+            let names = if everything {
+                match matching_names(&token, &query).await {
+                    Ok(names) => names,
+                    Err(e) => {
+                        outcome.failed.push(format!(
+                            "the matching requests could not be listed: {} ({})",
+                            e.message,
+                            e.code.as_str()
+                        ));
+                        Vec::new()
+                    }
+                }
+            } else {
+                ticked
+            };
+            let total = names.len();
+            for (done_so_far, name) in names.into_iter().enumerate() {
+                progress.try_set(Some((done_so_far, total)));
                 let body = DenyBody {
                     reason: why.clone(),
                 };
@@ -48,11 +109,13 @@ pub fn BulkDeny(
                     Err(e) => {
                         outcome
                             .failed
-                            .push(format!("{name}: {} ({})", e.message, e.code.as_str()))
+                            .push(format!("{name}: {} ({})", e.message, e.code.as_str()));
                     }
                 }
             }
+            progress.try_set(None);
             selected.try_set(BTreeSet::new());
+            all_matching.try_set(false);
             reason.try_set(String::new());
             report.try_set(Some(outcome));
             busy.try_set(false);
@@ -60,10 +123,10 @@ pub fn BulkDeny(
         });
     };
     view! {
-        {move || (!selected.with(BTreeSet::is_empty)).then(|| view! {
+        {move || (how_many() > 0 || busy.get()).then(|| view! {
             <form class="card bulk" data-testid="bulk-deny" on:submit=deny>
                 <label for="bulk-reason">
-                    {move || format!("Deny the {} selected with one reason (shown to each requester)", selected.with(BTreeSet::len))}
+                    {move || format!("Deny the {} selected with one reason (shown to each requester)", how_many())}
                 </label>
                 <textarea id="bulk-reason" data-testid="bulk-reason" rows="2" maxlength="500" required
                     prop:value=move || reason.get()
@@ -71,10 +134,18 @@ pub fn BulkDeny(
                 <div class="actions">
                     <button type="submit" class="danger" data-testid="bulk-deny-button"
                         prop:disabled=move || busy.get() || reason.with(|r| r.trim().is_empty())>
-                        {move || format!("Deny {} selected", selected.with(BTreeSet::len))}
+                        {move || format!("Deny {} selected", how_many())}
                     </button>
                     <button type="button" class="secondary" data-testid="bulk-clear"
-                        on:click=move |_| selected.set(BTreeSet::new())>"Clear the selection"</button>
+                        prop:disabled=move || busy.get()
+                        on:click=move |_| { selected.set(BTreeSet::new()); all_matching.set(false); }>
+                        "Clear the selection"
+                    </button>
+                    {move || progress.get().map(|(done, total)| view! {
+                        <span class="muted" role="status" data-testid="bulk-progress">
+                            {format!("Denied {done} of {total}…")}
+                        </span>
+                    })}
                 </div>
             </form>
         })}

@@ -3,6 +3,9 @@
 //! chosen for the approver: "Add this grant" adds nothing until a role is picked, and a
 //! grant that reaches far (cluster-wide, `cluster-admin`, wildcards, `escalate`, `bind`,
 //! `impersonate`; `shared::grant_risk`) is added only after an explicit confirmation.
+//! A role picked but not added is told to the page through `picked`, so approving
+//! cannot lose it silently; namespaces are offered from the cluster (those the
+//! approver may list), and a name it does not have is refused before any approval.
 
 use leptos::prelude::*;
 use shared::ApiError;
@@ -86,6 +89,9 @@ pub fn GrantPicker(
     token: String,
     /// The grants chosen so far, with their roles' rules for the preview.
     grants: RwSignal<Vec<GrantRules>>,
+    /// The grant picked in the form but not added yet (none when nothing is picked or
+    /// it is in `grants` already).
+    picked: RwSignal<Option<GrantRules>>,
 ) -> impl IntoView {
     // The common grants (view, edit, admin) are ClusterRoles bound in a namespace.
     let mode = RwSignal::new(Mode::ClusterRoleInNamespace);
@@ -95,6 +101,22 @@ pub fn GrantPicker(
     let loading = RwSignal::new(false);
     let chosen = RwSignal::new(String::new());
     let hint = RwSignal::new(None::<String>);
+    let known: RwSignal<Option<shared::admin::NamespaceList>> = RwSignal::new(None);
+    {
+        let token = token.clone();
+        leptos::task::spawn_local(async move {
+            // Without the list the picker takes any name; the cluster decides then.
+            known.try_set(api::admin::namespaces(&token).await.ok());
+        });
+    }
+    // A namespace the cluster does not have (among those the approver may list).
+    let unknown_namespace = move |ns: &str| -> Option<String> {
+        known.with_untracked(|k| {
+            k.as_ref()
+                .filter(|k| k.listable && !k.namespaces.iter().any(|n| n == ns))
+                .map(|_| format!("There is no namespace \"{ns}\" in this cluster (that you can see): pick one from the list."))
+        })
+    };
 
     let choices = move || -> Vec<RoleView> {
         let kind = mode.get().kind();
@@ -109,6 +131,12 @@ pub fn GrantPicker(
         let ns = namespace.get_untracked().trim().to_owned();
         if m.needs_namespace() && ns.is_empty() {
             hint.set(Some("Type the namespace first.".to_owned()));
+            return;
+        }
+        if m.needs_namespace()
+            && let Some(why) = unknown_namespace(&ns)
+        {
+            hint.set(Some(why));
             return;
         }
         hint.set(None);
@@ -128,6 +156,24 @@ pub fn GrantPicker(
         });
     };
 
+    // What is picked but not added, for the page's approve button.
+    let picked_now = move || -> Option<GrantRules> {
+        let m = mode.get();
+        let name = chosen.get();
+        let role = choices().into_iter().find(|r| r.name == name)?;
+        let grant = Grant {
+            kind: m.kind(),
+            name: role.name,
+            namespace: m
+                .needs_namespace()
+                .then(|| namespace.get().trim().to_owned()),
+        };
+        (!grants.with(|list| list.iter().any(|g| g.grant == grant))).then_some(GrantRules {
+            grant,
+            rules: role.rules,
+        })
+    };
+    Effect::new(move |_| picked.set(picked_now()));
     let confirming: RwSignal<Option<(GrantRules, Vec<String>)>> = RwSignal::new(None);
     let push = move |chosen_grant: GrantRules| {
         grants.update(|list| {
@@ -189,6 +235,7 @@ pub fn GrantPicker(
                         id="grant-namespace"
                         data-testid="grant-namespace"
                         type="text"
+                        list="grant-namespaces"
                         autocomplete="off"
                         spellcheck="false"
                         prop:value=move || namespace.get()
@@ -198,6 +245,11 @@ pub fn GrantPicker(
                             chosen.set(String::new());
                         }
                     />
+                    <datalist id="grant-namespaces">
+                        {move || known.with(|k| k.as_ref().map(|k| k.namespaces.iter().map(|n| view! {
+                            <option value=n.clone()></option>
+                        }).collect_view()))}
+                    </datalist>
                 </div>
             </Show>
             <button

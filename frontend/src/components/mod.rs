@@ -10,6 +10,7 @@ pub mod download;
 pub mod error_panel;
 pub mod focus;
 pub mod grant_picker;
+pub mod picked_grant;
 pub mod request_details;
 pub mod request_row;
 pub mod risk_flags;

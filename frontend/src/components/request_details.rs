@@ -15,6 +15,33 @@ fn or_unknown(value: Option<String>) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// How it was decided, in words: who (when CertDesk knows), when and why.
+pub fn decision_words(decision: &shared::admin::Decision) -> String {
+    let when = decision
+        .at
+        .map(|at| {
+            format!(
+                " on {}",
+                super::time::format_utc(at.unix_timestamp() as f64 * 1000.0)
+            )
+        })
+        .unwrap_or_default();
+    let message = decision.message.as_deref().filter(|m| !m.trim().is_empty());
+    match decision.kind.as_str() {
+        "Approved" => format!(
+            "Approved by {}{when}{}",
+            decision
+                .approved_by
+                .as_deref()
+                .unwrap_or("someone outside CertDesk (kubectl)"),
+            message
+                .map(|m| format!(": {m}"))
+                .unwrap_or_else(|| ".".to_owned())
+        ),
+        kind => format!("{kind}{when}: {}", message.unwrap_or("no reason was given")),
+    }
+}
+
 /// The request's facts as a description list, then its risk flags.
 #[component]
 pub fn RequestDetails(view: RequestView) -> impl IntoView {
@@ -38,6 +65,9 @@ pub fn RequestDetails(view: RequestView) -> impl IntoView {
                 </span>
                 " " {phase_meaning(view.phase)}
             </p>
+            {view.decision.as_ref().map(|d| view! {
+                <p class="card" data-testid="decision">{decision_words(d)}</p>
+            })}
             {view.invite.clone().map(|invite| view! {
                 <p class="card" data-testid="invite-match">
                     "Matches invite " <code>{invite.name.clone()}</code> " from "

@@ -4,8 +4,6 @@ use leptos::prelude::*;
 use shared::Phase;
 use shared::admin::RequestView;
 
-use super::risk_flags::RiskFlags;
-
 pub use shared::duration::duration_words;
 
 /// The requested lifetime in words; none means the signer's maximum.
@@ -86,8 +84,47 @@ pub fn groups_text(groups: &[String]) -> String {
     }
 }
 
-/// One request as a card: subject, groups, key, lifetime, age, note and risk flags.
-/// Every string from the CSR or the requester is rendered as text.
+/// A flag's few words, for the list's chips (the detail page says it in full).
+pub fn risk_label(code: shared::risk::RiskCode) -> &'static str {
+    use shared::risk::RiskCode as C;
+    match code {
+        C::SystemGroup => "system group",
+        C::AdminGroup => "admin group",
+        C::GroupLooksLikeAdmin => "looks like an admin group",
+        C::UnreadableName => "hidden characters",
+        C::SystemUser => "system user",
+        C::ReservedUsername => "reserved name",
+        C::UsernameLooksLike => "look-alike name",
+        C::ExistingSubject => "existing user",
+        C::CaRequested => "asks for a CA",
+        C::SignatureInvalid => "bad signature",
+        C::RsaBelow3072 => "short RSA key",
+        C::LongDuration => "long lifetime",
+        C::Renewal => "renewal",
+        C::Invite => "invite",
+        C::DuplicateRequest => "duplicate",
+        C::SharedKey => "shared key",
+        C::MadeOutsideCertDesk => "made outside CertDesk",
+        _ => "flag",
+    }
+}
+
+/// The column headings of the list's table, in order (the phone's cards show each as
+/// its cell's label).
+pub const COLUMNS: [&str; 8] = [
+    "Requested user",
+    "Groups",
+    "Key",
+    "Lifetime",
+    "Asked",
+    "Status",
+    "Flags",
+    "Note",
+];
+
+/// One request as a table row (a card on a phone): subject, groups, key, lifetime,
+/// age, phase, its flags as chips (each flag's words in its title; in full on the
+/// detail page) and the note. Every string from the CSR or the requester is text.
 #[component]
 pub fn RequestRow(
     view: RequestView,
@@ -117,40 +154,47 @@ pub fn RequestRow(
             }
         });
     let href = detail_href(&view.name);
-    let worst = if view
-        .risks
-        .iter()
-        .any(|r| r.severity == shared::admin::Severity::Red)
-    {
+    let severity = |s: shared::admin::Severity| view.risks.iter().any(|r| r.severity == s);
+    let class = if severity(shared::admin::Severity::Red) || view.decode_error.is_some() {
         "request-row has-red"
+    } else if severity(shared::admin::Severity::Amber) {
+        "request-row has-amber"
     } else {
         "request-row"
     };
+    let label = |i: usize| COLUMNS[i];
     view! {
-        <li class=worst data-testid="request-row" data-name=view.name.clone() data-phase=phase_name(phase)>
-            <div class="request-head">
-                {tick_box}
-                <a href=href class="subject" data-testid="request-link">
+        <tr class=class data-testid="request-row" data-name=view.name.clone() data-phase=phase_name(phase)>
+            <td class="tick">{tick_box}</td>
+            <th scope="row" data-label=label(0)>
+                <a href=href class="subject" data-testid="request-link" title=format!("CSR object {}", view.name)>
                     {subject_text(&view)}
                 </a>
-                <span class=format!("phase phase-{}", phase_name(phase).to_lowercase())>
-                    {phase_name(phase)}
-                </span>
-            </div>
-            <dl class="facts">
-                <div><dt>"Groups"</dt><dd data-testid="groups">{groups_text(&view.groups)}</dd></div>
-                <div><dt>"Key"</dt><dd>{view.key.clone().unwrap_or_else(|| "unknown".to_owned())}</dd></div>
-                <div><dt>"Lifetime"</dt><dd data-testid="lifetime">{lifetime_words(view.expiration_seconds)}</dd></div>
-                <div><dt>"Asked"</dt><dd>{age_words(view.age_seconds)}</dd></div>
-            </dl>
-            {view.note.clone().filter(|n| !n.trim().is_empty()).map(|note| view! {
-                <p class="note" data-testid="note">"Note: " <q>{note}</q></p>
-            })}
-            {view.decode_error.clone().map(|e| view! {
-                <p class="risk risk-red">"The CSR could not be decoded: " {e}</p>
-            })}
-            <RiskFlags risks=view.risks.clone() />
-            <p class="muted small">"CSR object " <code data-testid="csr-name">{view.name.clone()}</code></p>
-        </li>
+            </th>
+            <td data-label=label(1) data-testid="groups">{groups_text(&view.groups)}</td>
+            <td data-label=label(2)>{view.key.clone().unwrap_or_else(|| "unknown".to_owned())}</td>
+            <td data-label=label(3) data-testid="lifetime">{lifetime_words(view.expiration_seconds)}</td>
+            <td data-label=label(4)>{age_words(view.age_seconds)}</td>
+            <td data-label=label(5)>
+                <span class=format!("phase phase-{}", phase_name(phase).to_lowercase())>{phase_name(phase)}</span>
+            </td>
+            <td data-label=label(6) class="flags">
+                {view.decode_error.clone().map(|e| view! {
+                    <span class="chip risk-red" data-testid="risk-chip" data-code="undecodable" title=e>"undecodable"</span>
+                })}
+                {view.risks.iter().map(|r| view! {
+                    <span class=format!("chip {}", super::risk_flags::severity_class(r.severity).trim_start_matches("risk "))
+                        data-testid="risk-chip" data-code=r.code.as_str() title=r.message.clone()>
+                        {risk_label(r.code)}
+                    </span>
+                }).collect_view()}
+            </td>
+            <td data-label=label(7) class="note-cell">
+                {view.note.clone().filter(|n| !n.trim().is_empty()).map(|note| {
+                    let title = note.clone();
+                    view! { <span class="note" data-testid="note" title=title>{note}</span> }
+                })}
+            </td>
+        </tr>
     }
 }

@@ -304,7 +304,7 @@ pub fn Renew(source: RenewalSource, certificate: CertificateInfo) -> impl IntoVi
             Err(error) => failure.set(Some(error)),
         }
     });
-    let renew = move |_| {
+    let renew = move || {
         if busy.get_untracked() {
             return;
         }
@@ -316,6 +316,7 @@ pub fn Renew(source: RenewalSource, certificate: CertificateInfo) -> impl IntoVi
         failure.set(None);
         renewing.dispatch_local((algorithm.get_untracked(), seconds));
     };
+    let retry = Callback::new(move |()| renew());
 
     view! {
         <section class="card" data-testid="renewal" aria-labelledby="renew-title">
@@ -342,11 +343,11 @@ pub fn Renew(source: RenewalSource, certificate: CertificateInfo) -> impl IntoVi
                         </select>
                     </div>
                     <button type="button" class="primary" data-testid="renew-button"
-                        prop:disabled=move || busy.get() on:click=renew>
+                        prop:disabled=move || busy.get() on:click=move |_| renew()>
                         {move || if busy.get() { "Renewing…" } else { "Renew" }}
                     </button>
                     <p role="status" aria-live="polite" data-testid="renew-progress">{move || progress.get()}</p>
-                    {move || failure.get().map(|failure| view! { <div data-testid="renew-error"><FailurePanel failure /></div> })}
+                    {move || failure.get().map(|failure| view! { <div data-testid="renew-error"><FailurePanel failure retry /></div> })}
                 }.into_any()
             } else {
                 view! {

@@ -129,7 +129,11 @@ pub fn ResumeList() -> impl IntoView {
                 <h2 id="resume-title">"Continue where you left off"</h2>
                 <p class="muted">"This browser holds the private key of these requests."</p>
                 <ul>
-                    {list.into_iter().map(|record| view! { <ResumeItem record /> }).collect_view()}
+                    {list.into_iter().enumerate().map(|(i, record)| {
+                        // The newest requests' phases are asked for (a few reads at most).
+                        let ask = i < RESUME_PHASES;
+                        view! { <ResumeItem record ask /> }
+                    }).collect_view()}
                 </ul>
             </section>
         }
@@ -142,8 +146,22 @@ pub fn ResumeList() -> impl IntoView {
     }
 }
 
+/// How many of the newest stored requests show their phase (each is one read).
+const RESUME_PHASES: usize = 10;
+
 #[component]
-fn ResumeItem(record: StoredKey) -> impl IntoView {
+fn ResumeItem(record: StoredKey, ask: bool) -> impl IntoView {
+    let id = record.request_id.clone();
+    let phase = LocalResource::new(move || {
+        let id = id.clone();
+        async move {
+            if ask {
+                crate::api::request_status(&id).await.ok().map(|s| s.phase)
+            } else {
+                None
+            }
+        }
+    });
     let href = format!(
         "/requests/{}",
         String::from(js_sys::encode_uri_component(&record.request_id))
@@ -153,6 +171,18 @@ fn ResumeItem(record: StoredKey) -> impl IntoView {
     view! {
         <li data-testid="resume-request" data-request-id=record.request_id.clone()>
             <A href=href attr:data-testid="resume-link">"Continue your request for " {record.username.clone()}</A>
+            " "
+            {move || phase.get().flatten().map(|p| {
+                let name = crate::components::request_row::phase_name(p);
+                view! {
+                    <span class=format!("badge phase-{}", name.to_lowercase()) data-testid="resume-phase" data-phase=name>
+                        {match p {
+                            shared::Phase::Issued => "Ready".to_owned(),
+                            other => crate::components::request_row::phase_name(other).to_owned(),
+                        }}
+                    </span>
+                }
+            })}
             {(!record.groups.is_empty()).then(|| view! { <span>" in groups " {record.groups.join(", ")}</span> })}
             <span class="muted">
                 " · " {record.algorithm.label()} " · made " {when}
@@ -301,6 +331,37 @@ pub fn RequestForm(
     let plugin_offered = !locked && config.with_value(|c| c.auto_approve_renewals);
     let renewed = RwSignal::new(plugin_offered);
     let plugin_seconds = config.with_value(|c| c.duration.plugin_seconds);
+    // A draft kept in this tab (a reload loses nothing typed); never with an invite,
+    // whose fields the invite fixes.
+    if !locked && let Some(draft) = crate::draft::load() {
+        username.set(draft.username);
+        chosen_groups.set(
+            draft
+                .groups
+                .into_iter()
+                .filter(|g| offered_groups.contains(g))
+                .collect(),
+        );
+        if !draft.amount.is_empty() && UNITS.iter().any(|(s, _)| *s == draft.unit) {
+            lifetime_amount.set(draft.amount);
+            lifetime_unit.set(draft.unit);
+        }
+        note.set(draft.note);
+        renewed.set(plugin_offered && draft.renewed);
+    }
+    Effect::new(move |_| {
+        let draft = crate::draft::Draft {
+            username: username.get(),
+            groups: chosen_groups.get(),
+            amount: lifetime_amount.get(),
+            unit: lifetime_unit.get(),
+            note: note.get(),
+            renewed: renewed.get(),
+        };
+        if !locked {
+            crate::draft::save(&draft);
+        }
+    });
     let lifetime = Memo::new(move |_| match invited.as_ref() {
         Some(invite) => Ok(invite.expiration_seconds),
         None if renewed.get() => Ok(plugin_seconds),
@@ -323,18 +384,20 @@ pub fn RequestForm(
         cancel.set_value(None);
         progress.set(None);
         match outcome {
-            Ok(request_id) => navigate(
-                &format!(
-                    "/requests/{}",
-                    String::from(js_sys::encode_uri_component(&request_id))
-                ),
-                NavigateOptions::default(),
-            ),
+            Ok(request_id) => {
+                crate::draft::clear();
+                navigate(
+                    &format!(
+                        "/requests/{}",
+                        String::from(js_sys::encode_uri_component(&request_id))
+                    ),
+                    NavigateOptions::default(),
+                );
+            }
             Err(error) => failure.set(Some(error)),
         }
     });
-    let on_submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
+    let send = Callback::new(move |()| {
         username_touched.set(true);
         if busy.get_untracked() {
             return;
@@ -364,7 +427,12 @@ pub fn RequestForm(
             cancel: handle,
             renewed_by_plugin: renewed.get_untracked(),
         });
+    });
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        send.run(());
     };
+    let retry = send;
     let on_cancel = move |_| {
         cancel.with_value(|handle| {
             if let Some(handle) = handle {
@@ -524,7 +592,7 @@ pub fn RequestForm(
             <p role="status" aria-live="polite" data-testid="keygen-progress">
                 {move || progress.get()}
             </p>
-            {move || failure.get().map(|failure| view! { <FailurePanel failure /> })}
+            {move || failure.get().map(|failure| view! { <FailurePanel failure retry /> })}
         </form>
     }
 }

@@ -1,5 +1,6 @@
 //! The roles an approver can see and choose from.
 
+use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule, Role};
 use kube::api::ListParams;
 use kube::{Api, Client};
@@ -39,6 +40,30 @@ pub async fn roles(client: &Client, namespace: Option<&str>) -> Result<Vec<RoleV
         });
     }
     Ok(out)
+}
+
+/// The most namespaces the grant picker offers.
+pub const MAX_NAMESPACES: u32 = 2000;
+
+/// Returns the namespaces the approver may list (names only, sorted), or `None` when
+/// the cluster does not let them list namespaces (the picker then takes free text).
+pub async fn namespaces(client: &Client) -> Result<Option<Vec<String>>> {
+    let listed = Api::<Namespace>::all(client.clone())
+        .list_metadata(&ListParams::default().limit(MAX_NAMESPACES))
+        .await;
+    match listed {
+        Ok(list) => {
+            let mut names: Vec<String> = list
+                .items
+                .into_iter()
+                .filter_map(|n| n.metadata.name)
+                .collect();
+            names.sort();
+            Ok(Some(names))
+        }
+        Err(kube::Error::Api(status)) if status.code == 403 => Ok(None),
+        Err(error) => Err(Error::approver(error)),
+    }
 }
 
 /// The Kubernetes rules in the shape the browser reads.

@@ -52,6 +52,7 @@ pub fn view(
         invite: None,
         renewal_of: None,
         not_issued: None,
+        decision: decision(csr),
     };
     if made_by_certdesk(csr, certdesk_user) {
         view.invite = annotation(requests::INVITE_ANNOTATION).map(|name| InviteMatch {
@@ -82,6 +83,9 @@ pub fn view(
                     .invite
                     .as_ref()
                     .map(|i| (i.name.as_str(), i.created_by.as_str())),
+                name: &view.name,
+                key_sha256: Some(&summary.public_key_sha256),
+                outside_certdesk: !made_by_certdesk(csr, certdesk_user),
             };
             view.risks = risk::assess(&input, context);
             view.username = Some(summary.username.clone());
@@ -91,6 +95,77 @@ pub fn view(
         Err(error) => view.decode_error = Some(error.clone()),
     }
     view
+}
+
+/// How the CSR was decided, from its deciding condition (none while pending).
+fn decision(csr: &CertificateSigningRequest) -> Option<shared::admin::Decision> {
+    let conditions = csr.status.as_ref()?.conditions.as_ref()?;
+    let condition = ["Denied", "Failed", "Approved"].iter().find_map(|kind| {
+        conditions
+            .iter()
+            .find(|c| c.type_ == *kind && c.status == "True")
+    })?;
+    Some(shared::admin::Decision {
+        kind: condition.type_.clone(),
+        at: condition
+            .last_update_time
+            .as_ref()
+            .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.0.as_second()).ok()),
+        message: condition.message.clone(),
+        approved_by: (condition.type_ == "Approved")
+            .then(|| requests::annotation(csr, requests::APPROVED_BY_ANNOTATION))
+            .flatten(),
+    })
+}
+
+/// Every request in `csrs` and every issuance record in `records`, indexed for the
+/// flags one request raises about the others ([`shared::risk::Neighbours`]): the same
+/// username pending twice, a look-alike, one public key twice.
+pub fn neighbours(
+    csrs: &[std::sync::Arc<CertificateSigningRequest>],
+    decode: impl Fn(&CertificateSigningRequest) -> std::sync::Arc<Result<CsrSummary, String>>,
+    waiting: impl Fn(&CertificateSigningRequest) -> bool,
+    records: &[std::sync::Arc<crate::cluster::resources::IssuedCertificate>],
+) -> risk::Neighbours {
+    let decoded: Vec<_> = csrs
+        .iter()
+        .map(|csr| {
+            (
+                csr.metadata.name.clone().unwrap_or_default(),
+                decode(csr),
+                waiting(csr),
+            )
+        })
+        .collect();
+    let keys: Vec<(String, String, Option<String>)> = records
+        .iter()
+        .map(|record| {
+            let key = shared::inspect::inspect_certificate(&record.spec.certificate)
+                .ok()
+                .map(|c| c.public_key_sha256);
+            (
+                record.metadata.name.clone().unwrap_or_default(),
+                record.spec.username.clone(),
+                key,
+            )
+        })
+        .collect();
+    let from_csrs = decoded.iter().filter_map(|(name, summary, pending)| {
+        let summary = summary.as_ref().as_ref().ok()?;
+        Some(risk::Neighbour {
+            name,
+            username: &summary.username,
+            key_sha256: Some(&summary.public_key_sha256),
+            pending: *pending,
+        })
+    });
+    let from_records = keys.iter().map(|(name, username, key)| risk::Neighbour {
+        name,
+        username,
+        key_sha256: key.as_deref(),
+        pending: false,
+    });
+    risk::Neighbours::new(from_csrs.chain(from_records))
 }
 
 /// Returns whether the CSR was created by CertDesk itself: it carries CertDesk's label

@@ -69,6 +69,9 @@ pub fn AdminInvites() -> impl IntoView {
     let username = RwSignal::new(String::new());
     let groups_text = RwSignal::new(String::new());
     let grants: RwSignal<Vec<GrantRules>> = RwSignal::new(Vec::new());
+    // A role picked but not added stops the invite (it would be dropped silently).
+    let picked: RwSignal<Option<GrantRules>> = RwSignal::new(None);
+    let stopped_by_pick = RwSignal::new(false);
     let lifetime = RwSignal::new(LIFETIMES[1].0);
     let validity = RwSignal::new(VALIDITY[2].0);
     let busy = RwSignal::new(false);
@@ -81,6 +84,11 @@ pub fn AdminInvites() -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
+        if picked.with_untracked(Option::is_some) {
+            stopped_by_pick.set(true);
+            return;
+        }
+        stopped_by_pick.set(false);
         busy.set(true);
         error.set(None);
         created.set(None);
@@ -145,7 +153,15 @@ pub fn AdminInvites() -> impl IntoView {
                     prop:value=move || groups_text.get()
                     on:input=move |ev| groups_text.set(event_target_value(&ev)) />
             </div>
-            <GrantPicker token=token.get_value() grants />
+            <GrantPicker token=token.get_value() grants picked />
+            {move || picked.get().filter(|_| stopped_by_pick.get()).map(|p| view! {
+                <p class="hint" role="alert" data-testid="invite-picked-hint">
+                    {format!(
+                        "{} is picked but not added: press \"Add this grant\", or pick nothing, before making the invite.",
+                        grant_words(&p.grant)
+                    )}
+                </p>
+            })}
             <div class="field">
                 <label for="invite-lifetime">"Certificate lifetime"</label>
                 <select id="invite-lifetime" data-testid="invite-lifetime"

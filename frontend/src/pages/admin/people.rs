@@ -149,6 +149,19 @@ fn Person(person: PersonView, actions: PersonActions) -> impl IntoView {
     );
     let until = person.authenticates_until.map(|t| ms(t.unix_timestamp()));
     let has_something = !removed;
+    let mut groups: Vec<String> = person
+        .certificates
+        .iter()
+        .filter(|c| c.live)
+        .flat_map(|c| c.groups.iter().cloned())
+        .collect();
+    groups.sort();
+    groups.dedup();
+    let groups_words = if groups.is_empty() {
+        " (none)".to_owned()
+    } else {
+        format!(" ({})", groups.join(", "))
+    };
     let who = username.clone();
     view! {
         <li class=class data-testid="person" data-username=person.username.clone()
@@ -188,7 +201,8 @@ fn Person(person: PersonView, actions: PersonActions) -> impl IntoView {
                     "No certificate issued yet (bindings made with an invite wait for its request)."
                 </p>
             })}
-            <div class="table-scroll" hidden=person.certificates.is_empty()>
+            <div class="table-scroll" hidden=person.certificates.is_empty() tabindex="0" role="region"
+                aria-label=format!("Certificates of {username} (scrolls sideways)")>
                 <table class="plain" aria-label=format!("Certificates of {username}")>
                     <thead><tr><th>"Serial"</th><th>"Groups"</th><th>"Valid until"</th><th>"Approved by"</th><th>"Access"</th></tr></thead>
                     <tbody>
@@ -229,7 +243,9 @@ fn Person(person: PersonView, actions: PersonActions) -> impl IntoView {
                         <p role="alert">
                             "Delete the bindings CertDesk made for " <strong>{who.clone()}</strong>
                             ", deny their pending requests and stop their renewals? Their certificate still "
-                            "authenticates until it expires; it cannot be revoked."
+                            "authenticates until it expires (it cannot be revoked), and the groups written into it"
+                            {groups_words.clone()}
+                            " keep working until then."
                         </p>
                         <button type="button" class="danger" data-testid="confirm-remove-access"
                             prop:disabled=move || busy.get().is_some()

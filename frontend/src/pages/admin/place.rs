@@ -37,8 +37,12 @@ pub fn list_href() -> String {
 pub fn next_pending_query() -> ListQuery {
     ListQuery {
         phase: Some(Phase::Pending),
-        q: remembered().q,
-        page: None,
         per_page: Some(2),
+        // The same search and filters, in the longest-waiting order.
+        ..ListQuery {
+            page: None,
+            sort: None,
+            ..remembered()
+        }
     }
 }

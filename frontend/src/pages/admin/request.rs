@@ -19,7 +19,11 @@ use crate::components::can_i_preview::CanIPreview;
 use crate::components::deny_form::DenyForm;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::grant_picker::GrantPicker;
+use crate::components::picked_grant::{Answer, PickedGrantPrompt};
 use crate::components::request_details::RequestDetails;
+
+/// Seconds a denial waits for Undo before it is written.
+const UNDO_SECONDS: u64 = 5;
 
 /// What loading the request gave.
 #[derive(Clone, PartialEq)]
@@ -41,6 +45,8 @@ pub fn AdminRequest() -> impl IntoView {
     let token = StoredValue::new(token);
 
     let loaded: RwSignal<Option<Loaded>> = RwSignal::new(None);
+    // The bindings CertDesk made for the username that still exist (decided requests).
+    let current: RwSignal<Vec<shared::people::BindingRef>> = RwSignal::new(Vec::new());
     let grants: RwSignal<Vec<GrantRules>> = RwSignal::new(Vec::new());
     let message = RwSignal::new(String::new());
     let reason = RwSignal::new(String::new());
@@ -52,6 +58,10 @@ pub fn AdminRequest() -> impl IntoView {
     let then_next = RwSignal::new(false);
     let none_left = RwSignal::new(false);
 
+    // A role picked in the grant picker but not added, and whether Approve asked about
+    // it: an approval never drops it silently.
+    let picked: RwSignal<Option<GrantRules>> = RwSignal::new(None);
+    let asking = RwSignal::new(false);
     let prefilled = RwSignal::new(false);
     let identity: RwSignal<Option<Result<IdentityCheck, ApiError>>> = RwSignal::new(None);
     // Another approved request the signer never issued: this cluster may not sign.
@@ -71,6 +81,7 @@ pub fn AdminRequest() -> impl IntoView {
             let answer = match fetched {
                 Ok(detail) => {
                     stalled_elsewhere.set(detail.signer_warning);
+                    current.set(detail.current_bindings);
                     Loaded::Found(Box::new(detail.request))
                 }
                 Err(e) if e.code == ErrorCode::NotFound => Loaded::Missing,
@@ -118,8 +129,9 @@ pub fn AdminRequest() -> impl IntoView {
     let go_next = move || {
         open_next(navigate, token.get_value(), name(), none_left, action_error);
     };
-    let approve = move |_| {
+    let send_approval = move || {
         busy.set(true);
+        asking.set(false);
         action_error.set(None);
         let body = ApproveBody {
             grants: grants
@@ -145,7 +157,34 @@ pub fn AdminRequest() -> impl IntoView {
             busy.set(false);
         });
     };
-    let deny = Callback::new(move |why: String| {
+    // Approve: first ask about a picked grant that was not added.
+    let approve = move |_: ()| {
+        if picked.with_untracked(Option::is_some) {
+            asking.set(true);
+        } else {
+            send_approval();
+        }
+    };
+    let answer = Callback::new(move |answer: Answer| match answer {
+        Answer::AddAndApprove => {
+            if let Some(chosen) = picked.get_untracked() {
+                grants.update(|list| list.push(chosen));
+            }
+            send_approval();
+        }
+        Answer::ApproveWithout => send_approval(),
+        Answer::Back => asking.set(false),
+    });
+    let phase = move || match loaded.get() {
+        Some(Loaded::Found(v)) => Some(v.phase),
+        _ => None,
+    };
+    // The cluster already said this approver may not issue this identity.
+    let refused = move || {
+        phase() == Some(Phase::Pending)
+            && identity.with(|i| matches!(i, Some(Ok(check)) if !check.allowed))
+    };
+    let send_deny = Callback::new(move |why: String| {
         busy.set(true);
         action_error.set(None);
         let (token, name) = (token.get_value(), name());
@@ -163,11 +202,56 @@ pub fn AdminRequest() -> impl IntoView {
             busy.set(false);
         });
     });
-    let scopes = Signal::derive(move || grants.with(|g| preview(g)));
-    let phase = move || match loaded.get() {
-        Some(Loaded::Found(v)) => Some(v.phase),
-        _ => None,
+    // "Deny" waits a few seconds before anything is written, with Undo; "Deny & next"
+    // (the approver chose speed) writes at once. Leaving the page while it waits still
+    // denies: the button was pressed.
+    let waiting_deny = RwSignal::new(None::<String>);
+    let timer = StoredValue::new_local(None::<leptos::prelude::TimeoutHandle>);
+    let deny = Callback::new(move |why: String| {
+        if then_next.get_untracked() {
+            send_deny.run(why);
+            return;
+        }
+        busy.set(true);
+        waiting_deny.set(Some(why));
+        let handle = set_timeout_with_handle(
+            move || {
+                if let Some(Some(why)) = waiting_deny.try_get_untracked() {
+                    waiting_deny.set(None);
+                    send_deny.run(why);
+                }
+            },
+            std::time::Duration::from_secs(UNDO_SECONDS),
+        );
+        timer.set_value(handle.ok());
+    });
+    let undo = move |_| {
+        timer.update_value(|t| {
+            if let Some(t) = t.take() {
+                t.clear();
+            }
+        });
+        waiting_deny.set(None);
+        busy.set(false);
     };
+    on_cleanup(move || {
+        let Some(Some(why)) = waiting_deny.try_get_untracked() else {
+            return;
+        };
+        if let Some(Some(t)) = timer.try_update_value(Option::take) {
+            t.clear();
+        }
+        let (Some(token), Some(name)) = (
+            token.try_get_value(),
+            params.try_with_untracked(|p| p.get("name")).flatten(),
+        ) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let _ = api::admin::deny(&token, &name, &DenyBody { reason: why }).await;
+        });
+    });
+    let scopes = Signal::derive(move || grants.with(|g| preview(g)));
     // Decided here, now: the form gives way to a summary and the way on.
     let decided = move || denied.get() || outcome.with(|o| o.as_ref().is_some_and(|o| o.complete));
 
@@ -189,11 +273,33 @@ pub fn AdminRequest() -> impl IntoView {
                     <p class="card warning" role="alert" data-testid="not-issued">{why}</p>
                 })}
                 <RequestDetails view=*view />
+                {move || matches!(phase(), Some(Phase::Approved | Phase::Issued)).then(|| view! {
+                    <section class="card" data-testid="current-grants" aria-labelledby="current-title">
+                        <h2 id="current-title">"Roles granted now"</h2>
+                        {move || if current.with(Vec::is_empty) {
+                            view! { <p class="muted">"None: CertDesk made no binding for this user that still exists."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="bindings">
+                                    {current.get().iter().map(|b| view! {
+                                        <li data-testid="current-grant">{super::people::binding_words(b)}</li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                    </section>
+                })}
             }.into_any(),
         }}
         {move || (phase() == Some(Phase::Pending)).then(|| stalled_elsewhere.get()).flatten().map(|why| view! {
             <p class="card warning" role="alert" data-testid="signer-warning">
                 "Before you approve: another approved request got no certificate. " {why}
+            </p>
+        })}
+        {move || waiting_deny.get().map(|_| view! {
+            <p class="card warning" role="status" data-testid="deny-pending">
+                {format!("Denying in {UNDO_SECONDS} seconds: nothing is written until then. ")}
+                <button type="button" data-testid="deny-undo" on:click=undo>"Undo"</button>
             </p>
         })}
         {move || denied.get().then(|| view! {
@@ -213,7 +319,7 @@ pub fn AdminRequest() -> impl IntoView {
                 <Show when=move || phase() == Some(Phase::Pending)>
                     <IdentityAnswer identity />
                 </Show>
-                <GrantPicker token=token.get_value() grants />
+                <GrantPicker token=token.get_value() grants picked />
                 <h3>"What the roles allow"</h3>
                 <CanIPreview scopes />
                 <form
@@ -234,14 +340,27 @@ pub fn AdminRequest() -> impl IntoView {
                         prop:value=move || message.get()
                         on:input=move |ev| message.set(event_target_value(&ev))
                     ></textarea>
+                    {move || (grants.with(Vec::is_empty) && picked.with(Option::is_none) && phase() == Some(Phase::Pending)).then(|| view! {
+                        <p class="muted" data-testid="no-grant-note">
+                            "No role is granted: the certificate lets them do only what every signed-in user may."
+                        </p>
+                    })}
+                    {move || refused().then(|| view! {
+                        <p class="hint" data-testid="approve-refused-reason">
+                            "Approve is off: the cluster does not let you issue this identity (see above)."
+                        </p>
+                    })}
+                    {move || (asking.get()).then(|| picked.get()).flatten().map(|p| view! {
+                        <PickedGrantPrompt picked=p answer />
+                    })}
                     <div class="actions">
                         <button type="submit" class="primary" data-testid="approve-button"
-                            on:click=move |_| then_next.set(false) prop:disabled=move || busy.get()>
+                            on:click=move |_| then_next.set(false) prop:disabled=move || busy.get() || refused()>
                             {move || if phase() == Some(Phase::Pending) { "Approve" } else { "Make the bindings" }}
                         </button>
                         <Show when=move || phase() == Some(Phase::Pending)>
                             <button type="submit" class="secondary" data-testid="approve-next"
-                                on:click=move |_| then_next.set(true) prop:disabled=move || busy.get()>
+                                on:click=move |_| then_next.set(true) prop:disabled=move || busy.get() || refused()>
                                 "Approve & next"
                             </button>
                         </Show>

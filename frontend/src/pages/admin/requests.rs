@@ -19,7 +19,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 use send_wrapper::SendWrapper;
 use shared::admin::RequestView;
-use shared::admin_list::{ListQuery, PHASES, RequestPage};
+use shared::admin_list::{ListQuery, PHASES, RequestPage, RiskFilter, SortKey};
 use shared::{ApiError, Phase};
 
 use super::SignInFirst;
@@ -27,7 +27,7 @@ use crate::api;
 use crate::components::approver_session;
 use crate::components::bulk_deny::BulkDeny;
 use crate::components::error_panel::ErrorPanel;
-use crate::components::request_row::{RequestRow, phase_name};
+use crate::components::request_row::{COLUMNS, RequestRow, phase_name};
 
 /// How often the page fetches again when the stream of changes cannot be held.
 pub const FALLBACK_REFRESH: Duration = Duration::from_secs(30);
@@ -44,7 +44,52 @@ pub fn query_of(params: &ParamsMap) -> ListQuery {
             .and_then(|p| p.parse().ok())
             .filter(|p| *p > 0),
         per_page: None,
+        group: params.get("group").filter(|g| !g.is_empty()),
+        risk: params
+            .get("risk")
+            .and_then(|r| RiskFilter::ALL.into_iter().find(|f| f.as_str() == r)),
+        sort: params
+            .get("sort")
+            .and_then(|s| SortKey::ALL.into_iter().find(|k| k.as_str() == s)),
     }
+}
+
+/// The words of a sort key in the page's menu.
+fn sort_words(key: SortKey) -> &'static str {
+    match key {
+        SortKey::Waiting => "Longest waiting",
+        SortKey::Newest => "Newest",
+        SortKey::Name => "Name",
+        SortKey::Risk => "Most flags",
+    }
+}
+
+/// The words of a flag filter in the page's menu.
+fn risk_words(filter: RiskFilter) -> &'static str {
+    match filter {
+        RiskFilter::Red => "With red flags",
+        RiskFilter::Flagged => "With any flag",
+        RiskFilter::Clear => "Without flags",
+    }
+}
+
+/// The page numbers the pager links to: the first, the last, and two either side of
+/// `at`; `None` stands for a gap.
+pub fn page_numbers(at: u32, pages: u32) -> Vec<Option<u32>> {
+    let mut shown: Vec<u32> = [1, pages]
+        .into_iter()
+        .chain(at.saturating_sub(2).max(1)..=(at + 2).min(pages))
+        .collect();
+    shown.sort_unstable();
+    shown.dedup();
+    let mut out = Vec::new();
+    for (i, n) in shown.iter().enumerate() {
+        if i > 0 && *n > shown[i - 1] + 1 {
+            out.push(None);
+        }
+        out.push(Some(*n));
+    }
+    out
 }
 
 /// The list page's address for `query`.
@@ -141,12 +186,28 @@ pub fn AdminRequests() -> impl IntoView {
 
     let fetch_token = token.clone();
     let bulk_token = token.clone();
-    // The pending requests ticked for "Deny selected"; a new query starts afresh.
+    // The pending requests ticked for "Deny selected" (or every pending one the query
+    // matches, on every page); a new query starts afresh.
     let selected = RwSignal::new(std::collections::BTreeSet::<String>::new());
+    let all_matching = RwSignal::new(false);
     Effect::new(move |_| {
         query.track();
         selected.set(std::collections::BTreeSet::new());
+        all_matching.set(false);
     });
+    let page_pending = move || -> Vec<String> {
+        page.with(|p| {
+            p.as_ref()
+                .map(|p| {
+                    p.items
+                        .iter()
+                        .filter(|v| v.phase == Phase::Pending)
+                        .map(|v| v.name.clone())
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    };
     Effect::new(move |_| {
         let wanted = query.get();
         super::place::remember(&wanted);
@@ -245,6 +306,67 @@ pub fn AdminRequests() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </div>
+            <div class="field inline">
+                <label for="sort-select">"Order"</label>
+                <select id="sort-select" data-testid="sort-select"
+                    on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        let mut next = query.get_untracked();
+                        next.sort = SortKey::ALL.into_iter().find(|k| k.as_str() == value);
+                        next.page = None;
+                        go.with_value(|go| go(next, false));
+                    }>
+                    {SortKey::ALL.into_iter().map(|k| view! {
+                        <option value=k.as_str() selected=move || query.with(|q| q.sort.unwrap_or_default() == k)>
+                            {sort_words(k)}
+                        </option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field inline">
+                <label for="group-filter">"Group"</label>
+                <select id="group-filter" data-testid="group-filter"
+                    on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        let mut next = query.get_untracked();
+                        next.group = Some(value).filter(|v| !v.is_empty());
+                        next.page = None;
+                        go.with_value(|go| go(next, false));
+                    }>
+                    <option value="" selected=move || query.with(|q| q.group.is_none())>"Any"</option>
+                    {move || {
+                        let mut groups = page.with(|p| p.as_ref().map(|p| p.groups.clone()).unwrap_or_default());
+                        if let Some(chosen) = query.with(|q| q.group.clone())
+                            && !groups.contains(&chosen)
+                        {
+                            groups.push(chosen);
+                        }
+                        groups.into_iter().map(|g| {
+                            let chosen = g.clone();
+                            let value = g.clone();
+                            view! {
+                                <option value=value selected=move || query.with(|q| q.group.as_deref() == Some(chosen.as_str()))>{g}</option>
+                            }
+                        }).collect_view()
+                    }}
+                </select>
+            </div>
+            <div class="field inline">
+                <label for="risk-filter">"Flags"</label>
+                <select id="risk-filter" data-testid="risk-filter"
+                    on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        let mut next = query.get_untracked();
+                        next.risk = RiskFilter::ALL.into_iter().find(|f| f.as_str() == value);
+                        next.page = None;
+                        go.with_value(|go| go(next, false));
+                    }>
+                    <option value="" selected=move || query.with(|q| q.risk.is_none())>"Any"</option>
+                    {RiskFilter::ALL.into_iter().map(|f| view! {
+                        <option value=f.as_str() selected=move || query.with(|q| q.risk == Some(f))>{risk_words(f)}</option>
+                    }).collect_view()}
+                </select>
+            </div>
             <form
                 role="search"
                 class="field inline"
@@ -294,19 +416,53 @@ pub fn AdminRequests() -> impl IntoView {
         {move || page.with(|p| p.as_ref().is_some_and(|p| p.items.is_empty())).then(|| view! {
             <p class="muted" data-testid="no-requests">"No requests to show."</p>
         })}
-        <BulkDeny token=bulk_token.clone() selected done=tick />
-        // A stable list: rows are only rebuilt when their request changed, so a fetch
+        <BulkDeny token=bulk_token.clone() selected all_matching query pending=Signal::derive(move || count(Phase::Pending)) done=tick />
+        {move || matching_bar(page_pending(), selected, all_matching, count(Phase::Pending))}
+        // A stable table: rows are only rebuilt when their request changed, so a fetch
         // does not take the keyboard focus away from a row.
-        <ul class="requests" data-testid="requests">
-            <For
-                each=move || page.with(|p| p.as_ref().map(|p| p.items.clone()).unwrap_or_default())
-                key=row_key
-                children=move |v| view! { <RequestRow view=v selection=selected /> }
-            />
-        </ul>
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Requests">
+            <table class="request-table" data-testid="requests">
+                <thead>
+                    <tr>
+                        <th scope="col" class="tick">
+                            <input type="checkbox" class="select-row" data-testid="select-page"
+                                aria-label="Select every pending request on this page"
+                                prop:checked=move || {
+                                    let names = page_pending();
+                                    !names.is_empty() && selected.with(|s| names.iter().all(|n| s.contains(n)))
+                                }
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    let names = page_pending();
+                                    all_matching.set(false);
+                                    selected.update(|s| for n in names {
+                                        if on { s.insert(n); } else { s.remove(&n); }
+                                    });
+                                } />
+                        </th>
+                        {COLUMNS.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody>
+                    <For
+                        each=move || page.with(|p| p.as_ref().map(|p| p.items.clone()).unwrap_or_default())
+                        key=row_key
+                        children=move |v| view! { <RequestRow view=v selection=selected /> }
+                    />
+                </tbody>
+            </table>
+        </div>
         <nav class="pager" aria-label="Pages" data-testid="pager">
             {move || (at() > 1).then(|| view! {
                 <a href=to_page(at() - 1) data-testid="previous-page">"← Previous"</a>
+            })}
+            {move || page_numbers(at(), pages()).into_iter().map(|n| match n {
+                Some(n) if n == at() => view! { <strong aria-current="page" data-testid="page-link">{n}</strong> }.into_any(),
+                Some(n) => view! { <a href=to_page(n) data-testid="page-link">{n}</a> }.into_any(),
+                None => view! { <span aria-hidden="true">"…"</span> }.into_any(),
+            }).collect_view()}
+            {move || (at() < pages()).then(|| view! {
+                <a href=to_page(at() + 1) data-testid="next-page">"Next →"</a>
             })}
             <span data-testid="page-of">
                 {move || page.with(|p| p.as_ref().map(|p| format!(
@@ -316,10 +472,44 @@ pub fn AdminRequests() -> impl IntoView {
                     p.total
                 )))}
             </span>
-            {move || (at() < pages()).then(|| view! {
-                <a href=to_page(at() + 1) data-testid="next-page">"Next →"</a>
-            })}
         </nav>
     }
     .into_any()
+}
+
+/// The line under the bulk bar that offers every matching pending request, on every
+/// page, once this page's are all ticked.
+fn matching_bar(
+    on_page: Vec<String>,
+    selected: RwSignal<std::collections::BTreeSet<String>>,
+    all_matching: RwSignal<bool>,
+    pending: usize,
+) -> Option<impl IntoView> {
+    let page_all = !on_page.is_empty() && selected.with(|s| on_page.iter().all(|n| s.contains(n)));
+    if all_matching.get() {
+        return Some(
+            view! {
+                <p class="matching" data-testid="select-matching-bar">
+                    {format!("All {pending} pending requests that match are selected. ")}
+                    <button type="button" class="link" data-testid="clear-matching"
+                        on:click=move |_| { all_matching.set(false); selected.set(Default::default()); }>
+                        "Clear the selection"
+                    </button>
+                </p>
+            }
+            .into_any(),
+        );
+    }
+    (page_all && pending > on_page.len()).then(|| {
+        view! {
+            <p class="matching" data-testid="select-matching-bar">
+                {format!("The {} pending requests on this page are selected. ", on_page.len())}
+                <button type="button" class="link" data-testid="select-matching"
+                    on:click=move |_| all_matching.set(true)>
+                    {format!("Select all {pending} that match")}
+                </button>
+            </p>
+        }
+        .into_any()
+    })
 }

@@ -18,13 +18,49 @@ pub fn SentAt(status: RequestStatus) -> impl IntoView {
     })
 }
 
+/// What the request asked for, who decides and how long that usually takes, while it
+/// waits.
 #[component]
-pub fn PhaseExplanation(status: RequestStatus) -> impl IntoView {
+fn Waiting(status: RequestStatus, contact: Option<String>) -> impl IntoView {
+    view! {
+        <dl class="facts" data-testid="asked">
+            <div><dt>"Lifetime asked for"</dt><dd data-testid="asked-lifetime">{
+                status.requested_seconds.map_or_else(
+                    || "the cluster's maximum".to_owned(),
+                    |s| duration_words(i64::from(s)),
+                )
+            }</dd></div>
+            <div><dt>"Your note"</dt><dd data-testid="asked-note">{
+                status.note.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "none".to_owned())
+            }</dd></div>
+            <div><dt>"Who approves"</dt><dd data-testid="approvers-contact">{
+                contact.unwrap_or_else(|| "this cluster's approvers (the operator named no contact)".to_owned())
+            }</dd></div>
+            <div><dt>"Usual wait"</dt><dd data-testid="typical-wait">{
+                status.typical_wait_seconds.map_or_else(
+                    || "not known yet".to_owned(),
+                    |s| format!("about {} (the median of the last 30 days)", duration_words(i64::from(s.max(60)))),
+                )
+            }</dd></div>
+        </dl>
+    }
+}
+
+/// What the phase means for the requester; `has_key` says whether this browser holds
+/// the request's key (it can make the kubeconfig only then).
+#[component]
+pub fn PhaseExplanation(
+    status: RequestStatus,
+    has_key: bool,
+    /// Whom to ask, as the operator configured it.
+    contact: Option<String>,
+) -> impl IntoView {
     let message = status.message.clone().filter(|m| !m.trim().is_empty());
     match status.phase {
         Phase::Pending => view! {
             <p>"Waiting for an approver. You can close this page: your key is kept in this browser, "
                "and this address (or the start page) brings you back here."</p>
+            <Waiting status=status.clone() contact />
         }
         .into_any(),
         Phase::Approved => match status.not_issued.clone() {
@@ -39,7 +75,11 @@ pub fn PhaseExplanation(status: RequestStatus) -> impl IntoView {
             .into_any(),
         },
         Phase::Issued => view! {
-            <p>"Your certificate is ready. Download the kubeconfig below."</p>
+            <p>{if has_key {
+                "Your certificate is ready. Download the kubeconfig below."
+            } else {
+                "Your certificate is ready. Its key is in the browser that made this request: make the kubeconfig there."
+            }}</p>
             <ApproverMessage message />
             <Granted grants=status.grants.clone() />
             {status.lifetime_cut.map(|cut| view! {

@@ -186,7 +186,10 @@ pub fn Issued(
                 <button type="button" class="secondary" data-testid="certificate-download" on:click=download_certificate>
                     "Download the certificate only"
                 </button>
-                {move || if renewed_by_plugin() {
+                {move || if !matches!(key.get(), KeyState::Held(_)) {
+                    // Without the key here, nothing below can be done from this browser.
+                    ().into_any()
+                } else if renewed_by_plugin() {
                     view! {
                         <button type="button" class="secondary" data-testid="plugin-kubeconfig-download"
                             on:click=download_plugin_kubeconfig.clone()>
@@ -226,7 +229,7 @@ pub fn Issued(
                     }}</dd>
                 </dl>
             </details>
-            {move || view! { <UseIt plan=plan() /> }}
+            {move || matches!(key.get(), KeyState::Held(_)).then(|| view! { <UseIt plan=plan() /> })}
         </section>
         {move || match key.get() {
             KeyState::Held(record) if record.kubeconfig_downloaded => view! { <ForgetKey key /> }.into_any(),

@@ -89,9 +89,15 @@ fn StatusView(id: String) -> impl IntoView {
             }.into_any(),
             KeyState::Missing => view! {
                 <div class="card warning" data-testid="key-missing">
-                    <p>"This browser does not hold the private key of this request. "
-                       "The certificate can still be shown and downloaded, but a kubeconfig needs the key: "
-                       "open this page in the browser you made the request in, or use the key file you saved."</p>
+                    <p><strong>"This request's key is in the browser that made it"</strong>
+                       {move || status.with(|s| s.as_ref().and_then(|s| s.submitted_at).map(|at| format!(
+                           ", on {}",
+                           crate::components::time::format_utc(at.unix_timestamp() as f64 * 1000.0)
+                       )))}
+                       ": open this page there to download the kubeconfig. The key never left that browser, "
+                       "so this one can follow the request but cannot make a kubeconfig."</p>
+                    <p>"To use the cluster from this machine too, request access here: each machine gets a key of its own "
+                       "(and, with kubectl-certdesk, renews it by itself)."</p>
                 </div>
             }.into_any(),
             KeyState::Unavailable(reason) => view! {
@@ -106,9 +112,13 @@ fn StatusView(id: String) -> impl IntoView {
                     {move || phase().map(phase_name).unwrap_or("Loading…")}
                 </strong>
             </p>
-            {move || status.get().map(|status| view! {
-                <SentAt status=status.clone() />
-                <PhaseExplanation status />
+            {move || status.get().map(|status| {
+                let has_key = matches!(key.get(), KeyState::Held(_) | KeyState::Loading);
+                let contact = config.get().and_then(|c| c.ok()).and_then(|c| c.approvers_contact);
+                view! {
+                    <SentAt status=status.clone() />
+                    <PhaseExplanation status has_key contact />
+                }
             })}
             {move || (phase() == Some(Phase::Pending)).then(|| view! { <notify::Offer wanted=notify_wanted /> })}
         </section>

@@ -19,8 +19,11 @@
 //! assert_eq!(flags[0].code, RiskCode::GroupLooksLikeAdmin);
 //! ```
 
+pub mod neighbours;
+
 use serde::{Deserialize, Serialize};
 
+pub use self::neighbours::{Neighbour, Neighbours};
 use crate::PolicyLimits;
 use crate::admin::{Risk, Severity};
 use crate::names::{Misreading, NameIndex, misreading, skeleton};
@@ -69,11 +72,20 @@ pub enum RiskCode {
     Renewal,
     /// The request matches an invite (info).
     Invite,
+    /// Another pending request asks for the very same username (amber).
+    DuplicateRequest,
+    /// Another request or certificate has the same public key: a copied CSR, or one key
+    /// sent again and again (red).
+    SharedKey,
+    /// The CSR was made outside CertDesk (with kubectl, say): nobody proved anything
+    /// through the portal's form (amber).
+    #[serde(rename = "made_outside_certdesk")]
+    MadeOutsideCertDesk,
 }
 
 impl RiskCode {
     /// Every code, in the order of the documentation.
-    pub const ALL: [RiskCode; 14] = [
+    pub const ALL: [RiskCode; 17] = [
         Self::SystemGroup,
         Self::AdminGroup,
         Self::GroupLooksLikeAdmin,
@@ -88,6 +100,9 @@ impl RiskCode {
         Self::LongDuration,
         Self::Renewal,
         Self::Invite,
+        Self::DuplicateRequest,
+        Self::SharedKey,
+        Self::MadeOutsideCertDesk,
     ];
 
     /// Returns the code as it appears on the wire, such as `"admin_group"`.
@@ -107,13 +122,19 @@ impl RiskCode {
             Self::LongDuration => "long_duration",
             Self::Renewal => "renewal",
             Self::Invite => "invite",
+            Self::DuplicateRequest => "duplicate_request",
+            Self::SharedKey => "shared_key",
+            Self::MadeOutsideCertDesk => "made_outside_certdesk",
         }
     }
 
     /// Returns how serious a flag of this code is.
     pub fn severity(self) -> Severity {
         match self {
-            Self::RsaBelow3072 | Self::LongDuration => Severity::Amber,
+            Self::RsaBelow3072
+            | Self::LongDuration
+            | Self::DuplicateRequest
+            | Self::MadeOutsideCertDesk => Severity::Amber,
             Self::Renewal | Self::Invite => Severity::Info,
             _ => Severity::Red,
         }
@@ -154,6 +175,12 @@ pub struct RiskInput<'a> {
     pub renewal_of: Option<&'a str>,
     /// The invite the request matches (its name and who made it), if CertDesk says so.
     pub invite: Option<(&'a str, &'a str)>,
+    /// The request's name (the CSR's), to find it among [`Neighbours`].
+    pub name: &'a str,
+    /// The SHA-256 of its public key.
+    pub key_sha256: Option<&'a str>,
+    /// Whether the CSR was made outside CertDesk.
+    pub outside_certdesk: bool,
 }
 
 impl<'a> RiskInput<'a> {
@@ -170,6 +197,9 @@ impl<'a> RiskInput<'a> {
             undecided: true,
             renewal_of: None,
             invite: None,
+            name: "",
+            key_sha256: None,
+            outside_certdesk: false,
         }
     }
 }
@@ -182,6 +212,8 @@ pub struct RiskContext<'a> {
     pub limits: &'a PolicyLimits,
     /// The users that already have bindings in the cluster.
     pub bound_users: &'a NameIndex,
+    /// The other requests and certificates, when known.
+    pub neighbours: Option<&'a Neighbours>,
     system: String,
     admin_groups: Vec<(&'a str, String)>,
     reserved_prefixes: Vec<(&'a str, String)>,
@@ -200,15 +232,29 @@ impl<'a> RiskContext<'a> {
         Self {
             limits,
             bound_users,
+            neighbours: None,
             system: skeleton("system:"),
             admin_groups: read(&limits.admin_groups),
             reserved_prefixes: read(&limits.reserved_username_prefixes),
         }
     }
+
+    /// The same context, telling copies and look-alikes among `neighbours`.
+    #[must_use]
+    pub fn with_neighbours(mut self, neighbours: &'a Neighbours) -> Self {
+        self.neighbours = Some(neighbours);
+        self
+    }
 }
 
 /// Returns every flag a request raises, info first, then in the order of [`RiskCode`].
 pub fn assess(input: &RiskInput<'_>, context: &RiskContext<'_>) -> Vec<Risk> {
+    // What other requests say, about an undecided request that is not a renewal (a
+    // renewal proved it is the same person).
+    let said = context
+        .neighbours
+        .filter(|_| input.undecided && input.renewal_of.is_none())
+        .map(|n| n.about(input.name, input.username, input.key_sha256));
     let mut flags = Vec::new();
     let mut flag = |code: RiskCode, message: String| {
         flags.push(Risk {
@@ -288,7 +334,8 @@ pub fn assess(input: &RiskInput<'_>, context: &RiskContext<'_>) -> Vec<Risk> {
             format!("\"{user}\" starts with the reserved prefix {prefix:?}."),
         );
     }
-    if input.undecided {
+    // A renewal proved it is the same person: their own bindings are expected.
+    if input.undecided && input.renewal_of.is_none() {
         if context.bound_users.contains_read(input.username, &read) {
             flag(
                 RiskCode::ExistingSubject,
@@ -301,6 +348,19 @@ pub fn assess(input: &RiskInput<'_>, context: &RiskContext<'_>) -> Vec<Risk> {
                 RiskCode::UsernameLooksLike,
                 format!(
                     "\"{user}\" reads like {existing:?}, a different user who already has role bindings."
+                ),
+            );
+        } else if let Some(said) = said.as_ref().filter(|s| !s.looks_like.is_empty()) {
+            let others: Vec<String> = said
+                .looks_like
+                .iter()
+                .map(|o| format!("\"{}\"", o.escape_default()))
+                .collect();
+            flag(
+                RiskCode::UsernameLooksLike,
+                format!(
+                    "\"{user}\" reads like {}, a different user to Kubernetes with a request or a certificate.",
+                    others.join(", ")
                 ),
             );
         }
@@ -336,7 +396,54 @@ pub fn assess(input: &RiskInput<'_>, context: &RiskContext<'_>) -> Vec<Risk> {
                 .to_owned(),
         );
     }
+    if let Some(said) = &said {
+        neighbourly_flags(input, said, &mut flag);
+    }
     flags
+}
+
+/// The flags other requests and certificates raise on an undecided request.
+fn neighbourly_flags(
+    input: &RiskInput<'_>,
+    said: &neighbours::Said,
+    flag: &mut impl FnMut(RiskCode, String),
+) {
+    let user = input.username.escape_default();
+    let listed = |names: &[String], total: usize| {
+        let mut words = names.join(", ");
+        if total > names.len() {
+            words.push_str(&format!(" and {} more", total - names.len()));
+        }
+        words
+    };
+    if !said.same_username_pending.is_empty() {
+        flag(
+            RiskCode::DuplicateRequest,
+            format!(
+                "Another pending request asks for \"{user}\" too: {}.",
+                listed(
+                    &said.same_username_pending,
+                    said.same_username_pending_total
+                )
+            ),
+        );
+    }
+    if !said.same_key.is_empty() {
+        flag(
+            RiskCode::SharedKey,
+            format!(
+                "The same public key is in {} other request(s) or certificate(s): {}. A copied CSR, or one key used again.",
+                said.same_key_total,
+                listed(&said.same_key, said.same_key_total)
+            ),
+        );
+    }
+    if input.outside_certdesk {
+        flag(
+            RiskCode::MadeOutsideCertDesk,
+            "Made outside CertDesk (kubectl or another client): no one went through the portal's form and policy.".to_owned(),
+        );
+    }
 }
 
 #[cfg(test)]
