@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Builds kubectl-certdesk (the credential plugin, cli/) and puts it where the portal
 # serves it: dist/downloads/kubectl-certdesk-linux-amd64 and its .sha256.
-#   scripts/build-plugin.sh            a development build for this machine (what
-#                                      scripts/run.sh offers: it shares the backend's
-#                                      build of the dependencies)
-#   scripts/build-plugin.sh BINARY     copy an existing build (scripts/image.sh passes
+#   scripts/build-plugin.sh            a development build for this machine
+#   scripts/build-plugin.sh BINARY     copy an existing build (scripts/run.sh passes the
+#                                      one it built beside the backend, scripts/image.sh
 #                                      its static musl release build)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
