@@ -144,6 +144,20 @@ pub mod approver {
         Ok(find::by_css(browser, css).await?.text().await?)
     }
 
+    /// Expects Approve to be off because the identity check said no: both Approve
+    /// buttons disabled and the reason beside them; returns the reason.
+    pub async fn approve_disabled(browser: &Browser) -> Result<String> {
+        let reason = find::by_testid(browser, "approve-refused-reason")
+            .await?
+            .text()
+            .await?;
+        for id in ["approve-button", "approve-next"] {
+            let button = find::by_testid(browser, id).await?;
+            anyhow::ensure!(!button.is_enabled().await?, "{id} is enabled");
+        }
+        Ok(reason)
+    }
+
     /// Denies the open request with a reason and waits for the page to confirm.
     pub async fn deny(browser: &Browser, reason: &str) -> Result<()> {
         deny_with(browser, reason, "deny-button").await?;

@@ -107,8 +107,8 @@ async fn settle() {
     }
 }
 
-/// Types `value` into a field the way a person does: the value changes, then `input`
-/// (or `change` for a select) fires.
+/// Types `value` into a field (an input, a text area or a select) the way a person
+/// does: the value changes, then `input` (or `change` for a select) fires.
 async fn type_into(root: &web_sys::HtmlElement, testid: &str, value: &str) {
     let element = find(root, testid).unwrap_or_else(|| panic!("no [data-testid={testid}]"));
     let event_name = if let Some(select) = element.dyn_ref::<web_sys::HtmlSelectElement>() {
@@ -117,8 +117,11 @@ async fn type_into(root: &web_sys::HtmlElement, testid: &str, value: &str) {
     } else if let Some(input) = element.dyn_ref::<web_sys::HtmlInputElement>() {
         input.set_value(value);
         "input"
+    } else if let Some(area) = element.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+        area.set_value(value);
+        "input"
     } else {
-        panic!("[data-testid={testid}] is not an input or select");
+        panic!("[data-testid={testid}] is not an input, a text area or a select");
     };
     let init = web_sys::EventInit::new();
     init.set_bubbles(true);

@@ -56,10 +56,11 @@ async fn identity(stack: &Stack) -> Result<()> {
             && said.contains("impersonate on groups/kubeadm:cluster-admins is missing"),
         "before the click the page says {said:?}"
     );
-    let refused = approver::approve_refused(&browser).await?;
+    // Approve is off, with the reason: the click could only be refused.
+    let reason = approver::approve_disabled(&browser).await?;
     ensure!(
-        refused.contains("impersonate on groups/kubeadm:cluster-admins is missing"),
-        "pressing Approve shows {refused:?}"
+        reason.contains("does not let you issue this identity"),
+        "beside Approve: {reason:?}"
     );
     let (conditions, certificate) = stack.cluster.csr_conditions(&name)?;
     ensure!(

@@ -413,6 +413,9 @@ fn test_limits() -> PolicyLimits {
             .map(String::from)
             .chain((0..11).map(|i| format!("g{i}")))
             .collect(),
+        // Each test here is about one rule; the default pattern's own tests are in
+        // shared::policy.
+        username_pattern: None,
         ..PolicyLimits::default()
     }
 }
