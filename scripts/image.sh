@@ -6,6 +6,9 @@
 # archive beside it (certdesk-oci.tar: `podman load -i`, `skopeo copy oci-archive:…`),
 # and prints the image's size. deploy/image/Containerfile builds the same image where a
 # container engine exists.
+#   scripts/image.sh                   build the image
+#   scripts/image.sh --binaries-only   only its static binaries (scripts/test.sh starts
+#                                      this early, beside the other builds)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CERTDESK_ROOT"
@@ -16,8 +19,11 @@ rustup +"$channel" target list --installed | grep -qx "$target" ||
   step "rustup target add $target" rustup target add --toolchain "$channel" "$target"
 command -v musl-gcc >/dev/null || die "musl-gcc is missing: apt-get install musl-tools (scripts/bootstrap.sh does)"
 
+binaries_only=
+[[ ${1:-} == --binaries-only ]] && binaries_only=1
 # scripts/test.sh has just built dist/ and says so.
-[[ ${CERTDESK_DIST_BUILT:-} == 1 ]] || step "build the frontend apps" "$CERTDESK_ROOT/scripts/build-frontend.sh"
+[[ -n $binaries_only || ${CERTDESK_DIST_BUILT:-} == 1 ]] ||
+  step "build the frontend apps" "$CERTDESK_ROOT/scripts/build-frontend.sh"
 # Its own target directory: another target triple, and the image's build never waits
 # for (or invalidates) the test builds.
 export CC_x86_64_unknown_linux_musl=musl-gcc
@@ -27,6 +33,7 @@ step "cargo build --release --target $target" \
   env CARGO_TARGET_DIR="$CERTDESK_CACHE/image-target" \
   cargo build --quiet --release --locked --target "$target" -p backend --bin certdesk \
   -p kubectl-certdesk --bin kubectl-certdesk
+[[ -z $binaries_only ]] || exit 0
 binary="$CERTDESK_CACHE/image-target/$target/release/certdesk"
 # The credential plugin, static too, in the portal's downloads.
 "$CERTDESK_ROOT/scripts/build-plugin.sh" "$CERTDESK_CACHE/image-target/$target/release/kubectl-certdesk" >&2

@@ -14,8 +14,14 @@ started=$SECONDS
 run_tmp=$(mktemp -d)
 export TMPDIR=$run_tmp
 cluster_dir=
+image_build=
 cleanup() {
   local status=$?
+  # A build still running in the background (a step before the image failed) stops.
+  if [ -n "$image_build" ] && kill -0 "$image_build" 2>/dev/null; then
+    pkill -TERM -P "$image_build" 2>/dev/null || true
+    kill -TERM "$image_build" 2>/dev/null || true
+  fi
   if [ -n "$cluster_dir" ]; then "$CERTDESK_ROOT/scripts/cluster.sh" stop "$cluster_dir" || true; fi
   # What this run did not use goes, so the cache stays bounded run after run.
   step "prune the cache (scripts/prune-cache.sh)" "$CERTDESK_ROOT/scripts/prune-cache.sh" --after-run "$run_stamp" || true
@@ -31,6 +37,12 @@ trap cleanup EXIT
 # Rust builds go on meanwhile.
 start_cluster_build
 step "bootstrap (installs what is missing)" "$CERTDESK_ROOT/scripts/bootstrap.sh" --no-cluster-build
+# The image's static release build has a target directory of its own, so it never waits
+# for the other builds' lock: it runs beside clippy and the frontend (whose stretches
+# are mostly single-threaded), and the image step below finds it done.
+image_log="$run_tmp/image-binaries.log"
+"$CERTDESK_ROOT/scripts/image.sh" --binaries-only >"$image_log" 2>&1 &
+image_build=$!
 step "cargo fmt --check" cargo fmt --all --check
 # Clippy type-checks every target, the benchmarks included (they are built and run only
 # by their own scripts), on the host; warnings fail the run.
@@ -42,7 +54,10 @@ clippy() {
 step "cargo clippy (every target, host and wasm32, -D warnings)" clippy
 step "build the frontend apps (scripts/build-frontend.sh)" "$CERTDESK_ROOT/scripts/build-frontend.sh"
 # The container image (a static release binary and dist/), for the runc test.
-build_image() { CERTDESK_IMAGE_DIR=$(CERTDESK_DIST_BUILT=1 "$CERTDESK_ROOT/scripts/image.sh"); }
+build_image() {
+  wait "$image_build" || { cat "$image_log" >&2; return 1; }
+  CERTDESK_IMAGE_DIR=$(CERTDESK_DIST_BUILT=1 "$CERTDESK_ROOT/scripts/image.sh")
+}
 step "build the image (scripts/image.sh)" build_image
 export CERTDESK_IMAGE_DIR
 # Helm (built once from the Go module proxy) for the chart's lint, render and dry-run tests.
