@@ -62,7 +62,8 @@ fn api_names(stack: &Stack, query: &str) -> Result<Vec<String>> {
 async fn bulk(stack: &Stack, prefix: &str) -> Result<()> {
     let base = &stack.portal.url;
     let browser = stack.browser("approver").await?;
-    browser.client.set_window_size(1280, 900).await?;
+    // A laptop's window: 1280 × 800 (about 660 px of page under the browser's bars).
+    browser.client.set_window_size(1280, 800).await?;
     approver::sign_in(&browser, base, &stack.cluster.approver_token()?).await?;
     let list = format!("{base}/admin/requests?phase=Pending&q={prefix}");
     browser.client.goto(&list).await?;
@@ -72,7 +73,7 @@ async fn bulk(stack: &Stack, prefix: &str) -> Result<()> {
     .await
     .context("the list never counted the 300 requests")?;
 
-    // A dense table: at least 15 rows fit the first screen at 1280 px.
+    // A dense table: at least 15 rows fit the first screen.
     let visible = browser
         .client
         .execute(
@@ -82,6 +83,7 @@ async fn bulk(stack: &Stack, prefix: &str) -> Result<()> {
         )
         .await?;
     let visible = visible.as_u64().unwrap_or_default();
+    eprintln!("list_bulk: {visible} rows in the first screen at 1280 × 800");
     ensure!(visible >= 15, "only {visible} rows in the first screen");
 
     // Sorting reaches the server, and the page shows the server's order.
