@@ -24,17 +24,18 @@ async fn three_hundred_pending_are_sorted_and_denied_at_once() -> Result<()> {
     result.and(cleanup)
 }
 
-/// The names of the rows shown now, in order.
+/// The names of the rows shown now, in order: read in one script, so a list the page
+/// is re-rendering (the new order arriving) is never read half old, half stale.
 async fn row_names(browser: &e2e::browser::Browser) -> Result<Vec<String>> {
-    let rows = browser
+    let names = browser
         .client
-        .find_all(fantoccini::Locator::Css(&find::testid("request-row")))
+        .execute(
+            "return [...document.querySelectorAll('[data-testid=request-row]')]
+                .map(r => r.getAttribute('data-name') || '');",
+            vec![],
+        )
         .await?;
-    let mut names = Vec::new();
-    for row in rows {
-        names.push(row.attr("data-name").await?.unwrap_or_default());
-    }
-    Ok(names)
+    Ok(serde_json::from_value(names)?)
 }
 
 /// The names of the first page the API answers for `query`, as the approver.
