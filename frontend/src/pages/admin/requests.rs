@@ -282,6 +282,14 @@ pub fn AdminRequests() -> impl IntoView {
         href_of(&next)
     };
 
+    // A filter, the order or the search changed: the list starts again at its first page.
+    let refilter = move |change: fn(&mut ListQuery, String), value: String| {
+        let mut next = query.get_untracked();
+        change(&mut next, value);
+        next.page = None;
+        go.with_value(|go| go(next, false));
+    };
+
     view! {
         <h1>"Requests"</h1>
         <div class="toolbar">
@@ -290,13 +298,7 @@ pub fn AdminRequests() -> impl IntoView {
                 <select
                     id="phase-filter"
                     data-testid="phase-filter"
-                    on:change=move |ev| {
-                        let value = event_target_value(&ev);
-                        let mut next = query.get_untracked();
-                        next.phase = PHASES.into_iter().find(|p| phase_name(*p) == value);
-                        next.page = None;
-                        go.with_value(|go| go(next, false));
-                    }
+                    on:change=move |ev| refilter(|q, v| q.phase = PHASES.into_iter().find(|p| phase_name(*p) == v), event_target_value(&ev))
                 >
                     <option value="all" selected=move || query.with(|q| q.phase.is_none())>"All but withdrawn"</option>
                     {PHASES.into_iter().map(|p| view! {
@@ -309,13 +311,7 @@ pub fn AdminRequests() -> impl IntoView {
             <div class="field inline">
                 <label for="sort-select">"Order"</label>
                 <select id="sort-select" data-testid="sort-select"
-                    on:change=move |ev| {
-                        let value = event_target_value(&ev);
-                        let mut next = query.get_untracked();
-                        next.sort = SortKey::ALL.into_iter().find(|k| k.as_str() == value);
-                        next.page = None;
-                        go.with_value(|go| go(next, false));
-                    }>
+                    on:change=move |ev| refilter(|q, v| q.sort = SortKey::ALL.into_iter().find(|k| k.as_str() == v), event_target_value(&ev))>
                     {SortKey::ALL.into_iter().map(|k| view! {
                         <option value=k.as_str() selected=move || query.with(|q| q.sort.unwrap_or_default() == k)>
                             {sort_words(k)}
@@ -326,13 +322,7 @@ pub fn AdminRequests() -> impl IntoView {
             <div class="field inline">
                 <label for="group-filter">"Group"</label>
                 <select id="group-filter" data-testid="group-filter"
-                    on:change=move |ev| {
-                        let value = event_target_value(&ev);
-                        let mut next = query.get_untracked();
-                        next.group = Some(value).filter(|v| !v.is_empty());
-                        next.page = None;
-                        go.with_value(|go| go(next, false));
-                    }>
+                    on:change=move |ev| refilter(|q, v| q.group = Some(v).filter(|v| !v.is_empty()), event_target_value(&ev))>
                     <option value="" selected=move || query.with(|q| q.group.is_none())>"Any"</option>
                     {move || {
                         let mut groups = page.with(|p| p.as_ref().map(|p| p.groups.clone()).unwrap_or_default());
@@ -354,13 +344,7 @@ pub fn AdminRequests() -> impl IntoView {
             <div class="field inline">
                 <label for="risk-filter">"Flags"</label>
                 <select id="risk-filter" data-testid="risk-filter"
-                    on:change=move |ev| {
-                        let value = event_target_value(&ev);
-                        let mut next = query.get_untracked();
-                        next.risk = RiskFilter::ALL.into_iter().find(|f| f.as_str() == value);
-                        next.page = None;
-                        go.with_value(|go| go(next, false));
-                    }>
+                    on:change=move |ev| refilter(|q, v| q.risk = RiskFilter::ALL.into_iter().find(|f| f.as_str() == v), event_target_value(&ev))>
                     <option value="" selected=move || query.with(|q| q.risk.is_none())>"Any"</option>
                     {RiskFilter::ALL.into_iter().map(|f| view! {
                         <option value=f.as_str() selected=move || query.with(|q| q.risk == Some(f))>{risk_words(f)}</option>
@@ -372,11 +356,7 @@ pub fn AdminRequests() -> impl IntoView {
                 class="field inline"
                 on:submit=move |ev| {
                     ev.prevent_default();
-                    let mut next = query.get_untracked();
-                    let text = search_text.get_untracked();
-                    next.q = Some(text).filter(|t| !t.trim().is_empty());
-                    next.page = None;
-                    go.with_value(|go| go(next, false));
+                    refilter(|q, text| q.q = Some(text).filter(|t| !t.trim().is_empty()), search_text.get_untracked());
                 }
             >
                 <label for="request-search">"Search"</label>
