@@ -49,6 +49,8 @@ pub enum Action {
     Withdrawn,
     /// An approver restored a user's access.
     AccessRestored,
+    /// A notification sink did not take an event within its retry time.
+    NotificationFailed,
 }
 
 impl Action {
@@ -68,6 +70,7 @@ impl Action {
             Self::AccessRemoved => "AccessRemoved",
             Self::Withdrawn => "Withdrawn",
             Self::AccessRestored => "AccessRestored",
+            Self::NotificationFailed => "NotificationFailed",
         }
     }
 }

@@ -225,6 +225,11 @@ pub struct Config {
     #[arg(long, env = "CERTDESK_WEBHOOK_REVIEWS_BURST", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
     pub webhook_reviews_burst: u32,
 
+    /// The notification sinks (YAML: Slack, Teams, email, signed webhooks, each with its
+    /// URL, password or signing secret in a file of its own); see docs/notifications.md.
+    #[arg(long, env = "CERTDESK_NOTIFICATIONS_FILE")]
+    pub notifications_file: Option<PathBuf>,
+
     /// The PEM bundle of the CA that signs client certificates (renewals must chain to
     /// it). Defaults to the cluster CA bundle given to requesters.
     #[arg(long, env = "CERTDESK_CLIENT_CA_FILE")]
@@ -266,6 +271,9 @@ pub enum ConfigError {
     /// The policy file cannot be read or makes no sense.
     #[error(transparent)]
     Policy(#[from] PolicyError),
+    /// The notifications file cannot be read or makes no sense.
+    #[error(transparent)]
+    Notifications(#[from] crate::notify::settings::NotifyError),
     /// The client CA file cannot be read or holds no certificate.
     #[error(
         "--client-ca-file (CERTDESK_CLIENT_CA_FILE) {0}: {1}; give the PEM bundle of the CA that signs client certificates"
@@ -301,6 +309,7 @@ impl Config {
         self.renewal_secret()?;
         self.client_ca()?;
         self.policy()?;
+        self.notifications()?;
         self.transport().map_err(ConfigError::Transport)?;
         if self.webhook_listen.is_some()
             && (self.webhook_tls_cert_file.is_none() || self.webhook_tls_key_file.is_none())
@@ -337,6 +346,16 @@ impl Config {
         match &self.policy_file {
             Some(path) => Policy::read(path),
             None => Ok(Policy::default()),
+        }
+    }
+
+    /// Reads the notifications file and its sinks' secrets (none: no sink).
+    pub fn notifications(
+        &self,
+    ) -> Result<crate::notify::settings::Notifications, crate::notify::settings::NotifyError> {
+        match &self.notifications_file {
+            Some(path) => crate::notify::settings::Notifications::read(path),
+            None => Ok(Default::default()),
         }
     }
 

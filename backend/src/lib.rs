@@ -14,6 +14,7 @@ pub mod error;
 pub mod extract;
 pub mod limits;
 pub mod metrics;
+pub mod notify;
 pub mod policy_file;
 pub mod routes;
 pub mod security;
@@ -50,6 +51,10 @@ pub struct AppState {
     pub client_ca_pem: Arc<String>,
     /// The open event streams, capped in all and per client.
     pub streams: streams::StreamSlots,
+    /// The notification sinks configured.
+    pub notifications: Arc<notify::settings::Notifications>,
+    /// This replica's notifier, when there are sinks and a cluster.
+    pub notifier: Option<Arc<notify::Notifier>>,
 }
 
 impl AppState {
@@ -109,6 +114,11 @@ impl AppState {
         let client_ca_pem = config
             .client_ca()?
             .unwrap_or_else(|| portal.ca_bundle_pem.clone());
+        let notifications = Arc::new(config.notifications()?);
+        let notifier = match &cluster {
+            Some(cluster) => notify::Notifier::start(cluster, notifications.clone())?,
+            None => None,
+        };
         let streams = streams::StreamSlots::new(
             config.max_event_streams as usize,
             config.max_event_streams_per_client as usize,
@@ -122,6 +132,8 @@ impl AppState {
             metrics,
             challenge_key,
             client_ca_pem: Arc::new(client_ca_pem),
+            notifications,
+            notifier,
         })
     }
 

@@ -23,6 +23,25 @@ pub struct HttpLabels {
     pub status: u16,
 }
 
+/// The labels of one notification series: the sink (from the operator's file), the
+/// event kind and the outcome (`sent`, `failed` or `retried`), all from closed sets.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct NotifyLabels {
+    /// The sink's name.
+    pub sink: String,
+    /// The event kind.
+    pub event: String,
+    /// `sent`, `failed` or `retried`.
+    pub outcome: String,
+}
+
+/// The labels of one sink's delivery latency.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SinkLabels {
+    /// The sink's name.
+    pub sink: String,
+}
+
 /// The backend's metrics and the registry that renders them.
 pub struct Metrics {
     registry: Registry,
@@ -36,6 +55,12 @@ pub struct Metrics {
     pub http: Family<HttpLabels, Histogram>,
     /// Live status streams open now (set when `/metrics` is read).
     pub event_streams: Gauge,
+    /// Notifications sent, failed and retried, per sink and event.
+    pub notifications: Family<NotifyLabels, Counter>,
+    /// Events this replica could not take on because its delivery queue was full.
+    pub notification_overflow: Counter,
+    /// Seconds from an event to its delivery, per sink.
+    pub notification_latency: Family<SinkLabels, Histogram>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -77,8 +102,31 @@ impl Default for Metrics {
             "Live status streams (server-sent events) open now",
             event_streams.clone(),
         );
+        let notifications = Family::<NotifyLabels, Counter>::default();
+        registry.register(
+            "notifications",
+            "Notifications sent, failed and retried, per sink and event",
+            notifications.clone(),
+        );
+        let notification_overflow = Counter::default();
+        registry.register(
+            "notification_queue_overflow",
+            "Events this replica left to others (or a later pass) because its delivery queue was full",
+            notification_overflow.clone(),
+        );
+        let notification_latency = Family::<SinkLabels, Histogram>::new_with_constructor(
+            (|| Histogram::new(exponential_buckets(0.01, 2.0, 16))) as fn() -> Histogram,
+        );
+        registry.register(
+            "notification_delivery_seconds",
+            "Seconds from an event to its delivery at a sink",
+            notification_latency.clone(),
+        );
         Self {
             registry,
+            notifications,
+            notification_overflow,
+            notification_latency,
             event_streams,
             submissions,
             approvals,

@@ -26,6 +26,7 @@ pub mod portal;
 pub mod received;
 pub mod seed;
 pub mod shell;
+pub mod sinks;
 pub mod stack;
 pub mod subjects;
 pub mod tools;

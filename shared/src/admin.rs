@@ -303,3 +303,37 @@ pub struct RoleView {
     /// What it allows.
     pub rules: Vec<Rule>,
 }
+
+/// One notification sink as approvers see it (`GET /api/v1/admin/notifications`): what
+/// it is told and how its last deliveries went (across every replica).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SinkStatus {
+    /// The sink's name in the operator's file.
+    pub name: String,
+    /// `slack`, `teams`, `email` or `webhook`.
+    pub format: String,
+    /// The events it is told about.
+    pub events: Vec<String>,
+    /// Only requests naming one of these groups (empty: every request).
+    pub groups: Vec<String>,
+    /// When it last took an event.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub last_sent: Option<time::OffsetDateTime>,
+    /// Its last failure, if any is still on record (a day).
+    #[serde(default)]
+    pub last_failure: Option<SinkFailure>,
+}
+
+/// A sink's failed delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SinkFailure {
+    /// When the delivery was given up.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: time::OffsetDateTime,
+    /// The event's kind.
+    pub event: String,
+    /// Why (no URL, no secret).
+    pub error: String,
+}

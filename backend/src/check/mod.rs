@@ -10,6 +10,7 @@
 //! against what was asked, and that its certificate authenticates ([`signing`]).
 
 pub mod guards;
+pub mod notify;
 pub mod rbac;
 pub mod signing;
 
@@ -54,6 +55,14 @@ pub struct CheckArgs {
     /// given). The Helm test names it, so its right to approve is limited to that CSR.
     #[arg(long, value_parser = csr_name)]
     pub csr_name: Option<String>,
+
+    /// Also send a test notification to each sink of --notifications-file (a line each).
+    #[arg(long, requires = "notifications_file")]
+    pub notify_test: bool,
+
+    /// The notifications file the backend is given (for --notify-test).
+    #[arg(long, env = "CERTDESK_NOTIFICATIONS_FILE")]
+    pub notifications_file: Option<PathBuf>,
 }
 
 /// A CSR name `check` may use: lower-case letters, digits and `-`, at most 63, starting
@@ -117,6 +126,17 @@ impl fmt::Display for Line {
 /// Runs every check, printing each line as it is known; returns whether all passed.
 pub async fn run(args: &CheckArgs) -> anyhow::Result<bool> {
     crate::cluster::install_crypto_provider();
+    let mut notified = true;
+    if let (true, Some(file)) = (args.notify_test, &args.notifications_file) {
+        for line in notify::check(file).await {
+            notified &= line.ok;
+            println!("{line}");
+        }
+    }
+    Ok(cluster_checks(args).await? && notified)
+}
+
+async fn cluster_checks(args: &CheckArgs) -> anyhow::Result<bool> {
     let config = match &args.kubeconfig {
         Some(path) => {
             let kubeconfig = kube::config::Kubeconfig::read_from(path)
@@ -191,6 +211,7 @@ async fn crds_line(client: &Client) -> Line {
         "invites.certdesk.dev",
         "withdrawals.certdesk.dev",
         "removals.certdesk.dev",
+        "notifications.certdesk.dev",
     ] {
         match crds.get_opt(name).await {
             Ok(Some(_)) => {}
@@ -201,7 +222,7 @@ async fn crds_line(client: &Client) -> Line {
     if missing.is_empty() {
         Line::ok(
             "crds",
-            "issuedcertificates, invites, withdrawals and removals (certdesk.dev) are installed",
+            "issuedcertificates, invites, withdrawals, removals and notifications (certdesk.dev) are installed",
         )
     } else {
         Line::fail(

@@ -336,6 +336,7 @@ pub fn definitions() -> Vec<CustomResourceDefinition> {
         Invite::crd(),
         super::withdrawals::Withdrawal::crd(),
         super::removals::Removal::crd(),
+        crate::notify::outbox::Notification::crd(),
     ]
 }
 
@@ -379,8 +380,13 @@ mod tests {
                 .flatten()
                 .map(|c| c.name.as_str())
                 .collect();
-            // A withdrawal and a removal are facts, written once: no status, no expiry.
-            if matches!(crd.spec.names.kind.as_str(), "Withdrawal" | "Removal") {
+            // A withdrawal and a removal are facts, written once: no status, no expiry;
+            // a notification's claim and outcomes are written with preconditions and
+            // merge patches of the object itself (no status subresource).
+            if matches!(
+                crd.spec.names.kind.as_str(),
+                "Withdrawal" | "Removal" | "Notification"
+            ) {
                 assert!(columns.contains(&"User"), "{columns:?}");
                 continue;
             }

@@ -36,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(remove_access))
         .routes(routes!(restore_access))
         .merge(super::admin_list::router())
+        .merge(super::admin_notifications::router())
 }
 
 /// Refuses a name from the URL that cannot be a CSR's (404, no API call).

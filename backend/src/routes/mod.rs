@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod admin_list;
+pub mod admin_notifications;
 pub mod assets;
 pub mod config;
 pub mod health;

@@ -11,6 +11,7 @@ mod escalation;
 mod helpers;
 mod identity;
 mod lifecycle;
+mod notifications;
 mod openapi;
 mod overload;
 mod policy_rules;

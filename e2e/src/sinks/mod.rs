@@ -1,0 +1,5 @@
+//! Notification receivers on loopback, standing in for Slack, Teams, a webhook
+//! consumer and a mail server (none of which is reachable here): [`http`] and [`smtp`].
+
+pub mod http;
+pub mod smtp;
