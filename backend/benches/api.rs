@@ -108,8 +108,7 @@ async fn main() -> Result<()> {
         "--policy-file",
         policy_file.to_str().context("utf-8 path")?,
     ])?;
-    config.validate()?;
-    let state = AppState::new(config).await?;
+    let state = AppState::new(config.validate()?).await?;
     let probe = state.clone();
     let portal = state.portal.clone();
     let policy = portal.policy.clone();

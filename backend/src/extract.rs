@@ -101,7 +101,7 @@ impl FromRequestParts<crate::AppState> for ClientAddress {
         Ok(Self(crate::client::client_of(
             peer_ip(&parts.extensions),
             &parts.headers,
-            &state.config.trusted_proxies,
+            &state.settings.serve.trusted_proxies,
         )))
     }
 }

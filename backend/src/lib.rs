@@ -30,13 +30,13 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 
-use crate::config::Config;
+use crate::config::{Config, Settings};
 
 /// What every handler can read; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    /// The validated configuration.
-    pub config: Arc<Config>,
+    /// The validated configuration, its files read.
+    pub settings: Arc<Settings>,
     /// The portal configuration the browser is given, computed once at start-up.
     pub portal: Arc<shared::PortalConfig>,
     /// The cluster connection, when the backend found credentials for one.
@@ -51,8 +51,6 @@ pub struct AppState {
     pub client_ca_pem: Arc<String>,
     /// The open event streams, capped in all and per client.
     pub streams: streams::StreamSlots,
-    /// The notification sinks configured.
-    pub notifications: Arc<notify::settings::Notifications>,
     /// This replica's notifier, when there are sinks and a cluster.
     pub notifier: Option<Arc<notify::Notifier>>,
 }
@@ -64,11 +62,12 @@ impl AppState {
     /// An explicit `--kubeconfig` that cannot be used is an error; with none and no
     /// in-cluster credentials the backend still serves the app, answers API calls that
     /// need the cluster with 503 `cluster_unreachable`, and is never ready.
-    pub async fn new(config: Config) -> anyhow::Result<Self> {
-        let (cluster, endpoint) = match &config.kubeconfig {
+    pub async fn new(settings: Settings) -> anyhow::Result<Self> {
+        let namespace = &settings.cluster.namespace;
+        let (cluster, endpoint) = match &settings.cluster.kubeconfig {
             Some(path) => {
                 let mut endpoint = cluster::endpoint_from_kubeconfig(path)?;
-                let cluster = cluster::Cluster::connect(Some(path), &config.namespace).await?;
+                let cluster = cluster::Cluster::connect(Some(path), namespace).await?;
                 if endpoint.ca_pem.is_empty() {
                     match cluster.root_ca_configmap().await {
                         Ok(Some(pem)) => endpoint.ca_pem = pem,
@@ -81,7 +80,7 @@ impl AppState {
                 }
                 (Some(cluster), Some(endpoint))
             }
-            None => match cluster::Cluster::connect(None, &config.namespace).await {
+            None => match cluster::Cluster::connect(None, namespace).await {
                 Ok(cluster) => {
                     let endpoint = cluster.endpoint().await;
                     (Some(cluster), Some(endpoint))
@@ -92,47 +91,47 @@ impl AppState {
                 }
             },
         };
-        let policy = config.policy()?;
-        let mut portal = config.portal_config(endpoint.as_ref(), &policy);
-        portal.plugin_downloads = routes::assets::plugin_downloads(&config.static_dir);
+        let mut portal = settings.portal_config(endpoint.as_ref());
+        portal.plugin_downloads = routes::assets::plugin_downloads(&settings.serve.static_dir);
         let portal = Arc::new(portal);
         let metrics = Arc::new(metrics::Metrics::default());
         let cluster = cluster.map(|mut cluster| {
             cluster.signing.deadline =
-                Duration::from_secs(u64::from(config.signing_deadline_seconds));
+                Duration::from_secs(u64::from(settings.cluster.signing_deadline_seconds));
             cluster.rules = Arc::new(cluster::Rules {
                 portal: portal.clone(),
-                always_require_impersonate: policy.always_require_impersonate,
+                always_require_impersonate: settings.policy.always_require_impersonate,
             });
             cluster.metrics = metrics.clone();
             cluster
         });
-        let challenge_key = match config.renewal_secret()? {
-            Some(secret) => cluster::renewal::ChallengeKey::from_secret(&secret),
+        let challenge_key = match &settings.renewal_secret {
+            Some(secret) => cluster::renewal::ChallengeKey::from_secret(secret),
             None => cluster::renewal::ChallengeKey::random()?,
         };
-        let client_ca_pem = config
-            .client_ca()?
+        let client_ca_pem = settings
+            .client_ca
+            .clone()
             .unwrap_or_else(|| portal.ca_bundle_pem.clone());
-        let notifications = Arc::new(config.notifications()?);
         let notifier = match &cluster {
-            Some(cluster) => notify::Notifier::start(cluster, notifications.clone())?,
+            Some(cluster) => {
+                notify::Notifier::start(cluster, Arc::new(settings.notifications.clone()))?
+            }
             None => None,
         };
         let streams = streams::StreamSlots::new(
-            config.max_event_streams as usize,
-            config.max_event_streams_per_client as usize,
+            settings.limits.max_event_streams as usize,
+            settings.limits.max_event_streams_per_client as usize,
         );
         Ok(Self {
             streams,
-            limits: Arc::new(limits::Limits::new(&config)),
-            config: Arc::new(config),
+            limits: Arc::new(limits::Limits::new(&settings.limits)),
+            settings: Arc::new(settings),
             portal,
             cluster,
             metrics,
             challenge_key,
             client_ca_pem: Arc::new(client_ca_pem),
-            notifications,
             notifier,
         })
     }
@@ -157,10 +156,10 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// Validates the configuration, binds the listen address and serves until a shutdown
 /// signal, finishing the requests under way (for at most [`SHUTDOWN_GRACE`]).
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    config.validate()?;
-    let listen = config.listen;
-    let state = AppState::new(config).await?;
-    if let Some(settings) = state.config.webhook() {
+    let settings = config.validate()?;
+    let listen = settings.serve.listen;
+    let state = AppState::new(settings).await?;
+    if let Some(settings) = state.settings.webhook.clone() {
         let cluster = state.cluster.clone().context(
             "the admission webhook needs the cluster: pass --kubeconfig or run in a cluster",
         )?;
@@ -172,7 +171,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         );
         tracing::info!(address = %bound, "admission webhook listening");
     }
-    if let Some(address) = state.config.metrics_listen {
+    if let Some(address) = state.settings.serve.metrics_listen {
         let handle = axum_server::Handle::new();
         let server = axum_server::bind(address)
             .handle(handle.clone())
@@ -189,8 +188,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         })?;
         println!("CertDesk metrics are served on http://{bound}/metrics");
     }
-    let transport = state.config.transport().map_err(anyhow::Error::msg)?;
-    let state_header_read_timeout = state.config.header_read_timeout_seconds;
+    let transport = state.settings.transport.clone();
+    let state_header_read_timeout = state.settings.serve.header_read_timeout_seconds;
     let streams = state.streams.clone();
     let audit = state.cluster.as_ref().map(|c| c.audit.clone());
     let mut router = app(state);

@@ -22,7 +22,7 @@ use shared::{ApiError, ErrorCode};
 use tokio::sync::Semaphore;
 
 use crate::AppState;
-use crate::config::Config;
+use crate::config::LimitArgs;
 use crate::extract::peer_ip;
 use crate::streams::client_key;
 
@@ -48,7 +48,7 @@ pub struct Limits {
 impl Limits {
     /// Builds the limits of `config` and starts forgetting clients whose quota refilled
     /// (so the limiters' memory stays bounded).
-    pub fn new(config: &Config) -> Self {
+    pub fn new(config: &LimitArgs) -> Self {
         let submit = Arc::new(keyed(config.submit_per_minute, config.submit_burst));
         let read = Arc::new(keyed(config.read_per_minute, config.read_burst));
         let sign_in = SignInFailures {
@@ -97,7 +97,7 @@ fn key_of(state: &AppState, request: &Request) -> IpAddr {
     client_key(crate::client::client_of(
         peer_ip(request.extensions()),
         request.headers(),
-        &state.config.trusted_proxies,
+        &state.settings.serve.trusted_proxies,
     ))
 }
 

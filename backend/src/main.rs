@@ -8,7 +8,7 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = backend::config::Config::parse();
-    backend::telemetry::init(config.log_format);
+    backend::telemetry::init(config.serve.log_format);
     if let Some(backend::config::Command::Check(args)) = &config.command {
         return match backend::check::run(args).await {
             Ok(true) => ExitCode::SUCCESS,

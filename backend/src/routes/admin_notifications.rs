@@ -33,6 +33,6 @@ async fn notifications(
     approver::ensure_may_list(&client).await?;
     Ok(axum::Json(match &state.notifier {
         Some(notifier) => notifier.status(),
-        None => crate::notify::status(&state.notifications, &[]),
+        None => crate::notify::status(&state.settings.notifications, &[]),
     }))
 }

@@ -29,7 +29,7 @@ use crate::error::Error;
 /// the static app with a fallback to `index.html` for the app's own routes; every
 /// response carries the security headers.
 pub fn router(state: AppState) -> Router {
-    let static_dir = state.config.static_dir.clone();
+    let static_dir = state.settings.serve.static_dir.clone();
     let index_html = assets::index_pages(&static_dir);
     let spa = assets::service(&static_dir).layer(axum::middleware::from_fn(assets::cache_control));
     let api = OpenApiRouter::new()
@@ -65,7 +65,9 @@ pub fn router(state: AppState) -> Router {
             crate::limits::in_flight,
         ));
     let mut router = Router::new()
-        .merge(health::router(state.config.metrics_listen.is_none()))
+        .merge(health::router(
+            state.settings.serve.metrics_listen.is_none(),
+        ))
         .merge(served)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -46,8 +46,8 @@ impl TestApp {
         let mut args = vec!["certdesk", "--static-dir", &dir];
         args.extend_from_slice(extra_args);
         let config = Config::try_parse_from(args).expect("valid flags");
-        config.validate().expect("valid config");
-        let router = backend::app(AppState::new(config).await.expect("state"));
+        let settings = config.validate().expect("valid config");
+        let router = backend::app(AppState::new(settings).await.expect("state"));
         Self {
             router,
             _static_dir: static_dir,

@@ -8,14 +8,12 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use e2e::cluster::ControlPlane;
-use e2e::sinks::http::{Delivery, HttpSink, SECRET};
-use e2e::sinks::smtp::{self, Mode, SmtpSink};
+use e2e::sinks::http::{Delivery, HttpSink};
+use e2e::sinks::setup::{self, GROUP, SinkFiles};
+use e2e::sinks::smtp::{Mode, SmtpSink};
 
 use crate::helpers::{TestApp, openssl_csr, unique};
 
-/// The group only these tests request (their sinks listen for it alone, so the
-/// other tests' requests on the shared control plane reach none of them).
-const GROUP: &str = "notify-e2e";
 /// What a hostile requester types; every format must show it as typed.
 const HOSTILE_NOTE: &str = "<!channel> *bold* _it_ <script>alert(1)</script> & [x](http://evil.example) {{DATE(2017-02-14T06:08:39Z, SHORT)}}";
 
@@ -23,88 +21,35 @@ fn cluster() -> ControlPlane {
     ControlPlane::shared().unwrap_or_else(|e| panic!("{e:#}"))
 }
 
-/// Lets the local approver issue the tests' group (as an operator grants it).
 fn allow_group(cluster: &ControlPlane) {
-    let manifest = format!(
-        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: 'certdesk:test:notify-group'}}\nrules: [{{apiGroups: [''], resources: [groups], resourceNames: ['{GROUP}'], verbs: [impersonate]}}]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {{name: 'certdesk:test:notify-group'}}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: 'certdesk:test:notify-group'}}\nsubjects: [{{kind: ServiceAccount, name: certdesk-approver, namespace: certdesk}}]\n"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("rbac.yaml");
-    std::fs::write(&file, manifest).unwrap();
-    cluster
-        .admin_kubectl_ok(&["apply", "-f", file.to_str().unwrap()])
-        .unwrap();
+    setup::allow_group(cluster).unwrap();
 }
 
-/// The sinks' files: every URL and secret in a file of its own.
-struct Files {
-    dir: tempfile::TempDir,
-    portal: String,
-}
+struct Files(SinkFiles);
 
 impl Files {
     fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("policy.yaml"),
-            format!("groups:\n  allowed: [{GROUP}]\nusernames:\n  pattern: '.+'\n"),
-        )
-        .unwrap();
-        std::fs::write(dir.path().join("secret"), SECRET).unwrap();
-        std::fs::write(dir.path().join("password"), smtp::PASSWORD).unwrap();
-        Self {
-            dir,
-            portal: format!("https://{}.certdesk.example", unique("portal")),
-        }
+        Self(SinkFiles::new().unwrap())
     }
 
-    fn url(&self, name: &str, url: &str) -> String {
-        std::fs::write(self.dir.path().join(name), url).unwrap();
-        name.to_owned()
-    }
-
-    /// Writes the notifications file with `sinks` (YAML list items) and returns the
-    /// backend's flags for it.
     fn flags(&self, sinks: &[String], retry_seconds: u64) -> Vec<String> {
-        let file = self.dir.path().join("notifications.yaml");
-        let mut text = format!(
-            "portalUrl: {}\nretrySeconds: {retry_seconds}\nsinks:\n",
-            self.portal
-        );
-        for sink in sinks {
-            text.push_str(&format!("  - {sink}\n"));
-        }
-        std::fs::write(&file, text).unwrap();
-        vec![
-            "--notifications-file".to_owned(),
-            path(&file),
-            "--policy-file".to_owned(),
-            path(&self.dir.path().join("policy.yaml")),
-        ]
+        self.0.flags(sinks, retry_seconds).unwrap()
     }
 }
 
-fn path(p: &Path) -> String {
-    p.to_str().unwrap().to_owned()
+impl std::ops::Deref for Files {
+    type Target = SinkFiles;
+    fn deref(&self) -> &SinkFiles {
+        &self.0
+    }
 }
 
 fn http_sink(files: &Files, name: &str, format: &str, url: &str) -> String {
-    let url_file = files.url(&format!("{name}.url"), url);
-    let secret = if format == "webhook" {
-        ", secretFile: secret"
-    } else {
-        ""
-    };
-    format!("{{name: {name}, format: {format}, urlFile: {url_file}{secret}, groups: [{GROUP}]}}")
+    files.http(name, format, url).unwrap()
 }
 
 fn mail_sink(files: &Files, name: &str, server: &SmtpSink, tls: &str) -> String {
-    std::fs::write(files.dir.path().join(format!("{name}.ca")), &server.ca_pem).unwrap();
-    format!(
-        "{{name: {name}, format: email, groups: [{GROUP}], smtp: {{host: localhost, port: {}, tls: {tls}, username: {}, passwordFile: password, caFile: {name}.ca}}, from: 'CertDesk <certdesk@example.com>', to: [approvers@example.com]}}",
-        server.port,
-        smtp::USER
-    )
+    files.mail(name, server, tls).unwrap()
 }
 
 async fn app(flags: &[String]) -> TestApp {
@@ -427,8 +372,13 @@ async fn a_failing_sink_is_retried_and_a_dead_one_delays_no_submission() {
         http_sink(&files, "dead", "teams", &format!("{}/dead/b", receiver.url)),
         // A webhook whose receiver refuses it for good (a wrong secret): not retried.
         {
-            std::fs::write(files.dir.path().join("wrong"), "whsec_d3Jvbmctc2VjcmV0").unwrap();
-            let url = files.url("refused.url", &format!("{}/webhook/b", receiver.url));
+            std::fs::write(files.dir().join("wrong"), "whsec_d3Jvbmctc2VjcmV0").unwrap();
+            std::fs::write(
+                files.dir().join("refused.url"),
+                format!("{}/webhook/b", receiver.url),
+            )
+            .unwrap();
+            let url = "refused.url";
             format!(
                 "{{name: refused, format: webhook, urlFile: {url}, secretFile: wrong, groups: [{GROUP}]}}"
             )

@@ -162,6 +162,10 @@ async fn receive(
         "limited" if attempt == 1 => {
             return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "2")]).into_response();
         }
+        "later" if attempt == 1 => {
+            // Busy: come back in ten seconds (the event waits, no request in flight).
+            return (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "10")]).into_response();
+        }
         _ => {}
     }
     let header = |name: &str| {

@@ -41,7 +41,31 @@ fn helm_lint_passes_for_the_defaults_and_every_ci_values_file() -> Result<()> {
 #[ignore = "needs helm (scripts/helm.sh builds it from the Go module proxy)"]
 fn values_that_cannot_work_are_refused_with_what_to_change() -> Result<()> {
     let chart = chart_dir();
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 8] = [
+        (
+            &[
+                "--set",
+                "notifications.sinks[0].name=s",
+                "--set",
+                "notifications.sinks[0].format=slack",
+                "--set",
+                "notifications.sinks[0].secretName=x",
+            ],
+            "notifications.portalUrl",
+        ),
+        (
+            &[
+                "--set",
+                "notifications.portalUrl=https://c.example",
+                "--set",
+                "notifications.sinks[0].name=s",
+                "--set",
+                "notifications.sinks[0].format=sms",
+                "--set",
+                "notifications.sinks[0].secretName=x",
+            ],
+            "format",
+        ),
         (&["--set", "tls.mode=proxy"], "tls.trustedProxies"),
         (
             &["--set", "webhook.enabled=false"],

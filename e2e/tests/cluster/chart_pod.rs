@@ -207,8 +207,24 @@ impl<'a> Release<'a> {
             "--key",
             utf8(&key)?,
         ])?;
+        // A notification sink whose URL and signing secret live in a Secret, as the
+        // chart expects (the pod starts only if the rendered file is one it accepts).
+        cluster.admin_kubectl_ok(&[
+            "create",
+            "secret",
+            "generic",
+            &format!("{fullname}-hook"),
+            "-n",
+            &namespace,
+            "--from-literal=url=http://127.0.0.1:9/hook",
+            "--from-literal=secret=whsec_Y2hhcnQtcG9kLXdlYmhvb2stc2VjcmV0",
+        ])?;
         let values = json!({
             "replicaCount": 1,
+            "notifications": {
+                "portalUrl": "https://certdesk.example.com",
+                "sinks": [{ "name": "hook", "format": "webhook", "secretName": format!("{fullname}-hook") }],
+            },
             "publicServerUrl": cluster.server()?,
             "policy": { "groups": { "allowed": ["dev-team"] } },
             "tests": { "check": { "signingDeadlineSeconds": 30 } },

@@ -16,6 +16,7 @@ mod lifecycle;
 mod list_bulk;
 mod list_scale;
 mod live_list;
+mod notify;
 mod reload;
 mod renewal_replaces;
 mod replicas;

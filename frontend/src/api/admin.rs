@@ -163,6 +163,12 @@ pub async fn revoke_invite(token: &str, name: &str) -> Result<InviteView, ApiErr
     decode(post(&url, token, &serde_json::json!({})).await?).await
 }
 
+/// Returns the notification sinks with their last delivery and failure
+/// (`GET /admin/notifications`).
+pub async fn notifications(token: &str) -> Result<Vec<shared::admin::SinkStatus>, ApiError> {
+    get("/api/v1/admin/notifications", token).await
+}
+
 /// Returns everyone CertDesk issued to (`GET /admin/people`).
 pub async fn people(token: &str) -> Result<Vec<PersonView>, ApiError> {
     get("/api/v1/admin/people", token).await

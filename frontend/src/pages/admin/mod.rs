@@ -8,6 +8,7 @@ pub mod place;
 pub mod request;
 pub mod requests;
 pub mod sign_in;
+pub mod sinks;
 
 use leptos::prelude::*;
 

@@ -186,6 +186,7 @@ pub fn AdminRequests() -> impl IntoView {
 
     let fetch_token = token.clone();
     let bulk_token = token.clone();
+    let sinks_token = StoredValue::new(token.clone());
     // The pending requests ticked for "Deny selected" (or every pending one the query
     // matches, on every page); a new query starts afresh.
     let selected = RwSignal::new(std::collections::BTreeSet::<String>::new());
@@ -453,6 +454,7 @@ pub fn AdminRequests() -> impl IntoView {
                 )))}
             </span>
         </nav>
+        <super::sinks::Sinks token=sinks_token />
     }
     .into_any()
 }

@@ -3,10 +3,11 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::cluster::ClusterEndpoint;
-use crate::policy_file::{Policy, PolicyError};
 use clap::{Parser, ValueEnum};
-use shared::PortalConfig;
+
+mod settings;
+
+pub use settings::{ConfigError, Settings};
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -37,7 +38,29 @@ pub struct Config {
     /// Instead of serving: `check` whether this cluster can run CertDesk.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// The listener, TLS, proxies, the app's files and logs.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// The cluster and how requesters reach it.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Rate limits and caps.
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    /// The policy and what CertDesk approves by itself.
+    #[command(flatten)]
+    pub access: AccessArgs,
+    /// The admission webhook.
+    #[command(flatten)]
+    pub webhook: WebhookArgs,
+    /// The notification sinks.
+    #[command(flatten)]
+    pub notify: NotifyArgs,
+}
 
+/// How the backend serves: its listener, TLS, proxies, the built app and logs.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
     /// Address to serve HTTP on.
     #[arg(long, env = "CERTDESK_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -68,6 +91,24 @@ pub struct Config {
     #[arg(long, env = "CERTDESK_STATIC_DIR", default_value = "dist")]
     pub static_dir: PathBuf,
 
+    /// Serve `/metrics` on this address only (plain HTTP, e.g. a pod port only
+    /// Prometheus reaches) instead of beside the app.
+    #[arg(long, env = "CERTDESK_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// Seconds a client has to send a request's headers (and an idle keep-alive
+    /// connection to send its next request) before the connection is closed.
+    #[arg(long, env = "CERTDESK_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=300))]
+    pub header_read_timeout_seconds: u32,
+
+    /// Log format.
+    #[arg(long, env = "CERTDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// The cluster CertDesk issues for, and how requesters reach it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ClusterArgs {
     /// The cluster's name as requesters' kubeconfigs will call it.
     #[arg(long, env = "CERTDESK_CLUSTER_NAME", default_value = "kubernetes")]
     pub cluster_name: String,
@@ -85,6 +126,20 @@ pub struct Config {
     #[arg(long, env = "CERTDESK_NAMESPACE", default_value = "certdesk")]
     pub namespace: String,
 
+    /// The PEM bundle of the CA that signs client certificates (renewals must chain to
+    /// it). Defaults to the cluster CA bundle given to requesters.
+    #[arg(long, env = "CERTDESK_CLIENT_CA_FILE")]
+    pub client_ca_file: Option<PathBuf>,
+
+    /// Seconds an approved request may wait for its certificate before its page (and
+    /// the approver's) says this cluster does not seem to issue client certificates.
+    #[arg(long, env = "CERTDESK_SIGNING_DEADLINE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    pub signing_deadline_seconds: u32,
+}
+
+/// What one client, and everyone together, may make the backend spend.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
     /// Submissions one client address may make per minute (sustained).
     #[arg(long, env = "CERTDESK_SUBMIT_PER_MINUTE", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub submit_per_minute: u32,
@@ -92,16 +147,6 @@ pub struct Config {
     /// Submissions one client address may make in a burst.
     #[arg(long, env = "CERTDESK_SUBMIT_BURST", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub submit_burst: u32,
-
-    /// Seconds a client has to send a request's headers (and an idle keep-alive
-    /// connection to send its next request) before the connection is closed.
-    #[arg(long, env = "CERTDESK_HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=300))]
-    pub header_read_timeout_seconds: u32,
-
-    /// Serve `/metrics` on this address only (plain HTTP, e.g. a pod port only
-    /// Prometheus reaches) instead of beside the app.
-    #[arg(long, env = "CERTDESK_METRICS_LISTEN")]
-    pub metrics_listen: Option<SocketAddr>,
 
     /// Server-sent event streams (live request status) open at once, in all.
     #[arg(long, env = "CERTDESK_MAX_EVENT_STREAMS", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
@@ -138,15 +183,16 @@ pub struct Config {
     /// Seconds a request may take before it is answered 504 `timeout`.
     #[arg(long, env = "CERTDESK_REQUEST_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=600))]
     pub request_timeout_seconds: u32,
+}
 
-    /// Seconds an approved request may wait for its certificate before its page (and
-    /// the approver's) says this cluster does not seem to issue client certificates.
-    #[arg(long, env = "CERTDESK_SIGNING_DEADLINE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=86_400))]
-    pub signing_deadline_seconds: u32,
-
-    /// Log format.
-    #[arg(long, env = "CERTDESK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
-    pub log_format: LogFormat,
+/// Who may ask and what CertDesk approves by itself: the policy and its switches.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AccessArgs {
+    /// The operator's policy (YAML): the groups requesters may ask for, admin groups,
+    /// reserved username prefixes and pattern, key algorithms, lifetimes, invites and
+    /// renewals. Without it the design's defaults apply (no groups at all).
+    #[arg(long, env = "CERTDESK_POLICY_FILE")]
+    pub policy_file: Option<PathBuf>,
 
     /// Accept requests only through invite links.
     #[arg(long, env = "CERTDESK_INVITE_REQUIRED")]
@@ -174,13 +220,11 @@ pub struct Config {
     /// only by the replica that issued it.
     #[arg(long, env = "CERTDESK_RENEWAL_SECRET_FILE")]
     pub renewal_secret_file: Option<PathBuf>,
+}
 
-    /// The operator's policy (YAML): the groups requesters may ask for, admin groups,
-    /// reserved username prefixes and pattern, key algorithms, lifetimes, invites and
-    /// renewals. Without it the design's defaults apply (no groups at all).
-    #[arg(long, env = "CERTDESK_POLICY_FILE")]
-    pub policy_file: Option<PathBuf>,
-
+/// The opt-in validating admission webhook.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WebhookArgs {
     /// Serve CertDesk's validating admission webhook (HTTPS) on this address, so the
     /// identity check also guards approvals made around CertDesk (`kubectl certificate
     /// approve`). Register it with deploy/webhook/; it needs
@@ -224,198 +268,15 @@ pub struct Config {
     /// Admission reviews one client address may send the webhook in a burst.
     #[arg(long, env = "CERTDESK_WEBHOOK_REVIEWS_BURST", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
     pub webhook_reviews_burst: u32,
+}
 
+/// Where approvers hear of requests.
+#[derive(Debug, Clone, clap::Args)]
+pub struct NotifyArgs {
     /// The notification sinks (YAML: Slack, Teams, email, signed webhooks, each with its
     /// URL, password or signing secret in a file of its own); see docs/notifications.md.
     #[arg(long, env = "CERTDESK_NOTIFICATIONS_FILE")]
     pub notifications_file: Option<PathBuf>,
-
-    /// The PEM bundle of the CA that signs client certificates (renewals must chain to
-    /// it). Defaults to the cluster CA bundle given to requesters.
-    #[arg(long, env = "CERTDESK_CLIENT_CA_FILE")]
-    pub client_ca_file: Option<PathBuf>,
-}
-
-/// A configuration that cannot work, with what to change.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// The static directory (or one of its apps' directories) has no `index.html`.
-    #[error(
-        "the static directory {0} has no index.html: build the frontend with scripts/build-frontend.sh (trunk build --release, and the admin/ and inspect/ apps) or pass --static-dir (CERTDESK_STATIC_DIR)"
-    )]
-    StaticDirMissing(PathBuf),
-    /// The public server URL is not an https URL.
-    #[error("--public-server-url (CERTDESK_PUBLIC_SERVER_URL) must start with https://, got {0:?}")]
-    PublicServerUrl(String),
-    /// In a cluster, with no public API server URL for the requesters' kubeconfigs.
-    #[error(
-        "running in a cluster (KUBERNETES_SERVICE_HOST={0}) without --public-server-url (CERTDESK_PUBLIC_SERVER_URL): pass the API server URL requesters reach from their machines, such as https://kubernetes.example.com:6443; the in-cluster address works only inside the cluster"
-    )]
-    PublicServerUrlMissing(String),
-    /// The cluster name is empty.
-    #[error("--cluster-name (CERTDESK_CLUSTER_NAME) must not be empty")]
-    ClusterNameEmpty,
-    /// The renewal secret file cannot be read or is too short.
-    #[error(
-        "--renewal-secret-file (CERTDESK_RENEWAL_SECRET_FILE) {0}: {1}; write at least 32 random bytes into it, e.g. `head -c 32 /dev/urandom > FILE`"
-    )]
-    RenewalSecret(PathBuf, String),
-    /// Plain HTTP would be exposed beyond loopback.
-    #[error("{0}")]
-    Transport(String),
-    /// The webhook is to be served without its TLS files.
-    #[error(
-        "--webhook-listen needs --webhook-tls-cert-file and --webhook-tls-key-file (CERTDESK_WEBHOOK_TLS_CERT_FILE, CERTDESK_WEBHOOK_TLS_KEY_FILE): the API server calls webhooks over HTTPS only"
-    )]
-    WebhookTls,
-    /// The policy file cannot be read or makes no sense.
-    #[error(transparent)]
-    Policy(#[from] PolicyError),
-    /// The notifications file cannot be read or makes no sense.
-    #[error(transparent)]
-    Notifications(#[from] crate::notify::settings::NotifyError),
-    /// The client CA file cannot be read or holds no certificate.
-    #[error(
-        "--client-ca-file (CERTDESK_CLIENT_CA_FILE) {0}: {1}; give the PEM bundle of the CA that signs client certificates"
-    )]
-    ClientCa(PathBuf, String),
-}
-
-impl Config {
-    /// Checks what clap cannot: that the files and values named make sense together.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        let apps = crate::routes::assets::APPS.map(|(_, dir)| self.static_dir.join(dir));
-        for dir in std::iter::once(self.static_dir.clone()).chain(apps) {
-            if !dir.join("index.html").is_file() {
-                return Err(ConfigError::StaticDirMissing(dir));
-            }
-        }
-        if let Some(url) = &self.public_server_url
-            && !url.starts_with("https://")
-        {
-            return Err(ConfigError::PublicServerUrl(url.clone()));
-        }
-        if self.kubeconfig.is_none()
-            && self.public_server_url.is_none()
-            && let Some(host) = std::env::var_os("KUBERNETES_SERVICE_HOST")
-        {
-            return Err(ConfigError::PublicServerUrlMissing(
-                host.to_string_lossy().into_owned(),
-            ));
-        }
-        if self.cluster_name.trim().is_empty() {
-            return Err(ConfigError::ClusterNameEmpty);
-        }
-        self.renewal_secret()?;
-        self.client_ca()?;
-        self.policy()?;
-        self.notifications()?;
-        self.transport().map_err(ConfigError::Transport)?;
-        if self.webhook_listen.is_some()
-            && (self.webhook_tls_cert_file.is_none() || self.webhook_tls_key_file.is_none())
-        {
-            return Err(ConfigError::WebhookTls);
-        }
-        Ok(())
-    }
-
-    /// Returns how browsers reach the listener, or what to pass when plain HTTP would
-    /// be exposed beyond loopback.
-    pub fn transport(&self) -> Result<crate::transport::Transport, String> {
-        let tls = match (&self.tls_cert_file, &self.tls_key_file) {
-            (Some(cert), Some(key)) => Some((cert.as_path(), key.as_path())),
-            _ => None,
-        };
-        crate::transport::decide(self.listen, tls, &self.trusted_proxies, self.insecure_http)
-    }
-
-    /// The webhook's settings, when it is to be served.
-    pub fn webhook(&self) -> Option<crate::webhook::Settings> {
-        Some(crate::webhook::Settings {
-            listen: self.webhook_listen?,
-            cert: self.webhook_tls_cert_file.clone()?,
-            key: self.webhook_tls_key_file.clone()?,
-            client_ca: self.webhook_client_ca_file.clone(),
-            per_minute: self.webhook_reviews_per_minute,
-            burst: self.webhook_reviews_burst,
-        })
-    }
-
-    /// Reads the operator's policy file, or returns the defaults when none is given.
-    pub fn policy(&self) -> Result<Policy, PolicyError> {
-        match &self.policy_file {
-            Some(path) => Policy::read(path),
-            None => Ok(Policy::default()),
-        }
-    }
-
-    /// Reads the notifications file and its sinks' secrets (none: no sink).
-    pub fn notifications(
-        &self,
-    ) -> Result<crate::notify::settings::Notifications, crate::notify::settings::NotifyError> {
-        match &self.notifications_file {
-            Some(path) => crate::notify::settings::Notifications::read(path),
-            None => Ok(Default::default()),
-        }
-    }
-
-    /// Reads the renewal secret file, if one is configured.
-    pub fn renewal_secret(&self) -> Result<Option<Vec<u8>>, ConfigError> {
-        let Some(path) = &self.renewal_secret_file else {
-            return Ok(None);
-        };
-        let secret = std::fs::read(path)
-            .map_err(|e| ConfigError::RenewalSecret(path.clone(), e.to_string()))?;
-        if secret.len() < 32 {
-            return Err(ConfigError::RenewalSecret(
-                path.clone(),
-                format!("it holds {} bytes", secret.len()),
-            ));
-        }
-        Ok(Some(secret))
-    }
-
-    /// Reads the client CA bundle, if one is configured.
-    pub fn client_ca(&self) -> Result<Option<String>, ConfigError> {
-        let Some(path) = &self.client_ca_file else {
-            return Ok(None);
-        };
-        let pem = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::ClientCa(path.clone(), e.to_string()))?;
-        if !pem.contains("-----BEGIN CERTIFICATE-----") {
-            return Err(ConfigError::ClientCa(
-                path.clone(),
-                "it holds no PEM certificate".to_owned(),
-            ));
-        }
-        Ok(Some(pem))
-    }
-
-    /// Returns what the browser is told about the cluster and the policy, given the
-    /// cluster the backend itself talks to (if known).
-    pub fn portal_config(
-        &self,
-        cluster: Option<&ClusterEndpoint>,
-        policy: &Policy,
-    ) -> PortalConfig {
-        PortalConfig {
-            cluster_name: self.cluster_name.clone(),
-            server_url: self
-                .public_server_url
-                .clone()
-                .or_else(|| cluster.map(|c| c.server.clone()))
-                .unwrap_or_default(),
-            ca_bundle_pem: cluster.map(|c| c.ca_pem.clone()).unwrap_or_default(),
-            key_algorithms: policy.key_algorithms.clone(),
-            duration: policy.duration,
-            policy: policy.limits.clone(),
-            invite_required: self.invite_required || policy.invite_required,
-            auto_approve_invites: self.auto_approve_invites,
-            auto_approve_renewals: self.auto_approve_renewals || policy.auto_approve_renewals,
-            plugin_downloads: Vec::new(),
-            approvers_contact: self.approvers_contact.clone(),
-        }
-    }
 }
 
 /// The approvers' contact: one line of at most 200 characters.
