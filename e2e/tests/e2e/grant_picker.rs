@@ -141,7 +141,16 @@ async fn picked_grant(stack: &Stack, role: &str) -> Result<()> {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         ensure!(approved, "{name} was not approved");
-        let bound = bindings_of(stack, &name)?;
+        // The approval's condition and its binding are two writes: the binding may
+        // land a moment after the condition is visible.
+        let mut bound = bindings_of(stack, &name)?;
+        for _ in 0..50 {
+            if !add || !bound.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            bound = bindings_of(stack, &name)?;
+        }
         if add {
             ensure!(bound == [role], "{name} got {bound:?}, not {role}");
         } else {

@@ -211,25 +211,7 @@ async fn three_replicas_tell_each_of_fifty_submissions_once_also_when_one_is_kil
 }
 
 fn csr(username: &str) -> Result<String> {
-    let dir = tempfile::tempdir()?;
-    let key = dir.path().join("key.pem");
-    e2e::tools::ok(
-        "openssl",
-        &[
-            "req",
-            "-new",
-            "-nodes",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-subj",
-            &format!("/CN={username}/O={GROUP}"),
-            "-keyout",
-            key.to_str().context("path")?,
-        ],
-        None,
-    )
+    e2e::tools::openssl_csr(&format!("/CN={username}/O={GROUP}"))
 }
 
 /// Submits through the balancer with curl; returns the request id.
