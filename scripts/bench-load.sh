@@ -14,3 +14,5 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 step "build the release backend" cargo build --quiet --release -p backend --bin certdesk
 export CERTDESK_BIN="$CARGO_TARGET_DIR/release/certdesk"
 cargo bench --quiet -p backend --bench load
+# What notification sinks (a dead one among them) cost a submission: docs/benchmarks.md.
+cargo bench --quiet -p backend --bench notify

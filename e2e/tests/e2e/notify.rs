@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail, ensure};
 use e2e::action::approver;
 use e2e::action::requester::{self, Algorithm, Form};
 use e2e::balancer::Balancer;
+use e2e::find;
 use e2e::portal::{Portal, PortalOptions};
 use e2e::sinks::http::HttpSink;
 use e2e::sinks::setup::{GROUP, SinkFiles, allow_group};
@@ -108,6 +109,17 @@ async fn browser_flow(stack: &Stack) -> Result<()> {
         files.http("teams", "teams", &format!("{}/teams/w", receiver.url))?,
         files.mail("mail", &mail, "implicit")?,
         files.http("later", "webhook", &format!("{}/later/w", receiver.url))?,
+        // A webhook whose receiver refuses its signature: its failure is shown.
+        {
+            std::fs::write(files.dir().join("wrong"), "whsec_d3Jvbmctc2VjcmV0")?;
+            std::fs::write(
+                files.dir().join("refused.url"),
+                format!("{}/webhook/wrong", receiver.url),
+            )?;
+            format!(
+                "{{name: refused, format: webhook, urlFile: refused.url, secretFile: wrong, groups: [{GROUP}]}}"
+            )
+        },
     ];
     let portal = Portal::serve(&PortalOptions {
         kubeconfig: Some(stack.cluster.backend_kubeconfig()),
@@ -198,7 +210,39 @@ async fn browser_flow(stack: &Stack) -> Result<()> {
         "{}",
         denial.body
     );
-    ensure!(receiver.refused().is_empty(), "{:?}", receiver.refused());
+    let refused = receiver.refused();
+    ensure!(
+        refused.iter().all(|r| r.starts_with("webhook/wrong")),
+        "{refused:?}"
+    );
+
+    // The approvers' list names the six sinks: the five with their last delivery, the
+    // refused one with its failure.
+    admin.client.goto(&format!("{base}/admin/requests")).await?;
+    find::text_when(&admin, "sink-failure", Duration::from_secs(30), |t| {
+        t.contains("400")
+    })
+    .await?;
+    let sinks = find::texts_now(&admin, "sink").await?;
+    ensure!(sinks.len() == 6, "{sinks:?}");
+    for name in [
+        "hook (webhook)",
+        "slack (slack)",
+        "teams (teams)",
+        "mail (email)",
+        "later (webhook)",
+    ] {
+        ensure!(
+            sinks
+                .iter()
+                .any(|s| s.starts_with(name) && s.contains("last sent") && !s.contains("failure")),
+            "{name}: {sinks:?}"
+        );
+    }
+    ensure!(
+        !sinks.join(" ").contains(&receiver.url),
+        "no sink URL is shown: {sinks:?}"
+    );
     Ok(())
 }
 
