@@ -53,24 +53,80 @@ fn describe_grant(grant: &Grant) -> String {
     }
 }
 
+/// What one pass over the requests knows: the install's scope, the risk context, the
+/// backend's own username (only the CSRs it created count), whether CertDesk approves
+/// renewals itself, the time, and which events were already handled here.
+pub struct Scan<'a> {
+    /// The install's portal URL.
+    pub scope: &'a str,
+    /// The risk flags' context.
+    pub context: &'a shared::risk::RiskContext<'a>,
+    /// The backend's own username.
+    pub certdesk_user: Option<&'a str>,
+    /// Whether CertDesk approves renewals by itself.
+    pub auto_renewals: bool,
+    /// Now.
+    pub now: OffsetDateTime,
+    /// Whether an event (by name) was already handled by this replica.
+    pub seen: &'a dyn Fn(&str) -> bool,
+}
+
 /// The events a CertDesk request implies: submitted (or a renewal needing a person),
-/// then approved or denied. `certdesk_user` is the backend's own username (only the
-/// CSRs it created count); `auto_renewals` whether CertDesk approves renewals itself.
+/// then approved or denied. A request whose every possible event was handled already
+/// is not decoded again (a pass costs little however many requests there are).
 pub fn of_request(
-    scope: &str,
+    scan: &Scan<'_>,
     csr: &CertificateSigningRequest,
     decoding: &Result<crate::csr::CsrSummary, String>,
-    context: &shared::risk::RiskContext<'_>,
-    certdesk_user: Option<&str>,
-    auto_renewals: bool,
-    now: OffsetDateTime,
 ) -> Vec<(String, Event)> {
+    let (scope, context, certdesk_user, auto_renewals, now) = (
+        scan.scope,
+        scan.context,
+        scan.certdesk_user,
+        scan.auto_renewals,
+        scan.now,
+    );
     if !view::made_by_certdesk(csr, certdesk_user) || decoding.is_err() {
         return Vec::new();
     }
     let Some(name) = csr.metadata.name.clone() else {
         return Vec::new();
     };
+    // Each event the request can still be due, with when it happened: a request whose
+    // every one was handled here or is too old to tell is not decoded again.
+    let renewal = requests::annotation(csr, requests::RENEWAL_OF_ANNOTATION).is_some();
+    let conditions: Vec<_> = csr
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .into_iter()
+        .flatten()
+        .filter(|c| c.status == "True")
+        .filter_map(|c| {
+            let kind = match c.type_.as_str() {
+                "Approved" => EventKind::Approved,
+                "Denied" => EventKind::Denied,
+                _ => return None,
+            };
+            Some((kind, c.last_update_time.as_ref().and_then(to_time)))
+        })
+        .collect();
+    let first = if renewal {
+        EventKind::RenewalRequested
+    } else {
+        EventKind::Submitted
+    };
+    let created = csr.metadata.creation_timestamp.as_ref().and_then(to_time);
+    let mut candidates = conditions.clone();
+    if !renewal || conditions.is_empty() {
+        candidates.push((first, created));
+    }
+    let settled = |(kind, at): &(EventKind, Option<OffsetDateTime>)| {
+        at.is_some_and(|at| now - at > FRESH) || (scan.seen)(&self::name(scope, *kind, &name))
+    };
+    if candidates.iter().all(settled) {
+        return Vec::new();
+    }
     let seen = view::view(csr, decoding, context, certdesk_user);
     let base = |kind| {
         let mut event = Event::new(kind, seen.username.as_deref().unwrap_or_default());

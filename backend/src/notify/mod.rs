@@ -99,7 +99,7 @@ impl Notifier {
         Ok(Some(notifier))
     }
 
-    /// Looks at the state after every change of a request (at most four times a
+    /// Looks at the state after every change of a request (at most ten times a
     /// second) and every few seconds, claiming and sending what is due.
     async fn passes(self: Arc<Self>) {
         let mut changes = self.cluster.cache.subscribe();
@@ -109,7 +109,7 @@ impl Notifier {
                 _ = changes.recv() => {}
                 _ = tick.tick() => {}
             }
-            tokio::time::sleep(Duration::from_millis(250)).await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
             while changes.try_recv().is_ok() {}
             self.pass().await;
         }
@@ -127,17 +127,18 @@ impl Notifier {
         let auto_renewals = cluster.rules.portal.auto_approve_renewals;
         let scope = self.settings.portal_url.as_str();
         let mut due = Vec::new();
+        let seen = |name: &str| self.is_seen(name);
+        let scan = derive::Scan {
+            scope,
+            context: &context,
+            certdesk_user: Some(own),
+            auto_renewals,
+            now,
+            seen: &seen,
+        };
         for csr in cluster.cache.all() {
             let decoding = cluster.cache.decoding(&csr);
-            due.extend(derive::of_request(
-                scope,
-                &csr,
-                &decoding,
-                &context,
-                Some(own),
-                auto_renewals,
-                now,
-            ));
+            due.extend(derive::of_request(&scan, &csr, &decoding));
         }
         for withdrawal in self.withdrawals.state() {
             if let Some((name, mut event)) = derive::of_withdrawal(scope, &withdrawal, now) {

@@ -546,3 +546,87 @@ async fn check_notify_test_sends_one_test_notification_to_each_sink() {
         "no sink URL is printed: {shown:#?}"
     );
 }
+
+#[tokio::test]
+#[ignore = "needs cluster"]
+async fn a_withdrawal_and_a_removal_of_access_are_told() {
+    let cluster = cluster();
+    allow_group(&cluster);
+    let receiver = HttpSink::start().await.unwrap();
+    let files = Files::new();
+    let sinks = [http_sink(
+        &files,
+        "hook",
+        "webhook",
+        &format!("{}/webhook/e", receiver.url),
+    )];
+    let app = app(&files.flags(&sinks, 60)).await;
+    let told = |kind: &str, field: &str, value: &str| {
+        receiver.accepted("webhook/e").into_iter().find(|d| {
+            d.body["type"] == format!("certdesk.{kind}") && d.body["data"][field] == value
+        })
+    };
+
+    // Withdrawn with the request's own key: told, with the request's groups.
+    let key = shared::keys::generate(
+        shared::KeyAlgorithm::EcdsaP256,
+        &shared::Subject {
+            username: unique("gone"),
+            groups: vec![GROUP.to_owned()],
+        },
+    )
+    .unwrap();
+    let id = app.submit(&key.csr_pem, 3600).await;
+    let proof = shared::withdrawal::sign(&key.private_key, &id).unwrap();
+    let withdrawn = app
+        .post_json(
+            &format!("/api/v1/requests/{id}/withdraw"),
+            &serde_json::json!({ "proof": proof }),
+            None,
+        )
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.text());
+    let hook = eventually("the withdrawal is told", Duration::from_secs(30), || {
+        told("withdrawn", "request", &id)
+    })
+    .await;
+    assert_eq!(hook.body["data"]["groups"], serde_json::json!([GROUP]));
+
+    // Issued, then access removed by the approver: told, naming who removed it.
+    let username = unique("removed");
+    let id = submit(&app, &username, "soon gone").await;
+    let approver = cluster.approver_token().unwrap();
+    let approved = app
+        .post_json(
+            &format!("/api/v1/admin/requests/{id}/approve"),
+            &serde_json::json!({"grants": []}),
+            Some(&approver),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.text());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while app.get(&format!("/api/v1/requests/{id}")).await.json()["phase"] != "Issued" {
+        assert!(Instant::now() < deadline, "{id} was not issued");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The record (which names the person's groups) is in the cache once the page says
+    // Issued; the removal is told with those groups, so the sink's filter lets it by.
+    let removed = app
+        .post_json(
+            &format!("/api/v1/admin/people/{username}/remove-access"),
+            &serde_json::json!({}),
+            Some(&approver),
+        )
+        .await;
+    assert_eq!(removed.status, StatusCode::OK, "{}", removed.text());
+    let hook = eventually("the removal is told", Duration::from_secs(30), || {
+        told("access_removed", "username", &username)
+    })
+    .await;
+    assert_eq!(
+        hook.body["data"]["actor"],
+        "system:serviceaccount:certdesk:certdesk-approver"
+    );
+    assert_eq!(hook.body["data"]["groups"], serde_json::json!([GROUP]));
+    assert_eq!(hook.body["link"], format!("{}/admin/people", files.portal));
+}
