@@ -10,13 +10,14 @@
 pub mod derive;
 pub mod event;
 pub mod formats;
+pub mod liveness;
 pub mod outbox;
 pub mod send;
 pub mod settings;
 pub mod signing;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -47,6 +48,7 @@ pub struct Notifier {
     settings: Arc<Notifications>,
     couriers: HashMap<String, (send::Courier, Arc<Semaphore>)>,
     me: String,
+    liveness: Arc<liveness::Liveness>,
     cluster: Cluster,
     in_flight: Arc<Semaphore>,
     seen: Mutex<HashMap<String, OffsetDateTime>>,
@@ -75,9 +77,11 @@ impl Notifier {
             );
         }
         let client = cluster.client.clone();
+        let me = replica_name();
         let notifier = Arc::new(Self {
             couriers,
-            me: replica_name(),
+            liveness: liveness::Liveness::start(&client, &cluster.namespace, &me),
+            me,
             cluster: cluster.clone(),
             in_flight: Arc::new(Semaphore::new(IN_FLIGHT)),
             seen: Mutex::default(),
@@ -102,6 +106,10 @@ impl Notifier {
     /// Looks at the state after every change of a request (at most ten times a
     /// second) and every few seconds, claiming and sending what is due.
     async fn passes(self: Arc<Self>) {
+        // No claim before this replica's Lease exists: the others would take it over.
+        while !self.liveness.am_alive() {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
         let mut changes = self.cluster.cache.subscribe();
         let mut tick = tokio::time::interval(PASS_EVERY);
         loop {
@@ -222,9 +230,10 @@ impl Notifier {
         }
     }
 
-    /// Takes over events whose replica stopped renewing its claim, and forgets
+    /// Takes over events whose replica stopped renewing its Lease, and forgets
     /// Notifications kept long enough.
     async fn sweeps(self: Arc<Self>) {
+        self.liveness.ready().await;
         let mut tick = tokio::time::interval(PASS_EVERY);
         loop {
             tick.tick().await;
@@ -248,7 +257,12 @@ impl Notifier {
                     }
                     continue;
                 }
-                if !outbox::expired(&object, now - time::Duration::seconds(2)) {
+                // A holder's Lease may reach this replica's watch a moment after its
+                // first claims: a claim younger than a Lease is left alone.
+                if object.spec.done
+                    || now - created < liveness::LEASE
+                    || self.liveness.alive(&object.spec.holder, now)
+                {
                     continue;
                 }
                 let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
@@ -273,8 +287,8 @@ impl Notifier {
         }
     }
 
-    /// Sends a claimed event to every sink that wants it and has no outcome yet,
-    /// renewing the claim meanwhile; marks it done unless another replica took it.
+    /// Sends a claimed event to every sink that wants it and has no outcome yet; the
+    /// last outcome recorded marks it done.
     async fn work(
         self: Arc<Self>,
         _permit: OwnedSemaphorePermit,
@@ -282,45 +296,32 @@ impl Notifier {
         event: Event,
         delivered: BTreeSet<String>,
     ) {
-        let lost = Arc::new(AtomicBool::new(false));
-        let renewer = tokio::spawn({
-            let (client, name, me, lost) = (
-                self.cluster.client.clone(),
-                name.clone(),
-                self.me.clone(),
-                lost.clone(),
-            );
-            async move {
-                loop {
-                    tokio::time::sleep(outbox::RENEW_EVERY).await;
-                    match outbox::renew(&client, &name, &me).await {
-                        Ok(true) => {}
-                        Ok(false) => {
-                            lost.store(true, Ordering::Release);
-                            return;
-                        }
-                        Err(error) => {
-                            tracing::warn!(%error, notification = %name, "cannot renew a notification's claim")
-                        }
-                    }
-                }
-            }
-        });
-        let sinks = self
+        let sinks: Vec<&Sink> = self
             .settings
             .sinks
             .iter()
-            .filter(|s| s.wants(event.kind, &event.groups) && !delivered.contains(&s.name));
-        futures::future::join_all(sinks.map(|sink| self.deliver(sink, &name, &event, &lost))).await;
-        renewer.abort();
-        if !lost.load(Ordering::Acquire)
-            && let Err(error) = outbox::finish(&self.cluster.client, &name).await
-        {
-            tracing::warn!(%error, notification = %name, "cannot mark a notification done");
-        }
+            .filter(|s| s.wants(event.kind, &event.groups) && !delivered.contains(&s.name))
+            .collect();
+        let left = AtomicUsize::new(sinks.len());
+        futures::future::join_all(
+            sinks
+                .into_iter()
+                .map(|sink| self.deliver(sink, &name, &event, &left)),
+        )
+        .await;
     }
 
-    async fn deliver(&self, sink: &Sink, name: &str, event: &Event, lost: &Arc<AtomicBool>) {
+    /// Whether this replica still holds `name`: its own Lease is current and its watch
+    /// of the outbox names no other holder.
+    fn still_mine(&self, name: &str) -> bool {
+        self.liveness.am_alive()
+            && self
+                .outbox
+                .get(&kube::runtime::reflector::ObjectRef::new(name))
+                .is_none_or(|object| object.spec.holder == self.me)
+    }
+
+    async fn deliver(&self, sink: &Sink, name: &str, event: &Event, left: &AtomicUsize) {
         let Some((courier, slots)) = self.couriers.get(&sink.name) else {
             return;
         };
@@ -334,12 +335,18 @@ impl Notifier {
             outcome: outcome.to_owned(),
         };
         let outcome = courier
-            .deliver(sink, (name, event), &self.settings, lost, || {
-                metrics
-                    .notifications
-                    .get_or_create(&labels("retried"))
-                    .inc();
-            })
+            .deliver(
+                sink,
+                (name, event),
+                &self.settings,
+                &|| self.still_mine(name),
+                || {
+                    metrics
+                        .notifications
+                        .get_or_create(&labels("retried"))
+                        .inc();
+                },
+            )
             .await;
         let (delivery, outcome_label) = match outcome {
             send::Outcome::Abandoned => return,
@@ -376,7 +383,9 @@ impl Notifier {
             .notifications
             .get_or_create(&labels(outcome_label))
             .inc();
-        if let Err(error) = outbox::record(&self.cluster.client, name, &sink.name, &delivery).await
+        let last = left.fetch_sub(1, Ordering::AcqRel) == 1;
+        if let Err(error) =
+            outbox::record(&self.cluster.client, name, (&sink.name, &delivery), last).await
         {
             tracing::warn!(%error, notification = name, "cannot record a delivery");
         }

@@ -2,8 +2,9 @@
 //! replica agrees which events exist and who sends each.
 //!
 //! - **Claim**: the replica whose `create` succeeds holds the event (the others get
-//!   409 and leave it); the claim is a lease it renews while it works.
-//! - **Take over**: a claim whose lease ran out (its replica died mid-send) is taken by
+//!   409 and leave it); the claim lasts as long as the replica's own Lease
+//!   ([`super::liveness`]), so a held event costs no writes while it waits.
+//! - **Take over**: an event whose holder's Lease ran out (it died mid-send) is taken by
 //!   a `replace` carrying the resourceVersion the taker read, so exactly one taker wins.
 //! - **Record**: each sink's outcome is written as it ends; a taker sends only to sinks
 //!   with none, so a sink hears of an event twice only if a replica died between the
@@ -20,10 +21,6 @@ use time::{Duration, OffsetDateTime};
 
 use super::event::Event;
 
-/// How long a claim lasts unless renewed.
-pub const LEASE: Duration = Duration::seconds(30);
-/// How often a holder renews its claim.
-pub const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 /// How long a Notification is kept after its event (longer than any event is fresh).
 pub const KEEP: Duration = Duration::hours(24);
 
@@ -55,12 +52,8 @@ pub struct NotificationSpec {
     pub scope: String,
     /// The event, as every sink renders it.
     pub event: Event,
-    /// The replica sending it.
+    /// The replica sending it (alive while its Lease is renewed).
     pub holder: String,
-    /// Until when the holder's claim lasts unless renewed.
-    #[serde(with = "time::serde::rfc3339")]
-    #[schemars(with = "String")]
-    pub lease_until: OffsetDateTime,
     /// Each sink's outcome, by sink name.
     #[serde(default)]
     pub deliveries: BTreeMap<String, Delivery>,
@@ -100,7 +93,6 @@ pub async fn claim(
             scope: scope.to_owned(),
             event: event.clone(),
             holder: me.to_owned(),
-            lease_until: OffsetDateTime::now_utc() + LEASE,
             deliveries: BTreeMap::new(),
             done: false,
         },
@@ -119,11 +111,6 @@ pub async fn claim(
     }
 }
 
-/// Returns whether `object`'s claim has run out (so another replica may take it).
-pub fn expired(object: &Notification, now: OffsetDateTime) -> bool {
-    !object.spec.done && object.spec.lease_until < now
-}
-
 /// Takes over `object` as read (its resourceVersion the precondition): the taken
 /// object when this replica won, `None` when another write came first.
 pub async fn take_over(
@@ -133,26 +120,7 @@ pub async fn take_over(
 ) -> kube::Result<Option<Notification>> {
     let mut taken = object.clone();
     taken.spec.holder = me.to_owned();
-    taken.spec.lease_until = OffsetDateTime::now_utc() + LEASE;
     replace(client, &taken).await
-}
-
-/// Renews this replica's claim: `Ok(false)` when another replica holds it now.
-pub async fn renew(client: &Client, name: &str, me: &str) -> kube::Result<bool> {
-    let api = Api::<Notification>::all(client.clone());
-    for _ in 0..3 {
-        let Some(mut current) = api.get_opt(name).await? else {
-            return Ok(false);
-        };
-        if current.spec.holder != me {
-            return Ok(false);
-        }
-        current.spec.lease_until = OffsetDateTime::now_utc() + LEASE;
-        if replace(client, &current).await?.is_some() {
-            return Ok(true);
-        }
-    }
-    Ok(true)
 }
 
 async fn replace(client: &Client, object: &Notification) -> kube::Result<Option<Notification>> {
@@ -168,23 +136,18 @@ async fn replace(client: &Client, object: &Notification) -> kube::Result<Option<
 }
 
 /// Records one sink's outcome (a merge patch of that sink's entry alone, so
-/// concurrent sinks of one event do not conflict).
+/// concurrent sinks of one event do not conflict); the last sink's also marks the
+/// event done.
 pub async fn record(
     client: &Client,
     name: &str,
-    sink: &str,
-    delivery: &Delivery,
+    (sink, delivery): (&str, &Delivery),
+    last: bool,
 ) -> kube::Result<()> {
-    let patch = serde_json::json!({"spec": {"deliveries": {sink: delivery}}});
-    Api::<Notification>::all(client.clone())
-        .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
-        .await
-        .map(drop)
-}
-
-/// Marks the event done at every sink that wants it.
-pub async fn finish(client: &Client, name: &str) -> kube::Result<()> {
-    let patch = serde_json::json!({"spec": {"done": true}});
+    let mut patch = serde_json::json!({"spec": {"deliveries": {sink: delivery}}});
+    if last {
+        patch["spec"]["done"] = serde_json::Value::Bool(true);
+    }
     Api::<Notification>::all(client.clone())
         .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
         .await

@@ -3,8 +3,6 @@
 //! `Retry-After`) while the sink answers 5xx or 429, times out or cannot be reached,
 //! for at most the configured time. Error texts never hold the sink's URL or password.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::event::Event;
@@ -75,14 +73,14 @@ impl Courier {
     }
 
     /// Delivers `event` (stored as `id`) to `sink`, retrying for at most the settings'
-    /// retry time; `retried` is called before each retry, and `lost` stops the work
-    /// once set.
+    /// retry time; `retried` is called before each retry, and the work stops once
+    /// `still_mine` says another replica may have taken the event over.
     pub async fn deliver(
         &self,
         sink: &Sink,
         (id, event): (&str, &Event),
         settings: &Notifications,
-        lost: &Arc<AtomicBool>,
+        still_mine: &(dyn Fn() -> bool + Sync),
         retried: impl Fn(),
     ) -> Outcome {
         let (portal_url, retry_for) = (settings.portal_url.as_str(), settings.retry_for);
@@ -90,7 +88,7 @@ impl Courier {
         let mut attempts = 0;
         let mut backoff = FIRST_BACKOFF;
         loop {
-            if lost.load(Ordering::Acquire) {
+            if !still_mine() {
                 return Outcome::Abandoned;
             }
             attempts += 1;
