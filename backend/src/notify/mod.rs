@@ -42,6 +42,12 @@ pub const IN_FLIGHT: usize = 512;
 pub const PER_SINK: usize = 16;
 /// How often the state is looked at without a change to prompt it.
 const PASS_EVERY: Duration = Duration::from_secs(5);
+/// How long requests must pause before a pass runs…
+const QUIET: Duration = Duration::from_millis(100);
+/// …and for how long at most a burst of them puts a pass off: telling costs a write to
+/// the API server per event (the claim), which requests streaming in should not queue
+/// behind; an approver hears of a request at most this much later.
+const MAX_DEFER: Duration = Duration::from_secs(5);
 
 /// The running notifier of one replica.
 pub struct Notifier {
@@ -103,8 +109,9 @@ impl Notifier {
         Ok(Some(notifier))
     }
 
-    /// Looks at the state after every change of a request (at most ten times a
-    /// second) and every few seconds, claiming and sending what is due.
+    /// Looks at the state once requests stop changing for a moment (a burst of
+    /// submissions is served first, for at most [`MAX_DEFER`]) and every few seconds,
+    /// claiming and sending what is due.
     async fn passes(self: Arc<Self>) {
         // No claim before this replica's Lease exists: the others would take it over.
         while !self.liveness.am_alive() {
@@ -117,8 +124,12 @@ impl Notifier {
                 _ = changes.recv() => {}
                 _ = tick.tick() => {}
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            while changes.try_recv().is_ok() {}
+            // Requests streaming in go first: the pass waits until they paused for
+            // QUIET (at most for MAX_DEFER), then tells everything at once.
+            let started = tokio::time::Instant::now();
+            while started.elapsed() < MAX_DEFER
+                && tokio::time::timeout(QUIET, changes.recv()).await.is_ok()
+            {}
             self.pass().await;
         }
     }
