@@ -630,3 +630,54 @@ async fn a_withdrawal_and_a_removal_of_access_are_told() {
     assert_eq!(hook.body["data"]["groups"], serde_json::json!([GROUP]));
     assert_eq!(hook.body["link"], format!("{}/admin/people", files.portal));
 }
+
+#[tokio::test]
+#[ignore = "needs cluster"]
+async fn a_dead_replicas_event_is_taken_over_and_told_once() {
+    use backend::notify::event::{Event, EventKind};
+    use backend::notify::outbox::{Notification, NotificationSpec};
+    let cluster = cluster();
+    let receiver = HttpSink::start().await.unwrap();
+    let files = Files::new();
+    let sinks = [http_sink(
+        &files,
+        "hook",
+        "webhook",
+        &format!("{}/webhook/t", receiver.url),
+    )];
+    let _app = app(&files.flags(&sinks, 60)).await;
+    // An event claimed by a replica that never renewed a Lease (it died at once).
+    let request = unique("ghost");
+    let mut event = Event::new(EventKind::Submitted, &request);
+    event.request = Some(request.clone());
+    event.groups = vec![GROUP.to_owned()];
+    let name = format!("submitted-{request}");
+    let object = Notification::new(
+        &name,
+        NotificationSpec {
+            scope: files.portal.clone(),
+            event,
+            holder: "ghost-replica".to_owned(),
+            deliveries: Default::default(),
+            done: false,
+        },
+    );
+    let api = kube::Api::<Notification>::all(cluster.admin_client().await.unwrap());
+    api.create(&Default::default(), &object).await.unwrap();
+    // Taken over once its claim is older than a Lease (30 s), then told once.
+    eventually(
+        "the dead replica's event is told",
+        Duration::from_secs(60),
+        || envelopes(&receiver, "webhook/t", "submitted", &request).pop(),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        envelopes(&receiver, "webhook/t", "submitted", &request).len(),
+        1
+    );
+    let taken = api.get(&name).await.unwrap();
+    assert!(taken.spec.done, "{:?}", taken.spec);
+    assert_ne!(taken.spec.holder, "ghost-replica");
+    assert_eq!(taken.spec.deliveries["hook"].outcome, "sent");
+}
