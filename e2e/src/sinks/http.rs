@@ -291,3 +291,48 @@ pub fn check_signature(secret: &str, headers: &HeaderMap, body: &[u8]) -> Result
         Err("bad signature".to_owned())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(id: &str, timestamp: i64, signature: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("webhook-id", id.parse().unwrap());
+        headers.insert("webhook-timestamp", timestamp.to_string().parse().unwrap());
+        headers.insert("webhook-signature", signature.parse().unwrap());
+        headers
+    }
+
+    fn sign(timestamp: i64, body: &[u8]) -> String {
+        let key = STANDARD
+            .decode(SECRET.trim_start_matches("whsec_"))
+            .unwrap();
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key);
+        let mut message = format!("msg_1.{timestamp}.").into_bytes();
+        message.extend_from_slice(body);
+        format!(
+            "v1,{}",
+            STANDARD.encode(ring::hmac::sign(&key, &message).as_ref())
+        )
+    }
+
+    #[test]
+    fn the_receiver_refuses_a_replayed_stale_or_forged_delivery() {
+        let body = br#"{"type":"certdesk.submitted"}"#;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        assert_eq!(
+            check_signature(SECRET, &headers("msg_1", now, &sign(now, body)), body),
+            Ok(())
+        );
+        let old = now - 301;
+        assert_eq!(
+            check_signature(SECRET, &headers("msg_1", old, &sign(old, body)), body),
+            Err("stale timestamp".to_owned())
+        );
+        assert_eq!(
+            check_signature(SECRET, &headers("msg_1", now, &sign(now, body)), b"{}"),
+            Err("bad signature".to_owned())
+        );
+    }
+}
