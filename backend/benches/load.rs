@@ -12,9 +12,7 @@
 //! `CERTDESK_BIN` names the binary (the script passes the release build).
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -28,7 +26,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use k8s_openapi::api::certificates::v1::CertificateSigningRequest;
 use kube::Api;
+use support::{Backend, load_average, percentile, start_backend};
 use tokio::io::AsyncWriteExt;
+
+mod support;
 
 type Http = HttpClient<HttpConnector, Full<Bytes>>;
 
@@ -48,12 +49,6 @@ fn loopback(n: usize) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(127, 0, (n / 250) as u8, (n % 250 + 1) as u8))
 }
 
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
-
 fn rss_mib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -66,63 +61,15 @@ fn rss_mib(pid: u32) -> u64 {
         .map_or(0, |kib| kib / 1024)
 }
 
-fn percentile(samples: &mut [Duration], p: usize) -> f64 {
-    samples.sort();
-    samples[(samples.len() * p / 100).min(samples.len() - 1)].as_secs_f64() * 1e3
-}
-
-struct Backend {
-    child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Backend {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_backend(cluster: &ControlPlane) -> Result<Backend> {
-    let binary = std::env::var("CERTDESK_BIN").context("CERTDESK_BIN names the binary")?;
-    let dir = tempfile::tempdir()?;
-    // The three apps the backend serves (the requester's, admin/, inspect/).
-    for app in ["", "admin", "inspect"] {
-        std::fs::create_dir_all(dir.path().join(app))?;
-        std::fs::write(dir.path().join(app).join("index.html"), "<!DOCTYPE html>")?;
-    }
+/// Starts the backend with its default limits and a policy offering `bench`.
+fn start(cluster: &ControlPlane, dir: &tempfile::TempDir) -> Result<Backend> {
     let policy = dir.path().join("policy.yaml");
     std::fs::write(&policy, "groups:\n  allowed: [bench]\n")?;
-    let mut child = Command::new(binary)
-        .args(["--listen", "127.0.0.1:0", "--static-dir"])
-        .arg(dir.path())
-        .arg("--kubeconfig")
-        .arg(cluster.backend_kubeconfig())
-        .arg("--policy-file")
-        .arg(&policy)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("the certdesk binary starts")?;
-    let stdout = child.stdout.take().context("stdout")?;
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        match lines.next() {
-            Some(Ok(line)) => {
-                if let Some(url) = line.strip_prefix("CertDesk is listening on ") {
-                    break url.trim().to_owned();
-                }
-            }
-            _ => bail!("certdesk exited before listening"),
-        }
-    };
-    Ok(Backend {
-        child,
-        base,
-        _dir: dir,
-    })
+    start_backend(
+        cluster,
+        dir.path(),
+        &["--policy-file".to_owned(), policy.display().to_string()],
+    )
 }
 
 async fn call(http: &Http, request: Request<Full<Bytes>>) -> Result<(StatusCode, bool, Bytes)> {
@@ -147,7 +94,8 @@ async fn main() -> Result<()> {
     e2e::tls::init();
     eprintln!("starting a fresh control plane…");
     let cluster = tokio::task::spawn_blocking(ControlPlane::start).await??;
-    let backend = start_backend(&cluster)?;
+    let dir = tempfile::tempdir()?;
+    let backend = start(&cluster, &dir)?;
     let base = backend.base.clone();
     let local = client_from(IpAddr::V4(Ipv4Addr::LOCALHOST));
     for _ in 0..300 {

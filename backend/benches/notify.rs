@@ -15,9 +15,7 @@
 //! `CERTDESK_BIN` names the binary (the script passes the release build).
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, Ipv4Addr};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -30,6 +28,9 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use support::{Backend, load_average, percentile, start_backend};
+
+mod support;
 
 type Http = HttpClient<HttpConnector, Full<Bytes>>;
 
@@ -39,63 +40,13 @@ const SUBMISSIONS: usize = 1000;
 const TOLD: usize = 200;
 const AT_ONCE: usize = 10;
 
-struct Backend {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Backend {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
-
-fn percentile(samples: &mut [Duration], p: usize) -> f64 {
-    samples.sort();
-    samples[(samples.len() * p / 100).min(samples.len() - 1)].as_secs_f64() * 1e3
-}
-
 fn start(cluster: &ControlPlane, dir: &std::path::Path, extra: &[String]) -> Result<Backend> {
-    for app in ["", "admin", "inspect"] {
-        std::fs::create_dir_all(dir.join("static").join(app))?;
-        std::fs::write(
-            dir.join("static").join(app).join("index.html"),
-            "<!DOCTYPE html>",
-        )?;
-    }
-    let binary = std::env::var("CERTDESK_BIN").context("CERTDESK_BIN names the binary")?;
-    let mut child = Command::new(binary)
-        .args(["--listen", "127.0.0.1:0", "--static-dir"])
-        .arg(dir.join("static"))
-        .arg("--kubeconfig")
-        .arg(cluster.backend_kubeconfig())
-        .args(["--submit-per-minute", "100000", "--submit-burst", "100000"])
-        .args(extra)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("the certdesk binary starts")?;
-    let stdout = child.stdout.take().context("stdout")?;
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        match lines.next() {
-            Some(Ok(line)) => {
-                if let Some(url) = line.strip_prefix("CertDesk is listening on ") {
-                    break url.trim().to_owned();
-                }
-            }
-            _ => bail!("certdesk exited before listening"),
-        }
-    };
-    Ok(Backend { child, base })
+    let mut args = vec!["--submit-per-minute", "100000", "--submit-burst", "100000"]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+    args.extend_from_slice(extra);
+    start_backend(cluster, dir, &args)
 }
 
 fn client_from(n: usize) -> Http {
