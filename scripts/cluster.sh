@@ -24,6 +24,14 @@
 # pki/webhook-client-ca.crt) to admission webhooks, and CertDesk's admission policies
 # (deploy/admission-policy.yaml) are installed.
 #
+# CERTDESK_CLUSTER_OIDC=1 also starts a local OpenID Connect issuer over HTTPS (the
+# `mock-oidc` binary of e2e/, built here when missing) and starts the API server with
+# --authentication-config trusting it: usernames `oidc:<sub>`, groups `oidc:<group>`,
+# audience `certdesk`. Its user alice (group certdesk-approvers) is an approver like
+# the approver ServiceAccount (deploy/local/oidc-approver.yaml); bob has no rights.
+# DIR/oidc then holds issuer (its URL), ca.crt, users.json (the passwords),
+# mint.secret and spki.sha256 (for Chromium's --ignore-certificate-errors-spki-list).
+#
 # DIR then holds: admin.kubeconfig (O=system:masters, local use only),
 # backend.kubeconfig (CertDesk's ServiceAccount, deploy/rbac-backend.yaml),
 # backend-auto-approve.kubeconfig (a second CertDesk identity that may also approve,
@@ -33,7 +41,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-usage() { sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -104,6 +112,54 @@ plugins:
       kind: WebhookAdmissionConfiguration
       kubeConfigFile: $d/pki/webhook-client.kubeconfig
 YAML
+}
+
+# oidc_files DIR: the local issuer's CA, serving certificate, users and mint secret.
+oidc_files() {
+  local o=$1/oidc
+  mkdir -p "$o"
+  openssl ecparam -name prime256v1 -genkey -noout -out "$o/ca.key" 2>/dev/null
+  openssl req -x509 -new -key "$o/ca.key" -subj "/CN=certdesk-local-oidc-ca" -days 3650 -out "$o/ca.crt" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" 2>/dev/null
+  openssl ecparam -name prime256v1 -genkey -noout -out "$o/tls.key" 2>/dev/null
+  openssl req -new -key "$o/tls.key" -subj "/CN=127.0.0.1" -out "$o/tls.csr" 2>/dev/null
+  printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" \
+    "subjectAltName=IP:127.0.0.1,DNS:localhost" >"$o/tls.ext"
+  openssl x509 -req -in "$o/tls.csr" -CA "$o/ca.crt" -CAkey "$o/ca.key" -CAcreateserial -days 3650 \
+    -extfile "$o/tls.ext" -out "$o/tls.crt" 2>/dev/null
+  rm -f "$o/tls.csr" "$o/tls.ext" "$o/ca.key"
+  openssl x509 -in "$o/tls.crt" -pubkey -noout | openssl pkey -pubin -outform der 2>/dev/null |
+    openssl dgst -sha256 -binary | base64 >"$o/spki.sha256"
+  local alice bob
+  alice=$(openssl rand -hex 12); bob=$(openssl rand -hex 12)
+  printf '[{"name":"alice","password":"%s","groups":["certdesk-approvers"]},{"name":"bob","password":"%s","groups":[]}]\n' \
+    "$alice" "$bob" >"$o/users.json"
+  openssl rand -hex 24 >"$o/mint.secret"
+  chmod 600 "$o/tls.key" "$o/users.json" "$o/mint.secret"
+}
+
+# oidc_start: starts the issuer on a free port and writes the API server's
+# AuthenticationConfiguration trusting it; prints the flag to add.
+oidc_start() {
+  local o=$dir/oidc port
+  port=$(free_port)
+  echo "https://127.0.0.1:$port" >"$o/issuer"
+  local bin=${CERTDESK_MOCK_OIDC:-$CARGO_TARGET_DIR/debug/mock-oidc}
+  launch oidc "$bin" --dir "$o" --listen "127.0.0.1:$port"
+  cat >"$o/authentication.yaml" <<YAML
+apiVersion: apiserver.config.k8s.io/v1
+kind: AuthenticationConfiguration
+jwt:
+  - issuer:
+      url: https://127.0.0.1:$port
+      audiences: [certdesk]
+      certificateAuthority: |
+$(sed 's/^/        /' "$o/ca.crt")
+    claimMappings:
+      username: {claim: sub, prefix: "oidc:"}
+      groups: {claim: groups, prefix: "oidc:"}
+YAML
+  wait_for "the local OIDC issuer" 30 curl -sf --cacert "$o/ca.crt" "https://127.0.0.1:$port/.well-known/openid-configuration"
 }
 
 # kubeconfig FILE SERVER USER-ARGS...: writes a kubeconfig with kubectl itself.
@@ -180,7 +236,13 @@ start_once() {
     --initial-cluster "local=http://127.0.0.1:$peer_port" \
     --unsafe-no-fsync --log-level warn
 
-  launch kube-apiserver "$bin/kube-apiserver" \
+  local authentication=()
+  if [ "${CERTDESK_CLUSTER_OIDC:-0}" = 1 ]; then
+    oidc_start
+    authentication=(--authentication-config "$dir/oidc/authentication.yaml")
+  fi
+
+  launch kube-apiserver "$bin/kube-apiserver" "${authentication[@]}" \
     --etcd-servers "http://127.0.0.1:$etcd_port" \
     --bind-address 127.0.0.1 --secure-port "$api_port" --advertise-address 127.0.0.1 \
     --endpoint-reconciler-type none \
@@ -234,6 +296,9 @@ start_once() {
   # The webhook's rights (SubjectAccessReviews), so tests can register CertDesk's
   # admission webhook here (it reads RBAC's answers and changes nothing).
   "${admin[@]}" apply -f "$CERTDESK_ROOT/deploy/rbac-backend-webhook.yaml" >/dev/null
+  if [ "${CERTDESK_CLUSTER_OIDC:-0}" = 1 ]; then
+    "${admin[@]}" apply -f "$CERTDESK_ROOT/deploy/local/oidc-approver.yaml" >/dev/null
+  fi
   # The ServiceAccounts exist once the API server has them; tokens need no controller.
   local token
   token=$("${admin[@]}" create token certdesk -n certdesk --duration 8760h)
@@ -313,12 +378,18 @@ case "$cmd" in
     mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
     pki "$dir"
     admission_config "$dir"
+    if [ "${CERTDESK_CLUSTER_OIDC:-0}" = 1 ]; then
+      oidc_files "$dir"
+      [ -n "${CERTDESK_MOCK_OIDC:-}" ] || (cd "$CERTDESK_ROOT" && cargo build --quiet -p e2e --bin mock-oidc) ||
+        die "cannot build the local OIDC issuer (cargo build -p e2e --bin mock-oidc)"
+    fi
     # A port taken between choosing and binding fails one attempt; try afresh.
     for attempt in 1 2 3; do
       if start_once "$bin"; then echo "$dir"; exit 0; fi
       say "attempt $attempt failed; logs:"; tail -n 5 "$dir"/logs/*.log >&2 || true
       stop_keep=$(mktemp -d); cp -r "$dir/pki" "$stop_keep/"
-      stop "$dir"; mkdir -p "$dir"; mv "$stop_keep/pki" "$dir/"; rmdir "$stop_keep"
+      if [ -d "$dir/oidc" ]; then cp -r "$dir/oidc" "$stop_keep/"; fi
+      stop "$dir"; mkdir -p "$dir"; mv "$stop_keep"/* "$dir/"; rmdir "$stop_keep"
     done
     stop "$dir"
     die "the control plane did not start"

@@ -65,7 +65,12 @@ step "helm (scripts/helm.sh, built once)" "$CERTDESK_ROOT/scripts/helm.sh" versi
 step "build the tests" cargo test --quiet --workspace --no-run
 step "wait for the control plane's binaries" wait_cluster_build
 
-start_cluster() { cluster_dir=$("$CERTDESK_ROOT/scripts/cluster.sh" start); }
+# With its local OpenID Connect issuer (the approvers' OIDC sign-in tests); the test
+# build above made the issuer's binary.
+start_cluster() {
+  cluster_dir=$(CERTDESK_CLUSTER_OIDC=1 CERTDESK_MOCK_OIDC="$CARGO_TARGET_DIR/debug/mock-oidc" \
+    "$CERTDESK_ROOT/scripts/cluster.sh" start)
+}
 step "start a local control plane" start_cluster
 export CERTDESK_TEST_CLUSTER="$cluster_dir"
 

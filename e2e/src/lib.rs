@@ -22,6 +22,7 @@ pub mod kube_identity;
 pub mod kubeconfig;
 pub mod network;
 pub mod oci;
+pub mod oidc;
 pub mod portal;
 pub mod received;
 pub mod seed;
