@@ -10,7 +10,14 @@ async fn main() -> ExitCode {
     let config = backend::config::Config::parse();
     backend::telemetry::init(config.serve.log_format);
     if let Some(backend::config::Command::Check(args)) = &config.command {
-        return match backend::check::run(args).await {
+        let oidc = match config.oidc.validate() {
+            Ok(oidc) => oidc.map(|o| o.config),
+            Err(error) => {
+                eprintln!("certdesk check: {error}");
+                return ExitCode::FAILURE;
+            }
+        };
+        return match backend::check::run(args, oidc.as_ref()).await {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
             Err(error) => {

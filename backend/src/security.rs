@@ -6,7 +6,7 @@ use axum::http::{HeaderName, HeaderValue, header};
 /// Returns the Content-Security-Policy for an app whose `index.html` is `index_html`:
 /// same-origin only, `'wasm-unsafe-eval'` for the WebAssembly module, and the SHA-256
 /// hash of each inline `<script>` (Trunk's loader).
-pub fn content_security_policy(index_html: &str) -> String {
+pub fn content_security_policy(index_html: &str, connect: &[String]) -> String {
     use base64::Engine;
     let mut script_src = String::from("'self' 'wasm-unsafe-eval'");
     for script in inline_scripts(index_html) {
@@ -14,8 +14,14 @@ pub fn content_security_policy(index_html: &str) -> String {
         let hash = base64::engine::general_purpose::STANDARD.encode(digest.as_ref());
         script_src.push_str(&format!(" 'sha256-{hash}'"));
     }
+    // The OpenID Connect issuer's origins (discovery and the token endpoint), validated
+    // https origins (config::oidc).
+    let connect_src: String = std::iter::once("'self'")
+        .chain(connect.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ");
     format!(
-        "default-src 'self'; script-src {script_src}; style-src 'self'; connect-src 'self'; \
+        "default-src 'self'; script-src {script_src}; style-src 'self'; connect-src {connect_src}; \
          img-src 'self' data: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     )
 }
@@ -41,8 +47,8 @@ fn inline_scripts(html: &str) -> Vec<&str> {
 }
 
 /// Returns the headers set on every response that does not set them itself.
-pub fn headers(index_html: &str) -> Vec<(HeaderName, HeaderValue)> {
-    let csp = HeaderValue::from_str(&content_security_policy(index_html))
+pub fn headers(index_html: &str, connect: &[String]) -> Vec<(HeaderName, HeaderValue)> {
+    let csp = HeaderValue::from_str(&content_security_policy(index_html, connect))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"));
     vec![
         (header::CONTENT_SECURITY_POLICY, csp),
@@ -65,7 +71,7 @@ mod tests {
     #[test]
     fn inline_scripts_are_allowed_by_hash_and_external_ones_are_not_hashed() {
         let html = r#"<html><script src="/a.js"></script><script type="module">import init from '/x.js';init();</script></html>"#;
-        let csp = content_security_policy(html);
+        let csp = content_security_policy(html, &[]);
         // echo -n "import init from '/x.js';init();" | openssl dgst -sha256 -binary | base64
         let expected = {
             use base64::Engine;

@@ -41,6 +41,7 @@ fn config(groups_allowed: bool) -> PortalConfig {
         auto_approve_renewals: false,
         plugin_downloads: Vec::new(),
         approvers_contact: None,
+        oidc: None,
     }
 }
 

@@ -43,6 +43,9 @@ pub struct PortalConfig {
     /// "#platform-access on Slack"); none when the operator named no one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approvers_contact: Option<String>,
+    /// Approvers may sign in with this OpenID Connect issuer (none: they paste a token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oidc: Option<crate::oidc::OidcConfig>,
 }
 
 /// The key algorithms a browser can generate a key pair with.

@@ -66,6 +66,9 @@ pub enum ErrorCode {
     TokenMissing,
     /// The cluster did not accept the approver's token (HTTP 401 from the API server).
     TokenInvalid,
+    /// The OpenID Connect sign-in did not complete (the issuer refused, or its answer
+    /// failed the page's checks: state, nonce, issuer, audience). Browser only.
+    SignInFailed,
     /// The cluster refused the action; the message is the API server's own.
     Forbidden,
     /// The request or cluster object does not exist.
@@ -153,6 +156,7 @@ impl ErrorCode {
             Self::PolicyViolation => "policy_violation",
             Self::TokenMissing => "token_missing",
             Self::TokenInvalid => "token_invalid",
+            Self::SignInFailed => "sign_in_failed",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::Conflict => "conflict",
@@ -204,7 +208,7 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         match self {
             Self::BadRequest => 400,
-            Self::TokenMissing | Self::TokenInvalid => 401,
+            Self::TokenMissing | Self::TokenInvalid | Self::SignInFailed => 401,
             Self::Forbidden
             | Self::InviteRequired
             | Self::InviteInvalid
@@ -259,6 +263,7 @@ mod tests {
             ErrorCode::PolicyViolation,
             ErrorCode::TokenMissing,
             ErrorCode::TokenInvalid,
+            ErrorCode::SignInFailed,
             ErrorCode::Forbidden,
             ErrorCode::NotFound,
             ErrorCode::Conflict,

@@ -26,6 +26,7 @@ pub mod invite;
 pub mod keys;
 pub mod kubeconfig;
 pub mod names;
+pub mod oidc;
 pub mod people;
 pub mod policy;
 pub mod renewal;

@@ -11,6 +11,7 @@
 
 pub mod guards;
 pub mod notify;
+pub mod oidc;
 pub mod rbac;
 pub mod signing;
 
@@ -21,6 +22,7 @@ use std::time::Duration;
 use anyhow::Context;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::{Api, Client};
+use shared::oidc::OidcConfig;
 
 /// The flags of `certdesk check`.
 #[derive(Debug, Clone, clap::Args)]
@@ -63,6 +65,19 @@ pub struct CheckArgs {
     /// The notifications file the backend is given (for --notify-test).
     #[arg(long, env = "CERTDESK_NOTIFICATIONS_FILE")]
     pub notifications_file: Option<PathBuf>,
+
+    /// Also check approvers' OpenID Connect sign-in (the --oidc-* settings): the issuer's
+    /// discovery and, with --oidc-token-file, whom the API server sees for its token.
+    #[arg(long)]
+    pub oidc: bool,
+
+    /// A token of the issuer (or the ExecCredential JSON kubelogin prints) for --oidc.
+    #[arg(long, requires = "oidc")]
+    pub oidc_token_file: Option<PathBuf>,
+
+    /// The CA bundle that signs the issuer's serving certificate, when it is private.
+    #[arg(long, requires = "oidc")]
+    pub oidc_ca_file: Option<PathBuf>,
 }
 
 /// A CSR name `check` may use: lower-case letters, digits and `-`, at most 63, starting
@@ -124,9 +139,32 @@ impl fmt::Display for Line {
 }
 
 /// Runs every check, printing each line as it is known; returns whether all passed.
-pub async fn run(args: &CheckArgs) -> anyhow::Result<bool> {
+pub async fn run(args: &CheckArgs, oidc: Option<&OidcConfig>) -> anyhow::Result<bool> {
     crate::cluster::install_crypto_provider();
     let mut notified = true;
+    if args.oidc {
+        let Some(oidc) = oidc else {
+            anyhow::bail!(
+                "--oidc needs the issuer: --oidc-issuer-url and --oidc-client-id (or CERTDESK_OIDC_ISSUER_URL, CERTDESK_OIDC_CLIENT_ID)"
+            );
+        };
+        let line = oidc::discovery(oidc, args.oidc_ca_file.as_deref()).await;
+        notified &= line.ok;
+        println!("{line}");
+        match &args.oidc_token_file {
+            Some(path) => {
+                let token = oidc::read_token(path)?;
+                for line in oidc::api_server(&admin_config(args).await?, oidc, &token).await {
+                    notified &= line.ok;
+                    println!("{line}");
+                }
+            }
+            None => println!(
+                "INFO oidc-api-server: pass --oidc-token-file to see whom the API server makes of this issuer's tokens; it must hold:\n{}",
+                shared::oidc::authentication_config(oidc)
+            ),
+        }
+    }
     if let (true, Some(file)) = (args.notify_test, &args.notifications_file) {
         for line in notify::check(file).await {
             notified &= line.ok;
@@ -136,8 +174,8 @@ pub async fn run(args: &CheckArgs) -> anyhow::Result<bool> {
     Ok(cluster_checks(args).await? && notified)
 }
 
-async fn cluster_checks(args: &CheckArgs) -> anyhow::Result<bool> {
-    let config = match &args.kubeconfig {
+async fn admin_config(args: &CheckArgs) -> anyhow::Result<kube::Config> {
+    Ok(match &args.kubeconfig {
         Some(path) => {
             let kubeconfig = kube::config::Kubeconfig::read_from(path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
@@ -146,7 +184,11 @@ async fn cluster_checks(args: &CheckArgs) -> anyhow::Result<bool> {
         None => kube::Config::infer()
             .await
             .context("no kubeconfig: pass --admin-kubeconfig")?,
-    };
+    })
+}
+
+async fn cluster_checks(args: &CheckArgs) -> anyhow::Result<bool> {
+    let config = admin_config(args).await?;
     let client = Client::try_from(config.clone())?;
     let mut all_ok = true;
     let mut report = |line: Line| {

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
 
+mod oidc;
 mod settings;
+
+pub use oidc::{Oidc, OidcArgs};
 
 pub use settings::{ConfigError, Settings};
 
@@ -56,6 +59,9 @@ pub struct Config {
     /// The notification sinks.
     #[command(flatten)]
     pub notify: NotifyArgs,
+    /// Approvers' sign-in with OpenID Connect.
+    #[command(flatten)]
+    pub oidc: OidcArgs,
 }
 
 /// How the backend serves: its listener, TLS, proxies, the built app and logs.

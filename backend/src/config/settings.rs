@@ -55,6 +55,9 @@ pub enum ConfigError {
         "--client-ca-file (CERTDESK_CLIENT_CA_FILE) {0}: {1}; give the PEM bundle of the CA that signs client certificates"
     )]
     ClientCa(PathBuf, String),
+    /// The OpenID Connect settings make no sense.
+    #[error("{0}")]
+    Oidc(String),
 }
 
 /// The validated configuration: each group of flags, and what was read from its files.
@@ -81,6 +84,8 @@ pub struct Settings {
     pub renewal_secret: Option<Vec<u8>>,
     /// The CA bundle a certificate to renew must chain to, when given.
     pub client_ca: Option<String>,
+    /// Approvers' OpenID Connect sign-in, when configured.
+    pub oidc: Option<super::Oidc>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -158,7 +163,9 @@ impl Config {
             Some(path) => Notifications::read(path)?,
             None => Notifications::default(),
         };
+        let oidc = self.oidc.validate()?;
         Ok(Settings {
+            oidc,
             renewal_secret: renewal_secret(self.access.renewal_secret_file.as_ref())?,
             client_ca: client_ca(self.cluster.client_ca_file.as_ref())?,
             serve: self.serve,
@@ -228,6 +235,7 @@ impl Settings {
             auto_approve_renewals: access.auto_approve_renewals || policy.auto_approve_renewals,
             plugin_downloads: Vec::new(),
             approvers_contact: access.approvers_contact.clone(),
+            oidc: self.oidc.as_ref().map(|o| o.config.clone()),
         }
     }
 }

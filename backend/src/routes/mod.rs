@@ -31,6 +31,11 @@ use crate::error::Error;
 pub fn router(state: AppState) -> Router {
     let static_dir = state.settings.serve.static_dir.clone();
     let index_html = assets::index_pages(&static_dir);
+    let state_connect_origins = state
+        .settings
+        .oidc
+        .as_ref()
+        .map(|o| o.connect_origins.clone());
     let spa = assets::service(&static_dir).layer(axum::middleware::from_fn(assets::cache_control));
     let api = OpenApiRouter::new()
         .merge(config::router())
@@ -85,7 +90,8 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!("http", method = %request.method(), matched_path = matched)
             }),
         );
-    for (name, value) in crate::security::headers(&index_html) {
+    let connect = state_connect_origins.unwrap_or_default();
+    for (name, value) in crate::security::headers(&index_html, &connect) {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
     // Outermost: any layer or dependency that prints request headers sees it redacted.
