@@ -42,7 +42,7 @@ pub mod approver {
         let input = find::by_testid(browser, "token-input").await?;
         type_into(&input, token).await?;
         click(browser, "sign-in").await?;
-        find::text_when(browser, "signed-in-as", PATIENCE, |t| !t.is_empty())
+        find::text_when(browser, "cluster-sees", PATIENCE, |t| !t.is_empty())
             .await
             .context("the sign-in page never said who is signed in")
     }

@@ -36,6 +36,12 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver on a free port and opens a headless Chromium session.
     pub async fn start() -> Result<Self> {
+        Self::start_with(&[]).await
+    }
+
+    /// Like [`Browser::start`], with more Chromium flags (such as
+    /// `--ignore-certificate-errors-spki-list=…`, which trusts exactly one server key).
+    pub async fn start_with(extra: &[String]) -> Result<Self> {
         crate::tls::init();
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let driver = Command::new("chromedriver")
@@ -48,6 +54,7 @@ impl Browser {
         let downloads = tempfile::tempdir()?;
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| (*s).to_owned()).collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.extend(extra.iter().cloned());
         let capabilities = json!({
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",

@@ -49,10 +49,7 @@ impl Portal {
         let root = crate::repo_root();
         let bundle = copy_of_dist(&root.join("dist"))?;
         let dist = bundle.path().to_path_buf();
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("target"));
-        let binary = target.join("debug/certdesk");
+        let binary = backend_binary();
         let mut command = Command::new(&binary);
         command
             .args(["--listen", "127.0.0.1:0", "--static-dir"])
@@ -204,4 +201,13 @@ impl Drop for Portal {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The debug `certdesk` binary (`$CARGO_TARGET_DIR/debug/certdesk`).
+pub fn backend_binary() -> PathBuf {
+    let root = crate::repo_root();
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+        .join("debug/certdesk")
 }

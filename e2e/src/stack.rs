@@ -94,7 +94,12 @@ impl Stack {
     /// Opens a browser session of its own (own profile, own download directory) for one
     /// person in the scenario, such as `"requester"` or `"approver"`.
     pub async fn browser(&self, who: &str) -> Result<Arc<Browser>> {
-        let browser = Arc::new(Browser::start().await?);
+        self.browser_with(who, &[]).await
+    }
+
+    /// Like [`Stack::browser`], with more Chromium flags.
+    pub async fn browser_with(&self, who: &str, flags: &[String]) -> Result<Arc<Browser>> {
+        let browser = Arc::new(Browser::start_with(flags).await?);
         self.browsers
             .lock()
             .map_err(|_| anyhow!("the browser list is poisoned"))?

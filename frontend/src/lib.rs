@@ -7,6 +7,7 @@
 //! key-generation bench). Links between the apps load the other app's page.
 
 pub mod api;
+pub mod approver;
 pub mod components;
 pub mod config;
 pub mod draft;
@@ -99,14 +100,21 @@ pub fn RequesterApp() -> impl IntoView {
 /// The approvers' app under `/admin`: sign in, requests, one request, invites, people.
 #[component]
 pub fn AdminApp() -> impl IntoView {
+    use approver::RequireApprover;
+    use pages::admin::{invites, people, request, requests, sign_in, signed_in};
+    config::provide();
+    approver::provide();
+    approver::reload_when_restored();
+    // Every page but sign-in sits behind the one guard: a new page cannot forget it.
     view! {
         <Shell>
             <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
-                <Route path=path!("/admin") view=pages::admin::sign_in::AdminSignIn />
-                <Route path=path!("/admin/requests") view=pages::admin::requests::AdminRequests />
-                <Route path=path!("/admin/requests/:name") view=pages::admin::request::AdminRequest />
-                <Route path=path!("/admin/invites") view=pages::admin::invites::AdminInvites />
-                <Route path=path!("/admin/people") view=pages::admin::people::AdminPeople />
+                <Route path=path!("/admin") view=sign_in::AdminSignIn />
+                <Route path=path!("/admin/signed-in") view=signed_in::SignedInHere />
+                <Route path=path!("/admin/requests") view=|| view! { <RequireApprover><requests::AdminRequests /></RequireApprover> } />
+                <Route path=path!("/admin/requests/:name") view=|| view! { <RequireApprover><request::AdminRequest /></RequireApprover> } />
+                <Route path=path!("/admin/invites") view=|| view! { <RequireApprover><invites::AdminInvites /></RequireApprover> } />
+                <Route path=path!("/admin/people") view=|| view! { <RequireApprover><people::AdminPeople /></RequireApprover> } />
             </Routes>
         </Shell>
     }

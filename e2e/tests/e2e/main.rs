@@ -17,6 +17,7 @@ mod list_bulk;
 mod list_scale;
 mod live_list;
 mod notify;
+mod oidc;
 mod reload;
 mod renewal_replaces;
 mod replicas;

@@ -48,7 +48,6 @@ async fn matching_names(token: &str, query: &ListQuery) -> Result<Vec<String>, A
 /// fetches again.
 #[component]
 pub fn BulkDeny(
-    token: String,
     selected: RwSignal<BTreeSet<String>>,
     /// Every pending request the query matches, not only the ticked ones.
     all_matching: RwSignal<bool>,
@@ -61,7 +60,7 @@ pub fn BulkDeny(
     let busy = RwSignal::new(false);
     let progress = RwSignal::new(None::<(usize, usize)>);
     let report = RwSignal::new(None::<Report>);
-    let token = StoredValue::new(token);
+    let approver = crate::approver::use_approver();
     let how_many = move || {
         if all_matching.get() {
             pending.get()
@@ -80,7 +79,7 @@ pub fn BulkDeny(
         let everything = all_matching.get_untracked();
         let ticked: Vec<String> = selected.get_untracked().into_iter().collect();
         let query = query.get_untracked();
-        let token = token.get_value();
+        let token = approver.token();
         leptos::task::spawn_local(async move {
             let mut outcome = Report::default();
             let names = if everything {

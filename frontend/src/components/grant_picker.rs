@@ -85,8 +85,6 @@ pub fn offered(roles: &[RoleView], show_system: bool) -> (Vec<RoleView>, Vec<Rol
 /// The picker and the list of chosen grants (kept in `grants` by the caller).
 #[component]
 pub fn GrantPicker(
-    /// The approver's token, for loading the roles.
-    token: String,
     /// The grants chosen so far, with their roles' rules for the preview.
     grants: RwSignal<Vec<GrantRules>>,
     /// The grant picked in the form but not added yet (none when nothing is picked or
@@ -102,8 +100,9 @@ pub fn GrantPicker(
     let chosen = RwSignal::new(String::new());
     let hint = RwSignal::new(None::<String>);
     let known: RwSignal<Option<shared::admin::NamespaceList>> = RwSignal::new(None);
+    let approver = crate::approver::use_approver();
     {
-        let token = token.clone();
+        let token = approver.token();
         leptos::task::spawn_local(async move {
             // Without the list the picker takes any name; the cluster decides then.
             known.try_set(api::admin::namespaces(&token).await.ok());
@@ -141,7 +140,7 @@ pub fn GrantPicker(
         }
         hint.set(None);
         loading.set(true);
-        let token = token.clone();
+        let token = approver.token();
         leptos::task::spawn_local(async move {
             let query = if m.needs_namespace() {
                 Some(ns.as_str())

@@ -1,7 +1,6 @@
 //! Reusable pieces of the pages.
 
 pub mod approve_outcome;
-pub mod approver_session;
 pub mod bulk_deny;
 pub mod can_i_preview;
 pub mod command_line;

@@ -26,14 +26,14 @@ pub fn navigation() -> Navigate {
 /// Opens the longest-waiting pending request other than `current`, or says there is
 /// none; errors land in `error`.
 pub fn open_next(
+    approver: crate::approver::Approver,
     navigate: Navigate,
-    token: String,
     current: String,
     none_left: RwSignal<bool>,
     error: RwSignal<Option<ApiError>>,
 ) {
     leptos::task::spawn_local(async move {
-        match api::admin::requests(&token, &place::next_pending_query()).await {
+        match api::admin::requests(&approver.token(), &place::next_pending_query()).await {
             Ok(page) => match page.items.into_iter().find(|v| v.name != current) {
                 Some(next) => {
                     if let Some(navigate) = navigate.try_get_value() {
@@ -54,10 +54,11 @@ pub fn open_next(
 /// The way on after a decision; `none_left` is shared with the page's "& next"
 /// buttons, which look for the next request the same way.
 #[component]
-pub fn WayOn(token: String, current: String, none_left: RwSignal<bool>) -> impl IntoView {
+pub fn WayOn(current: String, none_left: RwSignal<bool>) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let navigate = navigation();
-    let next = move |_| open_next(navigate, token.clone(), current.clone(), none_left, error);
+    let approver = crate::approver::use_approver();
+    let next = move |_| open_next(approver, navigate, current.clone(), none_left, error);
     view! {
         <nav class="way-on actions" aria-label="What next" data-testid="way-on">
             <button type="button" class="primary" data-testid="next-pending" on:click=next>

@@ -7,9 +7,9 @@ use shared::ApiError;
 use shared::admin_preview::GrantRules;
 use shared::invite::{CreateInvite, InviteCreated, InviteState, InviteView};
 
-use super::{AdminNav, SignInFirst};
+use super::AdminNav;
 use crate::api;
-use crate::components::approver_session;
+use crate::approver::use_approver;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::grant_picker::{GrantPicker, grant_words};
 use crate::components::time;
@@ -53,13 +53,10 @@ fn absolute_link(path: &str) -> String {
 #[component]
 pub fn AdminInvites() -> impl IntoView {
     crate::components::title::set("Invites");
-    let Some(token) = approver_session::token() else {
-        return view! { <h1>"Invites"</h1> <SignInFirst /> }.into_any();
-    };
-    let token = StoredValue::new(token);
+    let approver = use_approver();
     let list: RwSignal<Option<Result<Vec<InviteView>, ApiError>>> = RwSignal::new(None);
     let reload = move || {
-        let token = token.get_value();
+        let token = approver.token();
         leptos::task::spawn_local(async move {
             list.set(Some(api::admin::invites(&token).await));
         });
@@ -103,7 +100,7 @@ pub fn AdminInvites() -> impl IntoView {
             expiration_seconds: lifetime.get_untracked(),
             valid_for_seconds: validity.get_untracked(),
         };
-        let token = token.get_value();
+        let token = approver.token();
         leptos::task::spawn_local(async move {
             match api::admin::create_invite(&token, &body).await {
                 Ok(answer) => {
@@ -121,7 +118,7 @@ pub fn AdminInvites() -> impl IntoView {
     };
     let revoke = move |name: String| {
         revoke_error.set(None);
-        let token = token.get_value();
+        let token = approver.token();
         leptos::task::spawn_local(async move {
             match api::admin::revoke_invite(&token, &name).await {
                 Ok(_) => reload(),
@@ -153,7 +150,7 @@ pub fn AdminInvites() -> impl IntoView {
                     prop:value=move || groups_text.get()
                     on:input=move |ev| groups_text.set(event_target_value(&ev)) />
             </div>
-            <GrantPicker token=token.get_value() grants picked />
+            <GrantPicker grants picked />
             {move || picked.get().filter(|_| stopped_by_pick.get()).map(|p| view! {
                 <p class="hint" role="alert" data-testid="invite-picked-hint">
                     {format!(

@@ -8,20 +8,10 @@ pub mod place;
 pub mod request;
 pub mod requests;
 pub mod sign_in;
+pub mod signed_in;
 pub mod sinks;
 
 use leptos::prelude::*;
-
-/// Shown on an approver page when this tab holds no token.
-#[component]
-pub fn SignInFirst() -> impl IntoView {
-    view! {
-        <div class="card" data-testid="sign-in-first">
-            <p>"Sign in with your Kubernetes token to see and decide requests."</p>
-            <p><a href="/admin">"Sign in"</a></p>
-        </div>
-    }
-}
 
 /// The links between the approver's pages.
 #[component]
@@ -34,7 +24,7 @@ pub fn AdminNav() -> impl IntoView {
             " · "
             <a href="/admin/people">"People"</a>
             " · "
-            <a href="/admin">"Signed in as…"</a>
+            <a href="/admin">"Your access"</a>
         </nav>
     }
 }

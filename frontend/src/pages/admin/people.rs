@@ -11,9 +11,9 @@ use shared::ApiError;
 use shared::admin::RoleKind;
 use shared::people::{BindingRef, PersonView, RemoveAccessOutcome};
 
-use super::{AdminNav, SignInFirst};
+use super::AdminNav;
 use crate::api;
-use crate::components::approver_session;
+use crate::approver::use_approver;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::time;
 
@@ -42,13 +42,10 @@ pub fn binding_words(binding: &BindingRef) -> String {
 #[component]
 pub fn AdminPeople() -> impl IntoView {
     crate::components::title::set("People");
-    let Some(token) = approver_session::token() else {
-        return view! { <h1>"People"</h1> <SignInFirst /> }.into_any();
-    };
-    let token = StoredValue::new(token);
+    let approver = use_approver();
     let list: RwSignal<Option<Result<Vec<PersonView>, ApiError>>> = RwSignal::new(None);
     let reload = move || {
-        let token = token.get_value();
+        let token = approver.token();
         leptos::task::spawn_local(async move {
             list.set(Some(api::admin::people(&token).await));
         });
@@ -61,7 +58,7 @@ pub fn AdminPeople() -> impl IntoView {
         busy.set(Some(username.clone()));
         error.set(None);
         outcome.set(None);
-        let token = token.get_value();
+        let token = approver.token();
         leptos::task::spawn_local(async move {
             match api::admin::remove_access(&token, &username).await {
                 Ok(answer) => {
@@ -77,7 +74,7 @@ pub fn AdminPeople() -> impl IntoView {
         busy.set(Some(username.clone()));
         error.set(None);
         outcome.set(None);
-        let token = token.get_value();
+        let token = approver.token();
         leptos::task::spawn_local(async move {
             match api::admin::restore_access(&token, &username).await {
                 Ok(()) => reload(),

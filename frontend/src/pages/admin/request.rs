@@ -9,12 +9,11 @@ use shared::admin::{ApproveBody, ApproveOutcome, DenyBody, IdentityCheck, Reques
 use shared::admin_preview::{GrantRules, preview};
 use shared::{ApiError, ErrorCode, Phase};
 
-use super::SignInFirst;
 use super::decided::{WayOn, navigation, open_next};
 use super::place;
 use crate::api;
+use crate::approver::use_approver;
 use crate::components::approve_outcome::ApproveOutcomeView;
-use crate::components::approver_session;
 use crate::components::can_i_preview::CanIPreview;
 use crate::components::deny_form::DenyForm;
 use crate::components::error_panel::ErrorPanel;
@@ -39,10 +38,7 @@ pub fn AdminRequest() -> impl IntoView {
     crate::components::title::set("Request");
     let params = use_params_map();
     let name = move || params.with(|p| p.get("name").unwrap_or_default());
-    let Some(token) = approver_session::token() else {
-        return view! { <h1>"Request"</h1> <SignInFirst /> }.into_any();
-    };
-    let token = StoredValue::new(token);
+    let approver = use_approver();
 
     let loaded: RwSignal<Option<Loaded>> = RwSignal::new(None);
     // The bindings CertDesk made for the username that still exist (decided requests).
@@ -68,7 +64,7 @@ pub fn AdminRequest() -> impl IntoView {
     let stalled_elsewhere: RwSignal<Option<String>> = RwSignal::new(None);
     let reload = move || {
         let wanted = name();
-        let token = token.get_value();
+        let token = approver.token();
         leptos::task::spawn_local(async move {
             // The cluster's answer to "may I hand out this identity?", before the click.
             let check = api::admin::identity(&token, &wanted).await;
@@ -127,7 +123,7 @@ pub fn AdminRequest() -> impl IntoView {
 
     let navigate = navigation();
     let go_next = move || {
-        open_next(navigate, token.get_value(), name(), none_left, action_error);
+        open_next(approver, navigate, name(), none_left, action_error);
     };
     let send_approval = move || {
         busy.set(true);
@@ -141,7 +137,7 @@ pub fn AdminRequest() -> impl IntoView {
                 .collect(),
             message: Some(message.get_untracked().trim().to_owned()).filter(|m| !m.is_empty()),
         };
-        let (token, name) = (token.get_value(), name());
+        let (token, name) = (approver.token(), name());
         leptos::task::spawn_local(async move {
             match api::admin::approve(&token, &name, &body).await {
                 Ok(answer) => {
@@ -187,7 +183,7 @@ pub fn AdminRequest() -> impl IntoView {
     let send_deny = Callback::new(move |why: String| {
         busy.set(true);
         action_error.set(None);
-        let (token, name) = (token.get_value(), name());
+        let (token, name) = (approver.token(), name());
         leptos::task::spawn_local(async move {
             match api::admin::deny(&token, &name, &DenyBody { reason: why }).await {
                 Ok(()) => {
@@ -242,7 +238,7 @@ pub fn AdminRequest() -> impl IntoView {
             t.clear();
         }
         let (Some(token), Some(name)) = (
-            token.try_get_value(),
+            Some(approver.token()),
             params.try_with_untracked(|p| p.get("name")).flatten(),
         ) else {
             return;
@@ -306,7 +302,7 @@ pub fn AdminRequest() -> impl IntoView {
             <p class="card" role="status" data-testid="denied">"Denied. The requester sees your reason on their status page."</p>
         })}
         {move || outcome.get().map(|o| view! { <ApproveOutcomeView outcome=o /> })}
-        {move || decided().then(|| view! { <WayOn token=token.get_value() current=name() none_left /> })}
+        {move || decided().then(|| view! { <WayOn current=name() none_left /> })}
         <Show when=move || !decided() && matches!(phase(), Some(Phase::Pending | Phase::Approved | Phase::Issued))>
             <section class="card decide" aria-labelledby="decide-title">
                 <h2 id="decide-title">
@@ -319,7 +315,7 @@ pub fn AdminRequest() -> impl IntoView {
                 <Show when=move || phase() == Some(Phase::Pending)>
                     <IdentityAnswer identity />
                 </Show>
-                <GrantPicker token=token.get_value() grants picked />
+                <GrantPicker grants picked />
                 <h3>"What the roles allow"</h3>
                 <CanIPreview scopes />
                 <form

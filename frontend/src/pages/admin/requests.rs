@@ -22,9 +22,8 @@ use shared::admin::RequestView;
 use shared::admin_list::{ListQuery, PHASES, RequestPage, RiskFilter, SortKey};
 use shared::{ApiError, Phase};
 
-use super::SignInFirst;
 use crate::api;
-use crate::components::approver_session;
+use crate::approver::use_approver;
 use crate::components::bulk_deny::BulkDeny;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::request_row::{COLUMNS, RequestRow, phase_name};
@@ -118,7 +117,8 @@ fn now_words() -> String {
 
 /// Keeps the stream of changes open while the page is shown, bumping `tick` on each
 /// change; falls back to a timer while the stream cannot be held.
-fn stay_live(token: String, tick: RwSignal<u32>, live: RwSignal<bool>) {
+fn stay_live(tick: RwSignal<u32>, live: RwSignal<bool>) {
+    let approver = use_approver();
     let stopped = Rc::new(Cell::new(false));
     let Ok(controller) = web_sys::AbortController::new() else {
         return;
@@ -128,6 +128,8 @@ fn stay_live(token: String, tick: RwSignal<u32>, live: RwSignal<bool>) {
     leptos::task::spawn_local(async move {
         let mut backoff = 1u32;
         while !running.get() {
+            // The token now: it is renewed while the page stays open.
+            let token = approver.token();
             let outcome = api::changes::follow(
                 &token,
                 &signal,
@@ -170,9 +172,7 @@ fn stay_live(token: String, tick: RwSignal<u32>, live: RwSignal<bool>) {
 #[component]
 pub fn AdminRequests() -> impl IntoView {
     crate::components::title::set("Requests");
-    let Some(token) = approver_session::token() else {
-        return view! { <h1>"Requests"</h1> <SignInFirst /> }.into_any();
-    };
+    let approver = use_approver();
     let params = use_query_map();
     let query = Memo::new(move |_| query_of(&params.get()));
     let page: RwSignal<Option<RequestPage>> = RwSignal::new(None);
@@ -184,9 +184,6 @@ pub fn AdminRequests() -> impl IntoView {
     // The answer to the latest fetch only: an older one arriving late is dropped.
     let generation = StoredValue::new(0u64);
 
-    let fetch_token = token.clone();
-    let bulk_token = token.clone();
-    let sinks_token = StoredValue::new(token.clone());
     // The pending requests ticked for "Deny selected" (or every pending one the query
     // matches, on every page); a new query starts afresh.
     let selected = RwSignal::new(std::collections::BTreeSet::<String>::new());
@@ -216,7 +213,7 @@ pub fn AdminRequests() -> impl IntoView {
         let mine = generation.get_value() + 1;
         generation.set_value(mine);
         fetching.set(true);
-        let token = fetch_token.clone();
+        let token = approver.token();
         leptos::task::spawn_local(async move {
             let answer = api::admin::requests(&token, &wanted).await;
             if generation.try_get_value() != Some(mine) {
@@ -230,13 +227,14 @@ pub fn AdminRequests() -> impl IntoView {
                 }
                 // The last page stays on screen; the error says why it is not fresh.
                 Err(e) => {
+                    approver.refused(&e);
                     error.try_set(Some(e));
                 }
             }
             fetching.try_set(false);
         });
     });
-    stay_live(token, tick, live);
+    stay_live(tick, live);
     if let Ok(handle) = set_interval_with_handle(
         move || {
             if !live.get_untracked() {
@@ -397,7 +395,7 @@ pub fn AdminRequests() -> impl IntoView {
         {move || page.with(|p| p.as_ref().is_some_and(|p| p.items.is_empty())).then(|| view! {
             <p class="muted" data-testid="no-requests">"No requests to show."</p>
         })}
-        <BulkDeny token=bulk_token.clone() selected all_matching query pending=Signal::derive(move || count(Phase::Pending)) done=tick />
+        <BulkDeny selected all_matching query pending=Signal::derive(move || count(Phase::Pending)) done=tick />
         {move || matching_bar(page_pending(), selected, all_matching, count(Phase::Pending))}
         // A stable table: rows are only rebuilt when their request changed, so a fetch
         // does not take the keyboard focus away from a row.
@@ -454,7 +452,7 @@ pub fn AdminRequests() -> impl IntoView {
                 )))}
             </span>
         </nav>
-        <super::sinks::Sinks token=sinks_token />
+        <super::sinks::Sinks />
     }
     .into_any()
 }

@@ -1,5 +1,7 @@
-//! `/admin`: the approver signs in with their own Kubernetes bearer token, kept in this
-//! tab's `sessionStorage` only, and sees who the cluster says they are.
+//! `/admin`: the approver signs in with the issuer the operator configured ("Sign in with
+//! …", OpenID Connect) or by pasting their own Kubernetes bearer token, kept in this
+//! tab's `sessionStorage` only; then sees who the cluster says they are and what it lets
+//! them do.
 
 use leptos::prelude::*;
 use shared::ApiError;
@@ -7,7 +9,7 @@ use shared::ErrorCode;
 use shared::admin::{Abilities, WhoAmI};
 
 use crate::api;
-use crate::components::approver_session;
+use crate::approver::{ClusterSees, RefusedToken, use_approver};
 use crate::components::error_panel::ErrorPanel;
 
 /// Each ability in plain words, and whether the approver has it.
@@ -34,18 +36,11 @@ pub fn ability_words(can: &Abilities) -> Vec<(bool, &'static str)> {
     ]
 }
 
-/// Who is signed in and what they may do.
+/// What the cluster lets the approver do.
 #[component]
 pub fn SignedIn(who: WhoAmI) -> impl IntoView {
-    let groups = if who.groups.is_empty() {
-        "no groups".to_owned()
-    } else {
-        who.groups.join(", ")
-    };
     view! {
-        <p data-testid="signed-in-as">
-            "Signed in as " <strong>{who.username.clone()}</strong> " (" {groups} ")"
-        </p>
+        <ClusterSees who=who.clone() />
         <p>"The cluster lets you:"</p>
         <ul class="abilities" data-testid="abilities">
             {ability_words(&who.can).into_iter().map(|(yes, words)| view! {
@@ -61,63 +56,80 @@ pub fn SignedIn(who: WhoAmI) -> impl IntoView {
 #[component]
 pub fn AdminSignIn() -> impl IntoView {
     crate::components::title::set("Approvers: sign in");
+    let approver = use_approver();
+    let config = crate::config::use_config();
     let typed = RwSignal::new(String::new());
-    let who: RwSignal<Option<WhoAmI>> = RwSignal::new(None);
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
 
-    let verify = move |token: String, keep: bool| {
+    // The tab's credential, checked with the cluster (once a page load).
+    Effect::new(move |_| {
+        if approver.signed_in() && approver.who().is_none() {
+            let token = approver.token();
+            leptos::task::spawn_local(async move {
+                let answer = api::admin::whoami(&token).await;
+                if let Err(e) = &answer {
+                    approver.refused(e);
+                }
+                approver.set_who(answer);
+            });
+        }
+    });
+
+    let paste = move |token: String| {
         busy.set(true);
         leptos::task::spawn_local(async move {
-            match api::admin::whoami(&token).await {
-                Ok(answer) => {
-                    if keep && let Err(message) = approver_session::keep(&token) {
-                        error.set(Some(ApiError::new(ErrorCode::BadRequest, message)));
-                    } else {
-                        error.set(None);
-                    }
+            let answer = api::admin::whoami(&token).await;
+            if answer.is_ok() {
+                if let Err(message) = approver.keep_pasted(&token) {
+                    error.set(Some(ApiError::new(ErrorCode::BadRequest, message)));
+                } else {
+                    error.set(None);
                     typed.set(String::new());
-                    who.set(Some(answer));
                 }
-                Err(e) => {
-                    if !keep {
-                        // The kept token no longer works (expired or revoked).
-                        approver_session::forget();
-                    }
-                    error.set(Some(e));
-                    crate::components::focus::first_invalid();
-                }
+            }
+            let refused = answer.is_err();
+            approver.set_who(answer);
+            if refused {
+                crate::components::focus::first_invalid();
             }
             busy.set(false);
         });
     };
-
-    // Coming back to the page: check the token this tab already holds.
-    if let Some(token) = approver_session::token() {
-        verify(token, false);
-    }
-
-    let sign_out = move |_| {
-        approver_session::forget();
-        who.set(None);
-        error.set(None);
+    let start_oidc = move |_| {
+        leptos::task::spawn_local(async move {
+            if let Err(e) = crate::approver::oidc::begin("/admin/requests").await {
+                error.set(Some(e));
+            }
+        });
     };
 
     view! {
         <h1>"Approve access requests"</h1>
-        {move || match who.get() {
-            Some(answer) => view! {
+        {move || match (approver.signed_in(), approver.who()) {
+            (true, Some(Ok(who))) => view! {
                 <section class="card">
-                    <SignedIn who=answer />
+                    <SignedIn who />
                     <p class="actions">
                         <a href="/admin/requests" class="button" data-testid="to-requests">"See the requests"</a>
                         <a href="/admin/invites" class="button" data-testid="to-invites">"Invites"</a>
                         <a href="/admin/people" class="button" data-testid="to-people">"People"</a>
-                        <button type="button" data-testid="sign-out" on:click=sign_out>"Sign out"</button>
                     </p>
                 </section>
             }.into_any(),
-            None => view! {
+            (true, _) => view! { <p class="muted" data-testid="checking-sign-in">"Checking your sign-in with the cluster…"</p> }.into_any(),
+            (false, refused) => view! {
+                {refused.and_then(Result::err).map(|error| view! { <RefusedToken error /> })}
+                <Transition fallback=|| ()>
+                    {move || config.get().and_then(Result::ok).and_then(|c| c.oidc).map(|oidc| view! {
+                        <section class="card" data-testid="oidc-sign-in">
+                            <p>"Sign in as you sign in to the cluster: CertDesk sends the issuer's token to the API server, which decides what you may do."</p>
+                            <button type="button" class="button primary" data-testid="sign-in-oidc" on:click=start_oidc>
+                                "Sign in with " {oidc.display_name.clone()}
+                            </button>
+                        </section>
+                    })}
+                </Transition>
                 <form
                     class="card"
                     on:submit=move |ev| {
@@ -127,12 +139,13 @@ pub fn AdminSignIn() -> impl IntoView {
                             error.set(Some(ApiError::new(ErrorCode::TokenMissing, "Paste your token first.")));
                             crate::components::focus::first_invalid();
                         } else {
-                            verify(token, true);
+                            paste(token);
                         }
                     }
                 >
+                    <h2>"Paste a token"</h2>
                     <p>
-                        "Sign in with your own Kubernetes credentials: CertDesk acts with your token alone, so the cluster decides what you may do. "
+                        "CertDesk acts with your token alone, so the cluster decides what you may do. "
                         "Get a token with " <code>"kubectl create token <service-account> -n <namespace>"</code>
                         " or use an OIDC ID token the cluster accepts."
                     </p>
@@ -145,14 +158,15 @@ pub fn AdminSignIn() -> impl IntoView {
                         spellcheck="false"
                         required
                         aria-describedby="token-help"
-                        aria-invalid=move || error.with(|e| e.as_ref().is_some_and(|e| matches!(
-                            e.code,
-                            ErrorCode::TokenMissing | ErrorCode::TokenInvalid
-                        ))).to_string()
+                        aria-invalid=move || {
+                            let missing = error.with(|e| e.as_ref().is_some_and(|e| e.code == ErrorCode::TokenMissing));
+                            let refused = matches!(approver.who(), Some(Err(e)) if e.code == ErrorCode::TokenInvalid);
+                            (missing || refused).to_string()
+                        }
                         prop:value=move || typed.get()
                         on:input=move |ev| typed.set(event_target_value(&ev))
                     />
-                    <p class="muted small">
+                    <p class="muted small" id="token-help">
                         "Kept in this tab only (sessionStorage) and sent to CertDesk's server as an Authorization header; closing the tab forgets it."
                     </p>
                     <button type="submit" data-testid="sign-in" prop:disabled=move || busy.get()>
@@ -161,21 +175,6 @@ pub fn AdminSignIn() -> impl IntoView {
                 </form>
             }.into_any(),
         }}
-        {move || error.get().map(|error| {
-            let token_refused = error.code == ErrorCode::TokenInvalid;
-            view! {
-                <div data-testid="error-panel"><ErrorPanel error /></div>
-                {token_refused.then(|| view! {
-                    <div class="card" id="token-help" data-testid="token-causes">
-                        <p>"The cluster did not accept this token. Likely causes:"</p>
-                        <ul>
-                            <li>"it expired (" <code>"kubectl create token"</code> " makes tokens that last an hour unless " <code>"--duration"</code> " says otherwise);"</li>
-                            <li>"it was copied in part, or with a line break or a " <code>"Bearer "</code> " prefix;"</li>
-                            <li>"it is for another cluster, or its ServiceAccount was deleted."</li>
-                        </ul>
-                    </div>
-                })}
-            }
-        })}
+        {move || error.get().map(|error| view! { <div data-testid="error-panel"><ErrorPanel error /></div> })}
     }
 }

@@ -25,15 +25,17 @@ fn sink_words(sink: &SinkStatus) -> String {
 
 /// The sinks section (nothing until the answer comes; an error is shown as one line).
 #[component]
-pub fn Sinks(token: StoredValue<String>) -> impl IntoView {
-    let sinks: RwSignal<Option<Result<Vec<SinkStatus>, shared::ApiError>>> = RwSignal::new(None);
-    leptos::task::spawn_local(async move {
-        sinks.set(Some(api::admin::notifications(&token.get_value()).await));
+pub fn Sinks() -> impl IntoView {
+    let approver = crate::approver::use_approver();
+    let sinks = LocalResource::new(move || {
+        let token = approver.token();
+        async move { api::admin::notifications(&token).await }
     });
     view! {
         <section aria-labelledby="sinks-title" data-testid="sinks">
             <h2 id="sinks-title">"Notifications"</h2>
-            {move || sinks.get().map(|answer| match answer {
+            <Transition fallback=|| ()>
+            {move || sinks.get().map(|answer: Result<Vec<SinkStatus>, shared::ApiError>| match answer {
                 Err(error) => view! { <p>{format!("Cannot read the notification sinks: {}", error.message)}</p> }.into_any(),
                 Ok(list) if list.is_empty() => view! {
                     <p data-testid="no-sinks">"No notification sinks are configured: approvers hear of requests only here."</p>
@@ -63,6 +65,7 @@ pub fn Sinks(token: StoredValue<String>) -> impl IntoView {
                     </ul>
                 }.into_any(),
             })}
+            </Transition>
         </section>
     }
 }
