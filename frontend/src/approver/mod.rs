@@ -244,9 +244,10 @@ pub fn RequireApprover(children: ChildrenFn) -> impl IntoView {
     }
 }
 
-/// "The cluster sees you as …", with sign-out.
+/// "The cluster sees you as …", with sign-out: one short line beside each approver
+/// page's heading (the groups in full on `/admin`, "Your access").
 #[component]
-pub fn ClusterSees(who: WhoAmI) -> impl IntoView {
+pub fn ClusterSees(who: WhoAmI, #[prop(optional)] full: bool) -> impl IntoView {
     let approver = use_approver();
     let groups = if who.groups.is_empty() {
         "no groups".to_owned()
@@ -254,9 +255,10 @@ pub fn ClusterSees(who: WhoAmI) -> impl IntoView {
         who.groups.join(", ")
     };
     view! {
-        <p class="cluster-sees" data-testid="cluster-sees">
+        <p class=if full { "cluster-sees-full" } else { "cluster-sees" } data-testid="cluster-sees" data-groups=groups.clone()>
             "The cluster sees you as " <strong data-testid="cluster-username">{who.username.clone()}</strong>
-            " in groups " {groups} ". "
+            {full.then(|| view! { " in groups " {groups.clone()} })}
+            ". "
             <button type="button" class="link" data-testid="sign-out" on:click=move |_| approver.sign_out()>"Sign out"</button>
         </p>
     }

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use shared::ApiError;
 use shared::admin_preview::GrantRules;
-use shared::invite::{CreateInvite, InviteCreated, InviteState, InviteView};
+use shared::invite::{CreateInvite, InviteCreated, InviteState};
 
 use super::AdminNav;
 use crate::api;
@@ -54,14 +54,10 @@ fn absolute_link(path: &str) -> String {
 pub fn AdminInvites() -> impl IntoView {
     crate::components::title::set("Invites");
     let approver = use_approver();
-    let list: RwSignal<Option<Result<Vec<InviteView>, ApiError>>> = RwSignal::new(None);
-    let reload = move || {
+    let list = LocalResource::new(move || {
         let token = approver.token();
-        leptos::task::spawn_local(async move {
-            list.set(Some(api::admin::invites(&token).await));
-        });
-    };
-    reload();
+        async move { api::admin::invites(&token).await }
+    });
 
     let username = RwSignal::new(String::new());
     let groups_text = RwSignal::new(String::new());
@@ -71,10 +67,48 @@ pub fn AdminInvites() -> impl IntoView {
     let stopped_by_pick = RwSignal::new(false);
     let lifetime = RwSignal::new(LIFETIMES[1].0);
     let validity = RwSignal::new(VALIDITY[2].0);
-    let busy = RwSignal::new(false);
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
     let created: RwSignal<Option<InviteCreated>> = RwSignal::new(None);
     let revoke_error: RwSignal<Option<ApiError>> = RwSignal::new(None);
+    // Making and revoking invites are Actions; the list is fetched again after each.
+    let make = Action::new_local(move |body: &CreateInvite| {
+        let (token, body) = (approver.token(), body.clone());
+        async move { api::admin::create_invite(&token, &body).await }
+    });
+    let busy = make.pending();
+    Effect::new(move |_| {
+        let answer = make.value().get();
+        untrack(move || match answer {
+            Some(Ok(answer)) => {
+                created.set(Some(answer));
+                username.set(String::new());
+                groups_text.set(String::new());
+                grants.set(Vec::new());
+                list.refetch();
+            }
+            // What was typed stays, so the approver can correct it.
+            Some(Err(e)) => {
+                approver.refused(&e);
+                error.set(Some(e));
+            }
+            None => {}
+        })
+    });
+    let revoking = Action::new_local(move |name: &String| {
+        let (token, name) = (approver.token(), name.clone());
+        async move { api::admin::revoke_invite(&token, &name).await.map(|_| ()) }
+    });
+    Effect::new(move |_| {
+        let answer = revoking.value().get();
+        untrack(move || match answer {
+            Some(Ok(())) => list.refetch(),
+            Some(Err(e)) => {
+                approver.refused(&e);
+                revoke_error.set(Some(e));
+            }
+            None => {}
+        })
+    });
 
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -86,7 +120,6 @@ pub fn AdminInvites() -> impl IntoView {
             return;
         }
         stopped_by_pick.set(false);
-        busy.set(true);
         error.set(None);
         created.set(None);
         let body = CreateInvite {
@@ -100,31 +133,11 @@ pub fn AdminInvites() -> impl IntoView {
             expiration_seconds: lifetime.get_untracked(),
             valid_for_seconds: validity.get_untracked(),
         };
-        let token = approver.token();
-        leptos::task::spawn_local(async move {
-            match api::admin::create_invite(&token, &body).await {
-                Ok(answer) => {
-                    created.set(Some(answer));
-                    username.set(String::new());
-                    groups_text.set(String::new());
-                    grants.set(Vec::new());
-                    reload();
-                }
-                // What was typed stays, so the approver can correct it.
-                Err(e) => error.set(Some(e)),
-            }
-            busy.set(false);
-        });
+        make.dispatch_local(body);
     };
     let revoke = move |name: String| {
         revoke_error.set(None);
-        let token = approver.token();
-        leptos::task::spawn_local(async move {
-            match api::admin::revoke_invite(&token, &name).await {
-                Ok(_) => reload(),
-                Err(e) => revoke_error.set(Some(e)),
-            }
-        });
+        revoking.dispatch_local(name);
     };
 
     view! {
@@ -198,13 +211,13 @@ pub fn AdminInvites() -> impl IntoView {
         })}
         <h2>"All invites"</h2>
         {move || revoke_error.get().map(|error| view! { <div data-testid="error-panel"><ErrorPanel error /></div> })}
-        {move || match list.get() {
-            None => view! { <p class="muted">"Loading the invites…"</p> }.into_any(),
-            Some(Err(error)) => view! { <div data-testid="error-panel"><ErrorPanel error /></div> }.into_any(),
-            Some(Ok(invites)) if invites.is_empty() => view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading the invites…"</p> }>
+        {move || list.get().map(|answer| match answer {
+            Err(error) => view! { <div data-testid="error-panel"><ErrorPanel error /></div> }.into_any(),
+            Ok(invites) if invites.is_empty() => view! {
                 <p class="muted" data-testid="no-invites">"No invites yet."</p>
             }.into_any(),
-            Some(Ok(invites)) => view! {
+            Ok(invites) => view! {
                 <div class="table-scroll">
                     <table class="plain" data-testid="invites">
                         <thead><tr>
@@ -241,7 +254,8 @@ pub fn AdminInvites() -> impl IntoView {
                     </table>
                 </div>
             }.into_any(),
-        }}
+        })}
+        </Transition>
     }
     .into_any()
 }

@@ -43,50 +43,61 @@ pub fn binding_words(binding: &BindingRef) -> String {
 pub fn AdminPeople() -> impl IntoView {
     crate::components::title::set("People");
     let approver = use_approver();
-    let list: RwSignal<Option<Result<Vec<PersonView>, ApiError>>> = RwSignal::new(None);
-    let reload = move || {
+    // The list, fetched again after each decision; decisions are Actions whose answer
+    // the page shows.
+    let list = LocalResource::new(move || {
         let token = approver.token();
-        leptos::task::spawn_local(async move {
-            list.set(Some(api::admin::people(&token).await));
-        });
-    };
-    reload();
+        async move { api::admin::people(&token).await }
+    });
+    let remove_access = Action::new_local(move |username: &String| {
+        let (token, username) = (approver.token(), username.clone());
+        async move { api::admin::remove_access(&token, &username).await.map(Some) }
+    });
+    let restore_access = Action::new_local(move |username: &String| {
+        let (token, username) = (approver.token(), username.clone());
+        async move {
+            api::admin::restore_access(&token, &username)
+                .await
+                .map(|()| None)
+        }
+    });
     let outcome: RwSignal<Option<RemoveAccessOutcome>> = RwSignal::new(None);
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
-    let busy = RwSignal::new(None::<String>);
-    let remove = Callback::new(move |username: String| {
-        busy.set(Some(username.clone()));
-        error.set(None);
-        outcome.set(None);
-        let token = approver.token();
-        leptos::task::spawn_local(async move {
-            match api::admin::remove_access(&token, &username).await {
-                Ok(answer) => {
-                    outcome.set(Some(answer));
-                    reload();
+    for action in [remove_access, restore_access] {
+        Effect::new(move |_| {
+            let Some(answer) = action.value().get() else {
+                return;
+            };
+            untrack(move || match answer {
+                Ok(removed) => {
+                    outcome.set(removed);
+                    list.refetch();
                 }
-                Err(e) => error.set(Some(e)),
-            }
-            busy.set(None);
+                Err(e) => {
+                    approver.refused(&e);
+                    error.set(Some(e));
+                }
+            });
         });
+    }
+    // The username being removed or restored now.
+    let busy = Signal::derive(move || {
+        remove_access
+            .input()
+            .get()
+            .or_else(|| restore_access.input().get())
     });
-    let restore = Callback::new(move |username: String| {
-        busy.set(Some(username.clone()));
-        error.set(None);
-        outcome.set(None);
-        let token = approver.token();
-        leptos::task::spawn_local(async move {
-            match api::admin::restore_access(&token, &username).await {
-                Ok(()) => reload(),
-                Err(e) => error.set(Some(e)),
-            }
-            busy.set(None);
-        });
-    });
+    let start = move |action: Action<String, Result<Option<RemoveAccessOutcome>, ApiError>>| {
+        Callback::new(move |username: String| {
+            error.set(None);
+            outcome.set(None);
+            action.dispatch_local(username);
+        })
+    };
     let actions = PersonActions {
         busy,
-        remove,
-        restore,
+        remove: start(remove_access),
+        restore: start(restore_access),
     };
 
     view! {
@@ -100,18 +111,19 @@ pub fn AdminPeople() -> impl IntoView {
         </p>
         {move || error.get().map(|error| view! { <div data-testid="error-panel"><ErrorPanel error /></div> })}
         {move || outcome.get().map(|o| view! { <RemovalOutcome outcome=o /> })}
-        {move || match list.get() {
-            None => view! { <p class="muted">"Loading…"</p> }.into_any(),
-            Some(Err(error)) => view! { <div data-testid="error-panel"><ErrorPanel error /></div> }.into_any(),
-            Some(Ok(people)) if people.is_empty() => view! {
-                <p class="muted" data-testid="no-people">"CertDesk has issued no certificates yet."</p>
-            }.into_any(),
-            Some(Ok(people)) => view! {
-                <ul class="requests" data-testid="people">
-                    {people.into_iter().map(|person| view! { <Person person actions /> }).collect_view()}
-                </ul>
-            }.into_any(),
-        }}
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || list.get().map(|answer| match answer {
+                Err(error) => view! { <div data-testid="error-panel"><ErrorPanel error /></div> }.into_any(),
+                Ok(people) if people.is_empty() => view! {
+                    <p class="muted" data-testid="no-people">"CertDesk has issued no certificates yet."</p>
+                }.into_any(),
+                Ok(people) => view! {
+                    <ul class="requests" data-testid="people">
+                        {people.into_iter().map(|person| view! { <Person person actions /> }).collect_view()}
+                    </ul>
+                }.into_any(),
+            })}
+        </Transition>
     }
     .into_any()
 }
@@ -120,7 +132,7 @@ pub fn AdminPeople() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct PersonActions {
     /// The username being removed or restored now.
-    busy: RwSignal<Option<String>>,
+    busy: Signal<Option<String>>,
     remove: Callback<String>,
     restore: Callback<String>,
 }

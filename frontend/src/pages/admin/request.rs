@@ -125,6 +125,59 @@ pub fn AdminRequest() -> impl IntoView {
     let go_next = move || {
         open_next(approver, navigate, name(), none_left, action_error);
     };
+    // The decisions are Actions (the approver's token read when each is sent); their
+    // answers land here.
+    let approving = Action::new_local(move |(name, body): &(String, ApproveBody)| {
+        let (token, name, body) = (approver.token(), name.clone(), body.clone());
+        async move { api::admin::approve(&token, &name, &body).await }
+    });
+    let denying = Action::new_local(move |(name, body): &(String, DenyBody)| {
+        let (token, name, body) = (approver.token(), name.clone(), body.clone());
+        async move { api::admin::deny(&token, &name, &body).await }
+    });
+    Effect::new(move |_| {
+        let Some(answer) = approving.value().get() else {
+            return;
+        };
+        // Only the answer is followed: what handling it reads (the route's name in
+        // reload) must not run it again.
+        untrack(move || match answer {
+            Ok(answer) => {
+                let complete = answer.complete;
+                outcome.set(Some(answer));
+                if complete && then_next.get_untracked() {
+                    go_next();
+                }
+                reload();
+            }
+            Err(e) => {
+                approver.refused(&e);
+                action_error.set(Some(e));
+            }
+        });
+        busy.set(false);
+    });
+    Effect::new(move |_| {
+        let Some(answer) = denying.value().get() else {
+            return;
+        };
+        // Only the answer is followed: what handling it reads (the route's name in
+        // reload) must not run it again.
+        untrack(move || match answer {
+            Ok(()) => {
+                denied.set(true);
+                if then_next.get_untracked() {
+                    go_next();
+                }
+                reload();
+            }
+            Err(e) => {
+                approver.refused(&e);
+                action_error.set(Some(e));
+            }
+        });
+        busy.set(false);
+    });
     let send_approval = move || {
         busy.set(true);
         asking.set(false);
@@ -137,21 +190,7 @@ pub fn AdminRequest() -> impl IntoView {
                 .collect(),
             message: Some(message.get_untracked().trim().to_owned()).filter(|m| !m.is_empty()),
         };
-        let (token, name) = (approver.token(), name());
-        leptos::task::spawn_local(async move {
-            match api::admin::approve(&token, &name, &body).await {
-                Ok(answer) => {
-                    let complete = answer.complete;
-                    outcome.set(Some(answer));
-                    if complete && then_next.get_untracked() {
-                        go_next();
-                    }
-                    reload();
-                }
-                Err(e) => action_error.set(Some(e)),
-            }
-            busy.set(false);
-        });
+        approving.dispatch_local((name(), body));
     };
     // Approve: first ask about a picked grant that was not added.
     let approve = move |_: ()| {
@@ -183,20 +222,7 @@ pub fn AdminRequest() -> impl IntoView {
     let send_deny = Callback::new(move |why: String| {
         busy.set(true);
         action_error.set(None);
-        let (token, name) = (approver.token(), name());
-        leptos::task::spawn_local(async move {
-            match api::admin::deny(&token, &name, &DenyBody { reason: why }).await {
-                Ok(()) => {
-                    denied.set(true);
-                    if then_next.get_untracked() {
-                        go_next();
-                    }
-                    reload();
-                }
-                Err(e) => action_error.set(Some(e)),
-            }
-            busy.set(false);
-        });
+        denying.dispatch_local((name(), DenyBody { reason: why }));
     });
     // "Deny" waits a few seconds before anything is written, with Undo; "Deny & next"
     // (the approver chose speed) writes at once. Leaving the page while it waits still

@@ -40,7 +40,7 @@ pub fn ability_words(can: &Abilities) -> Vec<(bool, &'static str)> {
 #[component]
 pub fn SignedIn(who: WhoAmI) -> impl IntoView {
     view! {
-        <ClusterSees who=who.clone() />
+        <ClusterSees who=who.clone() full=true />
         <p>"The cluster lets you:"</p>
         <ul class="abilities" data-testid="abilities">
             {ability_words(&who.can).into_iter().map(|(yes, words)| view! {
