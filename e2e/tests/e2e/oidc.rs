@@ -150,10 +150,15 @@ async fn sign_in_approve_refresh_sign_out(stack: &Stack, issuer: &LocalIssuer) -
     );
     click(&browser, "sign-in-oidc").await?;
     log_in_at_issuer(&browser, &alice).await?;
-    let sees = signed_in_as(&browser, "oidc:alice").await?;
+    signed_in_as(&browser, "oidc:alice").await?;
+    let groups = e2e::find::by_testid(&browser, "cluster-sees")
+        .await?
+        .attr("data-groups")
+        .await?
+        .unwrap_or_default();
     ensure!(
-        sees.contains("oidc:certdesk-approvers"),
-        "the page says {sees:?}"
+        groups.contains("oidc:certdesk-approvers"),
+        "the cluster sees the groups {groups:?}"
     );
     let address = browser.client.current_url().await?;
     ensure!(
