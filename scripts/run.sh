@@ -10,6 +10,10 @@
 # the API server) and registered, so the identity rule also holds for `kubectl
 # certificate approve` and CertDesk's own approvals are limited to those renewals;
 # CERTDESK_LOCAL_WEBHOOK=0 runs without either.
+#
+# CERTDESK_LOCAL_OIDC=1 also starts a local OpenID Connect issuer over HTTPS that the local
+# API server trusts (--authentication-config), offers approvers "Sign in with Local
+# issuer", and prints the issuer's test user (alice, an approver) and password.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CERTDESK_ROOT"
@@ -46,6 +50,11 @@ if [[ ${CERTDESK_DIST_BUILT:-} != 1 ]]; then
     "$CERTDESK_ROOT/scripts/build-plugin.sh" "$CARGO_TARGET_DIR/debug/kubectl-certdesk"
 fi
 step "wait for the control plane's binaries" wait_cluster_build
+local_oidc=0
+if [ -z "${KUBECONFIG:-}" ] && [ "${CERTDESK_LOCAL_OIDC:-0}" = 1 ]; then
+  local_oidc=1
+  step "build the local OIDC issuer (e2e's mock-oidc)" cargo build --quiet -p e2e --bin mock-oidc
+fi
 
 cluster_dir=
 backend_pid=
@@ -64,7 +73,10 @@ if [ -n "${KUBECONFIG:-}" ]; then
   export CERTDESK_KUBECONFIG="$KUBECONFIG"
 else
   say "no KUBECONFIG set: starting a local control plane (etcd, kube-apiserver, kube-controller-manager)"
-  start_cluster() { cluster_dir=$("$CERTDESK_ROOT/scripts/cluster.sh" start); }
+  start_cluster() {
+    cluster_dir=$(CERTDESK_CLUSTER_OIDC=$local_oidc CERTDESK_MOCK_OIDC="$CARGO_TARGET_DIR/debug/mock-oidc" \
+      "$CERTDESK_ROOT/scripts/cluster.sh" start)
+  }
   step "start a local control plane" start_cluster
   export CERTDESK_CLUSTER_NAME="${CERTDESK_CLUSTER_NAME:-certdesk-local}"
   # The local policy offers the seed course's dev-team (deploy/local/policy.yaml).
@@ -75,6 +87,17 @@ Local control plane: $(cat "$cluster_dir/server")  (state in $cluster_dir)
   admin kubeconfig:  $cluster_dir/admin.kubeconfig
   approver token:    $cluster_dir/approver.token   (paste it on the approval page)
 MSG
+  if [ "$local_oidc" = 1 ]; then
+    oidc_url=$(cat "$cluster_dir/oidc/issuer")
+    export CERTDESK_OIDC_ISSUER_URL="$oidc_url" CERTDESK_OIDC_CLIENT_ID=certdesk
+    export CERTDESK_OIDC_DISPLAY_NAME="${CERTDESK_OIDC_DISPLAY_NAME:-Local issuer}"
+    alice=$(python3 -c 'import json,sys; print(next(u["password"] for u in json.load(open(sys.argv[1])) if u["name"] == "alice"))' \
+      "$cluster_dir/oidc/users.json")
+    cat >&2 <<MSG
+  OIDC issuer:       $oidc_url   (CA: $cluster_dir/oidc/ca.crt; open the URL once and accept its certificate)
+  OIDC approver:     alice / $alice   (the cluster sees oidc:alice in group oidc:certdesk-approvers)
+MSG
+  fi
   # Renewals by proof of possession (the credential plugin's) are approved by CertDesk
   # itself, which needs the approval right; its admission webhook limits that right to
   # exactly those renewals. CERTDESK_LOCAL_WEBHOOK=0 turns both off.

@@ -41,7 +41,7 @@ fn helm_lint_passes_for_the_defaults_and_every_ci_values_file() -> Result<()> {
 #[ignore = "needs helm (scripts/helm.sh builds it from the Go module proxy)"]
 fn values_that_cannot_work_are_refused_with_what_to_change() -> Result<()> {
     let chart = chart_dir();
-    let cases: [(&[&str], &str); 8] = [
+    let cases: [(&[&str], &str); 10] = [
         (
             &[
                 "--set",
@@ -78,6 +78,19 @@ fn values_that_cannot_work_are_refused_with_what_to_change() -> Result<()> {
             "publicServerUrl",
         ),
         (&["--set", "replicacount=3"], "replicacount"),
+        (
+            &["--set", "oidc.issuerUrl=https://id.example.com"],
+            "oidc.clientId",
+        ),
+        (
+            &[
+                "--set",
+                "oidc.issuerUrl=http://id.example.com",
+                "--set",
+                "oidc.clientId=c",
+            ],
+            "issuerUrl",
+        ),
     ];
     for (more, named) in cases {
         let mut args = vec!["template", "certdesk", path(&chart)?];
@@ -86,6 +99,42 @@ fn values_that_cannot_work_are_refused_with_what_to_change() -> Result<()> {
         let run = e2e::tools::run(path(&script)?, &args, None)?;
         ensure!(!run.success, "{more:?} rendered");
         ensure!(run.stderr.contains(named), "{more:?}: {}", run.stderr);
+    }
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs helm (scripts/helm.sh builds it from the Go module proxy)"]
+fn the_oidc_values_become_the_backends_settings_and_are_off_by_default() -> Result<()> {
+    let chart = chart_dir();
+    let script = e2e::repo_root().join("scripts/helm.sh");
+    let render = |more: &[&str]| -> Result<String> {
+        let mut args = vec!["template", "certdesk", path(&chart)?];
+        args.extend_from_slice(more);
+        let run = e2e::tools::run(path(&script)?, &args, None)?;
+        ensure!(run.success, "{more:?}: {}", run.stderr);
+        Ok(run.stdout)
+    };
+    ensure!(
+        !render(&[])?.contains("CERTDESK_OIDC_"),
+        "OIDC settings without oidc.issuerUrl"
+    );
+    let on = render(&[
+        "--set",
+        "oidc.issuerUrl=https://id.example.com/realms/platform",
+        "--set",
+        "oidc.clientId=certdesk",
+        "--set",
+        "oidc.displayName=Example SSO",
+    ])?;
+    for expected in [
+        "name: CERTDESK_OIDC_ISSUER_URL\n              value: \"https://id.example.com/realms/platform\"",
+        "name: CERTDESK_OIDC_CLIENT_ID\n              value: \"certdesk\"",
+        "name: CERTDESK_OIDC_DISPLAY_NAME\n              value: \"Example SSO\"",
+        "name: CERTDESK_OIDC_SCOPES\n              value: \"openid,profile,email,groups,offline_access\"",
+        "name: CERTDESK_OIDC_USERNAME_PREFIX\n              value: \"oidc:\"",
+    ] {
+        ensure!(on.contains(expected), "the rendering lacks {expected:?}");
     }
     Ok(())
 }
