@@ -94,7 +94,7 @@ MSG
     alice=$(python3 -c 'import json,sys; print(next(u["password"] for u in json.load(open(sys.argv[1])) if u["name"] == "alice"))' \
       "$cluster_dir/oidc/users.json")
     cat >&2 <<MSG
-  OIDC issuer:       $oidc_url   (CA: $cluster_dir/oidc/ca.crt; open the URL once and accept its certificate)
+  OIDC issuer:       $oidc_url   (CA: $cluster_dir/oidc/ca.crt; open $oidc_url/.well-known/openid-configuration once in the browser and accept its certificate, or trust that CA)
   OIDC approver:     alice / $alice   (the cluster sees oidc:alice in group oidc:certdesk-approvers)
 MSG
   fi
