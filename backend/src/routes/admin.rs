@@ -62,41 +62,50 @@ pub(super) fn client(state: &AppState, token: &BearerToken) -> Result<kube::Clie
     ))]
 #[tracing::instrument(skip(state, token))]
 async fn whoami(State(state): State<AppState>, token: BearerToken) -> Result<axum::Json<WhoAmI>> {
-    match approver::whoami(&client(&state, &token)?).await {
-        Ok(who) => Ok(axum::Json(who)),
-        Err(error) => Err(explain_refusal(error.into(), &token, &state)),
-    }
+    Ok(axum::Json(
+        approver::whoami(&client(&state, &token)?).await?,
+    ))
 }
 
-/// A refused token's answer names the cause its claims show (expired, another audience,
-/// an issuer the API server does not trust) and, when the API server's configuration is
-/// the fix, the `AuthenticationConfiguration` for the configured issuer. The API server
-/// has refused it: nothing here trusts the claims.
-fn explain_refusal(
-    error: crate::error::Error,
-    token: &BearerToken,
-    state: &AppState,
-) -> crate::error::Error {
-    use crate::error::Error;
-    let Error::Client(api) = &error else {
-        return error;
+/// On every approver route: a token the API server refused (401) is answered with the
+/// cause its claims show (expired, another audience, an issuer the API server does not
+/// trust) and, when the API server's configuration is the fix, the
+/// `AuthenticationConfiguration` for the configured issuer. The API server has refused
+/// it: nothing here trusts the claims.
+pub(super) async fn explain_refusals(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let token = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty());
+    let response = next.run(request).await;
+    let (Some(token), axum::http::StatusCode::UNAUTHORIZED) = (token, response.status()) else {
+        return response;
     };
-    if api.code != shared::ErrorCode::TokenInvalid {
-        return error;
-    }
     let oidc = state.settings.oidc.as_ref().map(|o| &o.config);
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let refusal = shared::oidc::diagnose(token.expose(), oidc, now);
+    let refusal = shared::oidc::diagnose(&token, oidc, now);
     let mut details = serde_json::json!({ "refusal": refusal });
     if let Some(oidc) = oidc
         && refusal.needs_api_server_config()
     {
         details["authentication_config"] = shared::oidc::authentication_config(oidc).into();
     }
-    Error::Client(
+    crate::error::Error::Client(
         shared::ApiError::new(shared::ErrorCode::TokenInvalid, refusal.message())
             .with_details(details),
     )
+    .into_response()
 }
 
 /// One request, read with the approver's own token, decoded and flagged, with a warning

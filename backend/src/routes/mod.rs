@@ -45,10 +45,15 @@ pub fn router(state: AppState) -> Router {
         .merge(invites::router(state.clone()))
         .nest(
             "/admin",
-            admin::router().layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                crate::limits::sign_in,
-            )),
+            admin::router()
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    admin::explain_refusals,
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    crate::limits::sign_in,
+                )),
         )
         .fallback(|| async { Error::client(shared::ErrorCode::NotFound, "No such API endpoint.") })
         // API answers are about one person's request or an approver's view: no cache

@@ -356,6 +356,18 @@ async fn refusals(
             "{cause}: the message {message:?} does not name {named:?}"
         );
     }
+    // Every approver route names the cause, not only the sign-in check.
+    let response = reqwest::Client::new()
+        .get(format!("{base}/api/v1/admin/requests"))
+        .bearer_auth(&cases[1].0)
+        .send()
+        .await?;
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await?;
+    ensure!(
+        status == 401 && body["details"]["refusal"]["cause"] == "expired",
+        "the list with an expired token: {status} {body}"
+    );
     // The audience case shows the API server's configuration to fix.
     let (_, body) = whoami(base, &cases[0].0).await?;
     let snippet = body["details"]["authentication_config"]
