@@ -24,6 +24,8 @@ pub struct PortalOptions {
     pub log: Option<PathBuf>,
     /// More flags, such as `--auto-approve-invites`.
     pub extra_args: Vec<String>,
+    /// `--listen`: an address chosen by the test (default `127.0.0.1:0`, a free port).
+    pub listen: Option<String>,
 }
 
 /// A running `certdesk` serving a copy of `dist/` on a free port of 127.0.0.1; dropping
@@ -52,7 +54,9 @@ impl Portal {
         let binary = backend_binary();
         let mut command = Command::new(&binary);
         command
-            .args(["--listen", "127.0.0.1:0", "--static-dir"])
+            .arg("--listen")
+            .arg(options.listen.as_deref().unwrap_or("127.0.0.1:0"))
+            .arg("--static-dir")
             .arg(&dist)
             .env_remove("CERTDESK_KUBECONFIG")
             .env_remove("CERTDESK_CLUSTER_NAME")

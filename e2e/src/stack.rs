@@ -76,6 +76,7 @@ impl Stack {
             public_server_url: None,
             log: Some(artifacts.join("backend.log")),
             extra_args: flags.iter().map(|f| (*f).to_owned()).collect(),
+            listen: None,
         })?;
         Ok(Self {
             test: test.to_owned(),

@@ -42,6 +42,7 @@ fn config(groups_allowed: bool) -> PortalConfig {
         plugin_downloads: Vec::new(),
         approvers_contact: None,
         oidc: None,
+        peers: Vec::new(),
     }
 }
 

@@ -46,6 +46,26 @@ pub struct PortalConfig {
     /// Approvers may sign in with this OpenID Connect issuer (none: they paste a token).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oidc: Option<crate::oidc::OidcConfig>,
+    /// The CertDesk installs of other clusters this one federates with, in display order
+    /// (none: this install stands alone).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<Peer>,
+}
+
+/// Another cluster's CertDesk, as the operator listed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Peer {
+    /// The cluster's name (its entries in the merged kubeconfig: `<user>@<name>`).
+    pub name: String,
+    /// Its CertDesk's origin, such as `https://certdesk.staging.example.com`.
+    pub url: String,
+    /// Where it is shown among the clusters (lower first; unset last).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<i32>,
+    /// Whether the request form selects it by default.
+    #[serde(default)]
+    pub default: bool,
 }
 
 /// The key algorithms a browser can generate a key pair with.

@@ -37,8 +37,8 @@ pub mod withdrawal;
 mod yaml_writer;
 
 pub use api::{
-    DurationLimits, KeyAlgorithm, LifetimeCut, Phase, PluginDownload, PolicyLimits, PortalConfig,
-    RequestId, RequestStatus, RequestTicket, SubmitRequest,
+    DurationLimits, KeyAlgorithm, LifetimeCut, Peer, Phase, PluginDownload, PolicyLimits,
+    PortalConfig, RequestId, RequestStatus, RequestTicket, SubmitRequest,
 };
 pub use error::{ApiError, ErrorCode};
 pub use inspect::{CertificateInfo, CsrInfo, InspectError, PublicKeyInfo};

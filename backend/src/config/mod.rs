@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use clap::{Parser, ValueEnum};
 
 mod oidc;
+mod peers;
 mod settings;
 
 pub use oidc::{Oidc, OidcArgs};
+pub use peers::PeerArgs;
 
 pub use settings::{ConfigError, Settings};
 
@@ -62,6 +64,9 @@ pub struct Config {
     /// Approvers' sign-in with OpenID Connect.
     #[command(flatten)]
     pub oidc: OidcArgs,
+    /// The CertDesk installs of other clusters.
+    #[command(flatten)]
+    pub peers: PeerArgs,
 }
 
 /// How the backend serves: its listener, TLS, proxies, the built app and logs.

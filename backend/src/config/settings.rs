@@ -58,6 +58,9 @@ pub enum ConfigError {
     /// The OpenID Connect settings make no sense.
     #[error("{0}")]
     Oidc(String),
+    /// The peers make no sense.
+    #[error("{0}")]
+    Peers(String),
 }
 
 /// The validated configuration: each group of flags, and what was read from its files.
@@ -86,6 +89,8 @@ pub struct Settings {
     pub client_ca: Option<String>,
     /// Approvers' OpenID Connect sign-in, when configured.
     pub oidc: Option<super::Oidc>,
+    /// The CertDesk installs of other clusters, ordered.
+    pub peers: Vec<shared::Peer>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -164,8 +169,10 @@ impl Config {
             None => Notifications::default(),
         };
         let oidc = self.oidc.validate()?;
+        let peers = self.peers.validate(&self.cluster.cluster_name)?;
         Ok(Settings {
             oidc,
+            peers,
             renewal_secret: renewal_secret(self.access.renewal_secret_file.as_ref())?,
             client_ca: client_ca(self.cluster.client_ca_file.as_ref())?,
             serve: self.serve,
@@ -236,6 +243,7 @@ impl Settings {
             plugin_downloads: Vec::new(),
             approvers_contact: access.approvers_contact.clone(),
             oidc: self.oidc.as_ref().map(|o| o.config.clone()),
+            peers: self.peers.clone(),
         }
     }
 }

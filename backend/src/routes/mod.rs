@@ -31,21 +31,29 @@ use crate::error::Error;
 pub fn router(state: AppState) -> Router {
     let static_dir = state.settings.serve.static_dir.clone();
     let index_html = assets::index_pages(&static_dir);
-    let state_connect_origins = state
+    // The page may call the OIDC issuer and the peers' CertDesks, and nothing else.
+    let connect: Vec<String> = state
         .settings
         .oidc
-        .as_ref()
-        .map(|o| o.connect_origins.clone());
+        .iter()
+        .flat_map(|o| o.connect_origins.iter().cloned())
+        .chain(state.settings.peers.iter().map(|p| p.url.clone()))
+        .collect();
     let spa = assets::service(&static_dir).layer(axum::middleware::from_fn(assets::cache_control));
+    // The routes a peer's page calls (CORS for exactly the peers' origins): the
+    // configuration, requests and their status, and the approvers' routes. Invites and
+    // renewals stay this install's own.
+    let peers = peer_cors(&state.settings.peers);
     let api = OpenApiRouter::new()
-        .merge(config::router())
+        .merge(config::router().layer(peers.clone()))
         .merge(openapi::router())
-        .merge(requests::router(state.clone()))
+        .merge(requests::router(state.clone()).layer(peers.clone()))
         .merge(renewals::router(state.clone()))
         .merge(invites::router(state.clone()))
         .nest(
             "/admin",
             admin::router()
+                .layer(peers)
                 .layer(axum::middleware::from_fn_with_state(
                     state.clone(),
                     admin::explain_refusals,
@@ -95,7 +103,6 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!("http", method = %request.method(), matched_path = matched)
             }),
         );
-    let connect = state_connect_origins.unwrap_or_default();
     for (name, value) in crate::security::headers(&index_html, &connect) {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
@@ -104,4 +111,22 @@ pub fn router(state: AppState) -> Router {
         header::AUTHORIZATION,
         header::COOKIE,
     ]))
+}
+
+/// CORS for the peers' origins only: no credentials (the approver's token travels in
+/// `Authorization`, never a cookie), the methods and headers the pages use, preflights
+/// cached for 10 minutes. Without peers it answers no origin at all.
+fn peer_cors(peers: &[shared::Peer]) -> tower_http::cors::CorsLayer {
+    use axum::http::Method;
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origins: Vec<header::HeaderValue> = peers
+        .iter()
+        .filter_map(|p| header::HeaderValue::from_str(&p.url).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([header::RETRY_AFTER])
+        .max_age(std::time::Duration::from_secs(600))
 }

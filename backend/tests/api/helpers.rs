@@ -20,6 +20,7 @@ pub struct TestApp {
 pub struct TestResponse {
     pub status: StatusCode,
     pub content_type: String,
+    pub headers: axum::http::HeaderMap,
     pub body: Vec<u8>,
 }
 
@@ -73,6 +74,7 @@ impl TestApp {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
+        let headers = response.headers().clone();
         let body = response
             .into_body()
             .collect()
@@ -83,6 +85,7 @@ impl TestApp {
         TestResponse {
             status,
             content_type,
+            headers,
             body,
         }
     }

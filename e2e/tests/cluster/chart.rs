@@ -41,7 +41,7 @@ fn helm_lint_passes_for_the_defaults_and_every_ci_values_file() -> Result<()> {
 #[ignore = "needs helm (scripts/helm.sh builds it from the Go module proxy)"]
 fn values_that_cannot_work_are_refused_with_what_to_change() -> Result<()> {
     let chart = chart_dir();
-    let cases: [(&[&str], &str); 10] = [
+    let cases: [(&[&str], &str); 11] = [
         (
             &[
                 "--set",
@@ -85,6 +85,15 @@ fn values_that_cannot_work_are_refused_with_what_to_change() -> Result<()> {
         (
             &[
                 "--set",
+                "peers[0].name=Staging",
+                "--set",
+                "peers[0].url=https://c.example",
+            ],
+            "/peers/0/name",
+        ),
+        (
+            &[
+                "--set",
                 "oidc.issuerUrl=http://id.example.com",
                 "--set",
                 "oidc.clientId=c",
@@ -105,7 +114,7 @@ fn values_that_cannot_work_are_refused_with_what_to_change() -> Result<()> {
 
 #[test]
 #[ignore = "needs helm (scripts/helm.sh builds it from the Go module proxy)"]
-fn the_oidc_values_become_the_backends_settings_and_are_off_by_default() -> Result<()> {
+fn the_oidc_and_peer_values_become_the_backends_settings_and_are_off_by_default() -> Result<()> {
     let chart = chart_dir();
     let script = e2e::repo_root().join("scripts/helm.sh");
     let render = |more: &[&str]| -> Result<String> {
@@ -118,6 +127,22 @@ fn the_oidc_values_become_the_backends_settings_and_are_off_by_default() -> Resu
     ensure!(
         !render(&[])?.contains("CERTDESK_OIDC_"),
         "OIDC settings without oidc.issuerUrl"
+    );
+    ensure!(
+        !render(&[])?.contains("CERTDESK_PEERS"),
+        "peers without peers"
+    );
+    let peers = render(&[
+        "--set",
+        "peers[0].name=staging",
+        "--set",
+        "peers[0].url=https://certdesk.staging.example.com",
+    ])?;
+    ensure!(
+        peers.contains(
+            r#"value: "[{\"name\":\"staging\",\"url\":\"https://certdesk.staging.example.com\"}]""#
+        ),
+        "the peers' rendering: {peers}"
     );
     let on = render(&[
         "--set",

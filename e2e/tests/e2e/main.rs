@@ -4,6 +4,7 @@ mod approver_rights;
 mod dangerous;
 mod deny;
 mod elsewhere;
+mod federation;
 mod first_visit;
 mod flow;
 mod grant_picker;

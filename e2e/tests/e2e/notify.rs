@@ -127,6 +127,7 @@ async fn browser_flow(stack: &Stack) -> Result<()> {
         public_server_url: None,
         log: Some(stack.artifacts().join("notify-browser.log")),
         extra_args: files.flags(&sinks, 60)?,
+        listen: None,
     })?;
     let base = portal.url.as_str();
     let tally = Tally {
@@ -312,6 +313,7 @@ async fn replicas(stack: &Stack) -> Result<()> {
             public_server_url: None,
             log: Some(log.clone()),
             extra_args: args.clone(),
+            listen: None,
         })?));
     }
     let urls: Vec<String> = replicas.iter().flatten().map(|p| p.url.clone()).collect();

@@ -41,6 +41,7 @@ async fn replicas(stack: &Stack) -> Result<()> {
             public_server_url: None,
             log: Some(stack.artifacts().join(format!("replica-{i}.log"))),
             extra_args: Vec::new(),
+            listen: None,
         })?));
     }
     let urls: Vec<String> = replicas.iter().flatten().map(|p| p.url.clone()).collect();
