@@ -284,6 +284,54 @@ impl Kubeconfig {
         }
     }
 
+    /// One kubeconfig for credentials in several clusters (one kubeconfig a cluster, as
+    /// [`Kubeconfig::for_user`] or [`Kubeconfig::with_plugin`] made each): every entry —
+    /// cluster, user and context — is named `<user>@<cluster>`, so merging it into a
+    /// kubeconfig that already holds a `minjun` user, context or cluster keeps both
+    /// (kubectl keeps the first of two entries of one name). The current context is the
+    /// first part's. Parts whose `<user>@<cluster>` repeats an earlier one are left out.
+    pub fn merged(parts: &[Kubeconfig]) -> Self {
+        let mut merged = Self {
+            api_version: "v1".to_owned(),
+            kind: "Config".to_owned(),
+            clusters: Vec::new(),
+            users: Vec::new(),
+            contexts: Vec::new(),
+            current_context: String::new(),
+        };
+        for part in parts {
+            let (Some(context), Some(cluster), Some(user)) =
+                (part.current(), part.current_cluster(), part.current_user())
+            else {
+                continue;
+            };
+            let name = format!("{}@{}", user.name, cluster.name);
+            if merged.contexts.iter().any(|c| c.name == name) {
+                continue;
+            }
+            merged.clusters.push(NamedCluster {
+                name: name.clone(),
+                cluster: cluster.cluster.clone(),
+            });
+            merged.users.push(NamedUser {
+                name: name.clone(),
+                user: user.user.clone(),
+            });
+            merged.contexts.push(NamedContext {
+                name: name.clone(),
+                context: Context {
+                    cluster: name.clone(),
+                    user: name.clone(),
+                    namespace: context.context.namespace.clone(),
+                },
+            });
+            if merged.current_context.is_empty() {
+                merged.current_context = name;
+            }
+        }
+        merged
+    }
+
     /// The same kubeconfig with the user running the credential plugin
     /// (`kubectl-certdesk`, renewing at `portal`) instead of holding the certificate and
     /// key, which `kubectl certdesk import` moves into the plugin's store.
@@ -446,4 +494,56 @@ struct UserView<'a> {
     client_key_data: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     exec: Option<&'a ExecConfig>,
+}
+
+#[cfg(test)]
+mod merged_tests {
+    use super::*;
+
+    fn part(cluster: &str, user: &str) -> Kubeconfig {
+        Kubeconfig::for_user(Credentials {
+            cluster_name: cluster,
+            server_url: &format!("https://{cluster}.example:6443"),
+            ca_pem: "-----BEGIN CERTIFICATE-----\nQQ==\n-----END CERTIFICATE-----\n",
+            certificate_pem: "-----BEGIN CERTIFICATE-----\nQg==\n-----END CERTIFICATE-----\n",
+            private_key_pem: "-----BEGIN PRIVATE KEY-----\nQw==\n-----END PRIVATE KEY-----\n",
+            username: user,
+            namespace: "default",
+        })
+    }
+
+    #[test]
+    fn every_entry_is_named_user_at_cluster_and_the_first_is_current() {
+        let merged = Kubeconfig::merged(&[
+            part("a", "minjun"),
+            part("b", "minjun"),
+            part("a", "minjun"),
+        ]);
+        let names = |v: Vec<&String>| v.into_iter().cloned().collect::<Vec<_>>();
+        assert_eq!(
+            names(merged.contexts.iter().map(|c| &c.name).collect()),
+            ["minjun@a", "minjun@b"]
+        );
+        assert_eq!(
+            names(merged.users.iter().map(|u| &u.name).collect()),
+            ["minjun@a", "minjun@b"]
+        );
+        assert_eq!(
+            names(merged.clusters.iter().map(|c| &c.name).collect()),
+            ["minjun@a", "minjun@b"]
+        );
+        assert_eq!(merged.current_context, "minjun@a");
+        assert_eq!(merged.clusters[1].cluster.server, "https://b.example:6443");
+        let back = Kubeconfig::from_yaml(&merged.to_yaml().unwrap()).unwrap();
+        assert_eq!(back, merged);
+        // The plugin's entries keep the real username in their arguments.
+        let plugged =
+            Kubeconfig::merged(&[part("a", "minjun").with_plugin("https://certdesk.a.example")]);
+        let exec = plugged.users[0].user.exec.as_ref().unwrap();
+        assert!(
+            exec.args.windows(2).any(|w| w == ["--user", "minjun"]),
+            "{:?}",
+            exec.args
+        );
+    }
 }

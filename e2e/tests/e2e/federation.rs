@@ -82,3 +82,99 @@ async fn only_a_peers_page_may_read_this_installs_api() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+#[ignore = "needs kubectl; run by scripts/test.sh"]
+fn the_merged_kubeconfig_joins_an_existing_one_without_a_collision() -> Result<()> {
+    use shared::kubeconfig::{Credentials, Kubeconfig};
+    let part = |cluster: &str| {
+        Kubeconfig::for_user(Credentials {
+            cluster_name: cluster,
+            server_url: &format!("https://{cluster}.example:6443"),
+            ca_pem: "",
+            certificate_pem: "-----BEGIN CERTIFICATE-----\nQg==\n-----END CERTIFICATE-----\n",
+            private_key_pem: "-----BEGIN PRIVATE KEY-----\nQw==\n-----END PRIVATE KEY-----\n",
+            username: "minjun",
+            namespace: "default",
+        })
+    };
+    let dir = tempfile::tempdir()?;
+    // Someone's kubeconfig from the manual walkthrough: a user and a context called
+    // minjun, on a cluster also called "a".
+    let existing = dir.path().join("config");
+    std::fs::write(
+        &existing,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: a\n  cluster: {server: \"https://old-a.example:6443\"}\n\
+         users:\n- name: minjun\n  user: {token: old}\ncontexts:\n- name: minjun\n  context: {cluster: a, user: minjun}\n\
+         current-context: minjun\n",
+    )?;
+    let merged = dir.path().join("certdesk");
+    std::fs::write(
+        &merged,
+        Kubeconfig::merged(&[part("a"), part("b")])
+            .to_yaml()?
+            .as_bytes(),
+    )?;
+    let paths = format!("{}:{}", existing.display(), merged.display());
+    let run = std::process::Command::new("kubectl")
+        .env("KUBECONFIG", &paths)
+        .args(["config", "view", "--flatten", "-o", "json"])
+        .output()?;
+    ensure!(
+        run.status.success(),
+        "kubectl config view: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let view: serde_json::Value = serde_json::from_slice(&run.stdout)?;
+    let names = |kind: &str| -> Vec<String> {
+        view[kind]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["name"].as_str().map(str::to_owned))
+            .collect()
+    };
+    for kind in ["users", "contexts", "clusters"] {
+        let found = names(kind);
+        for name in ["minjun@a", "minjun@b"] {
+            ensure!(found.contains(&name.to_owned()), "{kind}: {found:?}");
+        }
+    }
+    ensure!(
+        names("users").contains(&"minjun".to_owned()),
+        "the existing minjun was lost: {:?}",
+        names("users")
+    );
+    ensure!(
+        names("contexts").contains(&"minjun".to_owned()),
+        "the existing context was lost"
+    );
+    ensure!(
+        names("clusters").contains(&"a".to_owned()),
+        "the existing cluster a was lost"
+    );
+    // The new context reaches its own cluster, not the existing "a".
+    for (name, server) in [
+        ("minjun@a", "https://a.example:6443"),
+        ("minjun@b", "https://b.example:6443"),
+    ] {
+        let context = view["contexts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["name"] == name);
+        ensure!(
+            context
+                .is_some_and(|c| c["context"]["cluster"] == name && c["context"]["user"] == name),
+            "{view}"
+        );
+        let found = view["clusters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["name"] == name)
+            .map(|c| c["cluster"]["server"].clone());
+        ensure!(found == Some(json!(server)), "{name}'s server: {found:?}");
+    }
+    Ok(())
+}
