@@ -107,7 +107,9 @@ pub fn needed(
     asked
 }
 
-fn is_dns_label(text: &str) -> bool {
+/// Whether `text` is a DNS label (RFC 1123): 1-63 lower-case letters, digits or `-`,
+/// starting and ending with a letter or digit.
+pub fn is_dns_label(text: &str) -> bool {
     let bytes = text.as_bytes();
     let inner = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-';
     let edge = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());

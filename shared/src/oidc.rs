@@ -52,6 +52,7 @@ struct Claims {
     #[serde(default)]
     aud: Audience,
     exp: Option<i64>,
+    nonce: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -140,20 +141,12 @@ pub struct TokenClaims {
 
 /// Reads a JWT's claims without verifying it (the API server verifies).
 pub fn read_claims(token: &str) -> Option<TokenClaims> {
-    #[derive(Deserialize)]
-    struct WithNonce {
-        nonce: Option<String>,
-    }
     let claims = claims(token)?;
-    let payload = token.split('.').nth(1)?;
-    let nonce: WithNonce =
-        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?)
-            .ok()?;
     Some(TokenClaims {
-        issuer: claims.iss,
         audience: claims.aud.list(),
+        issuer: claims.iss,
         expires: claims.exp,
-        nonce: nonce.nonce,
+        nonce: claims.nonce,
     })
 }
 

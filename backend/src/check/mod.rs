@@ -83,13 +83,7 @@ pub struct CheckArgs {
 /// A CSR name `check` may use: lower-case letters, digits and `-`, at most 63, starting
 /// and ending with a letter or digit (a DNS label, also a harmless username).
 fn csr_name(name: &str) -> Result<String, String> {
-    let label = !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-');
+    let label = shared::identity::is_dns_label(name);
     if label {
         Ok(name.to_owned())
     } else {

@@ -40,17 +40,6 @@ fn problem(message: impl Into<String>) -> ConfigError {
     ConfigError::Peers(message.into())
 }
 
-/// A cluster name usable in a kubeconfig's names: a DNS label.
-fn name_ok(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-')
-}
-
 /// The URL's origin (`scheme://host[:port]`) when it is one: https, or http on loopback.
 fn origin(url: &str) -> Option<String> {
     let uri: axum::http::Uri = url.trim_end_matches('/').parse().ok()?;
@@ -87,7 +76,8 @@ impl PeerArgs {
         }
         let mut peers: Vec<Peer> = Vec::with_capacity(given.len());
         for peer in given {
-            if !name_ok(&peer.name) {
+            // A cluster name usable in a kubeconfig's names.
+            if !shared::identity::is_dns_label(&peer.name) {
                 return Err(problem(format!(
                     "--peers: {:?} is not a cluster name (1-63 lower-case letters, digits or '-')",
                     peer.name.chars().take(80).collect::<String>()

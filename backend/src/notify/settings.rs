@@ -268,18 +268,8 @@ fn read_ca(base: &Path, file: Option<&PathBuf>) -> Result<Option<String>, String
     Ok(Some(pem))
 }
 
-fn is_dns_label(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-')
-}
-
 fn sink_of(sink: FileSink, base: &Path) -> Result<Sink, String> {
-    if !is_dns_label(&sink.name) {
+    if !shared::identity::is_dns_label(&sink.name) {
         return Err(
             "a sink's name must be lowercase letters, digits and dashes (at most 63)".to_owned(),
         );

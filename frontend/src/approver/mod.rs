@@ -125,6 +125,26 @@ impl Approver {
         Ok(())
     }
 
+    /// Asks the cluster who the tab's token belongs to (once a page load, and again
+    /// for each new token); a refused token is forgotten, with the cluster's reason kept.
+    pub fn check_with_cluster(&self) {
+        let approver = *self;
+        Effect::new(move |_| {
+            approver.token.track();
+            if !approver.signed_in() || approver.who.with_untracked(Option::is_some) {
+                return;
+            }
+            let token = approver.token();
+            leptos::task::spawn_local(async move {
+                let answer = crate::api::admin::whoami(&token).await;
+                if let Err(error) = &answer {
+                    approver.refused(error);
+                }
+                approver.who.set(Some(answer));
+            });
+        });
+    }
+
     /// Records the cluster's answer about the current token.
     pub fn set_who(&self, who: Result<WhoAmI, ApiError>) {
         self.who.set(Some(who));
@@ -207,24 +227,7 @@ impl Approver {
 #[component]
 pub fn RequireApprover(children: ChildrenFn) -> impl IntoView {
     let approver = use_approver();
-    let check = move || {
-        if approver.signed_in() && approver.who.with_untracked(Option::is_none) {
-            let token = approver.token();
-            leptos::task::spawn_local(async move {
-                let answer = crate::api::admin::whoami(&token).await;
-                if let Err(error) = &answer
-                    && error.code == ErrorCode::TokenInvalid
-                {
-                    approver.forget();
-                }
-                approver.who.set(Some(answer));
-            });
-        }
-    };
-    Effect::new(move |_| {
-        approver.token.track();
-        check();
-    });
+    approver.check_with_cluster();
     let children = StoredValue::new(children);
     move || {
         match (approver.signed_in(), approver.who()) {

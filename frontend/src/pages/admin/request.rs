@@ -135,49 +135,56 @@ pub fn AdminRequest() -> impl IntoView {
         let (token, name, body) = (approver.token(), name.clone(), body.clone());
         async move { api::admin::deny(&token, &name, &body).await }
     });
-    Effect::new(move |_| {
-        let Some(answer) = approving.value().get() else {
-            return;
-        };
-        // Only the answer is followed: what handling it reads (the route's name in
-        // reload) must not run it again.
-        untrack(move || match answer {
-            Ok(answer) => {
-                let complete = answer.complete;
-                outcome.set(Some(answer));
-                if complete && then_next.get_untracked() {
-                    go_next();
+    // Each decision's answer: only the answer is followed (what handling it reads, such
+    // as the route's name in reload, must not run it again); a refusal is shown.
+    fn on_answer<T: Clone + Send + Sync + 'static>(
+        action: Action<(String, impl Clone + Send + Sync + 'static), Result<T, ApiError>>,
+        done: impl Fn(T) + 'static,
+        approver: crate::approver::Approver,
+        action_error: RwSignal<Option<ApiError>>,
+        busy: RwSignal<bool>,
+    ) {
+        Effect::new(move |_| {
+            let Some(answer) = action.value().get() else {
+                return;
+            };
+            untrack(|| match answer {
+                Ok(value) => done(value),
+                Err(e) => {
+                    approver.refused(&e);
+                    action_error.set(Some(e));
                 }
-                reload();
-            }
-            Err(e) => {
-                approver.refused(&e);
-                action_error.set(Some(e));
-            }
+            });
+            busy.set(false);
         });
-        busy.set(false);
-    });
-    Effect::new(move |_| {
-        let Some(answer) = denying.value().get() else {
-            return;
-        };
-        // Only the answer is followed: what handling it reads (the route's name in
-        // reload) must not run it again.
-        untrack(move || match answer {
-            Ok(()) => {
-                denied.set(true);
-                if then_next.get_untracked() {
-                    go_next();
-                }
-                reload();
+    }
+    on_answer(
+        approving,
+        move |answer: ApproveOutcome| {
+            let complete = answer.complete;
+            outcome.set(Some(answer));
+            if complete && then_next.get_untracked() {
+                go_next();
             }
-            Err(e) => {
-                approver.refused(&e);
-                action_error.set(Some(e));
+            reload();
+        },
+        approver,
+        action_error,
+        busy,
+    );
+    on_answer(
+        denying,
+        move |()| {
+            denied.set(true);
+            if then_next.get_untracked() {
+                go_next();
             }
-        });
-        busy.set(false);
-    });
+            reload();
+        },
+        approver,
+        action_error,
+        busy,
+    );
     let send_approval = move || {
         busy.set(true);
         asking.set(false);

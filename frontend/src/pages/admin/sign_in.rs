@@ -62,19 +62,7 @@ pub fn AdminSignIn() -> impl IntoView {
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
 
-    // The tab's credential, checked with the cluster (once a page load).
-    Effect::new(move |_| {
-        if approver.signed_in() && approver.who().is_none() {
-            let token = approver.token();
-            leptos::task::spawn_local(async move {
-                let answer = api::admin::whoami(&token).await;
-                if let Err(e) = &answer {
-                    approver.refused(e);
-                }
-                approver.set_who(answer);
-            });
-        }
-    });
+    approver.check_with_cluster();
 
     let paste = move |token: String| {
         busy.set(true);
