@@ -33,6 +33,7 @@ pub mod renewal;
 pub mod risk;
 pub mod rsa_primes;
 pub mod subject;
+pub mod support;
 pub mod withdrawal;
 mod yaml_writer;
 

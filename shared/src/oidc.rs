@@ -238,9 +238,9 @@ impl Refusal {
 }
 
 /// The API server's structured authentication configuration trusting this issuer
-/// (`--authentication-config`, `apiserver.config.k8s.io/v1`, Kubernetes 1.34+; `v1beta1`
-/// from 1.30), as YAML.
-pub fn authentication_config(oidc: &OidcConfig) -> String {
+/// (`--authentication-config`), as YAML, in the `apiVersion` of Kubernetes `1.<minor>`
+/// (`v1` from 1.34, `v1beta1` from 1.30; `v1` when the minor is not known).
+pub fn authentication_config(oidc: &OidcConfig, minor: Option<u32>) -> String {
     #[derive(Serialize)]
     struct Config<'a> {
         #[serde(rename = "apiVersion")]
@@ -270,7 +270,7 @@ pub fn authentication_config(oidc: &OidcConfig) -> String {
         prefix: &'a str,
     }
     let config = Config {
-        api_version: "apiserver.config.k8s.io/v1",
+        api_version: crate::support::authentication_config_api_version(minor),
         kind: "AuthenticationConfiguration",
         jwt: vec![Jwt {
             issuer: Issuer {
@@ -399,7 +399,8 @@ mod tests {
     fn the_snippet_is_yaml_with_hostile_values_quoted() {
         let mut c = config();
         c.username_prefix = "a: b\n- c".into();
-        let yaml = authentication_config(&c);
+        let yaml = authentication_config(&c, None);
+        assert!(authentication_config(&c, Some(32)).contains("/v1beta1\n"));
         assert!(yaml.contains("kind: AuthenticationConfiguration"), "{yaml}");
         assert!(
             yaml.contains("url: https://issuer.example")

@@ -155,7 +155,7 @@ pub async fn run(args: &CheckArgs, oidc: Option<&OidcConfig>) -> anyhow::Result<
             }
             None => println!(
                 "INFO oidc-api-server: pass --oidc-token-file to see whom the API server makes of this issuer's tokens; it must hold:\n{}",
-                shared::oidc::authentication_config(oidc)
+                shared::oidc::authentication_config(oidc, None)
             ),
         }
     }
@@ -229,7 +229,13 @@ async fn server_line(client: &Client) -> Line {
                 version.git_version
             ),
         ),
-        Ok(version) => Line::ok("api-server", version.git_version),
+        Ok(version) => {
+            let note = shared::support::minor_of(&version.minor)
+                .and_then(shared::support::message)
+                .map(|m| format!(" — {m}"))
+                .unwrap_or_default();
+            Line::ok("api-server", format!("{}{note}", version.git_version))
+        }
         Err(error) => Line::fail(
             "api-server",
             format!(

@@ -120,6 +120,10 @@ pub async fn api_server(config: &kube::Config, oidc: &OidcConfig, token: &str) -
         Ok(client) => client,
         Err(error) => return vec![Line::fail("oidc-api-server", format!("{error}"))],
     };
+    let minor = match client.apiserver_version().await {
+        Ok(version) => shared::support::minor_of(&version.minor),
+        Err(_) => None,
+    };
     match Api::<SelfSubjectReview>::all(client)
         .create(&PostParams::default(), &SelfSubjectReview::default())
         .await
@@ -143,7 +147,7 @@ pub async fn api_server(config: &kube::Config, oidc: &OidcConfig, token: &str) -
             if refusal.needs_api_server_config() {
                 detail.push_str(&format!(
                     "\n     The API server's --authentication-config for this issuer (add its certificateAuthority if a private CA signs it):\n{}",
-                    shared::oidc::authentication_config(oidc)
+                    shared::oidc::authentication_config(oidc, minor)
                         .lines()
                         .map(|l| format!("       {l}"))
                         .collect::<Vec<_>>()

@@ -14,6 +14,7 @@ pub struct Signing {
     /// How long after its approval a request may wait for its certificate.
     pub deadline: Duration,
     eks: Arc<OnceLock<bool>>,
+    minor: Arc<OnceLock<u32>>,
 }
 
 impl Signing {
@@ -22,18 +23,31 @@ impl Signing {
         Self {
             deadline,
             eks: Arc::new(OnceLock::new()),
+            minor: Arc::new(OnceLock::new()),
         }
     }
 
     /// Asks the API server's version once (in the background) to know whether this is
-    /// Amazon EKS (`-eks-` in its version).
+    /// Amazon EKS (`-eks-` in its version) and its minor, saying when CertDesk does not
+    /// support that minor ([`shared::support`]).
     pub fn learn(&self, client: kube::Client) {
-        let eks = self.eks.clone();
+        let (eks, minor) = (self.eks.clone(), self.minor.clone());
         tokio::spawn(async move {
             if let Ok(version) = client.apiserver_version().await {
                 let _ = eks.set(version.git_version.contains("-eks-"));
+                if let Some(learnt) = shared::support::minor_of(&version.minor) {
+                    let _ = minor.set(learnt);
+                    if let Some(message) = shared::support::message(learnt) {
+                        tracing::warn!(version = %version.git_version, "{message}");
+                    }
+                }
             }
         });
+    }
+
+    /// The API server's minor version, once learnt.
+    pub fn minor(&self) -> Option<u32> {
+        self.minor.get().copied()
     }
 
     /// Whether the API server said it is Amazon EKS.

@@ -99,7 +99,8 @@ pub(super) async fn explain_refusals(
     if let Some(oidc) = oidc
         && refusal.needs_api_server_config()
     {
-        details["authentication_config"] = shared::oidc::authentication_config(oidc).into();
+        let minor = state.cluster.as_ref().and_then(|c| c.signing.minor());
+        details["authentication_config"] = shared::oidc::authentication_config(oidc, minor).into();
     }
     crate::error::Error::Client(
         shared::ApiError::new(shared::ErrorCode::TokenInvalid, refusal.message())
