@@ -14,6 +14,10 @@
 #   scripts/cluster.sh register-webhook DIR URL   register CertDesk's admission webhook
 #                                    (deploy/webhook/, with URL and that certificate as caBundle).
 #
+# CERTDESK_CLUSTER_MINOR=1.32 starts the oldest supported minor instead (its binaries
+# built once by scripts/cluster-build.sh 1.32 from e2e/cluster-1.32, cached like the
+# current one); anything that minor spells differently is written its way.
+#
 # CERTDESK_CLUSTER_SIGNING chooses how its kube-controller-manager signs CSRs, for tests of
 # clusters that sign differently: unset or `on` signs as kubeadm does; `off` runs no
 # signing controller (as on Amazon EKS for kube-apiserver-client: approved, never
@@ -52,7 +56,7 @@ pki() {
   mkdir -p "$d/pki"; cd "$d/pki"
   openssl_quiet() { openssl "$@" 2>/dev/null; }
   openssl_quiet ecparam -name prime256v1 -genkey -noout -out ca.key
-  openssl_quiet req -x509 -new -key ca.key -subj "/CN=certdesk-local-ca" -days 3650 -out ca.crt \
+  openssl_quiet req -x509 -new -key ca.key -subj "/CN=certdesk-local-ca-${d##*/}" -days 3650 -out ca.crt \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature"
   # sign NAME SUBJECT EXTENSIONS: a leaf signed by the cluster CA.
   sign() {
@@ -146,8 +150,11 @@ oidc_start() {
   echo "https://127.0.0.1:$port" >"$o/issuer"
   local bin=${CERTDESK_MOCK_OIDC:-$CARGO_TARGET_DIR/debug/mock-oidc}
   launch oidc "$bin" --dir "$o" --listen "127.0.0.1:$port"
+  # AuthenticationConfiguration is v1 from Kubernetes 1.34, v1beta1 in 1.30-1.33.
+  local version=v1
+  case ${CERTDESK_CLUSTER_MINOR:-} in 1.3[0-3]) version=v1beta1 ;; esac
   cat >"$o/authentication.yaml" <<YAML
-apiVersion: apiserver.config.k8s.io/v1
+apiVersion: apiserver.config.k8s.io/$version
 kind: AuthenticationConfiguration
 jwt:
   - issuer:
@@ -371,11 +378,13 @@ stop() {
 cmd=${1:-}; shift || true
 case "$cmd" in
   start)
-    bin=$("$CERTDESK_ROOT/scripts/cluster-build.sh")
+    # shellcheck disable=SC2086 # no minor: no argument
+    bin=$("$CERTDESK_ROOT/scripts/cluster-build.sh" ${CERTDESK_CLUSTER_MINOR:-})
     export PATH="$bin:$PATH"
     dir=${1:-}
     if [ -z "$dir" ]; then mkdir -p "$CERTDESK_CACHE/clusters"; dir=$(mktemp -d "$CERTDESK_CACHE/clusters/cluster-XXXXXX"); fi
     mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
+    echo "$bin" >"$dir/bindir"
     pki "$dir"
     admission_config "$dir"
     if [ "${CERTDESK_CLUSTER_OIDC:-0}" = 1 ]; then
@@ -406,7 +415,7 @@ case "$cmd" in
   start-apiserver)
     [ -d "${1:-}" ] || usage
     dir=$(cd "$1" && pwd)
-    export PATH="$("$CERTDESK_ROOT/scripts/cluster-build.sh"):$PATH"
+    export PATH="$(cat "$dir/bindir" 2>/dev/null || "$CERTDESK_ROOT/scripts/cluster-build.sh"):$PATH"
     start_component kube-apiserver
     wait_for "kube-apiserver /readyz" 90 kubectl --kubeconfig "$dir/admin.kubeconfig" get --raw /readyz
     ;;

@@ -47,6 +47,22 @@ start_cluster_build() {
     2>"$CERTDESK_CACHE/logs/cluster-build.log" &
   CLUSTER_BUILD_PID=$!
 }
+# The oldest supported minor's binaries too (after the current ones, which they reuse
+# etcd and kubectl from): `wait_oldest_build` waits for them.
+start_oldest_build() {
+  mkdir -p "$CERTDESK_CACHE/logs"
+  "$CERTDESK_ROOT/scripts/cluster-build.sh" "$1" >"$CERTDESK_CACHE/logs/cluster-build-$1.out" \
+    2>"$CERTDESK_CACHE/logs/cluster-build-$1.log" &
+  OLDEST_BUILD_PID=$! OLDEST_BUILD_MINOR=$1
+}
+wait_oldest_build() {
+  [[ -n ${OLDEST_BUILD_PID:-} ]] || return 0
+  if ! wait "$OLDEST_BUILD_PID"; then
+    tail -n 30 "$CERTDESK_CACHE/logs/cluster-build-$OLDEST_BUILD_MINOR.log" >&2
+    die "building Kubernetes $OLDEST_BUILD_MINOR failed (log: $CERTDESK_CACHE/logs/cluster-build-$OLDEST_BUILD_MINOR.log)"
+  fi
+  OLDEST_BUILD_PID=
+}
 wait_cluster_build() {
   [[ -n ${CLUSTER_BUILD_PID:-} ]] || return 0
   if ! wait "$CLUSTER_BUILD_PID"; then

@@ -36,6 +36,8 @@ trap cleanup EXIT
 # The control plane's binaries (Go) build in the background from the start; the
 # Rust builds go on meanwhile.
 start_cluster_build
+# The multi-cluster tests run their second cluster on the oldest supported minor.
+start_oldest_build 1.32
 step "bootstrap (installs what is missing)" "$CERTDESK_ROOT/scripts/bootstrap.sh" --no-cluster-build
 # The image's static release build has a target directory of its own, so it never waits
 # for the other builds' lock: it runs beside clippy and the frontend (whose stretches
@@ -64,6 +66,7 @@ export CERTDESK_IMAGE_DIR
 step "helm (scripts/helm.sh, built once)" "$CERTDESK_ROOT/scripts/helm.sh" version --short
 step "build the tests" cargo test --quiet --workspace --no-run
 step "wait for the control plane's binaries" wait_cluster_build
+step "wait for the oldest supported minor's binaries (Kubernetes 1.32)" wait_oldest_build
 
 # With its local OpenID Connect issuer (the approvers' OIDC sign-in tests); the test
 # build above made the issuer's binary.

@@ -12,6 +12,10 @@ use anyhow::{Context, Result, bail};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 
+/// The oldest Kubernetes minor CertDesk supports, which the multi-cluster tests run
+/// one cluster on (`CERTDESK_CLUSTER_MINOR` of `scripts/cluster.sh`).
+pub const OLDEST_MINOR: &str = "1.32";
+
 /// One running control plane and the credentials `scripts/cluster.sh` wrote for it.
 #[derive(Debug)]
 pub struct ControlPlane {
@@ -50,9 +54,19 @@ impl ControlPlane {
     /// `signing` says (`CERTDESK_CLUSTER_SIGNING` of `scripts/cluster.sh`): `on`, `off`
     /// (no signer, as on EKS) or a lifetime cap such as `1h`.
     pub fn start_signing(signing: &str) -> Result<Self> {
+        Self::start_env(&[("CERTDESK_CLUSTER_SIGNING", signing)])
+    }
+
+    /// Starts a control plane of the oldest supported minor ([`OLDEST_MINOR`]) of this
+    /// test's own; it stops when dropped.
+    pub fn start_oldest() -> Result<Self> {
+        Self::start_env(&[("CERTDESK_CLUSTER_MINOR", OLDEST_MINOR)])
+    }
+
+    fn start_env(env: &[(&str, &str)]) -> Result<Self> {
         let script = crate::repo_root().join("scripts/cluster.sh");
         let output = Command::new(&script)
-            .env("CERTDESK_CLUSTER_SIGNING", signing)
+            .envs(env.iter().copied())
             .arg("start")
             .output()
             .context("cannot run scripts/cluster.sh")?;
@@ -75,6 +89,32 @@ impl ControlPlane {
         let status = Command::new(&script).arg("stop").arg(&self.dir).status()?;
         if !status.success() {
             bail!("scripts/cluster.sh stop {} failed", self.dir.display());
+        }
+        Ok(())
+    }
+
+    /// Stops its API server only (etcd keeps the state): the cluster is down for
+    /// everyone until [`ControlPlane::start_apiserver`].
+    pub fn stop_apiserver(&self) -> Result<()> {
+        self.script(&["stop-apiserver"])
+    }
+
+    /// Starts its API server again, with the same port and flags; returns once ready.
+    pub fn start_apiserver(&self) -> Result<()> {
+        self.script(&["start-apiserver"])
+    }
+
+    fn script(&self, command: &[&str]) -> Result<()> {
+        let script = crate::repo_root().join("scripts/cluster.sh");
+        let status = Command::new(&script)
+            .args(command)
+            .arg(&self.dir)
+            .status()?;
+        if !status.success() {
+            bail!(
+                "scripts/cluster.sh {command:?} {} failed",
+                self.dir.display()
+            );
         }
         Ok(())
     }
