@@ -45,6 +45,37 @@ impl Stack {
         Self::start_with(test, cluster, None, flags)
     }
 
+    /// One cluster of a federation: a backend calling its cluster `name`, listening on
+    /// `listen` (chosen before, so its peers can name it), with more flags (`--peers`);
+    /// its artefacts under `<test>/<name>`.
+    pub fn start_member(
+        test: &str,
+        cluster: ControlPlane,
+        name: &str,
+        listen: &str,
+        flags: &[String],
+    ) -> Result<Self> {
+        let test = format!("{test}/{name}");
+        let artifacts = crate::artifacts::dir(&test);
+        let _ = std::fs::remove_dir_all(&artifacts);
+        let artifacts = crate::artifacts::dir(&test);
+        let portal = Portal::serve(&PortalOptions {
+            kubeconfig: Some(cluster.backend_kubeconfig()),
+            cluster_name: Some(name.to_owned()),
+            public_server_url: None,
+            log: Some(artifacts.join("backend.log")),
+            extra_args: flags.to_vec(),
+            listen: Some(listen.to_owned()),
+        })?;
+        Ok(Self {
+            test,
+            cluster,
+            portal,
+            cluster_name: name.to_owned(),
+            browsers: Mutex::new(Vec::new()),
+        })
+    }
+
     /// Like [`Stack::start`], but the backend acts as the local control plane's second
     /// CertDesk identity, which may approve (`backend-auto-approve.kubeconfig`), with
     /// `--auto-approve-invites --auto-approve-renewals`.

@@ -12,9 +12,15 @@ use shared::invite::InviteInfo;
 use shared::renewal::{RenewalChallenge, RenewalRequest};
 use shared::{ApiError, ErrorCode, PortalConfig, RequestStatus, RequestTicket, SubmitRequest};
 
-/// Fetches the portal configuration (`GET /api/v1/config`).
+/// Fetches this portal's configuration (`GET /api/v1/config`).
 pub async fn config() -> Result<PortalConfig, ApiError> {
-    let response = Request::get("/api/v1/config")
+    config_at("").await
+}
+
+/// Fetches the configuration of the CertDesk at `portal` (an origin such as
+/// `https://certdesk.b.example`; empty for this one): a peer answers this page by CORS.
+pub async fn config_at(portal: &str) -> Result<PortalConfig, ApiError> {
+    let response = Request::get(&format!("{portal}/api/v1/config"))
         .send()
         .await
         .map_err(unreachable)?;
@@ -51,10 +57,11 @@ pub(crate) fn unreachable(error: gloo_net::Error) -> ApiError {
     )
 }
 
-/// Submits a certificate signing request (`POST /api/v1/requests`). The body holds the
-/// CSR, the lifetime, the note and the invite token: never the private key.
-pub async fn submit(body: &SubmitRequest) -> Result<RequestTicket, ApiError> {
-    post_json("/api/v1/requests", body).await
+/// Submits a certificate signing request (`POST /api/v1/requests`) to the CertDesk at
+/// `portal` (empty: this one). The body holds the CSR, the lifetime, the note and the
+/// invite token: never the private key.
+pub async fn submit(portal: &str, body: &SubmitRequest) -> Result<RequestTicket, ApiError> {
+    post_json(&format!("{portal}/api/v1/requests"), body).await
 }
 
 /// Reads what an invite link offers (`POST /api/v1/invites/open`, the token in the
@@ -95,9 +102,10 @@ async fn post_json<T: DeserializeOwned>(url: &str, body: &impl Serialize) -> Res
     decode(response).await
 }
 
-/// Fetches a request's current status (`GET /api/v1/requests/{id}`).
-pub async fn request_status(id: &str) -> Result<RequestStatus, ApiError> {
-    let response = Request::get(&request_url(id, ""))
+/// Fetches a request's current status (`GET /api/v1/requests/{id}`) from the CertDesk
+/// at `portal` (empty: this one).
+pub async fn request_status(portal: &str, id: &str) -> Result<RequestStatus, ApiError> {
+    let response = Request::get(&request_url(portal, id, ""))
         .send()
         .await
         .map_err(unreachable)?;
@@ -106,16 +114,17 @@ pub async fn request_status(id: &str) -> Result<RequestStatus, ApiError> {
 
 /// Withdraws a pending request (`POST /api/v1/requests/{id}/withdraw`) with the
 /// request key's signature over its id; answers its new status.
-pub async fn withdraw(id: &str, proof: String) -> Result<RequestStatus, ApiError> {
+pub async fn withdraw(portal: &str, id: &str, proof: String) -> Result<RequestStatus, ApiError> {
     post_json(
-        &request_url(id, "/withdraw"),
+        &request_url(portal, id, "/withdraw"),
         &shared::withdrawal::WithdrawRequest { proof },
     )
     .await
 }
 
-/// The URL of a request (`suffix` such as `/events`), its id percent-encoded.
-pub fn request_url(id: &str, suffix: &str) -> String {
+/// The URL of a request at the CertDesk `portal` (empty: this one; `suffix` such as
+/// `/events`), its id percent-encoded.
+pub fn request_url(portal: &str, id: &str, suffix: &str) -> String {
     let id: String = js_sys::encode_uri_component(id).into();
-    format!("/api/v1/requests/{id}{suffix}")
+    format!("{portal}/api/v1/requests/{id}{suffix}")
 }

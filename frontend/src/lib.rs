@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod approver;
+pub mod clusters;
 pub mod components;
 pub mod config;
 pub mod draft;
@@ -101,7 +102,7 @@ pub fn RequesterApp() -> impl IntoView {
 #[component]
 pub fn AdminApp() -> impl IntoView {
     use approver::RequireApprover;
-    use pages::admin::{invites, people, request, requests, sign_in, signed_in};
+    use pages::admin::{clusters, invites, people, request, requests, sign_in, signed_in};
     config::provide();
     approver::provide();
     approver::reload_when_restored();
@@ -113,6 +114,7 @@ pub fn AdminApp() -> impl IntoView {
                 <Route path=path!("/admin/signed-in") view=signed_in::SignedInHere />
                 <Route path=path!("/admin/requests") view=|| view! { <RequireApprover><requests::AdminRequests /></RequireApprover> } />
                 <Route path=path!("/admin/requests/:name") view=|| view! { <RequireApprover><request::AdminRequest /></RequireApprover> } />
+                <Route path=path!("/admin/clusters") view=|| view! { <RequireApprover><clusters::AdminClusters /></RequireApprover> } />
                 <Route path=path!("/admin/invites") view=|| view! { <RequireApprover><invites::AdminInvites /></RequireApprover> } />
                 <Route path=path!("/admin/people") view=|| view! { <RequireApprover><people::AdminPeople /></RequireApprover> } />
             </Routes>

@@ -39,6 +39,20 @@ pub struct StoredKey {
     /// renewed (rather than one downloaded by hand).
     #[serde(default)]
     pub renewed_by_plugin: bool,
+    /// The CertDesk the request was sent to: a peer's origin, or empty for this one.
+    #[serde(default)]
+    pub portal: String,
+    /// The cluster's name as its CertDesk gave it (empty in records made before
+    /// requests could go to several clusters).
+    #[serde(default)]
+    pub cluster: String,
+    /// The submission this request was one part of, when one form went to several
+    /// clusters: every part carries the same value (the page shows them side by side).
+    #[serde(default)]
+    pub batch: Option<String>,
+    /// Its place among the submission's parts (the form's order of the clusters).
+    #[serde(default)]
+    pub part: u32,
 }
 
 impl fmt::Debug for StoredKey {
@@ -52,6 +66,10 @@ impl fmt::Debug for StoredKey {
             .field("created_ms", &self.created_ms)
             .field("kubeconfig_downloaded", &self.kubeconfig_downloaded)
             .field("renewed_by_plugin", &self.renewed_by_plugin)
+            .field("portal", &self.portal)
+            .field("cluster", &self.cluster)
+            .field("batch", &self.batch)
+            .field("part", &self.part)
             .finish()
     }
 }
@@ -123,6 +141,18 @@ impl KeyStore {
         let value = transaction.store(KEYS)?.get(request_id.into()).await?;
         transaction.done().await?;
         value.as_ref().map(from_js).transpose()
+    }
+
+    /// The parts of the submission `batch`, in the form's order of the clusters.
+    pub async fn batch(&self, batch: &str) -> Result<Vec<StoredKey>> {
+        let mut parts: Vec<StoredKey> = self
+            .list()
+            .await?
+            .into_iter()
+            .filter(|record| record.batch.as_deref() == Some(batch))
+            .collect();
+        parts.sort_by_key(|record| record.part);
+        Ok(parts)
     }
 
     /// Stores `record`, replacing any record of the same request id.

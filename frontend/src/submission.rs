@@ -27,6 +27,35 @@ pub enum Failure {
         /// Why the key could not be kept.
         reason: String,
     },
+    /// Sent to several clusters, no cluster took it: each cluster and what stopped it.
+    Several(Vec<(String, Failure)>),
+}
+
+impl Failure {
+    /// What stopped it, in words.
+    pub fn words(&self) -> String {
+        match self {
+            Self::Server(error) => error.message.clone(),
+            Self::KeyGen(error) => format!("the key could not be made in this browser: {error}"),
+            Self::NotStored { reason, .. } => {
+                format!("this browser could not keep the private key: {reason}")
+            }
+            Self::Several(parts) => parts
+                .iter()
+                .map(|(cluster, failure)| format!("{cluster}: {}", failure.words()))
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    }
+
+    /// Whether sending again may help (the server was not reached or asked to wait).
+    fn retryable(&self) -> bool {
+        match self {
+            Self::Server(error) => error.code.retryable(),
+            Self::Several(parts) => parts.iter().any(|(_, failure)| failure.retryable()),
+            _ => false,
+        }
+    }
 }
 
 /// What stopped a submission, and what to do about it; `retry` sends the form again
@@ -38,6 +67,31 @@ pub fn FailurePanel(failure: Failure, retry: Callback<()>) -> impl IntoView {
             let again = error.code.retryable();
             view! {
                 <div data-testid="request-error"><ErrorPanel error /></div>
+                {again.then(|| view! {
+                    <button type="button" class="secondary" data-testid="retry-submit"
+                        on:click=move |_| retry.run(())>
+                        "Try again"
+                    </button>
+                })}
+            }
+            .into_any()
+        }
+        Failure::Several(parts) => {
+            let again = parts.iter().any(|(_, failure)| failure.retryable());
+            view! {
+                <div class="card error" role="alert" data-testid="request-error">
+                    <p>"No cluster took the request:"</p>
+                    <ul>
+                        {parts.into_iter().map(|(cluster, failure)| {
+                            let label = cluster.clone();
+                            view! {
+                                <li data-testid="unsent-cluster" data-cluster=label>
+                                    <strong>{cluster}</strong> ": " {failure.words()}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                </div>
                 {again.then(|| view! {
                     <button type="button" class="secondary" data-testid="retry-submit"
                         on:click=move |_| retry.run(())>
@@ -75,6 +129,20 @@ pub fn FailurePanel(failure: Failure, retry: Callback<()>) -> impl IntoView {
     }
 }
 
+/// Where a request was sent: which CertDesk and cluster, and the submission it was part
+/// of when one form went to several clusters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Destination {
+    /// The CertDesk's origin; empty for this one.
+    pub portal: String,
+    /// The cluster's name.
+    pub cluster: String,
+    /// The submission's id, shared by its parts.
+    pub batch: Option<String>,
+    /// Its place among the submission's parts.
+    pub part: u32,
+}
+
 /// Keeps a new key in this browser under its request id, so the status page (now, or
 /// after a reload or another day) can assemble the kubeconfig; returns the request id.
 /// When the browser cannot keep it, the key is offered as a download at once.
@@ -83,6 +151,7 @@ pub async fn keep_key(
     key: &shared::GeneratedKey,
     subject: Subject,
     renewed_by_plugin: bool,
+    destination: Destination,
 ) -> Result<String, Failure> {
     let record = StoredKey {
         request_id,
@@ -93,6 +162,10 @@ pub async fn keep_key(
         created_ms: time::now_ms(),
         kubeconfig_downloaded: false,
         renewed_by_plugin,
+        portal: destination.portal,
+        cluster: destination.cluster,
+        batch: destination.batch,
+        part: destination.part,
     };
     let stored = with_store(async |store| store.put(&record).await).await;
     if let Err(error) = stored {

@@ -23,6 +23,10 @@ fn record(id: &str, created_ms: f64) -> StoredKey {
         created_ms,
         kubeconfig_downloaded: false,
         renewed_by_plugin: false,
+        portal: String::new(),
+        cluster: "a".to_owned(),
+        batch: None,
+        part: 0,
     }
 }
 

@@ -19,8 +19,8 @@ pub struct PeerArgs {
     /// "https://certdesk.staging.example.com", "order": 1, "default": true}]`. Names are
     /// the clusters' names in the merged kubeconfig (lower-case letters, digits, `-`);
     /// URLs are origins (https, or http on loopback for local runs). Each peer must list
-    /// this install back. Today this names them in /api/v1/config and allows their
-    /// origins (CORS); the pages' multi-cluster form and merged list are to come.
+    /// this install back. The request form then offers every cluster and the approvers'
+    /// `/admin/clusters` lists every cluster's requests.
     #[arg(long, env = "CERTDESK_PEERS")]
     pub peers: Option<String>,
 }

@@ -52,8 +52,9 @@ pub fn router(state: AppState) -> Router {
         .merge(invites::router(state.clone()))
         .nest(
             "/admin",
+            // CORS outermost: a refusal the layers inside make (401 explained, 429)
+            // reaches a peer's page as a refusal, not as a network failure.
             admin::router()
-                .layer(peers)
                 .layer(axum::middleware::from_fn_with_state(
                     state.clone(),
                     admin::explain_refusals,
@@ -61,7 +62,8 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn_with_state(
                     state.clone(),
                     crate::limits::sign_in,
-                )),
+                ))
+                .layer(peers),
         )
         .fallback(|| async { Error::client(shared::ErrorCode::NotFound, "No such API endpoint.") })
         // API answers are about one person's request or an approver's view: no cache

@@ -4,6 +4,7 @@ mod approver_rights;
 mod dangerous;
 mod deny;
 mod elsewhere;
+mod federated_journey;
 mod federation;
 mod first_visit;
 mod flow;

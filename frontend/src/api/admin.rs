@@ -50,14 +50,28 @@ async fn post(
 
 /// Returns who the token belongs to and what they may do (`GET /admin/whoami`).
 pub async fn whoami(token: &str) -> Result<WhoAmI, ApiError> {
-    get("/api/v1/admin/whoami", token).await
+    whoami_at("", token).await
+}
+
+/// [`whoami`] at the CertDesk `portal` (a peer's origin; empty: this one).
+pub async fn whoami_at(portal: &str, token: &str) -> Result<WhoAmI, ApiError> {
+    get(&format!("{portal}/api/v1/admin/whoami"), token).await
 }
 
 /// Returns one page of the requests, decoded and flagged, filtered and ordered on the
 /// server (`GET /admin/requests?…`).
 pub async fn requests(token: &str, query: &ListQuery) -> Result<RequestPage, ApiError> {
+    requests_at("", token, query).await
+}
+
+/// [`requests`] at the CertDesk `portal` (a peer's origin; empty: this one).
+pub async fn requests_at(
+    portal: &str,
+    token: &str,
+    query: &ListQuery,
+) -> Result<RequestPage, ApiError> {
     get(
-        &format!("/api/v1/admin/requests?{}", query_string(query)),
+        &format!("{portal}/api/v1/admin/requests?{}", query_string(query)),
         token,
     )
     .await
@@ -132,13 +146,36 @@ pub async fn approve(
     name: &str,
     body: &ApproveBody,
 ) -> Result<ApproveOutcome, ApiError> {
-    let url = format!("/api/v1/admin/requests/{}/approve", path_segment(name));
+    approve_at("", token, name, body).await
+}
+
+/// [`approve`] at the CertDesk `portal` (a peer's origin; empty: this one).
+pub async fn approve_at(
+    portal: &str,
+    token: &str,
+    name: &str,
+    body: &ApproveBody,
+) -> Result<ApproveOutcome, ApiError> {
+    let url = format!(
+        "{portal}/api/v1/admin/requests/{}/approve",
+        path_segment(name)
+    );
     decode(post(&url, token, body).await?).await
 }
 
 /// Denies the request with the reason (`POST /admin/requests/{name}/deny`).
 pub async fn deny(token: &str, name: &str, body: &DenyBody) -> Result<(), ApiError> {
-    let url = format!("/api/v1/admin/requests/{}/deny", path_segment(name));
+    deny_at("", token, name, body).await
+}
+
+/// [`deny`] at the CertDesk `portal` (a peer's origin; empty: this one).
+pub async fn deny_at(
+    portal: &str,
+    token: &str,
+    name: &str,
+    body: &DenyBody,
+) -> Result<(), ApiError> {
+    let url = format!("{portal}/api/v1/admin/requests/{}/deny", path_segment(name));
     let response = post(&url, token, body).await?;
     if response.ok() {
         Ok(())

@@ -34,6 +34,7 @@ impl Follower {
 }
 
 pub fn follow(
+    portal: String,
     id: String,
     status: RwSignal<Option<RequestStatus>>,
     error: RwSignal<Option<ApiError>>,
@@ -44,15 +45,22 @@ pub fn follow(
     let start_polling = {
         let alive = Rc::clone(&alive);
         let id = id.clone();
+        let portal = portal.clone();
         move || {
             if polling.replace(true) {
                 return;
             }
             live.try_set(false);
-            spawn_local(poll(id.clone(), Rc::clone(&alive), status, error));
+            spawn_local(poll(
+                portal.clone(),
+                id.clone(),
+                Rc::clone(&alive),
+                status,
+                error,
+            ));
         }
     };
-    let Ok(source) = web_sys::EventSource::new(&super::request_url(&id, "/events")) else {
+    let Ok(source) = web_sys::EventSource::new(&super::request_url(&portal, &id, "/events")) else {
         start_polling();
         return Follower {
             source: None,
@@ -99,13 +107,14 @@ pub fn follow(
 }
 
 async fn poll(
+    portal: String,
     id: String,
     alive: Rc<Cell<bool>>,
     status: RwSignal<Option<RequestStatus>>,
     error: RwSignal<Option<ApiError>>,
 ) {
     while alive.get() {
-        match super::request_status(&id).await {
+        match super::request_status(&portal, &id).await {
             Ok(next) => {
                 let done = next.phase.is_final();
                 status.try_set(Some(next));

@@ -153,6 +153,7 @@ impl Approver {
     /// Forgets the tab's credential (the page's and the storage's).
     pub fn forget(&self) {
         storage::remove(storage::TOKEN_KEY);
+        storage::remove_peer_tokens();
         storage::remove(storage::VIA_KEY);
         self.refresh.set_value(None);
         if let Some(timer) = self.timer.try_update_value(Option::take).flatten() {

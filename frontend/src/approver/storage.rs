@@ -7,6 +7,8 @@
 pub const TOKEN_KEY: &str = "certdesk.approver-token";
 /// Present (`oidc`) when the token came from the OpenID Connect sign-in.
 pub const VIA_KEY: &str = "certdesk.approver-via";
+/// A peer's token is kept under this prefix and the peer's cluster name.
+pub const PEER_TOKEN_PREFIX: &str = "certdesk.peer-token.";
 /// A sign-in under way: state, nonce, PKCE verifier and the page to return to (JSON).
 pub const PENDING_KEY: &str = "certdesk.oidc-pending";
 
@@ -36,5 +38,17 @@ pub fn remove(key: &str) {
     if let Some(storage) = storage() {
         // A failure leaves nothing to do: the storage is unusable anyway.
         let _ = storage.remove_item(key);
+    }
+}
+
+/// Forgets every peer's token this tab holds.
+pub fn remove_peer_tokens() {
+    let Some(storage) = storage() else { return };
+    let keys: Vec<String> = (0..storage.length().unwrap_or(0))
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter(|key| key.starts_with(PEER_TOKEN_PREFIX))
+        .collect();
+    for key in keys {
+        let _ = storage.remove_item(&key);
     }
 }

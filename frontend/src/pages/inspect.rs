@@ -402,5 +402,5 @@ async fn renew_with(
         note: None,
     };
     let ticket = crate::api::renew(&body).await.map_err(Failure::Server)?;
-    keep_key(ticket.id.0, &key, subject, false).await
+    keep_key(ticket.id.0, &key, subject, false, Default::default()).await
 }

@@ -1,6 +1,7 @@
 //! The approvers' pages under `/admin`: sign in, the requests list, one request,
 //! invites, and the people CertDesk issued certificates to.
 
+pub mod clusters;
 pub mod decided;
 pub mod invites;
 pub mod people;
@@ -19,6 +20,8 @@ pub fn AdminNav() -> impl IntoView {
     view! {
         <nav class="admin-nav" aria-label="Approver pages">
             <a href="/admin/requests">"Requests"</a>
+            " · "
+            <a href="/admin/clusters">"All clusters"</a>
             " · "
             <a href="/admin/invites">"Invites"</a>
             " · "

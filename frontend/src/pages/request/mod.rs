@@ -1,6 +1,9 @@
 //! The start page (`/`): requests this browser holds a key for ("continue your
 //! request"), then the form that makes a key and CSR here and submits only the CSR.
 
+mod clusters;
+mod send;
+
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::components::A;
@@ -9,14 +12,17 @@ use shared::invite::InviteInfo;
 use shared::keys::Subject;
 use shared::names::NameIndex;
 use shared::policy::{self, Field, Violation};
-use shared::{KeyAlgorithm, PortalConfig, SubmitRequest};
+use shared::{KeyAlgorithm, PortalConfig};
 
 use crate::api;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::time;
 use crate::keys::{self, Cancel};
 use crate::store::{StoredKey, with_store};
-use crate::submission::{Failure, FailurePanel, keep_key};
+use crate::submission::{Failure, FailurePanel};
+use clusters::{Choice, ClusterPicker};
+pub use send::unsent;
+use send::{Submission, submit};
 
 /// An invite link's token and what it offers: the request form is locked to it.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,11 +158,15 @@ const RESUME_PHASES: usize = 10;
 #[component]
 fn ResumeItem(record: StoredKey, ask: bool) -> impl IntoView {
     let id = record.request_id.clone();
+    let portal = record.portal.clone();
     let phase = LocalResource::new(move || {
-        let id = id.clone();
+        let (id, portal) = (id.clone(), portal.clone());
         async move {
             if ask {
-                crate::api::request_status(&id).await.ok().map(|s| s.phase)
+                crate::api::request_status(&portal, &id)
+                    .await
+                    .ok()
+                    .map(|s| s.phase)
             } else {
                 None
             }
@@ -184,6 +194,7 @@ fn ResumeItem(record: StoredKey, ask: bool) -> impl IntoView {
                 }
             })}
             {(!record.groups.is_empty()).then(|| view! { <span>" in groups " {record.groups.join(", ")}</span> })}
+            {(!record.cluster.is_empty()).then(|| view! { <span data-testid="resume-cluster">" on " {record.cluster.clone()}</span> })}
             <span class="muted">
                 " · " {record.algorithm.label()} " · made " {when}
                 {downloaded.then_some(" · kubeconfig downloaded")}
@@ -268,6 +279,7 @@ pub fn RequestForm(
     let algorithm = move || rsa_algorithm.get().or(main_algorithm.get());
 
     let locked = invitation.is_some();
+    let choice = config.with_value(|c| Choice::new(c, locked));
     let invite_token = invitation.as_ref().map(|i| i.token.clone());
     let invited = invitation.map(|i| i.info);
     let default_seconds = invited.as_ref().map_or_else(
@@ -296,7 +308,7 @@ pub fn RequestForm(
     let show_offered_groups = !locked && !offered_groups.is_empty();
     let chosen_groups = RwSignal::new(Vec::<String>::new());
     let note = RwSignal::new(String::new());
-    let progress = RwSignal::new(None::<&'static str>);
+    let progress = RwSignal::new(None::<String>);
     let failure = RwSignal::new(None::<Failure>);
     let cancel = StoredValue::new_local(None::<Cancel>);
 
@@ -407,7 +419,7 @@ pub fn RequestForm(
             crate::components::focus::first_invalid();
             return;
         };
-        if !violations.get_untracked().is_empty() {
+        if !violations.get_untracked().is_empty() || choice.problem().is_some() {
             crate::components::focus::first_invalid();
             return;
         }
@@ -426,6 +438,7 @@ pub fn RequestForm(
             invite: invite_token.clone(),
             cancel: handle,
             renewed_by_plugin: renewed.get_untracked(),
+            targets: choice.send_to(),
         });
     });
     let on_submit = move |event: leptos::ev::SubmitEvent| {
@@ -473,6 +486,7 @@ pub fn RequestForm(
                 <p id="username-help" class="help">"Kubernetes sees this name (the certificate's CN) as your user."</p>
                 <FieldErrors id="username-error" testid="username-error" errors=username_errors />
             </div>
+            <ClusterPicker choice />
             {show_invited_groups.then(|| view! {
                 <div class="field">
                     <label for="groups">"Groups (from the invite)"</label>
@@ -634,53 +648,6 @@ fn FieldErrors(
             {move || errors.get().into_iter().map(|message| view! { <p>{message}</p> }).collect_view()}
         </div>
     }
-}
-
-/// What one submission of the form carries to [`submit`].
-#[derive(Clone)]
-struct Submission {
-    algorithm: KeyAlgorithm,
-    subject: Subject,
-    seconds: u32,
-    note: String,
-    invite: Option<String>,
-    cancel: Cancel,
-    renewed_by_plugin: bool,
-}
-
-/// Makes the key and CSR, submits the CSR, and keeps the key under the request id.
-async fn submit(
-    input: Submission,
-    progress: RwSignal<Option<&'static str>>,
-) -> Result<String, Failure> {
-    let Submission {
-        algorithm,
-        subject,
-        seconds: expiration_seconds,
-        note,
-        invite,
-        cancel,
-        renewed_by_plugin,
-    } = input;
-    let key = keys::generate(
-        algorithm,
-        &subject,
-        move |p| {
-            progress.try_set(Some(p.phase.label()));
-        },
-        &cancel,
-    )
-    .await
-    .map_err(Failure::KeyGen)?;
-    progress.try_set(Some("Sending the certificate signing request…"));
-    let body = SubmitRequest {
-        csr_pem: key.csr_pem.clone(),
-        expiration_seconds,
-        note: (!note.is_empty()).then_some(note),
-        invite,
-    };
-    let ticket = api::submit(&body).await.map_err(Failure::Server)?;
-    keep_key(ticket.id.0, &key, subject, renewed_by_plugin).await
 }
 
 fn wire_name(algorithm: KeyAlgorithm) -> String {

@@ -49,9 +49,14 @@ pub fn Issued(
         .find(|d| d.platform == "linux-amd64")
         .or_else(|| config.plugin_downloads.first())
         .cloned();
-    let portal = web_sys::window()
-        .and_then(|w| w.location().origin().ok())
-        .unwrap_or_default();
+    // Where the plugin renews: the CertDesk that issued it (a peer's, or this one).
+    let portal = match key.get_untracked() {
+        KeyState::Held(record) if !record.portal.is_empty() => record.portal,
+        _ => web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default(),
+    };
+    let plugin_portal = portal.clone();
     let certificate = StoredValue::new(certificate_pem);
     let config = StoredValue::new(config);
     let save_result = RwSignal::new(None::<Result<(), String>>);
@@ -140,9 +145,7 @@ pub fn Issued(
         let namespace = namespace.clone();
         let username = username.clone();
         move |_| {
-            let portal = web_sys::window()
-                .and_then(|w| w.location().origin().ok())
-                .unwrap_or_default();
+            let portal = plugin_portal.clone();
             let result = config.with_value(|config| {
                 let kubeconfig = Kubeconfig::for_user(Credentials {
                     cluster_name: &config.cluster_name,

@@ -71,6 +71,8 @@ pub fn ForgetKey(key: RwSignal<KeyState>) -> impl IntoView {
 /// the server records the withdrawal. The new status replaces the page's.
 #[component]
 pub fn Withdraw(
+    /// The CertDesk the request was sent to (empty: this one).
+    portal: String,
     id: String,
     key: RwSignal<KeyState>,
     status: RwSignal<Option<RequestStatus>>,
@@ -79,6 +81,7 @@ pub fn Withdraw(
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
     let id = StoredValue::new(id);
+    let portal = StoredValue::new(portal);
     let withdraw = move |_| {
         let KeyState::Held(record) = key.get_untracked() else {
             return;
@@ -91,7 +94,7 @@ pub fn Withdraw(
                 .map_err(|e| e.to_string())
                 .and_then(|key| shared::withdrawal::sign(&key, &id).map_err(|e| e.to_string()));
             let result = match proof {
-                Ok(proof) => api::withdraw(&id, proof).await,
+                Ok(proof) => api::withdraw(&portal.get_value(), &id, proof).await,
                 Err(why) => Err(ApiError::new(
                     ErrorCode::Internal,
                     format!(

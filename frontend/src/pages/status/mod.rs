@@ -2,6 +2,7 @@
 //! (polling when the stream fails), what each phase means, and, once issued, the
 //! kubeconfig assembled here from the key this browser kept.
 
+mod batch;
 mod explain;
 mod issued;
 mod key_actions;
@@ -9,7 +10,6 @@ mod notify;
 mod use_it;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use send_wrapper::SendWrapper;
@@ -25,20 +25,77 @@ use explain::{PhaseExplanation, SentAt};
 use issued::Issued;
 use key_actions::{ForgetKey, KeepKeyCopy, Withdraw};
 
-/// The status page; its URL carries the request id.
+/// The status page; its URL carries the request id. The key this browser keeps for it
+/// says which CertDesk to follow it at (this one, or a peer's) and whether it was one
+/// part of a request to several clusters, which are then shown side by side.
 #[component]
 pub fn RequestStatusPage() -> impl IntoView {
     let params = use_params_map();
     move || {
         let id = params.read().get("id").unwrap_or_default();
-        view! { <StatusView id /> }
+        let lookup = id.clone();
+        let found = LocalResource::new(move || {
+            let id = lookup.clone();
+            async move { find(&id).await }
+        });
+        view! {
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new({
+                    let id = id.clone();
+                    async move {
+                        match found.await {
+                            Found::Batch(parts) => view! { <batch::BatchView parts /> }.into_any(),
+                            Found::One(state) => {
+                                let portal = match &state {
+                                    KeyState::Held(record) => record.portal.clone(),
+                                    _ => String::new(),
+                                };
+                                view! { <StatusView id portal state /> }.into_any()
+                            }
+                        }
+                    }
+                })}
+            </Suspense>
+        }
+    }
+}
+
+/// What this browser keeps for a request id.
+#[derive(Clone)]
+enum Found {
+    /// One request (its key, or why there is none here).
+    One(KeyState),
+    /// A request to several clusters: every part this browser keeps.
+    Batch(Vec<StoredKey>),
+}
+
+async fn find(id: &str) -> Found {
+    let found = with_store(async |store| {
+        let Some(record) = store.get(id).await? else {
+            return Ok(None);
+        };
+        let parts = match &record.batch {
+            Some(batch) => store.batch(batch).await?,
+            None => Vec::new(),
+        };
+        Ok(Some((record, parts)))
+    })
+    .await;
+    match found {
+        // A part of a request to several clusters shows them all (and those it could
+        // not be sent to), even when only this one was sent.
+        Ok(Some((record, parts))) if record.batch.is_some() && !parts.is_empty() => {
+            Found::Batch(parts)
+        }
+        Ok(Some((record, _))) => Found::One(KeyState::Held(record)),
+        Ok(None) => Found::One(KeyState::Missing),
+        Err(e) => Found::One(KeyState::Unavailable(e.to_string())),
     }
 }
 
 /// Whether this browser holds the request's key.
 #[derive(Clone)]
 pub(super) enum KeyState {
-    Loading,
     Held(StoredKey),
     Missing,
     /// The key was deleted here at the person's request.
@@ -46,25 +103,29 @@ pub(super) enum KeyState {
     Unavailable(String),
 }
 
+/// One request's page, followed at the CertDesk `portal` (empty: this one).
 #[component]
-fn StatusView(id: String) -> impl IntoView {
+fn StatusView(id: String, portal: String, state: KeyState) -> impl IntoView {
     let status = RwSignal::new(None::<RequestStatus>);
     let error = RwSignal::new(None::<ApiError>);
     let live = RwSignal::new(true);
-    let key = RwSignal::new(KeyState::Loading);
-    let config = crate::config::use_config();
-
-    let lookup = id.clone();
-    spawn_local(async move {
-        let state = match with_store(async |store| store.get(&lookup).await).await {
-            Ok(Some(record)) => KeyState::Held(record),
-            Ok(None) => KeyState::Missing,
-            Err(e) => KeyState::Unavailable(e.to_string()),
-        };
-        key.try_set(state);
-    });
-
-    let follower = SendWrapper::new(api::status_stream::follow(id.clone(), status, error, live));
+    let key = RwSignal::new(state);
+    let config = if portal.is_empty() {
+        crate::config::use_config()
+    } else {
+        let portal = portal.clone();
+        LocalResource::new(move || {
+            let portal = portal.clone();
+            async move { api::config_at(&portal).await }
+        })
+    };
+    let follower = SendWrapper::new(api::status_stream::follow(
+        portal.clone(),
+        id.clone(),
+        status,
+        error,
+        live,
+    ));
     on_cleanup(move || follower.take().stop());
 
     let phase = move || status.with(|s| s.as_ref().map(|s| s.phase));
@@ -103,7 +164,7 @@ fn StatusView(id: String) -> impl IntoView {
             KeyState::Unavailable(reason) => view! {
                 <div class="card warning" data-testid="key-missing"><p>{reason}</p></div>
             }.into_any(),
-            KeyState::Loading | KeyState::Forgotten => ().into_any(),
+            KeyState::Forgotten => ().into_any(),
         }}
         <section class="card" aria-live="polite">
             <p class="status-line">"Status: "
@@ -113,7 +174,7 @@ fn StatusView(id: String) -> impl IntoView {
                 </strong>
             </p>
             {move || status.get().map(|status| {
-                let has_key = matches!(key.get(), KeyState::Held(_) | KeyState::Loading);
+                let has_key = matches!(key.get(), KeyState::Held(_));
                 let contact = config.get().and_then(|c| c.ok()).and_then(|c| c.approvers_contact);
                 view! {
                     <SentAt status=status.clone() />
@@ -131,7 +192,8 @@ fn StatusView(id: String) -> impl IntoView {
         {move || {
             let held = matches!(key.get(), KeyState::Held(_));
             let withdraw_id = id.clone();
-            (held && phase() == Some(Phase::Pending)).then(|| view! { <Withdraw id=withdraw_id key status /> })
+            let portal = portal.clone();
+            (held && phase() == Some(Phase::Pending)).then(|| view! { <Withdraw portal id=withdraw_id key status /> })
         }}
         {move || {
             let status = status.get().filter(|s| s.phase == Phase::Issued)?;
