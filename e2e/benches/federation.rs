@@ -1,0 +1,198 @@
+//! One request to three clusters at once against one to a single cluster (issue 26's
+//! goal: at most 1.3 times the wall time), and what the page adds for three clusters.
+//!
+//! Three control planes of their own (`scripts/cluster.sh start`, each with its own CA)
+//! and a CertDesk in each (`a`, `b`, `c`, each listing the other two as peers), in
+//! headless Chromium on loopback. A submission is timed from the click on "Make my key
+//! and send the request" until the status page shows every cluster's request Pending;
+//! the single-cluster runs untick `b` and `c` on the same form. Runs alternate. The
+//! page's added bytes are a first visit's bytes on the wire to `/` until the cluster
+//! choice is shown, with peers (the peers' configuration included) against the same
+//! page of an install without peers.
+//!
+//! Run by `scripts/bench-federation.sh`. `FEDERATION_RUNS` sets the submissions of each
+//! kind (default 5).
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, ensure};
+use e2e::browser::Browser;
+use e2e::cluster::ControlPlane;
+use e2e::find;
+use e2e::portal::{Portal, PortalOptions};
+use e2e::received::responses;
+use fantoccini::Locator;
+use serde_json::json;
+
+const NAMES: [&str; 3] = ["a", "b", "c"];
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Fills in the form for `user`, ticks exactly `clusters`, submits, and returns the
+/// milliseconds until every chosen cluster's part shows Pending.
+async fn submit(browser: &Browser, base: &str, user: &str, clusters: &[&str]) -> Result<f64> {
+    browser.client.goto(&format!("{base}/")).await?;
+    let input = find::by_testid(browser, "username-input").await?;
+    e2e::action::type_into(&input, user).await?;
+    if let Ok(manual) = browser
+        .client
+        .find(Locator::Css("[data-testid=renewal-manual]"))
+        .await
+    {
+        manual.click().await?;
+    }
+    for name in NAMES {
+        let css = format!("[data-testid=cluster-choice][data-cluster={name}] input");
+        let choice = browser
+            .client
+            .wait()
+            .at_most(Duration::from_secs(30))
+            .for_element(Locator::Css(&css))
+            .await?;
+        // The defaults arrive with the peers' answers: wait for b's.
+        if name == "b" {
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while !choice.is_selected().await? {
+                ensure!(Instant::now() < deadline, "b never ticked by default");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        if choice.is_selected().await? != clusters.contains(&name) {
+            choice.click().await?;
+        }
+    }
+    let start = Instant::now();
+    e2e::action::click(browser, "submit-request").await?;
+    if clusters.len() == 1 {
+        find::text_when(browser, "phase", Duration::from_secs(60), |t| {
+            t == "Pending"
+        })
+        .await?;
+    } else {
+        for name in clusters {
+            let css = format!("[data-testid=batch-part][data-cluster={name}] [data-phase=Pending]");
+            browser
+                .client
+                .wait()
+                .at_most(Duration::from_secs(60))
+                .for_element(Locator::Css(&css))
+                .await
+                .with_context(|| format!("{name} never showed Pending"))?;
+        }
+    }
+    Ok(start.elapsed().as_secs_f64() * 1e3)
+}
+
+/// A first visit's bytes to `/` until the form (and, with peers, the cluster choice).
+async fn first_visit_bytes(browser: &Browser, base: &str, peers: bool) -> Result<u64> {
+    browser.cdp("Network.enable", json!({})).await?;
+    browser.cdp("Network.clearBrowserCache", json!({})).await?;
+    browser.client.goto("about:blank").await?;
+    responses(browser).await?;
+    browser.client.goto(&format!("{base}/")).await?;
+    let ready = if peers {
+        "[data-testid=cluster-choice][data-cluster=c]"
+    } else {
+        "[data-testid=request-form]"
+    };
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css(ready))
+        .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    Ok(responses(browser)
+        .await?
+        .iter()
+        .filter(|r| r.url.starts_with("http://127.0.0.1:"))
+        .map(|r| r.encoded_bytes)
+        .sum())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let runs: usize = std::env::var("FEDERATION_RUNS")
+        .ok()
+        .map(|n| n.parse())
+        .transpose()
+        .context("FEDERATION_RUNS must be a number")?
+        .unwrap_or(5);
+    let ports = [free_port()?, free_port()?, free_port()?];
+    let url = |i: usize| format!("http://127.0.0.1:{}", ports[i]);
+    let clusters = [
+        ControlPlane::start()?,
+        ControlPlane::start()?,
+        ControlPlane::start()?,
+    ];
+    let mut portals = Vec::new();
+    for (i, cluster) in clusters.iter().enumerate() {
+        let peers: Vec<_> = (0..3)
+            .filter(|j| *j != i)
+            .map(|j| json!({ "name": NAMES[j], "url": url(j), "order": j, "default": true }))
+            .collect();
+        portals.push(Portal::serve(&PortalOptions {
+            kubeconfig: Some(cluster.backend_kubeconfig()),
+            cluster_name: Some(NAMES[i].to_owned()),
+            listen: Some(format!("127.0.0.1:{}", ports[i])),
+            extra_args: vec!["--peers".to_owned(), json!(peers).to_string()],
+            ..Default::default()
+        })?);
+    }
+    let alone = Portal::serve(&PortalOptions {
+        kubeconfig: Some(clusters[0].backend_kubeconfig()),
+        cluster_name: Some("a".to_owned()),
+        ..Default::default()
+    })?;
+    let browser = Browser::start().await?;
+    let outcome = async {
+        let (mut one, mut three) = (Vec::new(), Vec::new());
+        for run in 0..runs {
+            let user = |kind: &str| format!("bench-{kind}-{run}-{}", std::process::id());
+            one.push(submit(&browser, &url(0), &user("one"), &["a"]).await?);
+            three.push(submit(&browser, &url(0), &user("three"), &NAMES).await?);
+        }
+        let with_peers = first_visit_bytes(&browser, &url(0), true).await?;
+        let without = first_visit_bytes(&browser, &alone.url, false).await?;
+        Ok::<_, anyhow::Error>((median(&mut one), median(&mut three), with_peers, without))
+    }
+    .await;
+    let _ = browser.close().await;
+    // The backends stop before their control planes (each stops when dropped).
+    drop(portals);
+    drop(alone);
+    drop(clusters);
+    let (one, three, with_peers, without) = outcome?;
+    println!("| Submission (median of {runs}) | 1 cluster | 3 clusters | ratio | load average |");
+    println!("|---|---:|---:|---:|---|");
+    println!(
+        "| click to every part Pending | {one:.0} ms | {three:.0} ms | {:.2}x | {} |",
+        three / one,
+        load_average()
+    );
+    println!();
+    println!("| First visit to `/` | bytes on the wire |");
+    println!("|---|---:|");
+    println!("| no peers (form shown) | {without} |");
+    println!("| two peers (every cluster's choice shown) | {with_peers} |");
+    println!(
+        "| added for three clusters | {} |",
+        with_peers.saturating_sub(without)
+    );
+    Ok(())
+}
