@@ -62,22 +62,13 @@ impl Failure {
 /// (offered when the server was not reached or asked to come back later).
 #[component]
 pub fn FailurePanel(failure: Failure, retry: Callback<()>) -> impl IntoView {
-    match failure {
-        Failure::Server(error) => {
-            let again = error.code.retryable();
-            view! {
-                <div data-testid="request-error"><ErrorPanel error /></div>
-                {again.then(|| view! {
-                    <button type="button" class="secondary" data-testid="retry-submit"
-                        on:click=move |_| retry.run(())>
-                        "Try again"
-                    </button>
-                })}
-            }
-            .into_any()
+    let again = failure.retryable();
+    let said = match failure {
+        Failure::Server(error) => view! {
+            <div data-testid="request-error"><ErrorPanel error /></div>
         }
+        .into_any(),
         Failure::Several(parts) => {
-            let again = parts.iter().any(|(_, failure)| failure.retryable());
             view! {
                 <div class="card error" role="alert" data-testid="request-error">
                     <p>"No cluster took the request:"</p>
@@ -92,12 +83,6 @@ pub fn FailurePanel(failure: Failure, retry: Callback<()>) -> impl IntoView {
                         }).collect_view()}
                     </ul>
                 </div>
-                {again.then(|| view! {
-                    <button type="button" class="secondary" data-testid="retry-submit"
-                        on:click=move |_| retry.run(())>
-                        "Try again"
-                    </button>
-                })}
             }
             .into_any()
         }
@@ -126,6 +111,15 @@ pub fn FailurePanel(failure: Failure, retry: Callback<()>) -> impl IntoView {
             }
             .into_any()
         }
+    };
+    view! {
+        {said}
+        {again.then(|| view! {
+            <button type="button" class="secondary" data-testid="retry-submit"
+                on:click=move |_| retry.run(())>
+                "Try again"
+            </button>
+        })}
     }
 }
 
