@@ -1,9 +1,10 @@
 //! One visit, every cluster (issue 26): two control planes with their own CAs (A the
 //! test run's, B started here), a CertDesk in each listing the other as a peer, and a
 //! requester who asks both from A's page. Each approver approves in their own cluster
-//! from the merged list with their own token (A's token is refused by B); one download
-//! holds `<user>@a` and `<user>@b`, each answering `kubectl auth whoami` in its own
-//! cluster, and B's certificate is refused by A. A second request is approved in A
+//! with their own token (A's token is refused by B): A on its own request page with a
+//! grant in A, B from the merged list; one download holds `<user>@a` and `<user>@b`,
+//! each answering `kubectl auth whoami` and `auth can-i` with its own cluster's grants,
+//! and B's certificate is refused by A. A second request is approved in A
 //! while B's API server is down, then denied in B: A's context still works and the
 //! page says B denied it.
 
@@ -96,9 +97,25 @@ async fn journey(a: &Stack, b: &Stack) -> Result<()> {
     )
     .await?;
 
-    // Both requests are in the merged list, each labelled with its cluster; A first, B second.
-    approve_row(&approver_browser, "a", &user).await?;
+    // A first, on A's own request page with a grant in A (pods in default); B second,
+    // from the merged list (labelled by cluster) with B's token and no grant.
+    let role = a
+        .cluster
+        .create_pod_reader("default", &e2e::unique("federated-reader"))?;
+    let in_a = a
+        .cluster
+        .csr_names("certdesk-")?
+        .into_iter()
+        .find(|name| name.contains(&user))
+        .context("A holds no CSR of the request")?;
+    approver::open_request(&approver_browser, &a.portal.url, &in_a).await?;
+    approver::grant_role(&approver_browser, "default", &role.name).await?;
+    approver::approve(&approver_browser).await?;
     wait_part(&requester_browser, "a", "Issued").await?;
+    approver_browser
+        .client
+        .goto(&a.url("/admin/clusters"))
+        .await?;
     approve_row(&approver_browser, "b", &user).await?;
     wait_part(&requester_browser, "b", "Issued").await?;
     ensure!(
@@ -115,6 +132,24 @@ async fn journey(a: &Stack, b: &Stack) -> Result<()> {
             run.stdout.contains(&format!("\"username\": \"{user}\"")),
             "{context}: {}",
             run.stdout
+        );
+        // Each context answers with its own cluster's grants: pods in A only.
+        let run = kubeconfig.kubectl(&[
+            "--context",
+            &context,
+            "auth",
+            "can-i",
+            "list",
+            "pods",
+            "-n",
+            "default",
+        ])?;
+        let may = run.stdout.trim() == "yes";
+        ensure!(
+            may == (cluster == "a"),
+            "{context} may list pods in default: {:?} {}",
+            run.stdout.trim(),
+            run.stderr
         );
     }
     // B's certificate means nothing to A's API server.
