@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds etcd, kube-apiserver, kube-controller-manager and kubectl from the Go module in
 # e2e/cluster into a cache outside the clone, keyed by the Kubernetes version and the
-# module's files. Prints the bin directory. Quiet and quick when already built.
+# module's files. Prints the bin directory. Quiet and quick when already built. After a
+# build it removes the builds of module versions this checkout no longer has.
 #
 #   scripts/cluster-build.sh [MINOR]   MINOR (such as 1.32) builds that older minor's
 #       kube-apiserver and kube-controller-manager from e2e/cluster-MINOR instead, beside
@@ -50,4 +51,21 @@ if [ -n "$current" ]; then
 fi
 rm -rf "$out/bin" && mv "$out/bin.tmp" "$out/bin"
 echo "cluster-build: done in $((SECONDS - start)) s" >&2
+# A changed module leaves its old build behind (~0.5 GB each): keep only the builds of
+# this checkout's modules, skipping any another caller is building (its lock held).
+keep=()
+for m in "$here"/e2e/cluster "$here"/e2e/cluster-*; do
+  [ -f "$m/go.mod" ] || continue
+  v=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v1\./ {print $2; exit} $1 == "require" && $2 == "k8s.io/kubernetes" {print $3; exit}' "$m/go.mod")
+  keep+=("$cache/k8s-$v-$(cat "$m/go.mod" "$m/go.sum" "$here/e2e/cluster/cmd/etcd/main.go" | sha256sum | cut -c1-12)")
+done
+for old in "$cache"/k8s-v*; do
+  [ -d "$old" ] || continue
+  [[ " ${keep[*]} " == *" $old "* ]] && continue
+  if exec 8>"$old.lock" && flock -n 8; then
+    echo "cluster-build: removing the old build $old" >&2
+    rm -rf "$old" "$old.lock"
+  fi
+  exec 8>&-
+done
 echo "$out/bin"
