@@ -1,7 +1,7 @@
 //! A first visit in headless Chromium, as a new colleague makes it: the backend serving
 //! the release bundle (no cluster: the pages need only `GET /api/v1/config`), the
 //! browser's cache emptied before each first visit. For the requester's `/` and the
-//! approvers' `/admin`, it reports:
+//! approvers' `/admin`, in English and in Korean (a browser preferring each), it reports:
 //!
 //! - bytes on the wire (the sum of Chromium's `encodedDataLength` over every response);
 //! - time to an interactive page on loopback and under Lighthouse's mobile network
@@ -110,6 +110,10 @@ fn load_average() -> String {
         .unwrap_or_default()
 }
 
+/// The languages a first visit is measured in, each with the Chromium flags that make
+/// the browser prefer it (the page picks its language from `navigator.languages`).
+const LANGUAGES: [(&str, &str); 2] = [("en", "en-US"), ("ko", "ko-KR")];
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let runs: usize = std::env::var("PAGE_LOAD_RUNS")
@@ -120,7 +124,6 @@ async fn main() -> Result<()> {
         .unwrap_or(10);
     ensure!(runs >= 1, "PAGE_LOAD_RUNS must be at least 1");
     let portal = Portal::serve_dist()?;
-    let browser = Browser::start().await?;
     let pages = [
         Page {
             path: "/",
@@ -134,39 +137,62 @@ async fn main() -> Result<()> {
         },
     ];
     println!(
-        "| page | first visit: bytes | interactive, loopback (median of {runs}) | interactive, 1.6 Mbps / 150 ms (median) | second visit: bytes | load average |"
+        "| page | language | first visit: bytes | interactive, loopback (median of {runs}) | interactive, 1.6 Mbps / 150 ms (median) | second visit: bytes | load average |"
     );
-    println!("| --- | ---: | ---: | ---: | ---: | --- |");
-    for page in &pages {
-        emulate(&browser, false).await?;
-        let mut loopback = Vec::new();
-        let mut bytes = 0;
-        for _ in 0..runs {
-            let first = first_visit(&browser, &portal.url, page).await?;
-            bytes = first.bytes;
-            loopback.push(first.interactive_ms);
-        }
-        let second = load(&browser, &portal.url, page).await?.bytes;
-        emulate(&browser, true).await?;
-        let mut mobile = Vec::new();
-        for _ in 0..(runs / 3).max(2) {
-            mobile.push(
-                first_visit(&browser, &portal.url, page)
-                    .await?
-                    .interactive_ms,
+    println!("| --- | --- | ---: | ---: | ---: | ---: | --- |");
+    for (language, tag) in LANGUAGES {
+        let flags = [
+            format!("--lang={tag}"),
+            format!("--accept-lang={tag},{language}"),
+        ];
+        let browser = Browser::start_with(&flags).await?;
+        for page in &pages {
+            let row = measure(&browser, &portal.url, page, runs).await?;
+            println!(
+                "| `{}` | {language} | {} | {:.0} ms | {:.0} ms | {} | {} |",
+                page.path,
+                row.bytes,
+                row.loopback_ms,
+                row.mobile_ms,
+                row.second_bytes,
+                load_average()
             );
         }
-        emulate(&browser, false).await?;
-        println!(
-            "| `{}` | {bytes} | {:.0} ms | {:.0} ms | {second} | {} |",
-            page.path,
-            median(&mut loopback),
-            median(&mut mobile),
-            load_average()
-        );
+        let _ = browser.quit().await;
     }
-    let _ = browser.quit().await;
     Ok(())
+}
+
+/// One page's figures in one browser.
+struct Row {
+    bytes: u64,
+    loopback_ms: f64,
+    mobile_ms: f64,
+    second_bytes: u64,
+}
+
+async fn measure(browser: &Browser, base: &str, page: &Page, runs: usize) -> Result<Row> {
+    emulate(browser, false).await?;
+    let mut loopback = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..runs {
+        let first = first_visit(browser, base, page).await?;
+        bytes = first.bytes;
+        loopback.push(first.interactive_ms);
+    }
+    let second_bytes = load(browser, base, page).await?.bytes;
+    emulate(browser, true).await?;
+    let mut mobile = Vec::new();
+    for _ in 0..(runs / 3).max(2) {
+        mobile.push(first_visit(browser, base, page).await?.interactive_ms);
+    }
+    emulate(browser, false).await?;
+    Ok(Row {
+        bytes,
+        loopback_ms: median(&mut loopback),
+        mobile_ms: median(&mut mobile),
+        second_bytes,
+    })
 }
 
 fn median(values: &mut [f64]) -> f64 {

@@ -6,6 +6,10 @@
 //! the file tools ([`ToolsApp`]: inspecting and renewing from an uploaded file, and the
 //! key-generation bench). Links between the apps load the other app's page.
 
+// A key missing in either language (a deprecation warning of `load_locales!`) fails the
+// build, as does any other use of something deprecated.
+#![deny(deprecated)]
+
 pub mod api;
 pub mod approver;
 pub mod clusters;
@@ -13,6 +17,7 @@ pub mod components;
 pub mod config;
 pub mod draft;
 pub mod keys;
+pub mod language;
 pub mod pages;
 pub mod store;
 pub mod submission;
@@ -20,6 +25,12 @@ pub mod submission;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
+
+use crate::i18n::{t, t_string, use_i18n};
+
+// The portal's words in every language, from frontend/locales/*.json: the `i18n` module
+// (`Locale`, `use_i18n`, `t!`, `I18nContextProvider`).
+leptos_i18n_macro::load_locales!();
 
 /// The site's header. Its links are `rel="external"`: each leads to an app of its own,
 /// so the browser loads that page instead of the router looking for it here.
@@ -34,14 +45,16 @@ fn SiteHeader() -> impl IntoView {
         };
         at.then_some("page")
     };
+    let i18n = use_i18n();
     view! {
         <header class="site">
             <a href="/" class="brand" rel="external">"CertDesk"</a>
-            <nav aria-label="Main">
-                <a href="/" rel="external" aria-current=current("/")>"Request access"</a>
-                <a href="/inspect" rel="external" aria-current=current("/inspect")>"Inspect a file"</a>
-                <a href="/admin" rel="external" aria-current=current("/admin")>"Approve"</a>
+            <nav aria-label=move || t_string!(i18n, nav.main)>
+                <a href="/" rel="external" aria-current=current("/")>{t!(i18n, nav.request)}</a>
+                <a href="/inspect" rel="external" aria-current=current("/inspect")>{t!(i18n, nav.inspect)}</a>
+                <a href="/admin" rel="external" aria-current=current("/admin")>{t!(i18n, nav.approve)}</a>
             </nav>
+            <language::LanguageSwitch />
         </header>
     }
 }
@@ -50,13 +63,14 @@ fn SiteHeader() -> impl IntoView {
 /// wrong, and the way back to the start, instead of a blank page.
 #[component]
 fn PageFailed(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="card error" role="alert" data-testid="page-failed">
-            <p>"This page could not be shown:"</p>
+            <p>{t!(i18n, page_failed.intro)}</p>
             <ul>
                 {move || errors.get().into_iter().map(|(_, e)| view! { <li>{e.to_string()}</li> }).collect_view()}
             </ul>
-            <p><a href="/" rel="external">"Go to the start page"</a></p>
+            <p><a href="/" rel="external">{t!(i18n, page_failed.home)}</a></p>
         </div>
     }
 }
@@ -66,15 +80,18 @@ fn PageFailed(errors: ArcRwSignal<Errors>) -> impl IntoView {
 #[component]
 fn Shell(children: Children) -> impl IntoView {
     view! {
-        <Router>
-            <FocusOnNavigation />
-            <SiteHeader />
-            <main>
-                <ErrorBoundary fallback=|errors| view! { <PageFailed errors /> }>
-                    {children()}
-                </ErrorBoundary>
-            </main>
-        </Router>
+        <i18n::I18nContextProvider>
+            <language::Remembered />
+            <Router>
+                <FocusOnNavigation />
+                <SiteHeader />
+                <main>
+                    <ErrorBoundary fallback=|errors| view! { <PageFailed errors /> }>
+                        {children()}
+                    </ErrorBoundary>
+                </main>
+            </Router>
+        </i18n::I18nContextProvider>
     }
 }
 

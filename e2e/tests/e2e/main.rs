@@ -14,6 +14,7 @@ mod journey;
 mod keep_renewed;
 mod key_algorithms;
 mod keygen;
+mod language;
 mod lifecycle;
 mod list_bulk;
 mod list_scale;

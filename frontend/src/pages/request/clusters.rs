@@ -8,6 +8,7 @@ use shared::PortalConfig;
 
 use super::send::SendTo;
 use crate::clusters::{Reach, Target};
+use crate::i18n::{t, use_i18n};
 
 /// The clusters the form may send to, and which are chosen.
 #[derive(Clone, Copy)]
@@ -60,11 +61,11 @@ impl Choice {
     }
 
     /// What stops the form from being sent, if anything.
-    pub fn problem(&self) -> Option<&'static str> {
+    pub fn problem(&self) -> Option<Problem> {
         if self.asking.get() {
-            Some("Still asking the other clusters' CertDesks; a moment…")
+            Some(Problem::Asking)
         } else if self.chosen.with(Vec::is_empty) {
-            Some("Choose at least one cluster.")
+            Some(Problem::NoneChosen)
         } else {
             None
         }
@@ -85,9 +86,19 @@ impl Choice {
     }
 }
 
+/// Why the cluster choice cannot be sent yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// The peers' answers are still awaited.
+    Asking,
+    /// No cluster is ticked.
+    NoneChosen,
+}
+
 /// The checkboxes, one per cluster (only when there is more than one).
 #[component]
 pub fn ClusterPicker(choice: Choice) -> impl IntoView {
+    let i18n = use_i18n();
     let Choice {
         targets,
         chosen,
@@ -130,14 +141,16 @@ pub fn ClusterPicker(choice: Choice) -> impl IntoView {
                 .collect_view();
             view! {
                 <fieldset class="field" data-testid="cluster-picker" aria-describedby="clusters-help clusters-error">
-                    <legend>"Clusters"</legend>
+                    <legend>{t!(i18n, clusters.legend)}</legend>
                     {options}
-                    <p id="clusters-help" class="help">
-                        "Each cluster gets a key of its own, made here, and decides on its own; "
-                        "one kubeconfig holds every cluster that issues."
-                    </p>
+                    <p id="clusters-help" class="help">{t!(i18n, clusters.help)}</p>
                     <div id="clusters-error" class="field-error" aria-live="polite" data-testid="clusters-error">
-                        {move || choice.problem().map(|problem| view! { <p>{problem}</p> })}
+                        {move || choice.problem().map(|problem| view! {
+                            <p>{match problem {
+                                Problem::Asking => t!(i18n, clusters.asking).into_any(),
+                                Problem::NoneChosen => t!(i18n, clusters.none_chosen).into_any(),
+                            }}</p>
+                        })}
                     </div>
                 </fieldset>
             }

@@ -17,6 +17,7 @@ use shared::{KeyAlgorithm, PortalConfig};
 use crate::api;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::time;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::keys::{self, Cancel};
 use crate::store::{StoredKey, with_store};
 use crate::submission::{Failure, FailurePanel};
@@ -40,7 +41,8 @@ pub struct Invitation {
 /// removes it from the address bar (and so from history), and sends it in a POST body.
 #[component]
 pub fn RequestAccess() -> impl IntoView {
-    crate::components::title::set("Request access");
+    let i18n = use_i18n();
+    Effect::new(move |_| crate::components::title::set(t_string!(i18n, start.title)));
     let token = invite_token_from_fragment();
     // Another invite link pasted into this tab changes only the fragment, which loads
     // nothing: load the page afresh for it.
@@ -67,26 +69,31 @@ pub fn RequestAccess() -> impl IntoView {
         }
     });
     view! {
-        <h1>"Request access to a Kubernetes cluster"</h1>
+        <h1>{t!(i18n, start.heading)}</h1>
         <ResumeList />
-        <Suspense fallback=|| view! { <p class="muted">"Loading the cluster's details…"</p> }>
+        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, start.loading)}</p> }>
             {move || Suspend::new(async move {
                 let (config, invitation) = (config.await, invitation.await);
                 let config = match config {
                     Ok(config) => config,
                     Err(error) => return view! { <ErrorPanel error /> }.into_any(),
                 };
+                let (name, url) = (config.cluster_name.clone(), config.server_url.clone());
                 let cluster = view! {
                     <div class="card">
-                        <p>"Cluster: " <strong data-testid="cluster-name">{config.cluster_name.clone()}</strong></p>
-                        <p class="muted">"API server: " <code>{config.server_url.clone()}</code></p>
+                        <p>{t!(i18n, start.cluster,
+                            name = move || name.clone(),
+                            <strong> = |children: ChildrenFn| view! { <strong data-testid="cluster-name">{children()}</strong> })}</p>
+                        <p class="muted">{t!(i18n, start.api_server,
+                            url = move || url.clone(),
+                            <code> = |children: ChildrenFn| view! { <code>{children()}</code> })}</p>
                     </div>
                 };
                 match invitation {
                     Some(Err(error)) => view! {
                         {cluster}
                         <section class="card error" data-testid="invite-error" role="alert">
-                            <h2>"This invite link cannot be used"</h2>
+                            <h2>{t!(i18n, start.invite_unusable)}</h2>
                             <ErrorPanel error />
                         </section>
                     }.into_any(),
@@ -98,7 +105,7 @@ pub fn RequestAccess() -> impl IntoView {
                     None if config.invite_required => view! {
                         {cluster}
                         <p class="card" data-testid="invite-required">
-                            "This portal takes requests through invite links only. Ask an approver for one."
+                            {t!(i18n, start.invite_required)}
                         </p>
                     }.into_any(),
                     None => view! { {cluster} <RequestForm config /> }.into_any(),
@@ -111,15 +118,17 @@ pub fn RequestAccess() -> impl IntoView {
 /// Who invited the person, and what the invite sets.
 #[component]
 fn InviteCard(info: InviteInfo) -> impl IntoView {
+    let i18n = use_i18n();
+    let who = info.invited_by.clone();
+    let until = time::format_utc(info.expires_at.unix_timestamp() as f64 * 1000.0);
     view! {
         <section class="card" data-testid="invite-card" aria-labelledby="invite-title">
-            <h2 id="invite-title">"You were invited by " <span data-testid="invited-by">{info.invited_by.clone()}</span></h2>
-            <p>
-                "The invite sets your username, groups and certificate lifetime; they cannot be changed here. "
-                "The link works once and until " {time::format_utc(info.expires_at.unix_timestamp() as f64 * 1000.0)} "."
-            </p>
+            <h2 id="invite-title">{t!(i18n, start.invited_by,
+                who = move || who.clone(),
+                <by> = |children: ChildrenFn| view! { <span data-testid="invited-by">{children()}</span> })}</h2>
+            <p>{t!(i18n, start.invite_sets, until = move || until.clone())}</p>
             {info.auto_approved.then(|| view! {
-                <p data-testid="invite-auto">"Requests made with this invite are approved at once: your kubeconfig will be ready in seconds."</p>
+                <p data-testid="invite-auto">{t!(i18n, start.invite_auto)}</p>
             })}
         </section>
     }
@@ -128,12 +137,13 @@ fn InviteCard(info: InviteInfo) -> impl IntoView {
 /// The requests whose key this browser holds, newest first, each a link to its status.
 #[component]
 pub fn ResumeList() -> impl IntoView {
+    let i18n = use_i18n();
     let stored = LocalResource::new(|| with_store(async |store| store.list().await));
     move || match stored.get() {
         Some(Ok(list)) if !list.is_empty() => view! {
             <section class="card resume" data-testid="resume-list" aria-labelledby="resume-title">
-                <h2 id="resume-title">"Continue where you left off"</h2>
-                <p class="muted">"This browser holds the private key of these requests."</p>
+                <h2 id="resume-title">{t!(i18n, start.resume_heading)}</h2>
+                <p class="muted">{t!(i18n, start.resume_intro)}</p>
                 <ul>
                     {list.into_iter().enumerate().map(|(i, record)| {
                         // The newest requests' phases are asked for (a few reads at most).
@@ -176,35 +186,49 @@ fn ResumeItem(record: StoredKey, ask: bool) -> impl IntoView {
         "/requests/{}",
         String::from(js_sys::encode_uri_component(&record.request_id))
     );
+    let i18n = use_i18n();
     let when = time::format_utc(record.created_ms);
+    let algorithm = record.algorithm.label();
     let downloaded = record.kubeconfig_downloaded;
+    let user = record.username.clone();
+    let groups = record.groups.join(", ");
+    let cluster = record.cluster.clone();
     view! {
         <li data-testid="resume-request" data-request-id=record.request_id.clone()>
-            <A href=href attr:data-testid="resume-link">"Continue your request for " {record.username.clone()}</A>
+            <A href=href attr:data-testid="resume-link">{t!(i18n, start.resume_link, user = move || user.clone())}</A>
             " "
             {move || phase.get().flatten().map(|p| {
                 let name = crate::components::request_row::phase_name(p);
                 view! {
                     <span class=format!("badge phase-{}", name.to_lowercase()) data-testid="resume-phase" data-phase=name>
                         {match p {
-                            shared::Phase::Issued => "Ready".to_owned(),
-                            other => crate::components::request_row::phase_name(other).to_owned(),
+                            shared::Phase::Issued => t!(i18n, start.resume_ready).into_any(),
+                            other => crate::components::request_row::phase_name(other).into_any(),
                         }}
                     </span>
                 }
             })}
-            {(!record.groups.is_empty()).then(|| view! { <span>" in groups " {record.groups.join(", ")}</span> })}
-            {(!record.cluster.is_empty()).then(|| view! { <span data-testid="resume-cluster">" on " {record.cluster.clone()}</span> })}
+            {(!groups.is_empty()).then(|| view! { <span>{t!(i18n, start.resume_groups, groups = move || groups.clone())}</span> })}
+            {(!cluster.is_empty()).then(|| view! { <span data-testid="resume-cluster">{t!(i18n, start.resume_cluster, cluster = move || cluster.clone())}</span> })}
             <span class="muted">
-                " · " {record.algorithm.label()} " · made " {when}
-                {downloaded.then_some(" · kubeconfig downloaded")}
+                {t!(i18n, start.resume_made, algorithm = move || algorithm, when = move || when.clone())}
+                {downloaded.then_some(t!(i18n, start.resume_downloaded))}
             </span>
         </li>
     }
 }
 
 /// The lifetime units the form offers, in seconds.
-const UNITS: [(u32, &str); 3] = [(86_400, "days"), (3_600, "hours"), (60, "minutes")];
+const UNITS: [u32; 3] = [86_400, 3_600, 60];
+
+/// A lifetime unit's name in the page's language.
+fn unit_name(i18n: leptos_i18n::I18nContext<crate::i18n::Locale>, seconds: u32) -> &'static str {
+    match seconds {
+        86_400 => t_string!(i18n, form.unit_days),
+        3_600 => t_string!(i18n, form.unit_hours),
+        _ => t_string!(i18n, form.unit_minutes),
+    }
+}
 
 /// Splits "dev-team, ops" into groups, ignoring blanks between commas.
 pub fn parse_groups(text: &str) -> Vec<String> {
@@ -253,6 +277,7 @@ pub fn RequestForm(
     config: PortalConfig,
     #[prop(optional)] invitation: Option<Invitation>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let navigate = use_navigate();
     let limits = StoredValue::new(config.policy.clone());
     let offered_groups = config.policy.allowed_groups.clone();
@@ -354,7 +379,7 @@ pub fn RequestForm(
                 .filter(|g| offered_groups.contains(g))
                 .collect(),
         );
-        if !draft.amount.is_empty() && UNITS.iter().any(|(s, _)| *s == draft.unit) {
+        if !draft.amount.is_empty() && UNITS.contains(&draft.unit) {
             lifetime_amount.set(draft.amount);
             lifetime_unit.set(draft.unit);
         }
@@ -474,22 +499,22 @@ pub fn RequestForm(
 
     view! {
         <form class="card request-form" data-testid="request-form" on:submit=on_submit novalidate>
-            <h2>"Request new access"</h2>
+            <h2>{t!(i18n, form.heading)}</h2>
             <div class="field">
-                <label for="username">"Username"</label>
+                <label for="username">{t!(i18n, form.username)}</label>
                 <input id="username" name="username" data-testid="username-input" autocomplete="username"
                     aria-describedby="username-help username-error" required readonly=locked
                     aria-invalid=move || (!username_errors.get().is_empty()).to_string()
                     prop:value=move || username.get()
                     on:input=move |ev| { username.set(event_target_value(&ev)); username_touched.set(true); }
                     on:blur=move |_| username_touched.set(true) />
-                <p id="username-help" class="help">"Kubernetes sees this name (the certificate's CN) as your user."</p>
+                <p id="username-help" class="help">{t!(i18n, form.username_help)}</p>
                 <FieldErrors id="username-error" testid="username-error" errors=username_errors />
             </div>
             <ClusterPicker choice />
             {show_invited_groups.then(|| view! {
                 <div class="field">
-                    <label for="groups">"Groups (from the invite)"</label>
+                    <label for="groups">{t!(i18n, form.groups_invited)}</label>
                     <input id="groups" name="groups" data-testid="groups-input" readonly=true
                         aria-describedby="groups-error"
                         prop:value=move || groups_text.get() />
@@ -525,19 +550,16 @@ pub fn RequestForm(
                 view! {
                     <fieldset class="field" data-testid="groups-field"
                         aria-describedby="groups-help groups-error">
-                        <legend>"Groups (optional)"</legend>
+                        <legend>{t!(i18n, form.groups_optional)}</legend>
                         {options}
-                        <p id="groups-help" class="help">
-                            "A group is written into the certificate and cannot be taken back before it expires. "
-                            "Prefer no groups: an approver can grant roles to your username, and those grants can be removed at any time."
-                        </p>
+                        <p id="groups-help" class="help">{t!(i18n, form.groups_help)}</p>
                         <FieldErrors id="groups-error" testid="groups-error" errors=group_errors />
                     </fieldset>
                 }
             })}
             {has_basic.then(|| view! {
                 <div class="field">
-                    <label for="algorithm">"Key algorithm"</label>
+                    <label for="algorithm">{t!(i18n, form.algorithm)}</label>
                     <select id="algorithm" data-testid="algorithm-select"
                         on:change=move |ev| main_algorithm.set(from_wire(&event_target_value(&ev)))>
                         {basic.iter().copied().map(algorithm_option).collect_view()}
@@ -546,8 +568,8 @@ pub fn RequestForm(
             })}
             {has_rsa.then(|| view! {
                 <details class="field" data-testid="advanced" open=!has_basic>
-                    <summary>"Advanced: RSA key"</summary>
-                    <label for="rsa-algorithm">"RSA key size (slower to make; only if a tool needs RSA)"</label>
+                    <summary>{t!(i18n, form.advanced_rsa)}</summary>
+                    <label for="rsa-algorithm">{t!(i18n, form.rsa_size)}</label>
                     <select id="rsa-algorithm" data-testid="rsa-select"
                         on:change=move |ev| {
                             let chosen = from_wire(&event_target_value(&ev));
@@ -557,7 +579,7 @@ pub fn RequestForm(
                             }
                             rsa_algorithm.set(chosen);
                         }>
-                        {has_basic.then(|| view! { <option value="" selected=move || rsa_algorithm.get().is_none()>"No RSA: use the algorithm above"</option> })}
+                        {has_basic.then(|| view! { <option value="" selected=move || rsa_algorithm.get().is_none()>{t!(i18n, form.no_rsa)}</option> })}
                         {rsa.iter().copied().map(rsa_option).collect_view()}
                     </select>
                 </details>
@@ -567,19 +589,21 @@ pub fn RequestForm(
                     max_seconds=config.with_value(|c| c.duration.max_seconds) />
             })}
             <div class="field" hidden=move || renewed.get()>
-                <label for="lifetime">"Certificate lifetime"</label>
+                <label for="lifetime">{t!(i18n, form.lifetime)}</label>
                 <div class="inline">
                     <input id="lifetime" type="number" min="1" inputmode="numeric" data-testid="lifetime-input"
                         aria-describedby="lifetime-error" readonly=locked
                         aria-invalid=move || lifetime.get().is_err().to_string()
                         prop:value=move || lifetime_amount.get()
                         on:input=move |ev| lifetime_amount.set(event_target_value(&ev)) />
-                    <select aria-label="Lifetime unit" data-testid="lifetime-unit" disabled=locked
+                    <select aria-label=move || t_string!(i18n, form.lifetime_unit) data-testid="lifetime-unit" disabled=locked
                         on:change=move |ev| {
                             if let Ok(unit) = event_target_value(&ev).parse() { lifetime_unit.set(unit) }
                         }>
-                        {UNITS.iter().map(|&(seconds, name)| view! {
-                            <option value=seconds.to_string() selected=move || lifetime_unit.get() == seconds>{name}</option>
+                        {UNITS.iter().map(|&seconds| view! {
+                            <option value=seconds.to_string() selected=move || lifetime_unit.get() == seconds>
+                                {move || unit_name(i18n, seconds)}
+                            </option>
                         }).collect_view()}
                     </select>
                 </div>
@@ -587,20 +611,18 @@ pub fn RequestForm(
                     errors=Signal::derive(move || lifetime.get().err().into_iter().collect()) />
             </div>
             <div class="field">
-                <label for="note">"Note for the approver (optional)"</label>
+                <label for="note">{t!(i18n, form.note)}</label>
                 <textarea id="note" data-testid="note-input" rows="2" maxlength="1000"
                     prop:value=move || note.get()
                     on:input=move |ev| note.set(event_target_value(&ev))></textarea>
             </div>
-            <p class="help">
-                "Your private key is made in this browser and stays here; only the certificate signing request is sent."
-            </p>
+            <p class="help">{t!(i18n, form.key_stays)}</p>
             <div class="actions">
                 <button type="submit" data-testid="submit-request" disabled=move || busy.get()>
-                    {move || if busy.get() { "Working…" } else { "Make my key and send the request" }}
+                    {move || if busy.get() { t_string!(i18n, form.working) } else { t_string!(i18n, form.submit) }}
                 </button>
                 {move || busy.get().then(|| view! {
-                    <button type="button" class="secondary" data-testid="cancel-keygen" on:click=on_cancel>"Cancel"</button>
+                    <button type="button" class="secondary" data-testid="cancel-keygen" on:click=on_cancel>{t!(i18n, form.cancel)}</button>
                 })}
             </div>
             <p role="status" aria-live="polite" data-testid="keygen-progress">
@@ -615,23 +637,23 @@ pub fn RequestForm(
 /// downloaded by hand for a longer lifetime.
 #[component]
 fn RenewalChoice(renewed: RwSignal<bool>, plugin_seconds: u32, max_seconds: u32) -> impl IntoView {
+    let i18n = use_i18n();
+    let short = time::describe_seconds(plugin_seconds);
+    let long = time::describe_seconds(max_seconds);
     view! {
         <fieldset class="field" data-testid="renewal-choice" aria-describedby="renewal-help">
-            <legend>"How your access is kept"</legend>
+            <legend>{t!(i18n, form.renewal_legend)}</legend>
             <label class="choice">
                 <input type="radio" name="renewal" data-testid="renewal-plugin"
                     prop:checked=move || renewed.get() on:change=move |_| renewed.set(true) />
-                "Keep it renewed: a certificate of " {time::describe_seconds(plugin_seconds)}
-                " that kubectl-certdesk renews by itself (recommended)"
+                {t!(i18n, form.renewal_plugin, lifetime = move || short.clone())}
             </label>
             <label class="choice">
                 <input type="radio" name="renewal" data-testid="renewal-manual"
                     prop:checked=move || !renewed.get() on:change=move |_| renewed.set(false) />
-                "Download it by hand: up to " {time::describe_seconds(max_seconds)} ", and nothing renews it"
+                {t!(i18n, form.renewal_manual, lifetime = move || long.clone())}
             </label>
-            <p id="renewal-help" class="help">
-                "Kubernetes cannot revoke a certificate: a short one that renews itself ends your access soon after an approver removes it, while a downloaded one keeps working until it expires."
-            </p>
+            <p id="renewal-help" class="help">{t!(i18n, form.renewal_help)}</p>
         </fieldset>
     }
 }
