@@ -4,6 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use frontend::components::subject::SubjectLine;
+use frontend::i18n::I18nContextProvider;
 use frontend::pages::inspect::{FindingsView, inspect_text};
 use frontend::pages::request::RequestForm;
 use leptos::prelude::*;
@@ -141,7 +142,7 @@ fn mount_form_with(config: PortalConfig) -> web_sys::HtmlElement {
     frontend::draft::clear();
     let root = container();
     let handle = leptos::mount::mount_to(root.clone(), move || {
-        view! { <Router><RequestForm config /></Router> }
+        view! { <I18nContextProvider><Router><RequestForm config /></Router></I18nContextProvider> }
     });
     handle.forget();
     root
@@ -364,7 +365,7 @@ async fn what_was_typed_survives_a_reload_but_never_a_key() {
     // A new form (as after a reload) starts with it.
     let again = container();
     let handle = leptos::mount::mount_to(again.clone(), move || {
-        view! { <Router><RequestForm config=config(true) /></Router> }
+        view! { <I18nContextProvider><Router><RequestForm config=config(true) /></Router></I18nContextProvider> }
     });
     handle.forget();
     settle().await;
