@@ -1,8 +1,9 @@
 //! The portal in Korean and English (issue 28): a browser whose languages are Korean
-//! (`--lang=ko-KR`, `Accept-Language: ko-KR`) gets the start page and request form in
-//! Korean with `<html lang="ko">`, and no text of the English catalogue on them; the
-//! switch in the header changes to English on the spot, the choice survives a reload,
-//! and axe-core finds no serious violation in either language and colour scheme.
+//! (`--lang=ko-KR`, `Accept-Language: ko-KR`) gets the start page, the request form and
+//! a request's status page in Korean with `<html lang="ko">`, and no phrase of the
+//! English catalogue on them; the switch in the header changes to English on the spot,
+//! the choice survives a reload and holds in the approvers' app, and axe-core finds no
+//! serious violation in either language and colour scheme.
 
 use anyhow::{Context, Result, ensure};
 use e2e::browser::Browser;
@@ -32,12 +33,31 @@ async fn languages(stack: &Stack) -> Result<()> {
         "the form is not in Korean: {shown}"
     );
     let english = english_phrases()?;
-    let leaked: Vec<&String> = english
-        .iter()
-        .filter(|p| shown.contains(p.as_str()))
-        .collect();
-    ensure!(leaked.is_empty(), "English on the Korean page: {leaked:?}");
+    no_english(&shown, &english, "the start page")?;
     e2e::axe::check_both_schemes(&browser, "the start page in Korean").await?;
+
+    // A request made in Korean: its status page speaks Korean too.
+    let input = find::by_testid(&browser, "username-input").await?;
+    e2e::action::type_into(&input, &e2e::unique("minjun")).await?;
+    // The renewal choice shows only where renewals are approved by CertDesk itself.
+    if let Ok(manual) = browser
+        .client
+        .find(fantoccini::Locator::Css("[data-testid=renewal-manual]"))
+        .await
+    {
+        manual.click().await?;
+    }
+    e2e::action::click(&browser, "submit-request").await?;
+    find::by_css(&browser, "[data-testid=phase][data-phase=Pending]").await?;
+    let shown = page_text(&browser).await?;
+    ensure!(
+        shown.contains("대기 중"),
+        "the status page is not in Korean: {shown}"
+    );
+    no_english(&shown, &english, "the status page")?;
+    e2e::axe::check_both_schemes(&browser, "the status page in Korean").await?;
+    browser.client.goto(&stack.url("/")).await?;
+    find::by_testid(&browser, "request-form").await?;
 
     // To English with the switch: every string at once, and <html lang> follows.
     choose(&browser, "en").await?;
@@ -69,6 +89,23 @@ async fn languages(stack: &Stack) -> Result<()> {
     })
     .await
     .context("the switch back to Korean was not remembered")?;
+    Ok(())
+}
+
+/// Fails when a phrase of the English catalogue stands as words in `shown`.
+fn no_english(shown: &str, english: &[String], page: &str) -> Result<()> {
+    let leaked: Vec<&String> = english
+        .iter()
+        .filter(|phrase| {
+            shown.match_indices(phrase.as_str()).any(|(at, _)| {
+                let before = shown[..at].chars().next_back();
+                let after = shown[at + phrase.len()..].chars().next();
+                !before.is_some_and(char::is_alphanumeric)
+                    && !after.is_some_and(char::is_alphanumeric)
+            })
+        })
+        .collect();
+    ensure!(leaked.is_empty(), "English on {page} in Korean: {leaked:?}");
     Ok(())
 }
 

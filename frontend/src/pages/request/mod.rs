@@ -5,6 +5,7 @@ mod clusters;
 mod send;
 
 use leptos::prelude::*;
+use leptos_i18n::Locale as _;
 use leptos_router::NavigateOptions;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
@@ -638,20 +639,20 @@ pub fn RequestForm(
 #[component]
 fn RenewalChoice(renewed: RwSignal<bool>, plugin_seconds: u32, max_seconds: u32) -> impl IntoView {
     let i18n = use_i18n();
-    let short = time::describe_seconds(plugin_seconds);
-    let long = time::describe_seconds(max_seconds);
+    let short = move || time::lifetime_words(i18n.get_locale().as_str(), plugin_seconds);
+    let long = move || time::lifetime_words(i18n.get_locale().as_str(), max_seconds);
     view! {
         <fieldset class="field" data-testid="renewal-choice" aria-describedby="renewal-help">
             <legend>{t!(i18n, form.renewal_legend)}</legend>
             <label class="choice">
                 <input type="radio" name="renewal" data-testid="renewal-plugin"
                     prop:checked=move || renewed.get() on:change=move |_| renewed.set(true) />
-                {t!(i18n, form.renewal_plugin, lifetime = move || short.clone())}
+                {t!(i18n, form.renewal_plugin, lifetime = short)}
             </label>
             <label class="choice">
                 <input type="radio" name="renewal" data-testid="renewal-manual"
                     prop:checked=move || !renewed.get() on:change=move |_| renewed.set(false) />
-                {t!(i18n, form.renewal_manual, lifetime = move || long.clone())}
+                {t!(i18n, form.renewal_manual, lifetime = long)}
             </label>
             <p id="renewal-help" class="help">{t!(i18n, form.renewal_help)}</p>
         </fieldset>

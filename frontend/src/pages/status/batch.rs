@@ -17,6 +17,7 @@ use crate::components::download;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::request_row::phase_name;
 use crate::components::subject::SubjectLine;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::store::{StoredKey, with_store};
 
 /// One cluster's part: its key, and its phase and configuration as they arrive.
@@ -100,16 +101,18 @@ pub fn BatchView(parts: Vec<StoredKey>) -> impl IntoView {
         .unwrap_or_default();
     let parts: Vec<Part> = parts.into_iter().map(Part::follow).collect();
     let parts = StoredValue::new(parts);
-    crate::components::title::set("Your access request");
+    let i18n = use_i18n();
+    Effect::new(move |_| crate::components::title::set(t_string!(i18n, status.heading)));
     view! {
-        <h1>"Your access request"</h1>
-        <p>"For " <SubjectLine username groups /> " · a key of its own for each cluster, kept in this browser"</p>
+        <h1>{t!(i18n, status.heading)}</h1>
+        <p>{t!(i18n, batch.for_who,
+            <subject> = move || view! { <SubjectLine username=username.clone() groups=groups.clone() /> })}</p>
         <div class="clusters" data-testid="batch">
             {parts.get_value().into_iter().map(|part| view! { <PartCard part /> }).collect_view()}
         </div>
         {(!unsent.is_empty()).then(|| view! {
             <div class="card warning" data-testid="unsent">
-                <p>"Not sent (request access there again when it is back):"</p>
+                <p>{t!(i18n, batch.unsent)}</p>
                 <ul>
                     {unsent.into_iter().map(|(cluster, why)| {
                         let label = cluster.clone();
@@ -121,7 +124,7 @@ pub fn BatchView(parts: Vec<StoredKey>) -> impl IntoView {
             </div>
         })}
         <Merged parts />
-        <p><a href="/" rel="external">"Back to the start page"</a></p>
+        <p><a href="/" rel="external">{t!(i18n, status.back)}</a></p>
     }
 }
 
@@ -131,16 +134,21 @@ fn PartCard(part: Part) -> impl IntoView {
     let cluster = part.cluster();
     let label = cluster.clone();
     let id = part.record.with_value(|r| r.request_id.clone());
+    let i18n = use_i18n();
     view! {
         <section class="card" data-testid="batch-part" data-cluster=label aria-live="polite">
             <h2>{cluster}</h2>
             <p class="status-line">
                 <strong class="badge" data-testid="phase"
                     data-phase=move || part.phase().map(phase_name).unwrap_or("Loading")>
-                    {move || part.phase().map(phase_name).unwrap_or("Loading…")}
+                    {move || match part.phase() {
+                        Some(phase) => super::phase_words(i18n, phase),
+                        None => t_string!(i18n, status.loading),
+                    }}
                 </strong>
             </p>
-            <p class="muted">"Request " <code data-testid="request-id">{id}</code></p>
+            <p class="muted">{t!(i18n, status.request,
+                <id> = move || view! { <code data-testid="request-id">{id.clone()}</code> })}</p>
             {move || part.status.get().map(|status| {
                 let contact = part.config.get().and_then(Result::ok).and_then(|c| c.approvers_contact);
                 view! { <PhaseExplanation status has_key=true contact /> }
@@ -153,6 +161,7 @@ fn PartCard(part: Part) -> impl IntoView {
 /// The one kubeconfig of every issued cluster, and how to use it.
 #[component]
 fn Merged(parts: StoredValue<Vec<Part>>) -> impl IntoView {
+    let i18n = use_i18n();
     let saved = RwSignal::new(None::<Result<(), String>>);
     // The parts issued so far, with their kubeconfigs, in the request's order.
     let ready = Signal::derive(move || {
@@ -246,12 +255,17 @@ fn Merged(parts: StoredValue<Vec<Part>>) -> impl IntoView {
         if names.is_empty() {
             return view! {
                 <section class="card" data-testid="merged-waiting">
-                    <p>"Your kubeconfig is made here as soon as one cluster issues your certificate."</p>
+                    <p>{t!(i18n, batch.made_here)}</p>
                 </section>
             }
             .into_any();
         }
         let waiting = waiting();
+        let contexts = names
+            .iter()
+            .map(|n| format!("{username}@{n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let imports = plugin_imports(&path);
         let plan = UseItPlan {
             path: path.clone(),
@@ -262,29 +276,30 @@ fn Merged(parts: StoredValue<Vec<Part>>) -> impl IntoView {
         };
         view! {
             <section class="card issued" data-testid="merged">
-                <h2>"Your kubeconfig"</h2>
+                <h2>{t!(i18n, batch.heading)}</h2>
                 <p data-testid="merged-clusters" data-clusters=names.join(",")>
-                    "One file with a context for each cluster that issued: "
-                    {names.iter().map(|n| format!("{username}@{n}")).collect::<Vec<_>>().join(", ")}
-                    "."
+                    {t!(i18n, batch.contexts, contexts = move || contexts.clone())}
                 </p>
-                {(!waiting.is_empty()).then(|| view! {
-                    <p class="muted" data-testid="merged-pending">
-                        "Still waiting in " {waiting.join(", ")} ": download again once it issues, and the file holds it too."
-                    </p>
+                {(!waiting.is_empty()).then(|| {
+                    let clusters = waiting.join(", ");
+                    view! {
+                        <p class="muted" data-testid="merged-pending">
+                            {t!(i18n, batch.still_waiting, clusters = move || clusters.clone())}
+                        </p>
+                    }
                 })}
                 <div class="actions">
                     <button type="button" class="primary" data-testid="kubeconfig-download" on:click=download.clone()>
-                        "Download kubeconfig"
+                        {t!(i18n, issued.download_kubeconfig)}
                     </button>
                 </div>
                 {move || saved.get().map(|result| match result {
-                    Ok(()) => view! { <p class="muted" data-testid="download-done">"File offered for download."</p> }.into_any(),
+                    Ok(()) => view! { <p class="muted" data-testid="download-done">{t!(i18n, issued.offered)}</p> }.into_any(),
                     Err(message) => view! { <p class="field-error" data-testid="download-error">{message}</p> }.into_any(),
                 })}
                 <UseIt plan />
                 {(!imports.is_empty()).then(|| view! {
-                    <p>"Hand each context renewed by the plugin to kubectl-certdesk:"</p>
+                    <p>{t!(i18n, batch.imports)}</p>
                     {imports.into_iter().map(|command| view! { <CommandLine command testid="plugin-import" /> }).collect_view()}
                 })}
             </section>

@@ -2,19 +2,21 @@
 //! approved, what the grants let them do.
 
 use leptos::prelude::*;
+use leptos_i18n::Locale as _;
 use shared::admin::{Grant, RoleKind};
 use shared::{Phase, RequestStatus};
 
 use crate::components::command_line::{CommandLine, shell_word};
-use crate::components::request_row::duration_words;
 use crate::components::time;
+use crate::i18n::{t, t_string, use_i18n};
 
 /// "Sent 2026-12-01 09:30 UTC", when the server knows.
 #[component]
 pub fn SentAt(status: RequestStatus) -> impl IntoView {
+    let i18n = use_i18n();
     status.submitted_at.map(|at| {
-        let ms = at.unix_timestamp() as f64 * 1000.0;
-        view! { <p class="muted" data-testid="sent-at">"Sent " {time::format_utc(ms)}</p> }
+        let when = time::format_utc(at.unix_timestamp() as f64 * 1000.0);
+        view! { <p class="muted" data-testid="sent-at">{t!(i18n, explain.sent, when = move || when.clone())}</p> }
     })
 }
 
@@ -22,25 +24,36 @@ pub fn SentAt(status: RequestStatus) -> impl IntoView {
 /// waits.
 #[component]
 fn Waiting(status: RequestStatus, contact: Option<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    let words = move |seconds: i64| time::span_words(i18n.get_locale().as_str(), seconds);
+    let lifetime = status.requested_seconds.map(i64::from);
+    let note = status.note.clone().filter(|n| !n.trim().is_empty());
+    let wait = status.typical_wait_seconds.map(|s| i64::from(s.max(60)));
     view! {
         <dl class="facts" data-testid="asked">
-            <div><dt>"Lifetime asked for"</dt><dd data-testid="asked-lifetime">{
-                status.requested_seconds.map_or_else(
-                    || "the cluster's maximum".to_owned(),
-                    |s| duration_words(i64::from(s)),
-                )
+            <div><dt>{t!(i18n, explain.lifetime_asked)}</dt><dd data-testid="asked-lifetime">{
+                match lifetime {
+                    Some(seconds) => (move || words(seconds)).into_any(),
+                    None => t!(i18n, explain.cluster_maximum).into_any(),
+                }
             }</dd></div>
-            <div><dt>"Your note"</dt><dd data-testid="asked-note">{
-                status.note.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| "none".to_owned())
+            <div><dt>{t!(i18n, explain.your_note)}</dt><dd data-testid="asked-note">{
+                match note {
+                    Some(note) => note.into_any(),
+                    None => t!(i18n, explain.none).into_any(),
+                }
             }</dd></div>
-            <div><dt>"Who approves"</dt><dd data-testid="approvers-contact">{
-                contact.unwrap_or_else(|| "this cluster's approvers (the operator named no contact)".to_owned())
+            <div><dt>{t!(i18n, explain.who_approves)}</dt><dd data-testid="approvers-contact">{
+                match contact {
+                    Some(contact) => contact.into_any(),
+                    None => t!(i18n, explain.no_contact).into_any(),
+                }
             }</dd></div>
-            <div><dt>"Usual wait"</dt><dd data-testid="typical-wait">{
-                status.typical_wait_seconds.map_or_else(
-                    || "not known yet".to_owned(),
-                    |s| format!("about {} (the median of the last 30 days)", duration_words(i64::from(s.max(60)))),
-                )
+            <div><dt>{t!(i18n, explain.usual_wait)}</dt><dd data-testid="typical-wait">{
+                match wait {
+                    Some(seconds) => t!(i18n, explain.about, wait = move || words(seconds)).into_any(),
+                    None => t!(i18n, explain.not_known).into_any(),
+                }
             }</dd></div>
         </dl>
     }
@@ -55,11 +68,11 @@ pub fn PhaseExplanation(
     /// Whom to ask, as the operator configured it.
     contact: Option<String>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let message = status.message.clone().filter(|m| !m.trim().is_empty());
     match status.phase {
         Phase::Pending => view! {
-            <p>"Waiting for an approver. You can close this page: your key is kept in this browser, "
-               "and this address (or the start page) brings you back here."</p>
+            <p>{t!(i18n, explain.pending)}</p>
             <Waiting status=status.clone() contact />
         }
         .into_any(),
@@ -69,50 +82,54 @@ pub fn PhaseExplanation(
             }
             .into_any(),
             None => view! {
-                <p>"Approved. The cluster is signing your certificate; this usually takes seconds."</p>
+                <p>{t!(i18n, explain.approved)}</p>
                 <ApproverMessage message />
             }
             .into_any(),
         },
         Phase::Issued => view! {
-            <p>{if has_key {
-                "Your certificate is ready. Download the kubeconfig below."
+            <p>{move || if has_key {
+                t_string!(i18n, explain.issued)
             } else {
-                "Your certificate is ready. Its key is in the browser that made this request: make the kubeconfig there."
+                t_string!(i18n, explain.issued_elsewhere)
             }}</p>
             <ApproverMessage message />
             <Granted grants=status.grants.clone() />
-            {status.lifetime_cut.map(|cut| view! {
-                <p class="warning" data-testid="lifetime-cut">
-                    {format!(
-                        "You asked for {}; the cluster issued {}: its signer caps certificate lifetimes.",
-                        duration_words(i64::from(cut.requested_seconds)),
-                        duration_words(i64::from(cut.issued_seconds)),
-                    )}
-                </p>
+            {status.lifetime_cut.map(|cut| {
+                let words = move |seconds: u32| time::span_words(i18n.get_locale().as_str(), i64::from(seconds));
+                let asked = move || words(cut.requested_seconds);
+                let issued = move || words(cut.issued_seconds);
+                view! {
+                    <p class="warning" data-testid="lifetime-cut">
+                        {t!(i18n, explain.lifetime_cut, asked = asked, issued = issued)}
+                    </p>
+                }
             })}
         }
         .into_any(),
         Phase::Denied => view! {
-            <p>"An approver denied this request."</p>
-            <p>"Reason: " <q data-testid="deny-reason">{message.unwrap_or_else(|| "none given".to_owned())}</q></p>
-            <p>"What next: talk to the approver about what you need, then make a new request."</p>
+            <p>{t!(i18n, explain.denied)}</p>
+            <p>{t!(i18n, explain.reason, <reason> = move || view! {
+                <q data-testid="deny-reason">{match message.clone() {
+                    Some(message) => message.into_any(),
+                    None => t!(i18n, explain.none_given).into_any(),
+                }}</q>
+            })}</p>
+            <p>{t!(i18n, explain.denied_next)}</p>
         }
         .into_any(),
         Phase::Failed => view! {
-            <p>"The cluster's signer could not issue the certificate."</p>
+            <p>{t!(i18n, explain.failed)}</p>
             <p data-testid="deny-reason">{message.unwrap_or_default()}</p>
-            <p>"What next: make a new request; if it fails again, tell the cluster's operator."</p>
+            <p>{t!(i18n, explain.failed_next)}</p>
         }
         .into_any(),
         Phase::Gone => view! {
-            <p>"The cluster no longer has this request: it removes requests an hour after a decision, "
-               "or a day after they were made if nobody decided. Make a new request from the start page."</p>
+            <p>{t!(i18n, explain.gone)}</p>
         }
         .into_any(),
         Phase::Withdrawn => view! {
-            <p data-testid="withdrawn">"You withdrew this request: approvers no longer see it, and CertDesk will not approve it. "
-               "Make a new request from the start page when you need access."</p>
+            <p data-testid="withdrawn">{t!(i18n, explain.withdrawn)}</p>
         }
         .into_any(),
     }
@@ -121,9 +138,10 @@ pub fn PhaseExplanation(
 /// The approver's words, as they wrote them (text, never markup).
 #[component]
 fn ApproverMessage(message: Option<String>) -> impl IntoView {
+    let i18n = use_i18n();
     message.map(|message| {
         view! {
-            <p>"Message: " <q data-testid="approver-message">{message}</q></p>
+            <p>{t!(i18n, explain.message, <message> = move || view! { <q data-testid="approver-message">{message.clone()}</q> })}</p>
         }
     })
 }
@@ -132,11 +150,11 @@ fn ApproverMessage(message: Option<String>) -> impl IntoView {
 /// --list` line that shows it exactly.
 #[component]
 fn Granted(grants: Vec<Grant>) -> impl IntoView {
+    let i18n = use_i18n();
     if grants.is_empty() {
         return view! {
-            <p data-testid="granted-none">"No roles were granted with the approval: the cluster knows who you are, "
-               "but you may do only what is already granted to your username or groups. "
-               "Check with " <code>"kubectl auth can-i --list"</code> "."</p>
+            <p data-testid="granted-none">{t!(i18n, explain.granted_none,
+                <command> = move || view! { <code>"kubectl auth can-i --list"</code> })}</p>
         }
         .into_any();
     }
@@ -144,11 +162,11 @@ fn Granted(grants: Vec<Grant>) -> impl IntoView {
     scopes.sort();
     scopes.dedup();
     view! {
-        <h3>"What you may now do"</h3>
+        <h3>{t!(i18n, explain.granted_heading)}</h3>
         <ul data-testid="granted">
             {grants.iter().map(|grant| view! { <li>{grant_words(grant)}</li> }).collect_view()}
         </ul>
-        <p>"See exactly what the cluster allows you:"</p>
+        <p>{t!(i18n, explain.see_exactly)}</p>
         {scopes.into_iter().enumerate().map(|(n, namespace)| {
             let command = match namespace {
                 Some(namespace) => format!(

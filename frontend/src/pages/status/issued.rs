@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_i18n::Locale as _;
 use shared::kubeconfig::{Credentials, Kubeconfig};
 use shared::{ApiError, ErrorCode, PortalConfig, RequestStatus};
 
@@ -13,6 +14,7 @@ use crate::components::download;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::subject::SubjectLine;
 use crate::components::time;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::store::with_store;
 
 /// The issued certificate: fingerprints, expiry, the kubeconfig download and how to use it.
@@ -163,31 +165,42 @@ pub fn Issued(
             save_result.set(Some(result));
         }
     };
+    let i18n = use_i18n();
     view! {
         <section class="card issued" data-testid="issued">
-            <h2>"Your certificate"</h2>
+            <h2>{t!(i18n, issued.heading)}</h2>
             <dl>
-                <dt>"User"</dt>
+                <dt>{t!(i18n, issued.user)}</dt>
                 <dd><SubjectLine username=username.clone() groups=info.organizations.clone() /></dd>
-                <dt>"Expires"</dt>
-                <dd data-testid="expires">{time::format_utc(expires_ms)} " (" {time::time_left(expires_ms)} ")"</dd>
-                <dt>"Renewal"</dt>
+                <dt>{t!(i18n, issued.expires)}</dt>
+                <dd data-testid="expires">{time::format_utc(expires_ms)} " (" {
+                    let left_ms = expires_ms - time::now_ms();
+                    if left_ms <= 0.0 {
+                        t!(i18n, issued.expired).into_any()
+                    } else {
+                        // Whole minutes, as the English wording always had.
+                        let seconds = ((left_ms / 60_000.0).floor() as i64 * 60).max(60);
+                        t!(i18n, issued.left,
+                            span = move || time::span_words(i18n.get_locale().as_str(), seconds)).into_any()
+                    }
+                } ")"</dd>
+                <dt>{t!(i18n, issued.renewal)}</dt>
                 <dd data-testid="renewal-note">{move || if renewed_by_plugin() {
-                    "kubectl-certdesk renews it by itself before it ends (see below)"
+                    t_string!(i18n, issued.renewed_by_plugin)
                 } else {
-                    "nothing renews it: before it ends, renew it on the Inspect page or request access again"
+                    t_string!(i18n, issued.renewed_by_nothing)
                 }}</dd>
-                <dt>"Namespace"</dt>
+                <dt>{t!(i18n, issued.namespace)}</dt>
                 <dd><code data-testid="namespace">{namespace}</code></dd>
             </dl>
             <div class="actions">
                 {move || matches!(key.get(), KeyState::Held(_)).then(|| view! {
                     <button type="button" class="primary" data-testid="kubeconfig-download" on:click=download_kubeconfig.clone()>
-                        "Download kubeconfig"
+                        {t!(i18n, issued.download_kubeconfig)}
                     </button>
                 })}
                 <button type="button" class="secondary" data-testid="certificate-download" on:click=download_certificate>
-                    "Download the certificate only"
+                    {t!(i18n, issued.download_certificate)}
                 </button>
                 {move || if !matches!(key.get(), KeyState::Held(_)) {
                     // Without the key here, nothing below can be done from this browser.
@@ -196,39 +209,39 @@ pub fn Issued(
                     view! {
                         <button type="button" class="secondary" data-testid="plugin-kubeconfig-download"
                             on:click=download_plugin_kubeconfig.clone()>
-                            "Download the plugin's kubeconfig (no key inside)"
+                            {t!(i18n, issued.download_plugin_kubeconfig)}
                         </button>
                         <button type="button" class="secondary" data-testid="renew-by-hand"
                             on:click=move |_| chosen.set(Some(false))>
-                            "Renew by hand instead"
+                            {t!(i18n, issued.renew_by_hand)}
                         </button>
                     }.into_any()
                 } else {
                     view! {
                         <button type="button" class="secondary" data-testid="keep-renewed"
-                            title="kubectl-certdesk renews this certificate before it ends, with no browser"
+                            title=move || t_string!(i18n, issued.keep_renewed_title)
                             on:click=move |_| chosen.set(Some(true))>
-                            "Keep it renewed"
+                            {t!(i18n, issued.keep_renewed)}
                         </button>
                     }.into_any()
                 }}
             </div>
             {move || save_result.get().map(|result| match result {
-                Ok(()) => view! { <p class="muted" data-testid="download-done">"File offered for download."</p> }.into_any(),
+                Ok(()) => view! { <p class="muted" data-testid="download-done">{t!(i18n, issued.offered)}</p> }.into_any(),
                 Err(message) => view! { <p class="field-error" data-testid="download-error">{message}</p> }.into_any(),
             })}
             <details class="fingerprints">
-                <summary>"Fingerprints and key check"</summary>
+                <summary>{t!(i18n, issued.fingerprints)}</summary>
                 <dl>
-                    <dt>"Certificate SHA-256"</dt>
+                    <dt>{t!(i18n, issued.certificate_sha256)}</dt>
                     <dd><code class="fingerprint" data-testid="certificate-fingerprint">{info.sha256_fingerprint.clone()}</code></dd>
-                    <dt>"Public key SHA-256"</dt>
+                    <dt>{t!(i18n, issued.public_key_sha256)}</dt>
                     <dd><code class="fingerprint" data-testid="key-fingerprint">{info.public_key_sha256.clone()}</code></dd>
-                    <dt>"Key in this browser"</dt>
+                    <dt>{t!(i18n, issued.key_here)}</dt>
                     <dd data-testid="key-match">{move || match matches.get() {
-                        Some(true) => "matches the certificate",
-                        Some(false) => "does NOT match the certificate",
-                        None => "not held here",
+                        Some(true) => t_string!(i18n, issued.key_matches),
+                        Some(false) => t_string!(i18n, issued.key_mismatch),
+                        None => t_string!(i18n, issued.key_not_here),
                     }}</dd>
                 </dl>
             </details>

@@ -9,6 +9,7 @@ use super::KeyState;
 use crate::api;
 use crate::components::download;
 use crate::components::error_panel::ErrorPanel;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::store::with_store;
 use crate::submission::key_file_name;
 
@@ -25,13 +26,13 @@ pub fn KeepKeyCopy(key: RwSignal<KeyState>) -> impl IntoView {
             )));
         }
     };
+    let i18n = use_i18n();
     view! {
         <div class="card">
-            <p>"Your private key is kept in this browser until you download the kubeconfig. "
-               "You can also keep a copy of it yourself (treat it like a password)."</p>
-            <button type="button" class="secondary" data-testid="key-download" on:click=save>"Keep a copy of your key"</button>
+            <p>{t!(i18n, key_actions.kept_here)}</p>
+            <button type="button" class="secondary" data-testid="key-download" on:click=save>{t!(i18n, key_actions.keep_copy)}</button>
             {move || saved.get().map(|result| match result {
-                Ok(()) => view! { <p class="muted">"Key file offered for download."</p> }.into_any(),
+                Ok(()) => view! { <p class="muted">{t!(i18n, key_actions.key_offered)}</p> }.into_any(),
                 Err(message) => view! { <p class="field-error">{message}</p> }.into_any(),
             })}
         </div>
@@ -58,10 +59,11 @@ pub fn ForgetKey(key: RwSignal<KeyState>) -> impl IntoView {
             }
         });
     };
+    let i18n = use_i18n();
     view! {
         <div class="card">
-            <p>"This browser no longer needs the key of this request."</p>
-            <button type="button" class="secondary" data-testid="forget-key" on:click=forget>"Forget the key in this browser"</button>
+            <p>{t!(i18n, key_actions.not_needed)}</p>
+            <button type="button" class="secondary" data-testid="forget-key" on:click=forget>{t!(i18n, key_actions.forget)}</button>
             {move || failed.get().map(|message| view! { <p class="field-error">{message}</p> })}
         </div>
     }
@@ -113,26 +115,26 @@ pub fn Withdraw(
             }
         });
     };
+    let i18n = use_i18n();
     view! {
         <div class="card">
             {move || if confirming.get() {
                 view! {
-                    <p role="alert">"Withdraw this request? Approvers will no longer see it, and it cannot be approved. "
-                       "You can make a new request later."</p>
+                    <p role="alert">{t!(i18n, key_actions.withdraw_confirm)}</p>
                     <div class="actions">
                         <button type="button" class="danger" data-testid="withdraw-confirm"
                             disabled=move || busy.get() on:click=withdraw>
-                            {move || if busy.get() { "Withdrawing…" } else { "Withdraw it" }}
+                            {move || if busy.get() { t_string!(i18n, key_actions.withdrawing) } else { t_string!(i18n, key_actions.withdraw_it) }}
                         </button>
                         <button type="button" class="secondary" data-testid="withdraw-cancel"
-                            on:click=move |_| confirming.set(false)>"Keep it"</button>
+                            on:click=move |_| confirming.set(false)>{t!(i18n, key_actions.keep_it)}</button>
                     </div>
                 }.into_any()
             } else {
                 view! {
-                    <p>"Asked for the wrong thing, or no longer need it?"</p>
+                    <p>{t!(i18n, key_actions.withdraw_why)}</p>
                     <button type="button" class="secondary" data-testid="withdraw"
-                        on:click=move |_| confirming.set(true)>"Withdraw this request"</button>
+                        on:click=move |_| confirming.set(true)>{t!(i18n, key_actions.withdraw)}</button>
                 }.into_any()
             }}
             {move || error.get().map(|error| view! { <div data-testid="withdraw-error"><ErrorPanel error /></div> })}

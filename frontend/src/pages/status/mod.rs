@@ -20,6 +20,7 @@ use crate::components::error_panel::ErrorPanel;
 use crate::components::request_row::phase_name;
 use crate::components::subject::SubjectLine;
 use crate::components::title;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::store::{StoredKey, with_store};
 use explain::{PhaseExplanation, SentAt};
 use issued::Issued;
@@ -30,6 +31,7 @@ use key_actions::{ForgetKey, KeepKeyCopy, Withdraw};
 /// part of a request to several clusters, which are then shown side by side.
 #[component]
 pub fn RequestStatusPage() -> impl IntoView {
+    let i18n = use_i18n();
     let params = use_params_map();
     move || {
         let id = params.read().get("id").unwrap_or_default();
@@ -39,7 +41,7 @@ pub fn RequestStatusPage() -> impl IntoView {
             async move { find(&id).await }
         });
         view! {
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Suspense fallback=move || view! { <p class="muted">{t!(i18n, status.loading)}</p> }>
                 {move || Suspend::new({
                     let id = id.clone();
                     async move {
@@ -106,6 +108,7 @@ pub(super) enum KeyState {
 /// One request's page, followed at the CertDesk `portal` (empty: this one).
 #[component]
 fn StatusView(id: String, portal: String, state: KeyState) -> impl IntoView {
+    let i18n = use_i18n();
     let status = RwSignal::new(None::<RequestStatus>);
     let error = RwSignal::new(None::<ApiError>);
     let live = RwSignal::new(true);
@@ -137,28 +140,35 @@ fn StatusView(id: String, portal: String, state: KeyState) -> impl IntoView {
         title::set(&title::of_request(phase(), username.as_deref()));
     });
     let notify_wanted = RwSignal::new(false);
-    notify::when_issued(notify_wanted, phase);
+    notify::when_issued(i18n, notify_wanted, phase);
     view! {
-        <h1>"Your access request"</h1>
-        <p class="muted">"Request " <code data-testid="request-id">{id.clone()}</code>
-            {move || if live.get() { " · following live" } else { " · checking every few seconds" }}
+        <h1>{t!(i18n, status.heading)}</h1>
+        <p class="muted">{t!(i18n, status.request,
+                <id> = { let id = id.clone(); move || view! { <code data-testid="request-id">{id.clone()}</code> } })}
+            {move || if live.get() { t_string!(i18n, status.live) } else { t_string!(i18n, status.polling) }}
         </p>
         {move || match key.get() {
-            KeyState::Held(record) => view! {
-                <p>"For " <SubjectLine username=record.username.clone() groups=record.groups.clone() />
-                   " · " {record.algorithm.label()} " key kept in this browser"</p>
-            }.into_any(),
+            KeyState::Held(record) => {
+                let algorithm = record.algorithm.label();
+                let (username, groups) = (record.username.clone(), record.groups.clone());
+                view! {
+                    <p>{t!(i18n, status.for_who,
+                        algorithm = move || algorithm,
+                        <subject> = move || view! { <SubjectLine username=username.clone() groups=groups.clone() /> })}</p>
+                }.into_any()
+            }
             KeyState::Missing => view! {
                 <div class="card warning" data-testid="key-missing">
-                    <p><strong>"This request's key is in the browser that made it"</strong>
-                       {move || status.with(|s| s.as_ref().and_then(|s| s.submitted_at).map(|at| format!(
-                           ", on {}",
-                           crate::components::time::format_utc(at.unix_timestamp() as f64 * 1000.0)
-                       )))}
-                       ": open this page there to download the kubeconfig. The key never left that browser, "
-                       "so this one can follow the request but cannot make a kubeconfig."</p>
-                    <p>"To use the cluster from this machine too, request access here: each machine gets a key of its own "
-                       "(and, with kubectl-certdesk, renews it by itself)."</p>
+                    <p>{move || match status.with(|s| s.as_ref().and_then(|s| s.submitted_at)) {
+                        Some(at) => {
+                            let when = crate::components::time::format_utc(at.unix_timestamp() as f64 * 1000.0);
+                            t!(i18n, status.key_elsewhere_on, when = move || when.clone(),
+                                <strong> = |children: ChildrenFn| view! { <strong>{children()}</strong> }).into_any()
+                        }
+                        None => t!(i18n, status.key_elsewhere,
+                            <strong> = |children: ChildrenFn| view! { <strong>{children()}</strong> }).into_any(),
+                    }}</p>
+                    <p>{t!(i18n, status.key_elsewhere_here_too)}</p>
                 </div>
             }.into_any(),
             KeyState::Unavailable(reason) => view! {
@@ -167,11 +177,16 @@ fn StatusView(id: String, portal: String, state: KeyState) -> impl IntoView {
             KeyState::Forgotten => ().into_any(),
         }}
         <section class="card" aria-live="polite">
-            <p class="status-line">"Status: "
-                <strong class="badge" data-testid="phase"
-                    data-phase=move || phase().map(phase_name).unwrap_or("Loading")>
-                    {move || phase().map(phase_name).unwrap_or("Loading…")}
-                </strong>
+            <p class="status-line">{t!(i18n, status.status_is,
+                <phase> = move || view! {
+                    <strong class="badge" data-testid="phase"
+                        data-phase=move || phase().map(phase_name).unwrap_or("Loading")>
+                        {move || match phase() {
+                            Some(phase) => phase_words(i18n, phase),
+                            None => t_string!(i18n, status.loading),
+                        }}
+                    </strong>
+                })}
             </p>
             {move || status.get().map(|status| {
                 let has_key = matches!(key.get(), KeyState::Held(_));
@@ -211,8 +226,25 @@ fn StatusView(id: String, portal: String, state: KeyState) -> impl IntoView {
             (finished && matches!(key.get(), KeyState::Held(_))).then(|| view! { <ForgetKey key /> })
         }}
         {move || matches!(key.get(), KeyState::Forgotten).then(|| view! {
-            <p data-testid="key-forgotten">"The key was removed from this browser."</p>
+            <p data-testid="key-forgotten">{t!(i18n, status.key_forgotten)}</p>
         })}
-        <p><A href="/">"Back to the start page"</A></p>
+        <p><A href="/">{t!(i18n, status.back)}</A></p>
+    }
+}
+
+/// A phase as the requester reads it, in the page's language (its `data-phase` stays
+/// the English name tests and scripts read).
+pub fn phase_words(
+    i18n: leptos_i18n::I18nContext<crate::i18n::Locale>,
+    phase: Phase,
+) -> &'static str {
+    match phase {
+        Phase::Pending => t_string!(i18n, phase.pending),
+        Phase::Approved => t_string!(i18n, phase.approved),
+        Phase::Issued => t_string!(i18n, phase.issued),
+        Phase::Denied => t_string!(i18n, phase.denied),
+        Phase::Failed => t_string!(i18n, phase.failed),
+        Phase::Gone => t_string!(i18n, phase.gone),
+        Phase::Withdrawn => t_string!(i18n, phase.withdrawn),
     }
 }

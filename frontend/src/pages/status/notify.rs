@@ -3,12 +3,16 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_i18n::I18nContext;
 use shared::Phase;
 use web_sys::{Notification, NotificationOptions, NotificationPermission};
+
+use crate::i18n::{Locale, t, t_string, use_i18n};
 
 /// Shows one notification once `phase` becomes Issued, if `wanted` (the person asked
 /// and the browser allowed it).
 pub fn when_issued(
+    i18n: I18nContext<Locale>,
     wanted: RwSignal<bool>,
     phase: impl Fn() -> Option<Phase> + Send + Sync + 'static,
 ) {
@@ -19,9 +23,8 @@ pub fn when_issued(
         }
         if Notification::permission() == NotificationPermission::Granted {
             let options = NotificationOptions::new();
-            options.set_body("Your kubeconfig can be downloaded now.");
-            let _ =
-                Notification::new_with_options("Your certificate is ready — CertDesk", &options);
+            options.set_body(t_string!(i18n, notify.body));
+            let _ = Notification::new_with_options(t_string!(i18n, notify.title), &options);
         }
         true
     });
@@ -31,6 +34,7 @@ pub fn when_issued(
 /// the browser allows notifications.
 #[component]
 pub fn Offer(wanted: RwSignal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
     let refused = RwSignal::new(false);
     let ask = move |_| {
         let Ok(promise) = Notification::request_permission() else {
@@ -46,14 +50,14 @@ pub fn Offer(wanted: RwSignal<bool>) -> impl IntoView {
     };
     view! {
         {move || if wanted.get() {
-            view! { <p class="muted" data-testid="notify-on">"You will be notified here when it is ready (keep this tab open)."</p> }.into_any()
+            view! { <p class="muted" data-testid="notify-on">{t!(i18n, notify.on)}</p> }.into_any()
         } else {
             view! {
-                <button type="button" class="secondary" data-testid="notify" on:click=ask>"Notify me when it is ready"</button>
+                <button type="button" class="secondary" data-testid="notify" on:click=ask>{t!(i18n, notify.offer)}</button>
             }.into_any()
         }}
         {move || refused.get().then(|| view! {
-            <p class="muted">"The browser did not allow notifications; this page still updates by itself."</p>
+            <p class="muted">{t!(i18n, notify.refused)}</p>
         })}
     }
 }

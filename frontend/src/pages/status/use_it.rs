@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use shared::PluginDownload;
 
 use crate::components::command_line::{CommandLine, shell_word};
+use crate::i18n::{t, t_string, use_i18n};
 
 /// What the commands are about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,41 +76,29 @@ pub fn commands(plan: &UseItPlan) -> Vec<(&'static str, String)> {
 /// The "Use it" steps.
 #[component]
 pub fn UseIt(plan: UseItPlan) -> impl IntoView {
+    let i18n = use_i18n();
     let path = plan.path.clone();
     let steps = commands(&plan);
-    let said = |testid: &str| -> &'static str {
+    let said = move |testid: &str| -> &'static str {
         match testid {
-            "plugin-install" => {
-                "Install the credential plugin, kubectl-certdesk (make sure ~/.local/bin is on your PATH; or build it with cargo install --path cli from CertDesk's source):"
-            }
-            "plugin-import" => {
-                "Hand the key and certificate to the plugin: they move into its store (readable by you only) and the file then runs the plugin, which renews the certificate before it ends:"
-            }
-            "kubeconfig-protect" => {
-                "The file holds your private key: make it readable by you only."
-            }
-            "kubectl-whoami" => "Check that the cluster knows you:",
-            "kubectl-backup" => {
-                "To add it to your usual ~/.kube/config, first keep a backup (if you have one):"
-            }
-            "kubectl-merge" => {
-                "then merge the new file into it (it replaces an older certificate of yours; the rest stays, readable by you only):"
-            }
-            _ => "and switch to it:",
+            "plugin-install" => t_string!(i18n, use_it.plugin_install),
+            "plugin-import" => t_string!(i18n, use_it.plugin_import),
+            "kubeconfig-protect" => t_string!(i18n, use_it.protect),
+            "kubectl-whoami" => t_string!(i18n, use_it.whoami),
+            "kubectl-backup" => t_string!(i18n, use_it.backup),
+            "kubectl-merge" => t_string!(i18n, use_it.merge),
+            _ => t_string!(i18n, use_it.switch),
         }
     };
+    let renewed = plan.renewed_by_plugin;
     view! {
-        <h3>{if plan.renewed_by_plugin { "Keep it renewed" } else { "Use it" }}</h3>
-        <p>"Your browser saves the file as " <code data-testid="saved-path">{path}</code>
-           " (if it asked where, use that path instead)."</p>
-        {plan.renewed_by_plugin.then(|| view! {
-            <p class="muted" data-testid="plugin-offline">
-                "Offline, the plugin keeps using the certificate until it ends and says so once an hour; "
-                "after that, or when an approver removed your access, kubectl fails with a line naming this portal."
-            </p>
+        <h3>{move || if renewed { t_string!(i18n, use_it.heading_renewed) } else { t_string!(i18n, use_it.heading) }}</h3>
+        <p>{t!(i18n, use_it.saved_as, <path> = move || view! { <code data-testid="saved-path">{path.clone()}</code> })}</p>
+        {renewed.then(|| view! {
+            <p class="muted" data-testid="plugin-offline">{t!(i18n, use_it.offline)}</p>
         })}
         {steps.into_iter().map(|(testid, command)| view! {
-            <p>{said(testid)}</p>
+            <p>{move || said(testid)}</p>
             <CommandLine command testid />
         }).collect_view()}
     }
