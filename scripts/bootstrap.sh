@@ -40,6 +40,8 @@ command -v musl-gcc >/dev/null || missing+=(musl-tools)
 command -v runc >/dev/null || missing+=(runc)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+# Korean glyphs for the browser tests' screenshots (the portal speaks Korean).
+[ -d /usr/share/fonts/truetype/nanum ] || missing+=(fonts-nanum)
 if ((${#missing[@]})); then
   say "installing Debian packages: ${missing[*]}"
   sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)

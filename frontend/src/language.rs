@@ -187,6 +187,28 @@ mod tests {
         );
     }
 
+    /// leptos_i18n 0.6.2 drops a `{{ variable }}` written before a component (`<tag>`)
+    /// in the same text: such a value is written as a component instead.
+    #[test]
+    fn no_variable_comes_before_a_component() {
+        fn texts<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+            match value {
+                Value::Object(map) => map.values().for_each(|v| texts(v, out)),
+                Value::String(text) => out.push(text),
+                _ => {}
+            }
+        }
+        for catalogue in [parse(EN), parse(KO)] {
+            let mut all = Vec::new();
+            texts(&catalogue, &mut all);
+            for text in all {
+                if let (Some(variable), Some(tag)) = (text.find("{{"), text.find('<')) {
+                    assert!(variable > tag, "a variable before a component: {text}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn the_switch_reads_only_the_languages_the_portal_speaks() {
         assert_eq!(super::locale_of("ko"), Some(super::Locale::ko));

@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 use crate::components::download;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::time;
+use crate::i18n::{t, use_i18n};
 use crate::keys::KeyGenError;
 use crate::store::{StoredKey, with_store};
 
@@ -62,40 +63,42 @@ impl Failure {
 /// (offered when the server was not reached or asked to come back later).
 #[component]
 pub fn FailurePanel(failure: Failure, retry: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
     let again = failure.retryable();
     let said = match failure {
         Failure::Server(error) => view! {
             <div data-testid="request-error"><ErrorPanel error /></div>
         }
         .into_any(),
-        Failure::Several(parts) => {
+        Failure::Several(parts) => view! {
+            <div class="card error" role="alert" data-testid="request-error">
+                <p>{t!(i18n, failure.no_cluster)}</p>
+                <ul>
+                    {parts.into_iter().map(|(cluster, failure)| {
+                        let label = cluster.clone();
+                        view! {
+                            <li data-testid="unsent-cluster" data-cluster=label>
+                                <strong>{cluster}</strong> ": " {failure.words()}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </div>
+        }
+        .into_any(),
+        Failure::KeyGen(KeyGenError::Cancelled) => view! {
+            <p class="muted" data-testid="request-error">{t!(i18n, failure.cancelled)}</p>
+        }
+        .into_any(),
+        Failure::KeyGen(error) => {
+            let why = error.to_string();
             view! {
                 <div class="card error" role="alert" data-testid="request-error">
-                    <p>"No cluster took the request:"</p>
-                    <ul>
-                        {parts.into_iter().map(|(cluster, failure)| {
-                            let label = cluster.clone();
-                            view! {
-                                <li data-testid="unsent-cluster" data-cluster=label>
-                                    <strong>{cluster}</strong> ": " {failure.words()}
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ul>
+                    <p>{t!(i18n, failure.key_not_made, why = move || why.clone())}</p>
                 </div>
             }
             .into_any()
         }
-        Failure::KeyGen(KeyGenError::Cancelled) => view! {
-            <p class="muted" data-testid="request-error">"Cancelled: no key was kept and nothing was sent."</p>
-        }
-        .into_any(),
-        Failure::KeyGen(error) => view! {
-            <div class="card error" role="alert" data-testid="request-error">
-                <p>"The key could not be made in this browser: " {error.to_string()}</p>
-            </div>
-        }
-        .into_any(),
         Failure::NotStored { request_id, reason } => {
             let href = format!(
                 "/requests/{}",
@@ -103,10 +106,10 @@ pub fn FailurePanel(failure: Failure, retry: Callback<()>) -> impl IntoView {
             );
             view! {
                 <div class="card error" role="alert" data-testid="request-error">
-                    <p>"Your request was sent, but this browser could not keep its private key: " {reason}</p>
-                    <p>"Save the key file that was offered for download now: without it the certificate cannot be used."</p>
+                    <p>{t!(i18n, failure.not_kept, why = move || reason.clone())}</p>
+                    <p>{t!(i18n, failure.save_key)}</p>
                     // The status page may be another app's (the file tools renew too).
-                    <p><a href=href rel="external">"Follow the request"</a></p>
+                    <p><a href=href rel="external">{t!(i18n, failure.follow)}</a></p>
                 </div>
             }
             .into_any()
@@ -117,7 +120,7 @@ pub fn FailurePanel(failure: Failure, retry: Callback<()>) -> impl IntoView {
         {again.then(|| view! {
             <button type="button" class="secondary" data-testid="retry-submit"
                 on:click=move |_| retry.run(())>
-                "Try again"
+                {t!(i18n, failure.try_again)}
             </button>
         })}
     }

@@ -309,7 +309,11 @@ async fn a_kubeconfig_made_here_inspects_back_with_its_key_matching() {
     assert_eq!(findings.key_matches, Some(true));
     assert_eq!(findings.server.as_deref(), Some("https://127.0.0.1:6443"));
     let root = container();
-    leptos::mount::mount_to(root.clone(), move || view! { <FindingsView findings /> }).forget();
+    leptos::mount::mount_to(
+        root.clone(),
+        move || view! { <I18nContextProvider><FindingsView findings /></I18nContextProvider> },
+    )
+    .forget();
     settle().await;
     assert_eq!(text(&root, "subject-username"), "minjun");
     assert_eq!(text(&root, "inspect-groups"), "dev-team");

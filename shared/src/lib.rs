@@ -17,6 +17,7 @@ pub mod admin;
 pub mod admin_list;
 pub mod admin_preview;
 pub mod api;
+pub mod decision;
 pub mod duration;
 pub mod error;
 pub mod grant_risk;

@@ -3,13 +3,17 @@
 //! a request's status page in Korean with `<html lang="ko">`, and no phrase of the
 //! English catalogue on them; the switch in the header changes to English on the spot,
 //! the choice survives a reload and holds in the approvers' app, and axe-core finds no
-//! serious violation in either language and colour scheme.
+//! serious violation in either language and colour scheme. A request sent from the
+//! Korean page is approved and its issued page is Korean too; `scripts/screenshots.sh`
+//! keeps the Korean pictures of the form and the issued page for the README.
 
 use anyhow::{Context, Result, ensure};
 use e2e::browser::Browser;
 use e2e::find;
 use e2e::stack::Stack;
 use serde_json::Value;
+
+use crate::flow;
 
 #[tokio::test]
 #[ignore = "needs the control plane, the release bundle and chromium; run by scripts/test.sh"]
@@ -35,10 +39,16 @@ async fn languages(stack: &Stack) -> Result<()> {
     let english = english_phrases()?;
     no_english(&shown, &english, "the start page")?;
     e2e::axe::check_both_schemes(&browser, "the start page in Korean").await?;
+    let pictures = pictures(stack)?;
+    browser.client.set_window_size(1280, 1500).await?;
+    browser
+        .screenshot(&pictures.join("01-request-form-ko.png"))
+        .await?;
 
     // A request made in Korean: its status page speaks Korean too.
+    let user = e2e::unique("minjun");
     let input = find::by_testid(&browser, "username-input").await?;
-    e2e::action::type_into(&input, &e2e::unique("minjun")).await?;
+    e2e::action::type_into(&input, &user).await?;
     // The renewal choice shows only where renewals are approved by CertDesk itself.
     if let Ok(manual) = browser
         .client
@@ -56,6 +66,27 @@ async fn languages(stack: &Stack) -> Result<()> {
     );
     no_english(&shown, &english, "the status page")?;
     e2e::axe::check_both_schemes(&browser, "the status page in Korean").await?;
+
+    // Approved (the approver's pages are not translated yet): issued, in Korean.
+    let url = browser.client.current_url().await?;
+    let id = url
+        .path()
+        .strip_prefix("/requests/")
+        .context("not on a status page")?
+        .to_owned();
+    flow::approve(stack, &id, &user, &[], None).await?;
+    find::by_css(&browser, "[data-testid=phase][data-phase=Issued]").await?;
+    find::by_testid(&browser, "kubeconfig-download").await?;
+    let shown = page_text(&browser).await?;
+    ensure!(
+        shown.contains("발급됨") && shown.contains("kubeconfig 다운로드"),
+        "the issued page is not in Korean: {shown}"
+    );
+    no_english(&shown, &english, "the issued page")?;
+    e2e::axe::check_both_schemes(&browser, "the issued page in Korean").await?;
+    browser
+        .screenshot(&pictures.join("07-status-issued-ko.png"))
+        .await?;
     browser.client.goto(&stack.url("/")).await?;
     find::by_testid(&browser, "request-form").await?;
 
@@ -107,6 +138,16 @@ fn no_english(shown: &str, english: &[String], page: &str) -> Result<()> {
         .collect();
     ensure!(leaked.is_empty(), "English on {page} in Korean: {leaked:?}");
     Ok(())
+}
+
+/// Where the Korean pictures go: the README's screenshots when `scripts/screenshots.sh`
+/// runs this test (`CERTDESK_SCREENSHOTS`), else this test's artefacts.
+fn pictures(stack: &Stack) -> Result<std::path::PathBuf> {
+    let dir = std::env::var_os("CERTDESK_SCREENSHOTS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| stack.artifacts());
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }
 
 async fn lang(browser: &Browser) -> Result<String> {

@@ -14,6 +14,7 @@ use shared::admin::WhoAmI;
 use shared::{ApiError, ErrorCode};
 
 use crate::components::error_panel::ErrorPanel;
+use crate::i18n::{t, use_i18n};
 
 /// How the tab signed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,6 +228,7 @@ impl Approver {
 /// them; otherwise the ways to sign in, returning to this page.
 #[component]
 pub fn RequireApprover(children: ChildrenFn) -> impl IntoView {
+    let i18n = use_i18n();
     let approver = use_approver();
     approver.check_with_cluster();
     let children = StoredValue::new(children);
@@ -238,7 +240,7 @@ pub fn RequireApprover(children: ChildrenFn) -> impl IntoView {
         }
         .into_any(),
         (true, Some(Err(error))) => view! { <div data-testid="error-panel"><ErrorPanel error /></div> }.into_any(),
-        (true, None) => view! { <p class="muted" data-testid="checking-sign-in">"Checking your sign-in with the cluster…"</p> }.into_any(),
+        (true, None) => view! { <p class="muted" data-testid="checking-sign-in">{t!(i18n, sign_in.checking_with_cluster)}</p> }.into_any(),
         (false, refused) => view! {
             {refused.and_then(Result::err).map(|error| view! { <RefusedToken error /> })}
             <SignInOptions />
@@ -252,18 +254,29 @@ pub fn RequireApprover(children: ChildrenFn) -> impl IntoView {
 /// page's heading (the groups in full on `/admin`, "Your access").
 #[component]
 pub fn ClusterSees(who: WhoAmI, #[prop(optional)] full: bool) -> impl IntoView {
+    let i18n = use_i18n();
     let approver = use_approver();
     let groups = if who.groups.is_empty() {
         "no groups".to_owned()
     } else {
         who.groups.join(", ")
     };
+    let shown_groups = (!who.groups.is_empty()).then(|| who.groups.join(", "));
+    let username = who.username.clone();
+    let user = move || view! { <strong data-testid="cluster-username">{username.clone()}</strong> };
+    let seen = match (full, shown_groups) {
+        (true, Some(groups)) => {
+            t!(i18n, approver.sees_in_groups, <user> = user, <groups> = move || groups.clone())
+                .into_any()
+        }
+        (true, None) => t!(i18n, approver.sees_no_groups, <user> = user).into_any(),
+        (false, _) => t!(i18n, approver.sees, <user> = user).into_any(),
+    };
     view! {
-        <p class=if full { "cluster-sees-full" } else { "cluster-sees" } data-testid="cluster-sees" data-groups=groups.clone()>
-            "The cluster sees you as " <strong data-testid="cluster-username">{who.username.clone()}</strong>
-            {full.then(|| view! { " in groups " {groups.clone()} })}
-            ". "
-            <button type="button" class="link" data-testid="sign-out" on:click=move |_| approver.sign_out()>"Sign out"</button>
+        <p class=if full { "cluster-sees-full" } else { "cluster-sees" } data-testid="cluster-sees" data-groups=groups>
+            {seen}
+            " "
+            <button type="button" class="link" data-testid="sign-out" on:click=move |_| approver.sign_out()>{t!(i18n, approver.sign_out)}</button>
         </p>
     }
 }
@@ -271,24 +284,28 @@ pub fn ClusterSees(who: WhoAmI, #[prop(optional)] full: bool) -> impl IntoView {
 /// The ways to sign in: the issuer first (when configured), then pasting a token.
 #[component]
 pub fn SignInOptions() -> impl IntoView {
+    let i18n = use_i18n();
     let config = crate::config::use_config();
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
     view! {
         <div class="card" data-testid="sign-in-first">
-            <p>"Sign in with your own Kubernetes credentials to see and decide requests: the cluster decides what you may do."</p>
+            <p>{t!(i18n, approver.sign_in_first)}</p>
             <Transition fallback=|| ()>
-                {move || config.get().and_then(Result::ok).and_then(|c| c.oidc).map(|oidc| view! {
-                    <p>
-                        <button type="button" class="button primary" data-testid="sign-in-oidc"
-                            on:click=move |_| leptos::task::spawn_local(async move {
-                                if let Err(e) = oidc::begin(&oidc::here()).await { error.set(Some(e)); }
-                            })>
-                            "Sign in with " {oidc.display_name.clone()}
-                        </button>
-                    </p>
+                {move || config.get().and_then(Result::ok).and_then(|c| c.oidc).map(|oidc| {
+                    let issuer = oidc.display_name.clone();
+                    view! {
+                        <p>
+                            <button type="button" class="button primary" data-testid="sign-in-oidc"
+                                on:click=move |_| leptos::task::spawn_local(async move {
+                                    if let Err(e) = oidc::begin(&oidc::here()).await { error.set(Some(e)); }
+                                })>
+                                {t!(i18n, sign_in.oidc_button, issuer = move || issuer.clone())}
+                            </button>
+                        </p>
+                    }
                 })}
             </Transition>
-            <p><a href="/admin" data-testid="paste-token-link">"Paste a token"</a></p>
+            <p><a href="/admin" data-testid="paste-token-link">{t!(i18n, sign_in.paste_heading)}</a></p>
             {move || error.get().map(|error| view! { <ErrorPanel error /> })}
         </div>
     }
@@ -298,6 +315,7 @@ pub fn SignInOptions() -> impl IntoView {
 /// fix, the `AuthenticationConfiguration` the administrator must give it.
 #[component]
 pub fn RefusedToken(error: ApiError) -> impl IntoView {
+    let i18n = use_i18n();
     let snippet = error
         .details
         .as_ref()
@@ -317,11 +335,12 @@ pub fn RefusedToken(error: ApiError) -> impl IntoView {
             <div data-testid="error-panel"><ErrorPanel error /></div>
             {snippet.map(|yaml| view! {
                 <div class="card" data-testid="authentication-config">
-                    <p>"An administrator must start the API server with " <code>"--authentication-config"</code>
-                       " holding this issuer (add its " <code>"certificateAuthority"</code> " when a private CA signs it):"</p>
+                    <p>{t!(i18n, approver.authentication_config,
+                        <flag> = || view! { <code>"--authentication-config"</code> },
+                        <field> = || view! { <code>"certificateAuthority"</code> })}</p>
                     <pre><code>{yaml}</code></pre>
                     <p><a href="https://kubernetes.io/docs/reference/access-authn-authz/authentication/#using-authentication-configuration" rel="external noopener">
-                        "Kubernetes: structured authentication configuration"</a></p>
+                        {t!(i18n, approver.authentication_config_docs)}</a></p>
                 </div>
             })}
         </div>

@@ -3,10 +3,13 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::i18n::{t, t_string, use_i18n};
+
 /// One shell command in a `<pre>`, and "Copy" beside it; `testid` names the `<pre>`
 /// (the button is `<testid>-copy`).
 #[component]
 pub fn CommandLine(command: String, testid: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
     let copied = RwSignal::new(None::<bool>);
     let text = StoredValue::new(command.clone());
     let copy = move |_| {
@@ -24,10 +27,10 @@ pub fn CommandLine(command: String, testid: &'static str) -> impl IntoView {
         <div class="command">
             <pre data-testid=testid>{command}</pre>
             <button type="button" class="secondary copy" data-testid=format!("{testid}-copy")
-                on:click=copy>"Copy"</button>
+                on:click=copy>{t!(i18n, command.copy)}</button>
             <span class="muted copy-result" role="status">{move || match copied.get() {
-                Some(true) => "Copied.",
-                Some(false) => "The browser did not allow copying: select the text instead.",
+                Some(true) => t_string!(i18n, command.copied),
+                Some(false) => t_string!(i18n, command.not_copied),
                 None => "",
             }}</span>
         </div>

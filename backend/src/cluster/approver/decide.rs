@@ -79,18 +79,7 @@ pub async fn approve(
         binding.create(client, true).await?;
     }
     if phase == Phase::Pending {
-        let message = match body
-            .message
-            .as_deref()
-            .map(str::trim)
-            .filter(|m| !m.is_empty())
-        {
-            Some(text) => format!(
-                "Approved by {approver} through CertDesk: {}",
-                text.chars().take(500).collect::<String>()
-            ),
-            None => format!("Approved by {approver} through CertDesk."),
-        };
+        let message = shared::decision::approved(&approver, body.message.as_deref());
         let annotations = approval_annotations(&approver, &body.grants)?;
         decide(
             &api,
@@ -223,10 +212,7 @@ pub async fn deny(cluster: &Cluster, client: &Client, name: &str, reason: &str) 
         ));
     }
     let (approver, _) = identity(client).await?;
-    let message = format!(
-        "Denied by {approver}: {}",
-        reason.chars().take(500).collect::<String>()
-    );
+    let message = shared::decision::denied(&approver, reason);
     let subject = crate::csr::describe(&csr.spec.request.0)
         .map(|s| s.username)
         .unwrap_or_default();

@@ -11,27 +11,47 @@ use shared::admin::{Abilities, WhoAmI};
 use crate::api;
 use crate::approver::{ClusterSees, RefusedToken, use_approver};
 use crate::components::error_panel::ErrorPanel;
+use crate::i18n::{Locale, t, t_string, use_i18n};
 
-/// Each ability in plain words, and whether the approver has it.
-pub fn ability_words(can: &Abilities) -> Vec<(bool, &'static str)> {
+/// Each ability in plain words (a whole sentence, as allowed or not), and whether the
+/// approver has it.
+pub fn ability_words(
+    i18n: leptos_i18n::I18nContext<Locale>,
+    can: &Abilities,
+) -> Vec<(bool, &'static str)> {
+    let said = |yes: bool, may: &'static str, may_not: &'static str| {
+        (yes, if yes { may } else { may_not })
+    };
     vec![
-        (can.list_requests, "see the certificate requests"),
-        (
+        said(
+            can.list_requests,
+            t_string!(i18n, abilities.list_requests),
+            t_string!(i18n, abilities.not_list_requests),
+        ),
+        said(
             can.approve && can.update_approval,
-            "approve or deny requests for client certificates",
+            t_string!(i18n, abilities.approve),
+            t_string!(i18n, abilities.not_approve),
         ),
-        (
+        said(
             can.create_role_bindings,
-            "grant Roles and ClusterRoles in namespaces (RoleBindings)",
+            t_string!(i18n, abilities.role_bindings),
+            t_string!(i18n, abilities.not_role_bindings),
         ),
-        (
+        said(
             can.create_cluster_role_bindings,
-            "grant ClusterRoles cluster-wide (ClusterRoleBindings)",
+            t_string!(i18n, abilities.cluster_role_bindings),
+            t_string!(i18n, abilities.not_cluster_role_bindings),
         ),
-        (can.create_invites, "invite people with a link"),
-        (
+        said(
+            can.create_invites,
+            t_string!(i18n, abilities.invites),
+            t_string!(i18n, abilities.not_invites),
+        ),
+        said(
             can.list_people,
-            "see who holds CertDesk certificates, and remove their access",
+            t_string!(i18n, abilities.people),
+            t_string!(i18n, abilities.not_people),
         ),
     ]
 }
@@ -39,13 +59,15 @@ pub fn ability_words(can: &Abilities) -> Vec<(bool, &'static str)> {
 /// What the cluster lets the approver do.
 #[component]
 pub fn SignedIn(who: WhoAmI) -> impl IntoView {
+    let i18n = use_i18n();
+    let can = who.can;
     view! {
         <ClusterSees who=who.clone() full=true />
-        <p>"The cluster lets you:"</p>
+        <p>{t!(i18n, sign_in.lets_you)}</p>
         <ul class="abilities" data-testid="abilities">
-            {ability_words(&who.can).into_iter().map(|(yes, words)| view! {
+            {move || ability_words(i18n, &can).into_iter().map(|(yes, words)| view! {
                 <li class=if yes { "can" } else { "cannot" } data-allowed=yes.to_string()>
-                    {if yes { "✓ You may " } else { "✗ You may not " }} {words}
+                    {if yes { "✓ " } else { "✗ " }} {words}
                 </li>
             }).collect_view()}
         </ul>
@@ -55,7 +77,8 @@ pub fn SignedIn(who: WhoAmI) -> impl IntoView {
 /// The sign-in page.
 #[component]
 pub fn AdminSignIn() -> impl IntoView {
-    crate::components::title::set("Approvers: sign in");
+    let i18n = use_i18n();
+    Effect::new(move |_| crate::components::title::set(t_string!(i18n, sign_in.title)));
     let approver = use_approver();
     let config = crate::config::use_config();
     let typed = RwSignal::new(String::new());
@@ -93,29 +116,32 @@ pub fn AdminSignIn() -> impl IntoView {
     };
 
     view! {
-        <h1>"Approve access requests"</h1>
+        <h1>{t!(i18n, sign_in.heading)}</h1>
         {move || match (approver.signed_in(), approver.who()) {
             (true, Some(Ok(who))) => view! {
                 <section class="card">
                     <SignedIn who />
                     <p class="actions">
-                        <a href="/admin/requests" class="button" data-testid="to-requests">"See the requests"</a>
-                        <a href="/admin/invites" class="button" data-testid="to-invites">"Invites"</a>
-                        <a href="/admin/people" class="button" data-testid="to-people">"People"</a>
+                        <a href="/admin/requests" class="button" data-testid="to-requests">{t!(i18n, sign_in.to_requests)}</a>
+                        <a href="/admin/invites" class="button" data-testid="to-invites">{t!(i18n, sign_in.to_invites)}</a>
+                        <a href="/admin/people" class="button" data-testid="to-people">{t!(i18n, sign_in.to_people)}</a>
                     </p>
                 </section>
             }.into_any(),
-            (true, _) => view! { <p class="muted" data-testid="checking-sign-in">"Checking your sign-in with the cluster…"</p> }.into_any(),
+            (true, _) => view! { <p class="muted" data-testid="checking-sign-in">{t!(i18n, sign_in.checking_with_cluster)}</p> }.into_any(),
             (false, refused) => view! {
                 {refused.and_then(Result::err).map(|error| view! { <RefusedToken error /> })}
                 <Transition fallback=|| ()>
-                    {move || config.get().and_then(Result::ok).and_then(|c| c.oidc).map(|oidc| view! {
-                        <section class="card" data-testid="oidc-sign-in">
-                            <p>"Sign in as you sign in to the cluster: CertDesk sends the issuer's token to the API server, which decides what you may do."</p>
-                            <button type="button" class="button primary" data-testid="sign-in-oidc" on:click=start_oidc>
-                                "Sign in with " {oidc.display_name.clone()}
-                            </button>
-                        </section>
+                    {move || config.get().and_then(Result::ok).and_then(|c| c.oidc).map(|oidc| {
+                        let issuer = oidc.display_name.clone();
+                        view! {
+                            <section class="card" data-testid="oidc-sign-in">
+                                <p>{t!(i18n, sign_in.oidc_intro)}</p>
+                                <button type="button" class="button primary" data-testid="sign-in-oidc" on:click=start_oidc>
+                                    {t!(i18n, sign_in.oidc_button, issuer = move || issuer.clone())}
+                                </button>
+                            </section>
+                        }
                     })}
                 </Transition>
                 <form
@@ -131,13 +157,10 @@ pub fn AdminSignIn() -> impl IntoView {
                         }
                     }
                 >
-                    <h2>"Paste a token"</h2>
-                    <p>
-                        "CertDesk acts with your token alone, so the cluster decides what you may do. "
-                        "Get a token with " <code>"kubectl create token <service-account> -n <namespace>"</code>
-                        " or use an OIDC ID token the cluster accepts."
-                    </p>
-                    <label for="admin-token">"Bearer token"</label>
+                    <h2>{t!(i18n, sign_in.paste_heading)}</h2>
+                    <p>{t!(i18n, sign_in.paste_intro,
+                        <command> = || view! { <code>"kubectl create token <service-account> -n <namespace>"</code> })}</p>
+                    <label for="admin-token">{t!(i18n, sign_in.token_label)}</label>
                     <input
                         id="admin-token"
                         data-testid="token-input"
@@ -154,11 +177,9 @@ pub fn AdminSignIn() -> impl IntoView {
                         prop:value=move || typed.get()
                         on:input=move |ev| typed.set(event_target_value(&ev))
                     />
-                    <p class="muted small" id="token-help">
-                        "Kept in this tab only (sessionStorage) and sent to CertDesk's server as an Authorization header; closing the tab forgets it."
-                    </p>
+                    <p class="muted small" id="token-help">{t!(i18n, sign_in.token_help)}</p>
                     <button type="submit" data-testid="sign-in" prop:disabled=move || busy.get()>
-                        {move || if busy.get() { "Checking…" } else { "Sign in" }}
+                        {move || if busy.get() { t_string!(i18n, sign_in.checking) } else { t_string!(i18n, sign_in.submit) }}
                     </button>
                 </form>
             }.into_any(),

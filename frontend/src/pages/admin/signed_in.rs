@@ -7,11 +7,13 @@ use shared::ApiError;
 
 use crate::approver::{SignInOptions, oidc, use_approver};
 use crate::components::error_panel::ErrorPanel;
+use crate::i18n::{t, t_string, use_i18n};
 
 /// The redirect URI's page.
 #[component]
 pub fn SignedInHere() -> impl IntoView {
-    crate::components::title::set("Signing in");
+    let i18n = use_i18n();
+    Effect::new(move |_| crate::components::title::set(t_string!(i18n, signed_in.heading)));
     let approver = use_approver();
     let error: RwSignal<Option<ApiError>> = RwSignal::new(None);
     let navigate = leptos_router::hooks::use_navigate();
@@ -34,9 +36,9 @@ pub fn SignedInHere() -> impl IntoView {
         }
     });
     view! {
-        <h1>"Signing in"</h1>
+        <h1>{t!(i18n, signed_in.heading)}</h1>
         {move || match error.get() {
-            None => view! { <p class="muted" data-testid="signing-in">"Completing the sign-in…"</p> }.into_any(),
+            None => view! { <p class="muted" data-testid="signing-in">{t!(i18n, signed_in.completing)}</p> }.into_any(),
             Some(error) => view! {
                 <div data-testid="error-panel"><ErrorPanel error /></div>
                 <SignInOptions />

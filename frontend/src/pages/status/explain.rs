@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_i18n::Locale as _;
 use shared::admin::{Grant, RoleKind};
+use shared::decision::Said;
 use shared::{Phase, RequestStatus};
 
 use crate::components::command_line::{CommandLine, shell_word};
@@ -109,12 +110,7 @@ pub fn PhaseExplanation(
         .into_any(),
         Phase::Denied => view! {
             <p>{t!(i18n, explain.denied)}</p>
-            <p>{t!(i18n, explain.reason, <reason> = move || view! {
-                <q data-testid="deny-reason">{match message.clone() {
-                    Some(message) => message.into_any(),
-                    None => t!(i18n, explain.none_given).into_any(),
-                }}</q>
-            })}</p>
+            <p>{denial_reason(i18n, message)}</p>
             <p>{t!(i18n, explain.denied_next)}</p>
         }
         .into_any(),
@@ -139,11 +135,48 @@ pub fn PhaseExplanation(
 #[component]
 fn ApproverMessage(message: Option<String>) -> impl IntoView {
     let i18n = use_i18n();
-    message.map(|message| {
-        view! {
-            <p>{t!(i18n, explain.message, <message> = move || view! { <q data-testid="approver-message">{message.clone()}</q> })}</p>
+    let message = message?;
+    // CertDesk's own approval message is read back and said in the page's language;
+    // any other (a decision made with kubectl) is shown as the cluster holds it.
+    let said = match shared::decision::read(&message) {
+        Some(Said::Approved { by, words }) => {
+            let by = by.to_owned();
+            match words.map(str::to_owned) {
+                Some(words) => t!(i18n, explain.message_from,
+                    <approver> = move || by.clone(),
+                    <message> = move || view! { <q data-testid="approver-message">{words.clone()}</q> })
+                .into_any(),
+                None => t!(i18n, explain.approved_by, approver = move || by.clone()).into_any(),
+            }
         }
-    })
+        _ => t!(i18n, explain.message,
+            <message> = move || view! { <q data-testid="approver-message">{message.clone()}</q> })
+        .into_any(),
+    };
+    Some(view! { <p>{said}</p> })
+}
+
+/// Why it was denied: the approver's reason (read back from CertDesk's message) and who
+/// gave it, or the message as the cluster holds it.
+fn denial_reason(
+    i18n: leptos_i18n::I18nContext<crate::i18n::Locale>,
+    message: Option<String>,
+) -> AnyView {
+    let quoted = |text: String| move || view! { <q data-testid="deny-reason">{text.clone()}</q> };
+    match message {
+        None => t!(i18n, explain.reason, <reason> = move || view! {
+            <q data-testid="deny-reason">{t!(i18n, explain.none_given)}</q>
+        })
+        .into_any(),
+        Some(message) => match shared::decision::read(&message) {
+            Some(Said::Denied { by, reason }) => {
+                let by = by.to_owned();
+                t!(i18n, explain.reason_from, <approver> = move || by.clone(), <reason> = quoted(reason.to_owned()))
+                    .into_any()
+            }
+            _ => t!(i18n, explain.reason, <reason> = quoted(message)).into_any(),
+        },
+    }
 }
 
 /// What the grants let the requester do: a sentence each, and the `kubectl auth can-i
