@@ -41,6 +41,14 @@ summary() {
 
 # Starts building the control plane's binaries (Go, mostly I/O the first time) in the
 # background, so they overlap the Rust builds; `wait_cluster_build` waits for it.
+# What scripts/run.sh runs: the backend and the credential plugin, these two packages
+# alone (their features unified without the tests' crates, so a different build from
+# `cargo test --workspace`). scripts/test.sh builds it too before the tests start, so
+# the run command's own tests find it built instead of compiling beside the other tests.
+build_run_binaries() {
+  cargo build --quiet -p backend --bin certdesk -p kubectl-certdesk --bin kubectl-certdesk
+}
+
 start_cluster_build() {
   mkdir -p "$CERTDESK_CACHE/logs"
   "$CERTDESK_ROOT/scripts/cluster-build.sh" >"$CERTDESK_CACHE/logs/cluster-build.out" \

@@ -31,8 +31,7 @@ step "bootstrap: Debian packages and the Rust toolchain" \
   "$CERTDESK_ROOT/scripts/bootstrap.sh" --no-cluster-build --toolchain-only
 mkdir -p "$CERTDESK_CACHE/logs"
 backend_log="$CERTDESK_CACHE/logs/run-backend-build.log"
-cargo build --quiet -p backend --bin certdesk -p kubectl-certdesk --bin kubectl-certdesk \
-  >"$backend_log" 2>&1 &
+build_run_binaries >"$backend_log" 2>&1 &
 backend_build=$!
 trap 'kill "$backend_build" 2>/dev/null || true' EXIT
 step "bootstrap (installs what is missing)" "$CERTDESK_ROOT/scripts/bootstrap.sh" --no-cluster-build

@@ -65,6 +65,7 @@ export CERTDESK_IMAGE_DIR
 # Helm (built once from the Go module proxy) for the chart's lint, render and dry-run tests.
 step "helm (scripts/helm.sh, built once)" "$CERTDESK_ROOT/scripts/helm.sh" version --short
 step "build the tests" cargo test --quiet --workspace --no-run
+step "build what scripts/run.sh runs (its own tests start it)" build_run_binaries
 step "wait for the control plane's binaries" wait_cluster_build
 step "wait for the oldest supported minor's binaries (Kubernetes 1.32)" wait_oldest_build
 
