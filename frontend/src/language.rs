@@ -78,6 +78,42 @@ pub fn LanguageSwitch() -> impl IntoView {
     }
 }
 
+/// A catalogue text meant for an attribute or a plain string (an `aria-label`, a
+/// `title`) with its values put in: leptos_i18n's `t_string!` cannot interpolate here
+/// (that needs its `interpolate_display`, which `load_locales!` does not offer), so such
+/// texts write their values as `%{name}`, which the parity test checks like `{{ name }}`.
+pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
+    // One pass: a value is never read again (a username may hold "%{…}" itself).
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("%{") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let filled = after.split_once('}').and_then(|(name, tail)| {
+            let value = values.iter().find(|(n, _)| *n == name.trim())?.1;
+            Some((value, tail))
+        });
+        match filled {
+            Some((value, tail)) => {
+                out.push_str(value);
+                rest = tail;
+            }
+            None => {
+                out.push_str("%{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether the page speaks English (where a server's own English message, which may say
+/// more than the catalogue's general one, is shown as it is).
+pub fn is_english(i18n: leptos_i18n::I18nContext<Locale>) -> bool {
+    i18n.get_locale() == Locale::en
+}
+
 /// A language's name in that language, as the switch shows it whatever the page's.
 fn name(locale: Locale) -> &'static str {
     match locale {
@@ -131,6 +167,10 @@ mod tests {
                 rest.split_once("}}")
                     .map(|(name, _)| name.trim().to_owned())
             })
+            .chain(text.split("%{").skip(1).filter_map(|rest| {
+                rest.split_once('}')
+                    .map(|(name, _)| format!("%{{{}}}", name.trim()))
+            }))
             .chain(
                 text.split('<')
                     .skip(1)
@@ -185,6 +225,15 @@ mod tests {
             missing(&en, &reworded),
             ["start.cluster [\"<strong>\", \"name\"]"]
         );
+    }
+
+    #[test]
+    fn fill_puts_each_value_in_its_place_once() {
+        assert_eq!(
+            super::fill("%{user}: %{user} (%{n})", &[("user", "a%{n}"), ("n", "2")]),
+            "a%{n}: a%{n} (2)"
+        );
+        assert_eq!(placeholders("Remove %{grant}"), ["%{grant}"]);
     }
 
     /// leptos_i18n 0.6.2 drops a `{{ variable }}` written before a component (`<tag>`)

@@ -6,6 +6,7 @@ use frontend::components::can_i_preview::CanIPreview;
 use frontend::components::deny_form::DenyForm;
 use frontend::components::request_details::RequestDetails;
 use frontend::components::request_row::{RequestRow, age_words, duration_words, lifetime_words};
+use frontend::i18n::{I18nContextProvider, Locale, use_i18n};
 use frontend::pages::admin::requests::{href_of, query_of};
 use leptos::prelude::*;
 use leptos_router::params::ParamsMap;
@@ -112,7 +113,7 @@ fn assert_inert(root: &web_sys::HtmlElement) {
 fn a_hostile_csr_in_the_list_row_stays_text() {
     let root = container();
     let _mounted = leptos::mount::mount_to(root.clone(), || {
-        view! { <table><tbody><RequestRow view=hostile() /></tbody></table> }
+        view! { <I18nContextProvider><table><tbody><RequestRow view=hostile() /></tbody></table></I18nContextProvider> }
     });
     assert_inert(&root);
     let row = root
@@ -137,8 +138,10 @@ fn a_hostile_csr_in_the_list_row_stays_text() {
 #[wasm_bindgen_test]
 fn a_hostile_csr_in_the_detail_stays_text() {
     let root = container();
-    let _mounted =
-        leptos::mount::mount_to(root.clone(), || view! { <RequestDetails view=hostile() /> });
+    let _mounted = leptos::mount::mount_to(
+        root.clone(),
+        || view! { <I18nContextProvider><RequestDetails view=hostile() /></I18nContextProvider> },
+    );
     assert_inert(&root);
     let username = root
         .query_selector("[data-testid=detail-username]")
@@ -151,7 +154,7 @@ fn a_hostile_csr_in_the_detail_stays_text() {
 fn red_flags_are_red_and_amber_flags_amber() {
     let root = container();
     let _mounted = leptos::mount::mount_to(root.clone(), || {
-        view! { <table><tbody><RequestRow view=hostile() /></tbody></table> }
+        view! { <I18nContextProvider><table><tbody><RequestRow view=hostile() /></tbody></table></I18nContextProvider> }
     });
     // In the list, each flag is a chip with its few words, its message in its title.
     let chips = all(&root, "[data-testid=risk-chip]");
@@ -182,7 +185,7 @@ fn red_flags_are_red_and_amber_flags_amber() {
     let detail = container();
     let _shown = leptos::mount::mount_to(
         detail.clone(),
-        || view! { <RequestDetails view=hostile() /> },
+        || view! { <I18nContextProvider><RequestDetails view=hostile() /></I18nContextProvider> },
     );
     let flags = all(&detail, "[data-testid=risk]");
     assert_eq!(flags.len(), 2);
@@ -193,7 +196,7 @@ fn red_flags_are_red_and_amber_flags_amber() {
 fn a_request_without_flags_says_so() {
     let root = container();
     let _mounted = leptos::mount::mount_to(root.clone(), || {
-        view! { <table><tbody><RequestRow view=view_of("csr-calm", Phase::Pending, 1) /></tbody></table> }
+        view! { <I18nContextProvider><table><tbody><RequestRow view=view_of("csr-calm", Phase::Pending, 1) /></tbody></table></I18nContextProvider> }
     });
     assert!(all(&root, "[data-testid=risk-chip]").is_empty());
     assert!(root.query_selector(".has-red").unwrap().is_none());
@@ -233,7 +236,7 @@ fn the_preview_shows_kubectls_table_for_the_chosen_roles() {
     let scopes = preview(&grants);
     let root = container();
     let _mounted = leptos::mount::mount_to(root.clone(), move || {
-        view! { <CanIPreview scopes=Signal::stored(scopes) /> }
+        view! { <I18nContextProvider><CanIPreview scopes=Signal::stored(scopes) /></I18nContextProvider> }
     });
     let headers: Vec<String> = all(&root, "th")
         .iter()
@@ -267,7 +270,7 @@ fn the_preview_shows_kubectls_table_for_the_chosen_roles() {
 fn no_grant_means_an_empty_preview_with_an_explanation() {
     let root = container();
     let _mounted = leptos::mount::mount_to(root.clone(), || {
-        view! { <CanIPreview scopes=Signal::stored(Vec::new()) /> }
+        view! { <I18nContextProvider><CanIPreview scopes=Signal::stored(Vec::new()) /></I18nContextProvider> }
     });
     assert!(
         root.query_selector("[data-testid=can-i-empty]")
@@ -293,7 +296,7 @@ async fn deny_is_disabled_until_a_reason_is_typed() {
     let _mounted = leptos::mount::mount_to(root.clone(), move || {
         let reason = RwSignal::new(String::new());
         let on_deny = Callback::new(move |why: String| heard.lock().unwrap().push(why));
-        view! { <DenyForm reason busy=Signal::stored(false) on_deny /> }
+        view! { <I18nContextProvider><DenyForm reason busy=Signal::stored(false) on_deny /></I18nContextProvider> }
     });
     let button: web_sys::HtmlButtonElement = root
         .query_selector("[data-testid=deny-button]")
@@ -325,15 +328,65 @@ async fn deny_is_disabled_until_a_reason_is_typed() {
     assert_eq!(*denied.lock().unwrap(), ["not a team member"]);
 }
 
+/// Lifetimes and ages as the list words them, in English and in Korean (the browser's
+/// `Intl` names the units).
+#[component]
+fn Words(locale: Locale) -> impl IntoView {
+    let i18n = use_i18n();
+    // After the context's own effect, which sets the browser's language.
+    Effect::new(move |_| i18n.set_locale(locale));
+    let lifetimes = [
+        Some(30 * 86_400),
+        Some(86_400 + 12 * 3_600),
+        Some(600),
+        None,
+    ];
+    view! {
+        {lifetimes.into_iter().map(|l| view! { <p class="word">{move || lifetime_words(i18n, l)}</p> }).collect_view()}
+        <p class="word">{move || age_words(i18n, Some(5))}</p>
+        <p class="word">{move || age_words(i18n, Some(3 * 3_600 + 59))}</p>
+    }
+}
+
 #[wasm_bindgen_test]
-fn lifetimes_and_ages_read_as_words() {
-    assert_eq!(lifetime_words(Some(30 * 86_400)), "30 days");
-    assert_eq!(lifetime_words(Some(86_400 + 12 * 3_600)), "1 day 12 hours");
-    assert_eq!(lifetime_words(Some(600)), "10 minutes");
-    assert_eq!(lifetime_words(None), "not set (the signer's maximum)");
+async fn lifetimes_and_ages_read_as_words() {
     assert_eq!(duration_words(3_600 + 60), "1 hour 1 minute");
-    assert_eq!(age_words(Some(5)), "just now");
-    assert_eq!(age_words(Some(3 * 3_600 + 59)), "3 hours ago");
+    for (locale, expected) in [
+        (
+            Locale::en,
+            [
+                "30 days",
+                "1 day 12 hours",
+                "10 minutes",
+                "not set (the signer's maximum)",
+                "just now",
+                "3 hours ago",
+            ],
+        ),
+        (
+            Locale::ko,
+            [
+                "30일",
+                "1일 12시간",
+                "10분",
+                "지정 안 함 (서명자의 최대값)",
+                "방금",
+                "3시간 전",
+            ],
+        ),
+    ] {
+        let root = container();
+        let _mounted = leptos::mount::mount_to(root.clone(), move || {
+            view! { <I18nContextProvider><Words locale /></I18nContextProvider> }
+        });
+        leptos::task::tick().await;
+        leptos::task::tick().await;
+        let shown: Vec<String> = all(&root, ".word")
+            .iter()
+            .map(|w| w.text_content().unwrap_or_default())
+            .collect();
+        assert_eq!(shown, expected, "in {locale:?}");
+    }
 }
 
 #[wasm_bindgen_test]

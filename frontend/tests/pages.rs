@@ -261,7 +261,7 @@ async fn hostile_text_is_rendered_as_text() {
     let long = "x".repeat(500);
     let groups = vec!["a\"\nusers:".to_owned(), long.clone()];
     leptos::mount::mount_to(root.clone(), move || {
-        view! { <SubjectLine username=HOSTILE.to_owned() groups /> }
+        view! { <I18nContextProvider><SubjectLine username=HOSTILE.to_owned() groups /></I18nContextProvider> }
     })
     .forget();
     settle().await;

@@ -4,15 +4,29 @@
 
 use crate::admin::{Grant, Rule};
 
-/// Why `grant` (with its role's `rules`) needs an explicit confirmation, in words; empty
-/// when it does not.
-pub fn dangers(grant: &Grant, rules: &[Rule]) -> Vec<String> {
+/// One reason a grant needs an explicit confirmation (the page words it in its
+/// language).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Danger {
+    /// It applies cluster-wide, in every namespace.
+    ClusterWide,
+    /// It is `cluster-admin`, which allows everything.
+    ClusterAdmin,
+    /// Its rules use wildcards (`*`).
+    Wildcards,
+    /// It allows these of `escalate`, `bind`, `impersonate`, in that order.
+    Powers(Vec<&'static str>),
+}
+
+/// Why `grant` (with its role's `rules`) needs an explicit confirmation; empty when it
+/// does not.
+pub fn dangers(grant: &Grant, rules: &[Rule]) -> Vec<Danger> {
     let mut why = Vec::new();
     if grant.namespace.as_deref().is_none_or(str::is_empty) {
-        why.push("it applies cluster-wide, in every namespace".to_owned());
+        why.push(Danger::ClusterWide);
     }
     if grant.name == "cluster-admin" {
-        why.push("cluster-admin allows everything in the cluster".to_owned());
+        why.push(Danger::ClusterAdmin);
     }
     let wildcard = |values: &[String]| values.iter().any(|v| v == "*");
     if rules.iter().any(|r| {
@@ -21,18 +35,15 @@ pub fn dangers(grant: &Grant, rules: &[Rule]) -> Vec<String> {
             || wildcard(&r.api_groups)
             || wildcard(&r.non_resource_urls)
     }) {
-        why.push("its rules use wildcards (*)".to_owned());
+        why.push(Danger::Wildcards);
     }
-    let mut powers: Vec<&str> = ["escalate", "bind", "impersonate"]
+    let mut powers: Vec<&'static str> = ["escalate", "bind", "impersonate"]
         .into_iter()
         .filter(|power| rules.iter().any(|r| r.verbs.iter().any(|v| v == power)))
         .collect();
     powers.dedup();
     if !powers.is_empty() {
-        why.push(format!(
-            "it allows {}, which reach beyond the role itself",
-            powers.join(", ")
-        ));
+        why.push(Danger::Powers(powers));
     }
     why
 }
@@ -78,7 +89,7 @@ mod tests {
         let why = dangers(&grant("delegate", Some("team-a")), &rules);
         assert_eq!(
             why,
-            ["it allows escalate, bind, impersonate, which reach beyond the role itself"]
+            [Danger::Powers(vec!["escalate", "bind", "impersonate"])]
         );
         assert_eq!(dangers(&grant("view", Some("")), &[]).len(), 1);
     }

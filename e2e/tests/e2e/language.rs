@@ -19,10 +19,13 @@ use crate::flow;
 #[ignore = "needs the control plane, the release bundle and chromium; run by scripts/test.sh"]
 async fn a_korean_browser_gets_korean_and_the_switch_to_english_is_remembered() -> Result<()> {
     let stack = Stack::start("language")?;
-    stack.run(languages(&stack)).await
+    let role = stack
+        .cluster
+        .create_pod_reader("default", &e2e::unique("ko-reader"))?;
+    stack.run(languages(&stack, &role.name)).await
 }
 
-async fn languages(stack: &Stack) -> Result<()> {
+async fn languages(stack: &Stack, role: &str) -> Result<()> {
     let flags = [
         "--lang=ko-KR".to_owned(),
         "--accept-lang=ko-KR,ko".to_owned(),
@@ -49,6 +52,17 @@ async fn languages(stack: &Stack) -> Result<()> {
     let user = e2e::unique("minjun");
     let input = find::by_testid(&browser, "username-input").await?;
     e2e::action::type_into(&input, &user).await?;
+    // The seed's group (O=dev-team), ticked as a person would.
+    let group = browser
+        .client
+        .find(fantoccini::Locator::Css(
+            "[data-testid=group-option][value=dev-team]",
+        ))
+        .await
+        .context("the form offers no dev-team group")?;
+    if !group.is_selected().await? {
+        group.click().await?;
+    }
     // The renewal choice shows only where renewals are approved by CertDesk itself.
     if let Ok(manual) = browser
         .client
@@ -67,14 +81,14 @@ async fn languages(stack: &Stack) -> Result<()> {
     no_english(&shown, &english, "the status page")?;
     e2e::axe::check_both_schemes(&browser, "the status page in Korean").await?;
 
-    // Approved (the approver's pages are not translated yet): issued, in Korean.
+    // An approver whose browser is Korean too: sign-in, list, request, grant, approve.
     let url = browser.client.current_url().await?;
     let id = url
         .path()
         .strip_prefix("/requests/")
         .context("not on a status page")?
         .to_owned();
-    flow::approve(stack, &id, &user, &[], None).await?;
+    approve_in_korean(stack, &flags, &id, &user, role, &english).await?;
     find::by_css(&browser, "[data-testid=phase][data-phase=Issued]").await?;
     find::by_testid(&browser, "kubeconfig-download").await?;
     let shown = page_text(&browser).await?;
@@ -87,6 +101,20 @@ async fn languages(stack: &Stack) -> Result<()> {
     browser
         .screenshot(&pictures.join("07-status-issued-ko.png"))
         .await?;
+    // And the kubeconfig it downloads is the one the seed's commands would have made.
+    let kubeconfig = flow::download_when_issued(&browser).await?;
+    let whoami = kubeconfig.kubectl(&[
+        "auth",
+        "whoami",
+        "-o",
+        "jsonpath={.status.userInfo.username} {.status.userInfo.groups}",
+    ])?;
+    ensure!(
+        whoami.success
+            && whoami.stdout.starts_with(&format!("{user} "))
+            && whoami.stdout.contains("dev-team"),
+        "kubectl auth whoami with the Korean page's kubeconfig: {whoami:?}"
+    );
     browser.client.goto(&stack.url("/")).await?;
     find::by_testid(&browser, "request-form").await?;
 
@@ -123,8 +151,67 @@ async fn languages(stack: &Stack) -> Result<()> {
     Ok(())
 }
 
-/// Fails when a phrase of the English catalogue stands as words in `shown`.
+/// The approver's side of the seed scenario in a Korean browser: each page scanned for
+/// the English catalogue, the request page checked by axe-core.
+async fn approve_in_korean(
+    stack: &Stack,
+    flags: &[String],
+    id: &str,
+    user: &str,
+    role: &str,
+    english: &[String],
+) -> Result<()> {
+    use e2e::action::approver;
+    let browser = stack.browser_with("korean-approver", flags).await?;
+    let base = &stack.portal.url;
+    approver::sign_in(&browser, base, &stack.cluster.approver_token()?).await?;
+    no_english(
+        &page_text(&browser).await?,
+        english,
+        "the approvers' sign-in page",
+    )?;
+
+    approver::find_in_list(&browser, base, id).await?;
+    find::text_when(&browser, "updated", find::PATIENCE, |t| !t.is_empty()).await?;
+    let shown = page_text(&browser).await?;
+    ensure!(
+        shown.contains("요청한 사용자") && shown.contains(user),
+        "the request list is not in Korean: {shown}"
+    );
+    no_english(&shown, english, "the request list")?;
+
+    approver::open_request(&browser, base, id).await?;
+    find::by_css(&browser, "[data-testid=identity-check][data-allowed=true]").await?;
+    flow::check_subject(&browser, user, &["dev-team"]).await?;
+    approver::grant_role(&browser, "default", role).await?;
+    find::by_testid(&browser, "can-i-scope").await?;
+    let shown = page_text(&browser).await?;
+    ensure!(
+        shown.contains("결정") && shown.contains("위험 플래그"),
+        "the request page is not in Korean: {shown}"
+    );
+    no_english(&shown, english, "the request page")?;
+    e2e::axe::check_both_schemes(&browser, "the request page in Korean").await?;
+
+    e2e::action::click(&browser, "approve-button").await?;
+    find::by_css(&browser, "[data-testid=outcome][data-complete=true]").await?;
+    let shown = page_text(&browser).await?;
+    ensure!(
+        shown.contains("승인했어요"),
+        "the approval's outcome is not in Korean: {shown}"
+    );
+    no_english(&shown, english, "the approval's outcome")
+}
+
+/// Fails when a phrase of the English catalogue stands as words in `shown`, or when
+/// English words the catalogue does not hold (a server's message, words made in code)
+/// stand three or more in a row outside a command, a name or kubectl's own table.
 fn no_english(shown: &str, english: &[String], page: &str) -> Result<()> {
+    let runs = english_runs(shown);
+    ensure!(
+        runs.is_empty(),
+        "English words on {page} in Korean: {runs:?}"
+    );
     let leaked: Vec<&String> = english
         .iter()
         .filter(|phrase| {
@@ -138,6 +225,47 @@ fn no_english(shown: &str, english: &[String], page: &str) -> Result<()> {
         .collect();
     ensure!(leaked.is_empty(), "English on {page} in Korean: {leaked:?}");
     Ok(())
+}
+
+/// Lines that are English by nature: commands to copy, the browser's user agent,
+/// `kubectl auth can-i --list`'s own column headings.
+fn technical(line: &str) -> bool {
+    let line = line.trim();
+    ["kubectl ", "chmod ", "mkdir ", "[ ", "Mozilla/"]
+        .iter()
+        .any(|start| line.starts_with(start))
+        || line.contains("Non-Resource URLs")
+}
+
+/// English's small words: a run of names (`ClusterRole view edit`) holds none, a
+/// sentence nearly always does.
+const FUNCTION_WORDS: [&str; 24] = [
+    "the", "a", "an", "in", "of", "to", "is", "are", "for", "and", "or", "not", "by", "with", "on",
+    "this", "that", "you", "your", "be", "was", "has", "no", "it",
+];
+
+/// Runs of three or more words of ASCII letters only, one of them a small English word,
+/// line by line.
+fn english_runs(shown: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for line in shown.lines().filter(|l| !technical(l)) {
+        let mut run: Vec<&str> = Vec::new();
+        for token in line.split_whitespace().chain([""]) {
+            let word = token.trim_matches(|c: char| ",.:;()!?\"'“”".contains(c));
+            if word.len() >= 2 && word.chars().all(|c| c.is_ascii_alphabetic()) {
+                run.push(word);
+            } else {
+                let sentence = run
+                    .iter()
+                    .any(|w| FUNCTION_WORDS.contains(&w.to_ascii_lowercase().as_str()));
+                if run.len() >= 3 && sentence {
+                    found.push(run.join(" "));
+                }
+                run.clear();
+            }
+        }
+    }
+    found
 }
 
 /// Where the Korean pictures go: the README's screenshots when `scripts/screenshots.sh`
@@ -179,8 +307,12 @@ async fn choose(browser: &Browser, tag: &str) -> Result<()> {
     Ok(())
 }
 
+/// Kubernetes' own names, which Korean developers use as they are (as "kubeconfig" and
+/// "CSR"): an English label that is only such a name is not a leak.
+const KUBERNETES_NAMES: [&str; 4] = ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"];
+
 /// Every phrase of the English catalogue: each text cut at its placeholders
-/// (`{{ name }}`, `<tag>`), the pieces with a word in them.
+/// (`{{ name }}`, `%{name}`, `<tag>`), the pieces with a word in them.
 fn english_phrases() -> Result<Vec<String>> {
     let path = e2e::repo_root().join("frontend/locales/en.json");
     let catalogue: Value = serde_json::from_str(&std::fs::read_to_string(&path)?)
@@ -194,6 +326,8 @@ fn english_phrases() -> Result<Vec<String>> {
         while let Some(c) = rest.chars().next() {
             let skip = if rest.starts_with("{{") {
                 rest.find("}}").map(|end| end + 2)
+            } else if rest.starts_with("%{") {
+                rest.find('}').map(|end| end + 1)
             } else if c == '<' {
                 rest.find('>').map(|end| end + 1)
             } else {
@@ -216,10 +350,22 @@ fn english_phrases() -> Result<Vec<String>> {
         .into_iter()
         .map(|p| p.trim().trim_start_matches('·').trim().to_owned())
         .filter(|p| p.chars().filter(char::is_ascii_alphabetic).count() >= 4)
+        .filter(|p| !KUBERNETES_NAMES.contains(&p.as_str()))
         .collect();
     phrases.sort();
     phrases.dedup();
     Ok(phrases)
+}
+
+#[test]
+fn english_runs_are_found_outside_commands() {
+    assert_eq!(
+        english_runs("네임스페이스 default의 Role a\nthe role r-1 in the namespace default"),
+        ["in the namespace default"]
+    );
+    assert!(english_runs("kubectl auth can-i --list --namespace default").is_empty());
+    assert!(english_runs("ECDSA P-256 키 · 7일").is_empty());
+    assert!(english_runs("네임스페이스 안의 ClusterRole (view, edit, admin…)").is_empty());
 }
 
 fn collect(value: &Value, out: &mut Vec<String>) {

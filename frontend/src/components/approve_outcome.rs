@@ -4,6 +4,9 @@
 use leptos::prelude::*;
 use shared::admin::{ApproveOutcome, BindingResult};
 
+use crate::i18n::{t, t_string, use_i18n};
+
+/// The result as `data-result` holds it (English, stable).
 fn result_words(result: BindingResult) -> &'static str {
     match result {
         BindingResult::Created => "created",
@@ -12,9 +15,20 @@ fn result_words(result: BindingResult) -> &'static str {
     }
 }
 
+/// The result as a person reads it.
+fn result_said(i18n: super::request_row::I18n, result: BindingResult) -> &'static str {
+    match result {
+        BindingResult::Created => t_string!(i18n, outcome.created),
+        BindingResult::AlreadyExists => t_string!(i18n, outcome.already),
+        BindingResult::Failed => t_string!(i18n, outcome.failed),
+    }
+}
+
 /// The outcome panel.
 #[component]
 pub fn ApproveOutcomeView(outcome: ApproveOutcome) -> impl IntoView {
+    let i18n = use_i18n();
+    let who = outcome.approved_by.clone();
     let complete = outcome.complete;
     view! {
         <section
@@ -23,20 +37,28 @@ pub fn ApproveOutcomeView(outcome: ApproveOutcome) -> impl IntoView {
             data-complete=complete.to_string()
             role="status"
         >
-            <h3>"Approved by " {outcome.approved_by.clone()}</h3>
+            <h3>{t!(i18n, outcome.approved_by, <who> = move || view! { {who.clone()} })}</h3>
             {if outcome.bindings.is_empty() {
-                view! { <p>"No role bindings were asked for."</p> }.into_any()
+                view! { <p>{t!(i18n, outcome.no_bindings)}</p> }.into_any()
             } else {
                 view! {
                     <ul class="bindings">
                         {outcome.bindings.into_iter().map(|b| {
                             let class = if b.result == BindingResult::Failed { "risk risk-red" } else { "" };
+                            let result = b.result;
+                            let (kind, name) = (b.kind.clone(), b.name.clone());
+                            let kind = move || view! { {kind.clone()} };
+                            let name = move || view! { <code>{name.clone()}</code> };
+                            let said = move || view! { <strong>{result_said(i18n, result)}</strong> };
+                            let line = match b.namespace.clone() {
+                                Some(ns) => t!(i18n, outcome.binding_in, <kind> = kind, <name> = name,
+                                    <namespace> = move || view! { <code>{ns.clone()}</code> }, <result> = said).into_any(),
+                                None => t!(i18n, outcome.binding, <kind> = kind, <name> = name, <result> = said).into_any(),
+                            };
                             view! {
                                 <li class=class data-testid="binding-outcome" data-result=result_words(b.result)>
-                                    {b.kind} " " <code>{b.name}</code>
-                                    {b.namespace.map(|ns| view! { " in namespace " <code>{ns}</code> })}
-                                    ": " <strong>{result_words(b.result)}</strong>
-                                    {b.error.map(|e| view! { <br /> <span>{e.message} " (" {e.code.as_str()} ")"</span> })}
+                                    {line}
+                                    {b.error.map(|e| view! { <br /> <super::error_panel::ErrorWords error=e /> })}
                                 </li>
                             }
                         }).collect_view()}
@@ -45,8 +67,8 @@ pub fn ApproveOutcomeView(outcome: ApproveOutcome) -> impl IntoView {
             }}
             {(!complete).then(|| view! {
                 <p data-testid="outcome-retry">
-                    <strong>"Not every binding was made."</strong>
-                    " The request is approved; approving again with the same roles creates only the missing bindings."
+                    <strong>{t!(i18n, outcome.incomplete)}</strong>
+                    " " {t!(i18n, outcome.retry)}
                 </p>
             })}
         </section>

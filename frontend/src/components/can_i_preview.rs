@@ -3,9 +3,12 @@
 use leptos::prelude::*;
 use shared::admin_preview::{Scope, ScopePreview, go_list};
 
+use crate::i18n::{t, t_string, use_i18n};
+
 /// One table a scope, or a note when no grant is chosen.
 #[component]
 pub fn CanIPreview(#[prop(into)] scopes: Signal<Vec<ScopePreview>>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="can-i" data-testid="can-i-preview" aria-live="polite">
             {move || {
@@ -13,7 +16,7 @@ pub fn CanIPreview(#[prop(into)] scopes: Signal<Vec<ScopePreview>>) -> impl Into
                 if scopes.is_empty() {
                     return view! {
                         <p class="muted" data-testid="can-i-empty">
-                            "No role chosen: the certificate lets the user sign in and do only what every signed-in user may do (such as discovery)."
+                            {t!(i18n, can_i.empty)}
                         </p>
                     }
                     .into_any();
@@ -26,14 +29,14 @@ pub fn CanIPreview(#[prop(into)] scopes: Signal<Vec<ScopePreview>>) -> impl Into
                                 "kubectl auth can-i --list --namespace {}",
                                 super::command_line::shell_word(ns)
                             ),
-                            Scope::Elsewhere => "In every other namespace, and for cluster-scoped resources".to_owned(),
+                            Scope::Elsewhere => t_string!(i18n, can_i.elsewhere).to_owned(),
                         };
                         let empty = scope.rows.is_empty();
                         view! {
                             <figure class="can-i-scope" data-testid="can-i-scope">
                                 <figcaption><code>{title}</code></figcaption>
                                 {if empty {
-                                    view! { <p class="muted">"These roles allow nothing here."</p> }.into_any()
+                                    view! { <p class="muted">{t!(i18n, can_i.nothing)}</p> }.into_any()
                                 } else {
                                     view! {
                                         <div class="table-scroll">

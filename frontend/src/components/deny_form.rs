@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::{t, use_i18n};
+
 /// The reason field and the Deny button. `on_deny` receives the trimmed reason.
 #[component]
 pub fn DenyForm(
@@ -18,6 +20,7 @@ pub fn DenyForm(
     #[prop(optional)]
     then_next: Option<RwSignal<bool>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let missing = move || reason.with(|r| r.trim().is_empty());
     view! {
         <form
@@ -29,7 +32,7 @@ pub fn DenyForm(
                 }
             }
         >
-            <label for="deny-reason">"Reason for denying (required, shown to the requester)"</label>
+            <label for="deny-reason">{t!(i18n, deny.reason)}</label>
             <textarea
                 id="deny-reason"
                 data-testid="deny-reason"
@@ -51,7 +54,7 @@ pub fn DenyForm(
                     }
                     prop:disabled=move || missing() || busy.get()
                 >
-                    "Deny"
+                    {t!(i18n, deny.deny)}
                 </button>
                 {then_next.map(|next| view! {
                     <button
@@ -61,7 +64,7 @@ pub fn DenyForm(
                         on:click=move |_| next.set(true)
                         prop:disabled=move || missing() || busy.get()
                     >
-                        "Deny & next"
+                        {t!(i18n, deny.deny_next)}
                     </button>
                 })}
             </div>

@@ -13,7 +13,10 @@ use shared::admin::{Grant, RoleKind, RoleView};
 use shared::admin_preview::GrantRules;
 
 use super::error_panel::ErrorPanel;
+use super::request_row::I18n;
 use crate::api;
+use crate::i18n::{t, t_string, use_i18n};
+use crate::language::fill;
 
 /// Where and what a grant binds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,14 +48,51 @@ impl Mode {
 }
 
 /// How a grant reads to a person: "ClusterRole view in namespace team-a".
-pub fn grant_words(grant: &Grant) -> String {
+pub fn grant_words(i18n: I18n, grant: &Grant) -> String {
     let kind = match grant.kind {
         RoleKind::Role => "Role",
         RoleKind::ClusterRole => "ClusterRole",
     };
+    let mut values = vec![("kind", kind), ("name", grant.name.as_str())];
     match grant.namespace.as_deref().filter(|n| !n.is_empty()) {
-        Some(ns) => format!("{kind} {} in namespace {ns}", grant.name),
-        None => format!("{kind} {} cluster-wide", grant.name),
+        Some(ns) => {
+            values.push(("namespace", ns));
+            fill(t_string!(i18n, grant.in_namespace), &values)
+        }
+        None => fill(t_string!(i18n, grant.cluster_wide), &values),
+    }
+}
+
+/// Why a grant needs a confirmation, in the page's words.
+pub fn danger_words(i18n: I18n, danger: &shared::grant_risk::Danger) -> String {
+    use shared::grant_risk::Danger;
+    match danger {
+        Danger::ClusterWide => t_string!(i18n, grant.danger_cluster_wide).to_owned(),
+        Danger::ClusterAdmin => t_string!(i18n, grant.danger_cluster_admin).to_owned(),
+        Danger::Wildcards => t_string!(i18n, grant.danger_wildcards).to_owned(),
+        Danger::Powers(powers) => fill(
+            t_string!(i18n, grant.danger_powers),
+            &[("powers", &powers.join(", "))],
+        ),
+    }
+}
+
+/// What the picker asks the approver to fix.
+#[derive(Debug, Clone, PartialEq)]
+enum Hint {
+    TypeNamespace,
+    UnknownNamespace(String),
+    ChooseFirst,
+}
+
+fn hint_words(i18n: I18n, hint: &Hint) -> String {
+    match hint {
+        Hint::TypeNamespace => t_string!(i18n, grant.type_namespace).to_owned(),
+        Hint::UnknownNamespace(ns) => fill(
+            t_string!(i18n, grant.unknown_namespace),
+            &[("namespace", ns)],
+        ),
+        Hint::ChooseFirst => t_string!(i18n, grant.choose_first).to_owned(),
     }
 }
 
@@ -98,7 +138,8 @@ pub fn GrantPicker(
     let roles: RwSignal<Option<Result<Vec<RoleView>, ApiError>>> = RwSignal::new(None);
     let loading = RwSignal::new(false);
     let chosen = RwSignal::new(String::new());
-    let hint = RwSignal::new(None::<String>);
+    let hint = RwSignal::new(None::<Hint>);
+    let i18n = use_i18n();
     let known: RwSignal<Option<shared::admin::NamespaceList>> = RwSignal::new(None);
     let approver = crate::approver::use_approver();
     {
@@ -109,11 +150,11 @@ pub fn GrantPicker(
         });
     }
     // A namespace the cluster does not have (among those the approver may list).
-    let unknown_namespace = move |ns: &str| -> Option<String> {
+    let unknown_namespace = move |ns: &str| -> Option<Hint> {
         known.with_untracked(|k| {
             k.as_ref()
                 .filter(|k| k.listable && !k.namespaces.iter().any(|n| n == ns))
-                .map(|_| format!("There is no namespace \"{ns}\" in this cluster (that you can see): pick one from the list."))
+                .map(|_| Hint::UnknownNamespace(ns.to_owned()))
         })
     };
 
@@ -129,7 +170,7 @@ pub fn GrantPicker(
         let m = mode.get_untracked();
         let ns = namespace.get_untracked().trim().to_owned();
         if m.needs_namespace() && ns.is_empty() {
-            hint.set(Some("Type the namespace first.".to_owned()));
+            hint.set(Some(Hint::TypeNamespace));
             return;
         }
         if m.needs_namespace()
@@ -173,7 +214,8 @@ pub fn GrantPicker(
         })
     };
     Effect::new(move |_| picked.set(picked_now()));
-    let confirming: RwSignal<Option<(GrantRules, Vec<String>)>> = RwSignal::new(None);
+    let confirming: RwSignal<Option<(GrantRules, Vec<shared::grant_risk::Danger>)>> =
+        RwSignal::new(None);
     let push = move |chosen_grant: GrantRules| {
         grants.update(|list| {
             if !list.iter().any(|g| g.grant == chosen_grant.grant) {
@@ -185,7 +227,7 @@ pub fn GrantPicker(
         let m = mode.get_untracked();
         let name = chosen.get_untracked();
         let Some(role) = choices().into_iter().find(|r| r.name == name) else {
-            hint.set(Some("Choose a role first: nothing was added.".to_owned()));
+            hint.set(Some(Hint::ChooseFirst));
             return;
         };
         let grant = Grant {
@@ -210,9 +252,9 @@ pub fn GrantPicker(
 
     view! {
         <fieldset class="grant-picker" data-testid="grant-picker">
-            <legend>"Roles to grant (optional)"</legend>
+            <legend>{t!(i18n, grant.legend)}</legend>
             <div class="field">
-                <label for="grant-kind">"What to grant"</label>
+                <label for="grant-kind">{t!(i18n, grant.what)}</label>
                 <select
                     id="grant-kind"
                     data-testid="grant-kind"
@@ -222,14 +264,14 @@ pub fn GrantPicker(
                         confirming.set(None);
                     }
                 >
-                    <option value="clusterrole-namespace" selected>"A ClusterRole in a namespace (view, edit, admin…)"</option>
-                    <option value="role-namespace">"A Role in a namespace"</option>
-                    <option value="clusterrole-cluster">"A ClusterRole cluster-wide"</option>
+                    <option value="clusterrole-namespace" selected>{t!(i18n, grant.cluster_role_in_namespace)}</option>
+                    <option value="role-namespace">{t!(i18n, grant.role_in_namespace)}</option>
+                    <option value="clusterrole-cluster">{t!(i18n, grant.cluster_role_cluster_wide)}</option>
                 </select>
             </div>
             <Show when=move || mode.get().needs_namespace()>
                 <div class="field">
-                    <label for="grant-namespace">"Namespace"</label>
+                    <label for="grant-namespace">{t!(i18n, grant.namespace)}</label>
                     <input
                         id="grant-namespace"
                         data-testid="grant-namespace"
@@ -257,7 +299,7 @@ pub fn GrantPicker(
                 prop:disabled=move || loading.get()
                 on:click=move |_| load()
             >
-                {move || if loading.get() { "Loading roles…" } else { "Load roles" }}
+                {move || if loading.get() { t_string!(i18n, grant.loading) } else { t_string!(i18n, grant.load) }}
             </button>
             {move || roles.with(|r| match r {
                 Some(Err(error)) => Some(view! {
@@ -265,14 +307,14 @@ pub fn GrantPicker(
                 }.into_any()),
                 Some(Ok(_)) => Some(view! {
                     <div class="field">
-                        <label for="grant-role">"Role"</label>
+                        <label for="grant-role">{t!(i18n, grant.role)}</label>
                         <select
                             id="grant-role"
                             data-testid="grant-role"
                             prop:value=move || chosen.get()
                             on:change=move |ev| chosen.set(event_target_value(&ev))
                         >
-                            <option value="" disabled selected=move || chosen.get().is_empty()>"Choose a role…"</option>
+                            <option value="" disabled selected=move || chosen.get().is_empty()>{t!(i18n, grant.choose)}</option>
                             {move || {
                                 let (common, others) = offered(&choices(), show_system.get());
                                 let option = move |r: RoleView| {
@@ -281,9 +323,9 @@ pub fn GrantPicker(
                                 };
                                 view! {
                                     {(!common.is_empty()).then(|| view! {
-                                        <optgroup label="Common">{common.into_iter().map(option).collect_view()}</optgroup>
+                                        <optgroup label=move || t_string!(i18n, grant.common)>{common.into_iter().map(option).collect_view()}</optgroup>
                                     })}
-                                    <optgroup label="Other roles">{others.into_iter().map(option).collect_view()}</optgroup>
+                                    <optgroup label=move || t_string!(i18n, grant.others)>{others.into_iter().map(option).collect_view()}</optgroup>
                                 }
                             }}
                         </select>
@@ -291,22 +333,23 @@ pub fn GrantPicker(
                             <input type="checkbox" data-testid="show-system-roles"
                                 prop:checked=move || show_system.get()
                                 on:change=move |ev| show_system.set(event_target_checked(&ev)) />
-                            " Show system roles (system:*, certdesk:*)"
+                            " " {t!(i18n, grant.show_system)}
                         </label>
                         <button type="button" data-testid="grant-add" on:click=move |_| add()>
-                            "Add this grant"
+                            {t!(i18n, grant.add)}
                         </button>
                     </div>
                 }.into_any()),
                 None => None,
             })}
-            {move || hint.get().map(|h| view! { <p class="hint" role="alert" data-testid="grant-hint">{h}</p> })}
+            {move || hint.get().map(|h| view! { <p class="hint" role="alert" data-testid="grant-hint">{move || hint_words(i18n, &h)}</p> })}
             {move || confirming.get().map(|(pending, dangers)| {
-                let words = grant_words(&pending.grant);
+                let grant = pending.grant.clone();
+                let far = move || fill(t_string!(i18n, grant.reaches_far), &[("grant", &grant_words(i18n, &grant))]);
                 view! {
                     <div class="risk risk-red" role="alert" data-testid="grant-danger">
-                        <p><strong>{format!("{words} reaches far:")}</strong></p>
-                        <ul>{dangers.into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}</ul>
+                        <p><strong>{far}</strong></p>
+                        <ul>{dangers.into_iter().map(|d| view! { <li>{move || danger_words(i18n, &d)}</li> }).collect_view()}</ul>
                         <button type="button" class="danger" data-testid="grant-confirm"
                             on:click=move |_| {
                                 if let Some((pending, _)) = confirming.get_untracked() {
@@ -314,18 +357,19 @@ pub fn GrantPicker(
                                 }
                                 confirming.set(None);
                             }>
-                            "Add it anyway"
+                            {t!(i18n, grant.add_anyway)}
                         </button>
                         " "
                         <button type="button" data-testid="grant-cancel" on:click=move |_| confirming.set(None)>
-                            "Cancel"
+                            {t!(i18n, grant.cancel)}
                         </button>
                     </div>
                 }
             })}
-            <ul class="grants" aria-label="Chosen grants" data-testid="grant-list">
+            <ul class="grants" aria-label=move || t_string!(i18n, grant.chosen) data-testid="grant-list">
                 {move || grants.get().into_iter().map(|g| {
-                    let words = grant_words(&g.grant);
+                    let shown = g.grant.clone();
+                    let words = move || grant_words(i18n, &shown);
                     let grant = g.grant.clone();
                     view! {
                         <li data-testid="grant">
@@ -335,10 +379,10 @@ pub fn GrantPicker(
                                 type="button"
                                 class="link"
                                 data-testid="grant-remove"
-                                aria-label=format!("Remove {words}")
+                                aria-label=move || fill(t_string!(i18n, grant.remove_label), &[("grant", &words())])
                                 on:click=move |_| grants.update(|list| list.retain(|x| x.grant != grant))
                             >
-                                "Remove"
+                                {t!(i18n, grant.remove)}
                             </button>
                         </li>
                     }

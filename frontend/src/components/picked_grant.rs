@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use shared::admin_preview::GrantRules;
 
 use super::grant_picker::grant_words;
+use crate::i18n::{t, t_string, use_i18n};
+use crate::language::fill;
 
 /// What the approver answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,31 +23,34 @@ pub enum Answer {
 /// The question about `picked`; `answer` runs with the choice.
 #[component]
 pub fn PickedGrantPrompt(picked: GrantRules, answer: Callback<Answer>) -> impl IntoView {
-    let words = grant_words(&picked.grant);
+    let i18n = use_i18n();
+    let grant = picked.grant.clone();
+    let words = move || grant_words(i18n, &grant);
+    let add_words = words.clone();
     let dangers = shared::grant_risk::dangers(&picked.grant, &picked.rules);
     let far = !dangers.is_empty();
     view! {
         <div class="card warning" role="alertdialog" aria-labelledby="picked-title" data-testid="picked-prompt">
-            <p id="picked-title"><strong>{format!("Add {words} before approving?")}</strong></p>
-            <p>"You picked it in the form above but did not press \"Add this grant\"."</p>
+            <p id="picked-title"><strong>{move || fill(t_string!(i18n, grant.picked_question), &[("grant", &words())])}</strong></p>
+            <p>{t!(i18n, grant.picked_why)}</p>
             {far.then(|| view! {
                 <p class="hint" data-testid="picked-far">
-                    "It reaches far: add it above, where its risks are shown and confirmed."
+                    {t!(i18n, grant.picked_far)}
                 </p>
             })}
             <div class="actions">
                 {(!far).then(|| view! {
                     <button type="button" class="primary" data-testid="picked-add"
                         on:click=move |_| answer.run(Answer::AddAndApprove)>
-                        {format!("Add {words} and approve")}
+                        {move || fill(t_string!(i18n, grant.picked_add), &[("grant", &add_words())])}
                     </button>
                 })}
                 <button type="button" class="secondary" data-testid="picked-skip"
                     on:click=move |_| answer.run(Answer::ApproveWithout)>
-                    "Approve without it"
+                    {t!(i18n, grant.picked_skip)}
                 </button>
                 <button type="button" data-testid="picked-back" on:click=move |_| answer.run(Answer::Back)>
-                    "Back"
+                    {t!(i18n, grant.picked_back)}
                 </button>
             </div>
         </div>

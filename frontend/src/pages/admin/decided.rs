@@ -10,6 +10,7 @@ use super::place;
 use crate::api;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::request_row::detail_href;
+use crate::i18n::{t, t_string, use_i18n};
 
 /// How a page moves to another (the router's `use_navigate`, taken while the page
 /// is made: event handlers and tasks run outside the router's context).
@@ -55,20 +56,21 @@ pub fn open_next(
 /// buttons, which look for the next request the same way.
 #[component]
 pub fn WayOn(current: String, none_left: RwSignal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
     let error = RwSignal::new(None::<ApiError>);
     let navigate = navigation();
     let approver = crate::approver::use_approver();
     let next = move |_| open_next(approver, navigate, current.clone(), none_left, error);
     view! {
-        <nav class="way-on actions" aria-label="What next" data-testid="way-on">
+        <nav class="way-on actions" aria-label=move || t_string!(i18n, way_on.label) data-testid="way-on">
             <button type="button" class="primary" data-testid="next-pending" on:click=next>
-                "Next pending request →"
+                {t!(i18n, way_on.next)}
             </button>
-            <a href=place::list_href() data-testid="back-to-list">"Back to the list"</a>
+            <a href=place::list_href() data-testid="back-to-list">{t!(i18n, way_on.back)}</a>
         </nav>
         {move || none_left.get().then(|| view! {
-            <p role="status" data-testid="no-more-pending">"No other request is waiting. "
-                <a href=place::list_href()>"Back to the list"</a></p>
+            <p role="status" data-testid="no-more-pending">{t!(i18n, way_on.none_left)} " "
+                <a href=place::list_href()>{t!(i18n, way_on.back)}</a></p>
         })}
         {move || error.get().map(|error| view! { <ErrorPanel error /> })}
     }

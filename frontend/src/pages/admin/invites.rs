@@ -52,6 +52,7 @@ fn absolute_link(path: &str) -> String {
 /// The invites page.
 #[component]
 pub fn AdminInvites() -> impl IntoView {
+    let i18n = crate::i18n::use_i18n();
     crate::components::title::set("Invites");
     let approver = use_approver();
     let list = LocalResource::new(move || {
@@ -168,7 +169,7 @@ pub fn AdminInvites() -> impl IntoView {
                 <p class="hint" role="alert" data-testid="invite-picked-hint">
                     {format!(
                         "{} is picked but not added: press \"Add this grant\", or pick nothing, before making the invite.",
-                        grant_words(&p.grant)
+                        grant_words(i18n, &p.grant)
                     )}
                 </p>
             })}
@@ -233,7 +234,7 @@ pub fn AdminInvites() -> impl IntoView {
                                         data-state=state_words(invite.state)>
                                         <td>{invite.username.clone()}</td>
                                         <td>{invite.groups.join(", ")}</td>
-                                        <td>{invite.grants.iter().map(grant_words).collect::<Vec<_>>().join("; ")}</td>
+                                        <td>{invite.grants.iter().map(|g| grant_words(i18n, g)).collect::<Vec<_>>().join("; ")}</td>
                                         <td>{invite.created_by.clone()}</td>
                                         <td>{time::format_utc(invite.expires_at.unix_timestamp() as f64 * 1000.0)}</td>
                                         <td>

@@ -16,10 +16,11 @@ use crate::approver::use_approver;
 use crate::components::approve_outcome::ApproveOutcomeView;
 use crate::components::can_i_preview::CanIPreview;
 use crate::components::deny_form::DenyForm;
-use crate::components::error_panel::ErrorPanel;
+use crate::components::error_panel::{ErrorPanel, ErrorWords};
 use crate::components::grant_picker::GrantPicker;
 use crate::components::picked_grant::{Answer, PickedGrantPrompt};
 use crate::components::request_details::RequestDetails;
+use crate::i18n::{t, t_string, use_i18n};
 
 /// Seconds a denial waits for Undo before it is written.
 const UNDO_SECONDS: u64 = 5;
@@ -35,7 +36,8 @@ enum Loaded {
 /// The request detail page.
 #[component]
 pub fn AdminRequest() -> impl IntoView {
-    crate::components::title::set("Request");
+    let i18n = use_i18n();
+    Effect::new(move |_| crate::components::title::set(t_string!(i18n, detail.title)));
     let params = use_params_map();
     let name = move || params.with(|p| p.get("name").unwrap_or_default());
     let approver = use_approver();
@@ -285,13 +287,13 @@ pub fn AdminRequest() -> impl IntoView {
     let decided = move || denied.get() || outcome.with(|o| o.as_ref().is_some_and(|o| o.complete));
 
     view! {
-        <p><a href=place::list_href() data-testid="to-list">"← Requests"</a></p>
-        <h1>"Request " <code>{name}</code></h1>
+        <p><a href=place::list_href() data-testid="to-list">{t!(i18n, detail.to_list)}</a></p>
+        <h1>{t!(i18n, detail.heading, <name> = move || view! { <code>{name}</code> })}</h1>
         {move || match loaded.get() {
-            None => view! { <p class="muted">"Loading the request…"</p> }.into_any(),
+            None => view! { <p class="muted">{t!(i18n, detail.loading)}</p> }.into_any(),
             Some(Loaded::Missing) => view! {
                 <div class="card" data-testid="request-missing">
-                    <p>"The cluster has no request of this name: it may have been garbage-collected (an hour after a decision, a day if never decided)."</p>
+                    <p>{t!(i18n, detail.missing)}</p>
                 </div>
             }.into_any(),
             Some(Loaded::Failed(error)) => view! {
@@ -304,9 +306,9 @@ pub fn AdminRequest() -> impl IntoView {
                 <RequestDetails view=*view />
                 {move || matches!(phase(), Some(Phase::Approved | Phase::Issued)).then(|| view! {
                     <section class="card" data-testid="current-grants" aria-labelledby="current-title">
-                        <h2 id="current-title">"Roles granted now"</h2>
+                        <h2 id="current-title">{t!(i18n, detail.granted_now)}</h2>
                         {move || if current.with(Vec::is_empty) {
-                            view! { <p class="muted">"None: CertDesk made no binding for this user that still exists."</p> }.into_any()
+                            view! { <p class="muted">{t!(i18n, detail.granted_none)}</p> }.into_any()
                         } else {
                             view! {
                                 <ul class="bindings">
@@ -322,17 +324,18 @@ pub fn AdminRequest() -> impl IntoView {
         }}
         {move || (phase() == Some(Phase::Pending)).then(|| stalled_elsewhere.get()).flatten().map(|why| view! {
             <p class="card warning" role="alert" data-testid="signer-warning">
-                "Before you approve: another approved request got no certificate. " {why}
+                {t!(i18n, detail.signer_warning)}
+                {crate::language::is_english(i18n).then(|| view! { " " {why} })}
             </p>
         })}
         {move || waiting_deny.get().map(|_| view! {
             <p class="card warning" role="status" data-testid="deny-pending">
-                {format!("Denying in {UNDO_SECONDS} seconds: nothing is written until then. ")}
-                <button type="button" data-testid="deny-undo" on:click=undo>"Undo"</button>
+                {t!(i18n, detail.deny_waiting, seconds = move || UNDO_SECONDS)} " "
+                <button type="button" data-testid="deny-undo" on:click=undo>{t!(i18n, detail.undo)}</button>
             </p>
         })}
         {move || denied.get().then(|| view! {
-            <p class="card" role="status" data-testid="denied">"Denied. The requester sees your reason on their status page."</p>
+            <p class="card" role="status" data-testid="denied">{t!(i18n, detail.denied)}</p>
         })}
         {move || outcome.get().map(|o| view! { <ApproveOutcomeView outcome=o /> })}
         {move || decided().then(|| view! { <WayOn current=name() none_left /> })}
@@ -340,16 +343,16 @@ pub fn AdminRequest() -> impl IntoView {
             <section class="card decide" aria-labelledby="decide-title">
                 <h2 id="decide-title">
                     {move || if phase() == Some(Phase::Pending) {
-                        "Decide"
+                        t_string!(i18n, detail.decide)
                     } else {
-                        "Grant roles to this approved request"
+                        t_string!(i18n, detail.grant_approved)
                     }}
                 </h2>
                 <Show when=move || phase() == Some(Phase::Pending)>
                     <IdentityAnswer identity />
                 </Show>
                 <GrantPicker grants picked />
-                <h3>"What the roles allow"</h3>
+                <h3>{t!(i18n, detail.roles_allow)}</h3>
                 <CanIPreview scopes />
                 <form
                     class="approve-form"
@@ -360,7 +363,7 @@ pub fn AdminRequest() -> impl IntoView {
                         }
                     }
                 >
-                    <label for="approve-message">"Message for the requester (optional)"</label>
+                    <label for="approve-message">{t!(i18n, detail.message_label)}</label>
                     <textarea
                         id="approve-message"
                         data-testid="approve-message"
@@ -371,12 +374,12 @@ pub fn AdminRequest() -> impl IntoView {
                     ></textarea>
                     {move || (grants.with(Vec::is_empty) && picked.with(Option::is_none) && phase() == Some(Phase::Pending)).then(|| view! {
                         <p class="muted" data-testid="no-grant-note">
-                            "No role is granted: the certificate lets them do only what every signed-in user may."
+                            {t!(i18n, detail.no_grant)}
                         </p>
                     })}
                     {move || refused().then(|| view! {
                         <p class="hint" data-testid="approve-refused-reason">
-                            "Approve is off: the cluster does not let you issue this identity (see above)."
+                            {t!(i18n, detail.approve_off)}
                         </p>
                     })}
                     {move || (asking.get()).then(|| picked.get()).flatten().map(|p| view! {
@@ -385,12 +388,12 @@ pub fn AdminRequest() -> impl IntoView {
                     <div class="actions">
                         <button type="submit" class="primary" data-testid="approve-button"
                             on:click=move |_| then_next.set(false) prop:disabled=move || busy.get() || refused()>
-                            {move || if phase() == Some(Phase::Pending) { "Approve" } else { "Make the bindings" }}
+                            {move || if phase() == Some(Phase::Pending) { t_string!(i18n, detail.approve) } else { t_string!(i18n, detail.make_bindings) }}
                         </button>
                         <Show when=move || phase() == Some(Phase::Pending)>
                             <button type="submit" class="secondary" data-testid="approve-next"
                                 on:click=move |_| then_next.set(true) prop:disabled=move || busy.get() || refused()>
-                                "Approve & next"
+                                {t!(i18n, detail.approve_next)}
                             </button>
                         </Show>
                     </div>
@@ -408,31 +411,48 @@ pub fn AdminRequest() -> impl IntoView {
 }
 
 /// The identity check's answer, beside the decision: whether the cluster lets this
-/// approver issue the requested username and groups, and if not, what is missing.
+/// approver issue the requested username and groups, and if not, what is missing. In
+/// English the server's own words; in another language the catalogue's, with the
+/// missing permissions as the cluster names them.
 #[component]
 fn IdentityAnswer(identity: RwSignal<Option<Result<IdentityCheck, ApiError>>>) -> impl IntoView {
-    move || {
-        match identity.get() {
+    let i18n = use_i18n();
+    move || match identity.get() {
         None => view! {
-            <p class="muted" data-testid="identity-check">"Checking whether you may issue this identity…"</p>
+            <p class="muted" data-testid="identity-check">{t!(i18n, detail.identity_checking)}</p>
         }
         .into_any(),
         Some(Ok(check)) => {
-            let class = if check.allowed { "identity ok" } else { "identity refused" };
+            let class = if check.allowed {
+                "identity ok"
+            } else {
+                "identity refused"
+            };
+            let said = if crate::language::is_english(i18n) {
+                check.message.clone().into_any()
+            } else if check.allowed {
+                t!(i18n, detail.identity_allowed).into_any()
+            } else {
+                let missing = check.missing.join(", ");
+                t!(i18n, detail.identity_refused,
+                    <missing> = move || view! { <code>{missing.clone()}</code> })
+                .into_any()
+            };
             view! {
                 <p class=class role="status" data-testid="identity-check"
                     data-allowed=check.allowed.to_string()>
-                    {check.message}
+                    {said}
                 </p>
             }
             .into_any()
         }
         Some(Err(error)) => view! {
             <p class="identity refused" data-testid="identity-check" data-allowed="false">
-                "Whether you may issue this identity could not be checked: " {error.message}
+                {t!(i18n, detail.identity_unchecked, <why> = move || view! {
+                    <ErrorWords error=error.clone() />
+                })}
             </p>
         }
         .into_any(),
-    }
     }
 }

@@ -26,7 +26,8 @@ use crate::api;
 use crate::approver::use_approver;
 use crate::components::bulk_deny::BulkDeny;
 use crate::components::error_panel::ErrorPanel;
-use crate::components::request_row::{COLUMNS, RequestRow, phase_name};
+use crate::components::request_row::{I18n, RequestRow, columns, phase_name, phase_words};
+use crate::i18n::{t, t_string, use_i18n};
 
 /// How often the page fetches again when the stream of changes cannot be held.
 pub const FALLBACK_REFRESH: Duration = Duration::from_secs(30);
@@ -54,21 +55,21 @@ pub fn query_of(params: &ParamsMap) -> ListQuery {
 }
 
 /// The words of a sort key in the page's menu.
-fn sort_words(key: SortKey) -> &'static str {
+fn sort_words(i18n: I18n, key: SortKey) -> &'static str {
     match key {
-        SortKey::Waiting => "Longest waiting",
-        SortKey::Newest => "Newest",
-        SortKey::Name => "Name",
-        SortKey::Risk => "Most flags",
+        SortKey::Waiting => t_string!(i18n, list.sort_waiting),
+        SortKey::Newest => t_string!(i18n, list.sort_newest),
+        SortKey::Name => t_string!(i18n, list.sort_name),
+        SortKey::Risk => t_string!(i18n, list.sort_risk),
     }
 }
 
 /// The words of a flag filter in the page's menu.
-fn risk_words(filter: RiskFilter) -> &'static str {
+fn risk_words(i18n: I18n, filter: RiskFilter) -> &'static str {
     match filter {
-        RiskFilter::Red => "With red flags",
-        RiskFilter::Flagged => "With any flag",
-        RiskFilter::Clear => "Without flags",
+        RiskFilter::Red => t_string!(i18n, list.risk_red),
+        RiskFilter::Flagged => t_string!(i18n, list.risk_flagged),
+        RiskFilter::Clear => t_string!(i18n, list.risk_clear),
     }
 }
 
@@ -111,8 +112,11 @@ fn row_key(view: &RequestView) -> (String, &'static str, usize, Option<String>) 
     )
 }
 
-fn now_words() -> String {
-    String::from(js_sys::Date::new_0().to_locale_time_string("default"))
+/// The time now, as the page's language writes it.
+fn now_words(i18n: I18n) -> String {
+    use leptos_i18n::Locale as _;
+    let locale = i18n.get_locale_untracked();
+    String::from(js_sys::Date::new_0().to_locale_time_string(locale.as_str()))
 }
 
 /// Keeps the stream of changes open while the page is shown, bumping `tick` on each
@@ -171,7 +175,8 @@ fn stay_live(tick: RwSignal<u32>, live: RwSignal<bool>) {
 /// The requests list page.
 #[component]
 pub fn AdminRequests() -> impl IntoView {
-    crate::components::title::set("Requests");
+    let i18n = use_i18n();
+    Effect::new(move |_| crate::components::title::set(t_string!(i18n, list.title)));
     let approver = use_approver();
     let params = use_query_map();
     let query = Memo::new(move |_| query_of(&params.get()));
@@ -223,7 +228,7 @@ pub fn AdminRequests() -> impl IntoView {
                 Ok(answer) => {
                     page.try_set(Some(answer));
                     error.try_set(None);
-                    updated.try_set(Some(now_words()));
+                    updated.try_set(Some(now_words(i18n)));
                 }
                 // The last page stays on screen; the error says why it is not fresh.
                 Err(e) => {
@@ -290,39 +295,39 @@ pub fn AdminRequests() -> impl IntoView {
     };
 
     view! {
-        <h1>"Requests"</h1>
+        <h1>{t!(i18n, list.title)}</h1>
         <div class="toolbar">
             <div class="field inline">
-                <label for="phase-filter">"Show"</label>
+                <label for="phase-filter">{t!(i18n, list.show)}</label>
                 <select
                     id="phase-filter"
                     data-testid="phase-filter"
                     on:change=move |ev| refilter(|q, v| q.phase = PHASES.into_iter().find(|p| phase_name(*p) == v), event_target_value(&ev))
                 >
-                    <option value="all" selected=move || query.with(|q| q.phase.is_none())>"All but withdrawn"</option>
+                    <option value="all" selected=move || query.with(|q| q.phase.is_none())>{t!(i18n, list.all_but_withdrawn)}</option>
                     {PHASES.into_iter().map(|p| view! {
                         <option value=phase_name(p) selected=move || query.with(|q| q.phase == Some(p))>
-                            {move || format!("{} ({})", phase_name(p), count(p))}
+                            {move || format!("{} ({})", phase_words(i18n, p), count(p))}
                         </option>
                     }).collect_view()}
                 </select>
             </div>
             <div class="field inline">
-                <label for="sort-select">"Order"</label>
+                <label for="sort-select">{t!(i18n, list.order)}</label>
                 <select id="sort-select" data-testid="sort-select"
                     on:change=move |ev| refilter(|q, v| q.sort = SortKey::ALL.into_iter().find(|k| k.as_str() == v), event_target_value(&ev))>
                     {SortKey::ALL.into_iter().map(|k| view! {
                         <option value=k.as_str() selected=move || query.with(|q| q.sort.unwrap_or_default() == k)>
-                            {sort_words(k)}
+                            {move || sort_words(i18n, k)}
                         </option>
                     }).collect_view()}
                 </select>
             </div>
             <div class="field inline">
-                <label for="group-filter">"Group"</label>
+                <label for="group-filter">{t!(i18n, list.group)}</label>
                 <select id="group-filter" data-testid="group-filter"
                     on:change=move |ev| refilter(|q, v| q.group = Some(v).filter(|v| !v.is_empty()), event_target_value(&ev))>
-                    <option value="" selected=move || query.with(|q| q.group.is_none())>"Any"</option>
+                    <option value="" selected=move || query.with(|q| q.group.is_none())>{t!(i18n, list.any)}</option>
                     {move || {
                         let mut groups = page.with(|p| p.as_ref().map(|p| p.groups.clone()).unwrap_or_default());
                         if let Some(chosen) = query.with(|q| q.group.clone())
@@ -341,12 +346,12 @@ pub fn AdminRequests() -> impl IntoView {
                 </select>
             </div>
             <div class="field inline">
-                <label for="risk-filter">"Flags"</label>
+                <label for="risk-filter">{t!(i18n, list.flags)}</label>
                 <select id="risk-filter" data-testid="risk-filter"
                     on:change=move |ev| refilter(|q, v| q.risk = RiskFilter::ALL.into_iter().find(|f| f.as_str() == v), event_target_value(&ev))>
-                    <option value="" selected=move || query.with(|q| q.risk.is_none())>"Any"</option>
+                    <option value="" selected=move || query.with(|q| q.risk.is_none())>{t!(i18n, list.any)}</option>
                     {RiskFilter::ALL.into_iter().map(|f| view! {
-                        <option value=f.as_str() selected=move || query.with(|q| q.risk == Some(f))>{risk_words(f)}</option>
+                        <option value=f.as_str() selected=move || query.with(|q| q.risk == Some(f))>{move || risk_words(i18n, f)}</option>
                     }).collect_view()}
                 </select>
             </div>
@@ -358,17 +363,17 @@ pub fn AdminRequests() -> impl IntoView {
                     refilter(|q, text| q.q = Some(text).filter(|t| !t.trim().is_empty()), search_text.get_untracked());
                 }
             >
-                <label for="request-search">"Search"</label>
+                <label for="request-search">{t!(i18n, list.search)}</label>
                 <input
                     id="request-search"
                     type="search"
                     data-testid="request-search"
-                    placeholder="username, group, note"
+                    placeholder=move || t_string!(i18n, list.search_hint)
                     maxlength="200"
                     prop:value=move || search_text.get()
                     on:input=move |ev| search_text.set(event_target_value(&ev))
                 />
-                <button type="submit" data-testid="search">"Search"</button>
+                <button type="submit" data-testid="search">{t!(i18n, list.search)}</button>
             </form>
             <button
                 type="button"
@@ -376,13 +381,13 @@ pub fn AdminRequests() -> impl IntoView {
                 prop:disabled=move || fetching.get()
                 on:click=move |_| tick.update(|t| *t = t.wrapping_add(1))
             >
-                {move || if fetching.get() { "Refreshing…" } else { "Refresh" }}
+                {move || if fetching.get() { t_string!(i18n, list.refreshing) } else { t_string!(i18n, list.refresh) }}
             </button>
             <span class="muted small" data-testid="updated">
-                {move || updated.get().map(|t| if live.get() {
-                    format!("Updated {t}; live.")
+                {move || updated.get().map(|at| if live.get() {
+                    t!(i18n, list.updated_live, time = move || at.clone()).into_any()
                 } else {
-                    format!("Updated {t}; fetched again every 30 s.")
+                    t!(i18n, list.updated_polled, time = move || at.clone()).into_any()
                 })}
             </span>
         </div>
@@ -390,22 +395,22 @@ pub fn AdminRequests() -> impl IntoView {
             <div data-testid="error-panel"><ErrorPanel error /></div>
         })}
         {move || page.with(|p| p.is_none()).then(|| view! {
-            <p class="muted">"Loading the requests…"</p>
+            <p class="muted">{t!(i18n, list.loading)}</p>
         })}
         {move || page.with(|p| p.as_ref().is_some_and(|p| p.items.is_empty())).then(|| view! {
-            <p class="muted" data-testid="no-requests">"No requests to show."</p>
+            <p class="muted" data-testid="no-requests">{t!(i18n, list.empty)}</p>
         })}
         <BulkDeny selected all_matching query pending=Signal::derive(move || count(Phase::Pending)) done=tick />
-        {move || matching_bar(page_pending(), selected, all_matching, count(Phase::Pending))}
+        {move || matching_bar(i18n, page_pending(), selected, all_matching, count(Phase::Pending))}
         // A stable table: rows are only rebuilt when their request changed, so a fetch
         // does not take the keyboard focus away from a row.
-        <div class="table-scroll" tabindex="0" role="region" aria-label="Requests">
+        <div class="table-scroll" tabindex="0" role="region" aria-label=move || t_string!(i18n, list.title)>
             <table class="request-table" data-testid="requests">
                 <thead>
                     <tr>
                         <th scope="col" class="tick">
                             <input type="checkbox" class="select-row" data-testid="select-page"
-                                aria-label="Select every pending request on this page"
+                                aria-label=move || t_string!(i18n, list.select_page)
                                 prop:checked=move || {
                                     let names = page_pending();
                                     !names.is_empty() && selected.with(|s| names.iter().all(|n| s.contains(n)))
@@ -419,7 +424,7 @@ pub fn AdminRequests() -> impl IntoView {
                                     });
                                 } />
                         </th>
-                        {COLUMNS.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view()}
+                        {(0..8).map(|i| view! { <th scope="col">{move || columns(i18n)[i]}</th> }).collect_view()}
                     </tr>
                 </thead>
                 <tbody>
@@ -431,9 +436,9 @@ pub fn AdminRequests() -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        <nav class="pager" aria-label="Pages" data-testid="pager">
+        <nav class="pager" aria-label=move || t_string!(i18n, list.pages) data-testid="pager">
             {move || (at() > 1).then(|| view! {
-                <a href=to_page(at() - 1) data-testid="previous-page">"← Previous"</a>
+                <a href=to_page(at() - 1) data-testid="previous-page">{t!(i18n, list.previous)}</a>
             })}
             {move || page_numbers(at(), pages()).into_iter().map(|n| match n {
                 Some(n) if n == at() => view! { <strong aria-current="page" data-testid="page-link">{n}</strong> }.into_any(),
@@ -441,15 +446,13 @@ pub fn AdminRequests() -> impl IntoView {
                 None => view! { <span aria-hidden="true">"…"</span> }.into_any(),
             }).collect_view()}
             {move || (at() < pages()).then(|| view! {
-                <a href=to_page(at() + 1) data-testid="next-page">"Next →"</a>
+                <a href=to_page(at() + 1) data-testid="next-page">{t!(i18n, list.next)}</a>
             })}
             <span data-testid="page-of">
-                {move || page.with(|p| p.as_ref().map(|p| format!(
-                    " Page {} of {} ({} requests) ",
-                    at(),
-                    pages(),
-                    p.total
-                )))}
+                {move || page.with(|p| p.as_ref().map(|p| {
+                    let total = p.total;
+                    view! { " " {t!(i18n, list.page_of, at = at, pages = pages, total = move || total)} " " }
+                }))}
             </span>
         </nav>
         <super::sinks::Sinks />
@@ -460,6 +463,7 @@ pub fn AdminRequests() -> impl IntoView {
 /// The line under the bulk bar that offers every matching pending request, on every
 /// page, once this page's are all ticked.
 fn matching_bar(
+    i18n: I18n,
     on_page: Vec<String>,
     selected: RwSignal<std::collections::BTreeSet<String>>,
     all_matching: RwSignal<bool>,
@@ -470,10 +474,10 @@ fn matching_bar(
         return Some(
             view! {
                 <p class="matching" data-testid="select-matching-bar">
-                    {format!("All {pending} pending requests that match are selected. ")}
+                    {t!(i18n, list.all_selected, count = move || pending)} " "
                     <button type="button" class="link" data-testid="clear-matching"
                         on:click=move |_| { all_matching.set(false); selected.set(Default::default()); }>
-                        "Clear the selection"
+                        {t!(i18n, list.clear_selection)}
                     </button>
                 </p>
             }
@@ -483,10 +487,10 @@ fn matching_bar(
     (page_all && pending > on_page.len()).then(|| {
         view! {
             <p class="matching" data-testid="select-matching-bar">
-                {format!("The {} pending requests on this page are selected. ", on_page.len())}
+                {t!(i18n, list.page_selected, count = move || on_page.len())} " "
                 <button type="button" class="link" data-testid="select-matching"
                     on:click=move |_| all_matching.set(true)>
-                    {format!("Select all {pending} that match")}
+                    {t!(i18n, list.select_matching, count = move || pending)}
                 </button>
             </p>
         }

@@ -197,7 +197,7 @@ fn Granted(grants: Vec<Grant>) -> impl IntoView {
     view! {
         <h3>{t!(i18n, explain.granted_heading)}</h3>
         <ul data-testid="granted">
-            {grants.iter().map(|grant| view! { <li>{grant_words(grant)}</li> }).collect_view()}
+            {grants.into_iter().map(|grant| view! { <li>{move || grant_words(i18n, &grant)}</li> }).collect_view()}
         </ul>
         <p>{t!(i18n, explain.see_exactly)}</p>
         {scopes.into_iter().enumerate().map(|(n, namespace)| {
@@ -215,27 +215,29 @@ fn Granted(grants: Vec<Grant>) -> impl IntoView {
     .into_any()
 }
 
-/// One grant in words, such as "view in the namespace team-a: read most objects there
-/// (not Secrets)".
-pub fn grant_words(grant: &Grant) -> String {
+/// One grant in the page's words, such as "the cluster role view in the namespace
+/// team-a: read most objects (not Secrets)".
+pub fn grant_words(i18n: crate::components::request_row::I18n, grant: &Grant) -> String {
+    use crate::language::fill;
+    let place = match (grant.kind, &grant.namespace) {
+        (RoleKind::Role, Some(_)) => t_string!(i18n, explain.grant_role_in),
+        (RoleKind::ClusterRole, Some(_)) => t_string!(i18n, explain.grant_cluster_role_in),
+        (RoleKind::Role, None) => t_string!(i18n, explain.grant_role_everywhere),
+        (RoleKind::ClusterRole, None) => t_string!(i18n, explain.grant_cluster_role_everywhere),
+    };
+    let namespace = grant.namespace.clone().unwrap_or_default();
+    let said = fill(place, &[("name", &grant.name), ("namespace", &namespace)]);
     let meaning = match (grant.kind, grant.name.as_str()) {
-        (RoleKind::ClusterRole, "view") => ": read most objects (not Secrets)",
-        (RoleKind::ClusterRole, "edit") => ": read and change most objects (not roles or bindings)",
-        (RoleKind::ClusterRole, "admin") => {
-            ": manage everything, including roles and bindings in the namespace"
+        (RoleKind::ClusterRole, "view") => Some(t_string!(i18n, explain.grant_means_view)),
+        (RoleKind::ClusterRole, "edit") => Some(t_string!(i18n, explain.grant_means_edit)),
+        (RoleKind::ClusterRole, "admin") => Some(t_string!(i18n, explain.grant_means_admin)),
+        (RoleKind::ClusterRole, "cluster-admin") => {
+            Some(t_string!(i18n, explain.grant_means_cluster_admin))
         }
-        (RoleKind::ClusterRole, "cluster-admin") => ": do anything",
-        _ => "",
+        _ => None,
     };
-    let kind = match grant.kind {
-        RoleKind::Role => "the role",
-        RoleKind::ClusterRole => "the cluster role",
-    };
-    match &grant.namespace {
-        Some(namespace) => format!(
-            "{kind} {} in the namespace {namespace}{meaning}",
-            grant.name
-        ),
-        None => format!("{kind} {} everywhere in the cluster{meaning}", grant.name),
+    match meaning {
+        Some(meaning) => fill(meaning, &[("grant", &said)]),
+        None => said,
     }
 }

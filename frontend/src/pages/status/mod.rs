@@ -232,19 +232,4 @@ fn StatusView(id: String, portal: String, state: KeyState) -> impl IntoView {
     }
 }
 
-/// A phase as the requester reads it, in the page's language (its `data-phase` stays
-/// the English name tests and scripts read).
-pub fn phase_words(
-    i18n: leptos_i18n::I18nContext<crate::i18n::Locale>,
-    phase: Phase,
-) -> &'static str {
-    match phase {
-        Phase::Pending => t_string!(i18n, phase.pending),
-        Phase::Approved => t_string!(i18n, phase.approved),
-        Phase::Issued => t_string!(i18n, phase.issued),
-        Phase::Denied => t_string!(i18n, phase.denied),
-        Phase::Failed => t_string!(i18n, phase.failed),
-        Phase::Gone => t_string!(i18n, phase.gone),
-        Phase::Withdrawn => t_string!(i18n, phase.withdrawn),
-    }
-}
+pub use crate::components::request_row::phase_words;
