@@ -12,6 +12,8 @@ use shared::admin_list::{ListQuery, MAX_PER_PAGE};
 use shared::{ApiError, Phase};
 
 use crate::api;
+use crate::components::error_panel::ErrorWords;
+use crate::i18n::{t, use_i18n};
 
 /// The most requests one "all that match" denial takes (the list's own ceiling).
 const MAX_MATCHING: usize = 10_000;
@@ -20,7 +22,8 @@ const MAX_MATCHING: usize = 10_000;
 #[derive(Clone, Default)]
 struct Report {
     denied: usize,
-    failed: Vec<String>,
+    /// Each request that was not denied (none: the list itself could not be read).
+    failed: Vec<(Option<String>, ApiError)>,
 }
 
 /// Every pending request `query` matches, page by page.
@@ -56,6 +59,7 @@ pub fn BulkDeny(
     pending: Signal<usize>,
     done: RwSignal<u32>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let reason = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let progress = RwSignal::new(None::<(usize, usize)>);
@@ -86,11 +90,7 @@ pub fn BulkDeny(
                 match matching_names(&token, &query).await {
                     Ok(names) => names,
                     Err(e) => {
-                        outcome.failed.push(format!(
-                            "the matching requests could not be listed: {} ({})",
-                            e.message,
-                            e.code.as_str()
-                        ));
+                        outcome.failed.push((None, e));
                         Vec::new()
                     }
                 }
@@ -105,11 +105,7 @@ pub fn BulkDeny(
                 };
                 match api::admin::deny(&token, &name, &body).await {
                     Ok(()) => outcome.denied += 1,
-                    Err(e) => {
-                        outcome
-                            .failed
-                            .push(format!("{name}: {} ({})", e.message, e.code.as_str()));
-                    }
+                    Err(e) => outcome.failed.push((Some(name), e)),
                 }
             }
             progress.try_set(None);
@@ -125,7 +121,7 @@ pub fn BulkDeny(
         {move || (how_many() > 0 || busy.get()).then(|| view! {
             <form class="card bulk" data-testid="bulk-deny" on:submit=deny>
                 <label for="bulk-reason">
-                    {move || format!("Deny the {} selected with one reason (shown to each requester)", how_many())}
+                    {t!(i18n, bulk.label, count = how_many)}
                 </label>
                 <textarea id="bulk-reason" data-testid="bulk-reason" rows="2" maxlength="500" required
                     prop:value=move || reason.get()
@@ -133,16 +129,16 @@ pub fn BulkDeny(
                 <div class="actions">
                     <button type="submit" class="danger" data-testid="bulk-deny-button"
                         prop:disabled=move || busy.get() || reason.with(|r| r.trim().is_empty())>
-                        {move || format!("Deny {} selected", how_many())}
+                        {t!(i18n, bulk.deny, count = how_many)}
                     </button>
                     <button type="button" class="secondary" data-testid="bulk-clear"
                         prop:disabled=move || busy.get()
                         on:click=move |_| { selected.set(BTreeSet::new()); all_matching.set(false); }>
-                        "Clear the selection"
+                        {t!(i18n, list.clear_selection)}
                     </button>
                     {move || progress.get().map(|(done, total)| view! {
                         <span class="muted" role="status" data-testid="bulk-progress">
-                            {format!("Denied {done} of {total}…")}
+                            {t!(i18n, bulk.progress, done = move || done, total = move || total)}
                         </span>
                     })}
                 </div>
@@ -150,10 +146,21 @@ pub fn BulkDeny(
         })}
         {move || report.get().map(|r| view! {
             <div class="card" role="status" data-testid="bulk-report">
-                <p>{format!("Denied {}.", r.denied)}</p>
-                {(!r.failed.is_empty()).then(|| view! {
-                    <p class="field-error">{format!("{} could not be denied:", r.failed.len())}</p>
-                    <ul>{r.failed.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}</ul>
+                <p>{t!(i18n, bulk.denied, count = move || r.denied)}</p>
+                {(!r.failed.is_empty()).then(|| {
+                    let count = r.failed.len();
+                    view! {
+                        <p class="field-error">{t!(i18n, bulk.failed, count = move || count)}</p>
+                        <ul>{r.failed.into_iter().map(|(name, error)| view! {
+                            <li>
+                                {match name {
+                                    Some(name) => view! { <code>{name}</code> }.into_any(),
+                                    None => t!(i18n, bulk.unlisted).into_any(),
+                                }}
+                                ": " <ErrorWords error />
+                            </li>
+                        }).collect_view()}</ul>
+                    }
                 })}
             </div>
         })}
