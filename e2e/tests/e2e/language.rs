@@ -309,7 +309,13 @@ async fn choose(browser: &Browser, tag: &str) -> Result<()> {
 
 /// Kubernetes' own names, which Korean developers use as they are (as "kubeconfig" and
 /// "CSR"): an English label that is only such a name is not a leak.
-const KUBERNETES_NAMES: [&str; 4] = ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"];
+const KUBERNETES_NAMES: [&str; 5] = [
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "kubeconfig",
+];
 
 /// Every phrase of the English catalogue: each text cut at its placeholders
 /// (`{{ name }}`, `%{name}`, `<tag>`), the pieces with a word in them.

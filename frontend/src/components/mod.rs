@@ -10,6 +10,7 @@ pub mod error_panel;
 pub mod focus;
 pub mod grant_picker;
 pub mod picked_grant;
+pub mod progress;
 pub mod request_details;
 pub mod request_row;
 pub mod risk_flags;

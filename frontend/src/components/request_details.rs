@@ -33,6 +33,14 @@ pub fn decision_words(i18n: I18n, decision: &shared::admin::Decision) -> impl In
                 who.clone()
                     .unwrap_or_else(|| t_string!(i18n, detail.outside).to_owned())
             };
+            // CertDesk's own approval message ("Approved by <who>[: <words>]") is read
+            // back: only the approver's words are shown beside the sentence.
+            let message = match message.as_deref().map(shared::decision::read) {
+                Some(Some(shared::decision::Said::Approved { words, .. })) => {
+                    words.map(str::to_owned)
+                }
+                _ => message,
+            };
             match message {
                 Some(message) => t!(i18n, detail.approved_by_said,
                     <who> = move || view! { {who()} },

@@ -61,6 +61,22 @@ impl Phase {
     }
 }
 
+/// What a page making a key and sending a request is doing, for its status line (the
+/// page words it in its language: `components::progress`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// A phase of making the key and CSR.
+    Key(Phase),
+    /// The CSR is on its way.
+    Sending,
+    /// A key is being made and sent for each of this many clusters.
+    SendingEach(usize),
+    /// A renewal: the old key signs the proof.
+    Proving,
+    /// A renewal is on its way.
+    SendingRenewal,
+}
+
 impl From<GenerationStep> for Phase {
     fn from(step: GenerationStep) -> Self {
         match step {

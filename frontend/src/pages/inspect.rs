@@ -2,6 +2,10 @@
 //! (`openssl x509 -text` for people). Nothing of the file leaves the page.
 
 use leptos::prelude::*;
+use leptos_i18n::Locale as _;
+
+use crate::components::request_row::I18n;
+use crate::i18n::{t, t_string, use_i18n};
 use leptos::task::spawn_local;
 use shared::keys::Subject;
 use shared::kubeconfig::Kubeconfig;
@@ -17,11 +21,44 @@ use crate::submission::{Failure, FailurePanel, keep_key};
 /// The largest file read, in bytes.
 const MAX_FILE_BYTES: f64 = 1024.0 * 1024.0;
 
+/// What kind of file it was.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    /// PEM text (a certificate, perhaps with its key).
+    Pem,
+    /// A kubeconfig, with its current context's name when it has one.
+    Kubeconfig(Option<String>),
+}
+
+/// Why a file could not be inspected. The `String`s are what the parser said (its own
+/// technical words, shown as code).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Unreadable {
+    /// Larger than [`MAX_FILE_BYTES`] (its size).
+    TooLarge(f64),
+    /// Not text.
+    NotText,
+    /// No certificate in PEM text.
+    NoCertificate(String),
+    /// The private key beside the certificate.
+    BadKey(String),
+    /// Not a kubeconfig CertDesk can read.
+    NotKubeconfig(String),
+    /// No current context naming a user, and not exactly one user.
+    NoUser,
+    /// The user holds no client certificate (its name).
+    NoClientCertificate(String),
+    /// The kubeconfig's client certificate.
+    BadClientCertificate(String),
+    /// The kubeconfig's client key.
+    BadClientKey(String),
+}
+
 /// What a file turned out to hold.
 #[derive(Clone, PartialEq)]
 pub struct Findings {
-    /// What kind of file it was, such as "kubeconfig (context minjun@dev)".
-    pub source: String,
+    /// What kind of file it was.
+    pub source: Source,
     /// The certificate.
     pub certificate: CertificateInfo,
     /// `Some(matches)` when the file also held a private key.
@@ -55,50 +92,44 @@ fn renewal_source(
 }
 
 /// Reads a kubeconfig (YAML) or PEM certificate text, with an optional private key.
-pub fn inspect_text(text: &str) -> Result<Findings, String> {
+pub fn inspect_text(text: &str) -> Result<Findings, Unreadable> {
     if text.contains("-----BEGIN") {
         let (certificate_text, key) = split_private_key(text);
         let certificate = shared::inspect::inspect_certificate(&certificate_text)
-            .map_err(|e| format!("No certificate could be read from the file: {e}"))?;
+            .map_err(|e| Unreadable::NoCertificate(e.to_string()))?;
         let key_matches = key
             .as_ref()
             .map(|key| shared::inspect::public_key_matches(&certificate, key))
             .transpose()
-            .map_err(|e| format!("The private key in the file could not be read: {e}"))?;
+            .map_err(|e| Unreadable::BadKey(e.to_string()))?;
         return Ok(Findings {
-            source: "PEM file".to_owned(),
+            source: Source::Pem,
             renewable: renewal_source(&certificate_text, key, key_matches),
             certificate,
             key_matches,
             server: None,
         });
     }
-    let config = Kubeconfig::from_yaml(text).map_err(|e| e.to_string())?;
-    let user = config.current_user().ok_or_else(|| {
-        "The kubeconfig has no current context naming a user, and not exactly one user.".to_owned()
-    })?;
+    let config =
+        Kubeconfig::from_yaml(text).map_err(|e| Unreadable::NotKubeconfig(e.to_string()))?;
+    let user = config.current_user().ok_or(Unreadable::NoUser)?;
     let certificate_pem = user
         .user
         .certificate_pem()
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| {
-            format!(
-                "The user \"{}\" has no client-certificate-data (it may sign in with a token or a plugin).",
-                user.name
-            )
-        })?;
+        .map_err(|e| Unreadable::BadClientCertificate(e.to_string()))?
+        .ok_or_else(|| Unreadable::NoClientCertificate(user.name.clone()))?;
     let certificate = shared::inspect::inspect_certificate(&certificate_pem)
-        .map_err(|e| format!("The client certificate could not be read: {e}"))?;
-    let key = user.user.private_key_pem().map_err(|e| e.to_string())?;
+        .map_err(|e| Unreadable::BadClientCertificate(e.to_string()))?;
+    let key = user
+        .user
+        .private_key_pem()
+        .map_err(|e| Unreadable::BadClientKey(e.to_string()))?;
     let key_matches = key
         .as_ref()
         .map(|key| shared::inspect::public_key_matches(&certificate, key))
         .transpose()
-        .map_err(|e| format!("The client key could not be read: {e}"))?;
-    let source = match config.current() {
-        Some(context) => format!("kubeconfig, context {}", context.name),
-        None => "kubeconfig".to_owned(),
-    };
+        .map_err(|e| Unreadable::BadClientKey(e.to_string()))?;
+    let source = Source::Kubeconfig(config.current().map(|context| context.name.clone()));
     Ok(Findings {
         source,
         renewable: renewal_source(&certificate_pem, key, key_matches),
@@ -126,21 +157,51 @@ fn split_private_key(text: &str) -> (String, Option<Zeroizing<String>>) {
     (text.to_owned(), None)
 }
 
+/// Why a file could not be read, in the page's words (the parser's own in code).
+fn unreadable_words(i18n: I18n, why: &Unreadable) -> AnyView {
+    let detail = |text: &String| {
+        let text = text.clone();
+        move || view! { <code>{text.clone()}</code> }
+    };
+    match why {
+        Unreadable::TooLarge(bytes) => {
+            let bytes = *bytes;
+            t!(i18n, inspect.too_large, bytes = move || bytes).into_any()
+        }
+        Unreadable::NotText => t!(i18n, inspect.not_text).into_any(),
+        Unreadable::NoCertificate(e) => {
+            t!(i18n, inspect.no_certificate, <why> = detail(e)).into_any()
+        }
+        Unreadable::BadKey(e) => t!(i18n, inspect.bad_key, <why> = detail(e)).into_any(),
+        Unreadable::NotKubeconfig(e) => {
+            t!(i18n, inspect.not_kubeconfig, <why> = detail(e)).into_any()
+        }
+        Unreadable::NoUser => t!(i18n, inspect.no_user).into_any(),
+        Unreadable::NoClientCertificate(user) => {
+            t!(i18n, inspect.no_client_certificate, <user> = detail(user)).into_any()
+        }
+        Unreadable::BadClientCertificate(e) => {
+            t!(i18n, inspect.bad_client_certificate, <why> = detail(e)).into_any()
+        }
+        Unreadable::BadClientKey(e) => {
+            t!(i18n, inspect.bad_client_key, <why> = detail(e)).into_any()
+        }
+    }
+}
+
 /// The Inspect page.
 #[component]
 pub fn Inspect() -> impl IntoView {
-    crate::components::title::set("Inspect a file");
-    let result = RwSignal::new(None::<Result<Findings, String>>);
+    let i18n = use_i18n();
+    Effect::new(move |_| crate::components::title::set(t_string!(i18n, inspect.title)));
+    let result = RwSignal::new(None::<Result<Findings, Unreadable>>);
     let file_name = RwSignal::new(None::<String>);
     let dragging = RwSignal::new(false);
 
     let read = move |file: web_sys::File| {
         file_name.set(Some(file.name()));
         if file.size() > MAX_FILE_BYTES {
-            result.set(Some(Err(format!(
-                "The file has {} bytes; files up to 1 MiB are read.",
-                file.size()
-            ))));
+            result.set(Some(Err(Unreadable::TooLarge(file.size()))));
             return;
         }
         spawn_local(async move {
@@ -151,7 +212,7 @@ pub fn Inspect() -> impl IntoView {
                 .map(Zeroizing::new);
             let outcome = match text {
                 Some(text) => inspect_text(&text),
-                None => Err("The file could not be read as text.".to_owned()),
+                None => Err(Unreadable::NotText),
             };
             result.try_set(Some(outcome));
         });
@@ -179,18 +240,18 @@ pub fn Inspect() -> impl IntoView {
     };
 
     view! {
-        <h1>"Inspect a kubeconfig or certificate"</h1>
-        <p>"See who a file says you are and until when. The file is read in this page; nothing of it is uploaded."</p>
+        <h1>{t!(i18n, inspect.heading)}</h1>
+        <p>{t!(i18n, inspect.intro)}</p>
         <div class="dropzone" class:dragging=move || dragging.get() data-testid="inspect-drop"
             on:dragover=move |ev: leptos::ev::DragEvent| { ev.prevent_default(); dragging.set(true); }
             on:dragleave=move |_| dragging.set(false)
             on:drop=on_drop>
-            <label for="inspect-file">"Drop a file here, or choose one: "</label>
+            <label for="inspect-file">{t!(i18n, inspect.drop)} " "</label>
             <input id="inspect-file" type="file" data-testid="inspect-file"
                 accept=".kubeconfig,.yaml,.yml,.conf,.config,.crt,.pem,.cer,text/*"
                 on:change=on_pick />
         </div>
-        {move || file_name.get().map(|name| view! { <p class="muted">"File: " {name}</p> })}
+        {move || file_name.get().map(|name| view! { <p class="muted">{t!(i18n, inspect.file, <name> = move || view! { {name.clone()} })}</p> })}
         {move || result.get().map(|outcome| match outcome {
             Ok(findings) => {
                 let renewal = findings.renewable.clone().map(|source| {
@@ -199,8 +260,8 @@ pub fn Inspect() -> impl IntoView {
                 });
                 view! { <FindingsView findings /> {renewal} }.into_any()
             }
-            Err(message) => view! {
-                <div class="card error" role="alert" data-testid="inspect-error"><p>{message}</p></div>
+            Err(why) => view! {
+                <div class="card error" role="alert" data-testid="inspect-error"><p>{unreadable_words(i18n, &why)}</p></div>
             }.into_any(),
         })}
     }
@@ -212,41 +273,64 @@ pub fn FindingsView(findings: Findings) -> impl IntoView {
     let certificate = findings.certificate;
     let not_after_ms = certificate.not_after.unix_timestamp() as f64 * 1000.0;
     let not_before_ms = certificate.not_before.unix_timestamp() as f64 * 1000.0;
+    let i18n = use_i18n();
     let username = certificate.common_name.clone().unwrap_or_default();
-    let key_match = match findings.key_matches {
-        Some(true) => "Yes: the private key in the file belongs to this certificate.",
-        Some(false) => "No: the private key in the file belongs to a different certificate.",
-        None => "The file holds no private key.",
+    let matches = findings.key_matches;
+    let key_match = move || match matches {
+        Some(true) => t_string!(i18n, inspect.key_matches),
+        Some(false) => t_string!(i18n, inspect.key_differs),
+        None => t_string!(i18n, inspect.no_key),
+    };
+    let source = match findings.source.clone() {
+        Source::Pem => t!(i18n, inspect.source_pem).into_any(),
+        Source::Kubeconfig(None) => t!(i18n, inspect.source_kubeconfig).into_any(),
+        Source::Kubeconfig(Some(context)) => t!(i18n, inspect.source_context,
+            <context> = move || view! { {context.clone()} })
+        .into_any(),
+    };
+    let left = move || {
+        let seconds = ((not_after_ms - time::now_ms()) / 1000.0).floor() as i64;
+        if seconds <= 0 {
+            t_string!(i18n, issued.expired).to_owned()
+        } else {
+            let span = time::span_words(i18n.get_locale().as_str(), seconds);
+            crate::language::fill(t_string!(i18n, people.left), &[("span", &span)])
+        }
     };
     view! {
         <section class="card" data-testid="inspect-result">
-            <p class="muted">{findings.source}</p>
+            <p class="muted">{source}</p>
             <dl>
-                <dt>"Who (CN)"</dt>
+                <dt>{t!(i18n, inspect.who)}</dt>
                 <dd data-testid="inspect-cn"><SubjectLine username groups=Vec::new() /></dd>
-                <dt>"Groups (O)"</dt>
+                <dt>{t!(i18n, detail.groups)}</dt>
                 <dd data-testid="inspect-groups">{if certificate.organizations.is_empty() {
-                    "none".to_owned()
+                    t_string!(i18n, row.none).to_owned()
                 } else {
                     certificate.organizations.join(", ")
                 }}</dd>
-                <dt>"Issuer"</dt>
+                <dt>{t!(i18n, inspect.issuer)}</dt>
                 <dd data-testid="inspect-issuer">{certificate.issuer.clone()}</dd>
-                <dt>"Valid"</dt>
+                <dt>{t!(i18n, inspect.valid)}</dt>
                 <dd data-testid="inspect-validity">
-                    {time::format_utc(not_before_ms)} " to " {time::format_utc(not_after_ms)}
-                    " (" <span data-testid="inspect-time-left">{time::time_left(not_after_ms)}</span> ")"
+                    {
+                        let (from, to) = (time::format_utc(not_before_ms), time::format_utc(not_after_ms));
+                        t!(i18n, inspect.valid_span,
+                            <from> = move || view! { {from.clone()} },
+                            <to> = move || view! { {to.clone()} },
+                            <left> = move || view! { <span data-testid="inspect-time-left">{left}</span> })
+                    }
                 </dd>
-                <dt>"Key type"</dt>
+                <dt>{t!(i18n, inspect.key_type)}</dt>
                 <dd data-testid="inspect-key-type">{certificate.public_key.label()}</dd>
-                <dt>"Certificate SHA-256"</dt>
+                <dt>{t!(i18n, issued.certificate_sha256)}</dt>
                 <dd><code class="fingerprint" data-testid="inspect-fingerprint">{certificate.sha256_fingerprint.clone()}</code></dd>
-                <dt>"Public key SHA-256"</dt>
+                <dt>{t!(i18n, issued.public_key_sha256)}</dt>
                 <dd><code class="fingerprint" data-testid="inspect-key-fingerprint">{certificate.public_key_sha256.clone()}</code></dd>
-                <dt>"Key matches"</dt>
+                <dt>{t!(i18n, inspect.key_match)}</dt>
                 <dd data-testid="inspect-key-match" data-matches=findings.key_matches.map(|m| m.to_string())>{key_match}</dd>
                 {findings.server.map(|server| view! {
-                    <dt>"API server"</dt>
+                    <dt>{t!(i18n, inspect.server)}</dt>
                     <dd><code data-testid="inspect-server">{server}</code></dd>
                 })}
             </dl>
@@ -260,6 +344,7 @@ pub fn FindingsView(findings: Findings) -> impl IntoView {
 /// browser like any request's, and the status page assembles the new kubeconfig.
 #[component]
 pub fn Renew(source: RenewalSource, certificate: CertificateInfo) -> impl IntoView {
+    let i18n = use_i18n();
     let live = certificate.not_after.unix_timestamp() as f64 * 1000.0 > time::now_ms();
     let lifetime = (certificate.not_after - certificate.not_before).whole_seconds();
     let lifetime = u32::try_from(lifetime.max(0)).unwrap_or(u32::MAX);
@@ -269,7 +354,7 @@ pub fn Renew(source: RenewalSource, certificate: CertificateInfo) -> impl IntoVi
             .key_algorithm()
             .unwrap_or(KeyAlgorithm::EcdsaP256),
     );
-    let progress = RwSignal::new(None::<&'static str>);
+    let progress = RwSignal::new(None::<crate::keys::Step>);
     let failure = RwSignal::new(None::<Failure>);
     let source = StoredValue::new(source);
     let subject = Subject {
@@ -320,16 +405,15 @@ pub fn Renew(source: RenewalSource, certificate: CertificateInfo) -> impl IntoVi
 
     view! {
         <section class="card" data-testid="renewal" aria-labelledby="renew-title">
-            <h2 id="renew-title">"Renew this certificate"</h2>
+            <h2 id="renew-title">{t!(i18n, inspect.renew_heading)}</h2>
             {if live {
                 view! {
-                    <p>
-                        "Get a new certificate for the same identity (" {subject.with_value(|s| s.username.clone())}
-                        ") without starting over: a new key is made in this browser, and the key in this file proves it is you. "
-                        "An approver may still have to approve it."
-                    </p>
+                    <p>{
+                        let user = subject.with_value(|s| s.username.clone());
+                        t!(i18n, inspect.renew_intro, <user> = move || view! { {user.clone()} })
+                    }</p>
                     <div class="field">
-                        <label for="renew-algorithm">"New key algorithm"</label>
+                        <label for="renew-algorithm">{t!(i18n, inspect.new_algorithm)}</label>
                         <select id="renew-algorithm" data-testid="renew-algorithm"
                             on:change=move |ev| {
                                 if let Ok(a) = serde_json::from_value(serde_json::Value::String(event_target_value(&ev))) {
@@ -344,14 +428,14 @@ pub fn Renew(source: RenewalSource, certificate: CertificateInfo) -> impl IntoVi
                     </div>
                     <button type="button" class="primary" data-testid="renew-button"
                         prop:disabled=move || busy.get() on:click=move |_| renew()>
-                        {move || if busy.get() { "Renewing…" } else { "Renew" }}
+                        {move || if busy.get() { t_string!(i18n, inspect.renewing) } else { t_string!(i18n, inspect.renew) }}
                     </button>
-                    <p role="status" aria-live="polite" data-testid="renew-progress">{move || progress.get()}</p>
+                    <p role="status" aria-live="polite" data-testid="renew-progress">{move || progress.get().map(|p| crate::components::progress::progress_words(i18n, p))}</p>
                     {move || failure.get().map(|failure| view! { <div data-testid="renew-error"><FailurePanel failure retry /></div> })}
                 }.into_any()
             } else {
                 view! {
-                    <p data-testid="renew-expired">"This certificate has expired: it can no longer prove who you are. Request access anew."</p>
+                    <p data-testid="renew-expired">{t!(i18n, inspect.expired)}</p>
                 }.into_any()
             }}
         </section>
@@ -363,7 +447,7 @@ async fn renew_with(
     subject: Subject,
     expiration_seconds: u32,
     source: RenewalSource,
-    progress: RwSignal<Option<&'static str>>,
+    progress: RwSignal<Option<crate::keys::Step>>,
 ) -> Result<String, Failure> {
     let old_key = shared::keys::PrivateKey::from_pem(&source.key_pem).map_err(|e| {
         Failure::Server(ApiError::new(
@@ -375,13 +459,13 @@ async fn renew_with(
         algorithm,
         &subject,
         move |p| {
-            progress.try_set(Some(p.phase.label()));
+            progress.try_set(Some(crate::keys::Step::Key(p.phase)));
         },
         &crate::keys::Cancel::new(),
     )
     .await
     .map_err(Failure::KeyGen)?;
-    progress.try_set(Some("Proving it is you with the old key…"));
+    progress.try_set(Some(crate::keys::Step::Proving));
     let challenge = crate::api::renewal_challenge()
         .await
         .map_err(Failure::Server)?;
@@ -392,7 +476,7 @@ async fn renew_with(
                 format!("The proof could not be made: {e}"),
             ))
         })?;
-    progress.try_set(Some("Sending the renewal…"));
+    progress.try_set(Some(crate::keys::Step::SendingRenewal));
     let body = RenewalRequest {
         csr_pem: key.csr_pem.clone(),
         expiration_seconds,

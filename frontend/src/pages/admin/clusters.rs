@@ -6,6 +6,11 @@
 //! identity rule decide there.
 
 use leptos::prelude::*;
+
+use crate::components::error_panel::error_words;
+use crate::components::request_row::I18n;
+use crate::i18n::{t, t_string, use_i18n};
+use crate::language::fill;
 use leptos::task::spawn_local;
 use shared::admin::{ApproveBody, DenyBody, RequestView, WhoAmI};
 use shared::admin_list::ListQuery;
@@ -25,7 +30,7 @@ struct Slot {
     portal: String,
     token: RwSignal<Option<String>>,
     /// Why it cannot be used from here, if it cannot.
-    unavailable: Option<String>,
+    unavailable: Option<Unavailable>,
 }
 
 impl Slot {
@@ -37,8 +42,8 @@ impl Slot {
         };
         let unavailable = match target.state {
             Reach::Federated(_) => None,
-            Reach::NotFederated(reason) => Some(format!("not federated: {reason}")),
-            Reach::Unreachable(error) => Some(error.message),
+            Reach::NotFederated(reason) => Some(Unavailable::NotFederated(reason)),
+            Reach::Unreachable(error) => Some(Unavailable::Unreachable(error)),
         };
         Self {
             name: target.name,
@@ -49,6 +54,27 @@ impl Slot {
     }
 }
 
+/// Why a cluster cannot be used from this page.
+#[derive(Clone)]
+enum Unavailable {
+    /// The two installs do not list each other (the reason, in English).
+    NotFederated(String),
+    /// Its CertDesk could not be asked.
+    Unreachable(ApiError),
+}
+
+fn unavailable_words(i18n: I18n, why: &Unavailable) -> String {
+    match why {
+        // The reason names what differs in English; other languages say what it means.
+        Unavailable::NotFederated(reason) if crate::language::is_english(i18n) => fill(
+            t_string!(i18n, all_clusters.not_federated_because),
+            &[("reason", reason)],
+        ),
+        Unavailable::NotFederated(_) => t_string!(i18n, all_clusters.not_federated).to_owned(),
+        Unavailable::Unreachable(error) => error_words(i18n, error),
+    }
+}
+
 fn peer_key(name: &str) -> String {
     format!("{}{name}", storage::PEER_TOKEN_PREFIX)
 }
@@ -56,7 +82,8 @@ fn peer_key(name: &str) -> String {
 /// The page: a sign-in per peer, then the merged list.
 #[component]
 pub fn AdminClusters() -> impl IntoView {
-    crate::components::title::set("All clusters");
+    let i18n = use_i18n();
+    Effect::new(move |_| crate::components::title::set(t_string!(i18n, all_clusters.title)));
     let approver = use_approver();
     let config = crate::config::use_config();
     let slots = LocalResource::new(move || async move {
@@ -71,14 +98,14 @@ pub fn AdminClusters() -> impl IntoView {
         )
     });
     view! {
-        <h1>"Requests in every cluster"</h1>
+        <h1>{t!(i18n, all_clusters.heading)}</h1>
         <AdminNav />
-        <Suspense fallback=|| view! { <p class="muted">"Asking each cluster's CertDesk…"</p> }>
+        <Suspense fallback=move || view! { <p class="muted">{t!(i18n, all_clusters.asking)}</p> }>
             {move || Suspend::new(async move {
                 match slots.await {
                     Ok(slots) => view! {
                         <section class="card" aria-labelledby="clusters-title">
-                            <h2 id="clusters-title">"Clusters"</h2>
+                            <h2 id="clusters-title">{t!(i18n, all_clusters.clusters)}</h2>
                             <ul class="plain">
                                 {slots.iter().cloned().map(|slot| view! { <SlotLine entry=slot /> }).collect_view()}
                             </ul>
@@ -101,6 +128,7 @@ fn SlotLine(entry: Slot) -> impl IntoView {
         token,
         unavailable,
     } = entry;
+    let i18n = use_i18n();
     let label_name = name.clone();
     let typed = RwSignal::new(String::new());
     let who = RwSignal::new(None::<Result<WhoAmI, ApiError>>);
@@ -126,24 +154,33 @@ fn SlotLine(entry: Slot) -> impl IntoView {
         <li data-testid="cluster-slot" data-cluster=label_name.clone()>
             <strong>{label_name.clone()}</strong>
             {move || match (&unavailable, token.with(Option::is_some)) {
-                (Some(why), _) => view! { <span class="muted" data-testid="cluster-unavailable">" — " {why.clone()}</span> }.into_any(),
+                (Some(why), _) => {
+                    let why = why.clone();
+                    view! { <span class="muted" data-testid="cluster-unavailable">" — " {move || unavailable_words(i18n, &why)}</span> }.into_any()
+                }
                 (None, true) => view! {
-                    <span data-testid="cluster-signed-in">{if own { " — signed in (this cluster)" } else { " — signed in" }}</span>
+                    <span data-testid="cluster-signed-in">" — " {move || if own { t_string!(i18n, all_clusters.signed_in_here) } else { t_string!(i18n, all_clusters.signed_in) }}</span>
                 }.into_any(),
                 (None, false) => {
-                    let label = format!("Token for {name}");
+                    let label = {
+                        let name = name.clone();
+                        move || fill(t_string!(i18n, all_clusters.token_for), &[("cluster", &name)])
+                    };
                     view! {
                         <form class="inline" on:submit=check.clone() data-testid="peer-sign-in">
                             <input type="password" aria-label=label data-testid="peer-token" autocomplete="off"
                                 prop:value=move || typed.get() on:input=move |ev| typed.set(event_target_value(&ev)) />
-                            <button type="submit" class="secondary">"Sign in to " {name.clone()}</button>
+                            <button type="submit" class="secondary">{
+                                let name = name.clone();
+                                move || fill(t_string!(i18n, all_clusters.sign_in_to), &[("cluster", &name)])
+                            }</button>
                         </form>
                     }.into_any()
                 }
             }}
             {move || match who.get() {
                 Some(Err(error)) => view! { <div data-testid="peer-refused"><ErrorPanel error /></div> }.into_any(),
-                Some(Ok(who)) => view! { <span class="muted">" as " {who.username}</span> }.into_any(),
+                Some(Ok(who)) => view! { <span class="muted">" " {move || fill(t_string!(i18n, all_clusters.as_user), &[("user", &who.username)])}</span> }.into_any(),
                 None => ().into_any(),
             }}
         </li>
@@ -154,6 +191,7 @@ fn SlotLine(entry: Slot) -> impl IntoView {
 /// is read at once and on its own: one that fails shows its error beside the rest.
 #[component]
 fn MergedList(slots: Vec<Slot>) -> impl IntoView {
+    let i18n = use_i18n();
     let slots = StoredValue::new(slots);
     let round = RwSignal::new(0_u32);
     // What this page decided, kept above the list (a decided request leaves it).
@@ -184,16 +222,22 @@ fn MergedList(slots: Vec<Slot>) -> impl IntoView {
     });
     view! {
         <section class="card" aria-labelledby="merged-title" data-testid="merged-list">
-            <h2 id="merged-title">"Waiting for a decision"</h2>
-            <button type="button" class="secondary" on:click=move |_| round.update(|r| *r += 1)>"Refresh"</button>
+            <h2 id="merged-title">{t!(i18n, all_clusters.waiting)}</h2>
+            <button type="button" class="secondary" on:click=move |_| round.update(|r| *r += 1)>{t!(i18n, list.refresh)}</button>
             <ul class="plain" aria-live="polite">
                 {move || decided.get().into_iter().map(|d| view! {
                     <li data-testid="merged-done" data-cluster=d.cluster.clone() data-request=d.name.clone()>
-                        {d.what} " " {d.who} " in " {d.cluster.clone()}
+                        {
+                            let d = d.clone();
+                        {move || {
+                            let said = if d.approved { t_string!(i18n, all_clusters.done_approved) } else { t_string!(i18n, all_clusters.done_denied) };
+                            fill(said, &[("who", &d.who), ("cluster", &d.cluster)])
+                        }}
+                        }
                     </li>
                 }).collect_view()}
             </ul>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, people.loading)}</p> }>
                 {move || Suspend::new(async move {
                     let mut rows = Vec::new();
                     let mut failures = Vec::new();
@@ -213,7 +257,7 @@ fn MergedList(slots: Vec<Slot>) -> impl IntoView {
                                 </div>
                             }
                         }).collect_view()}
-                        {rows.is_empty().then(|| view! { <p class="muted" data-testid="merged-empty">"Nothing waits in the clusters you are signed in to."</p> })}
+                        {rows.is_empty().then(|| view! { <p class="muted" data-testid="merged-empty">{t!(i18n, all_clusters.empty)}</p> })}
                         <ul class="plain">
                             {rows.into_iter().map(|(slot, token, request)| view! { <MergedRow entry=slot token request round decided /> }).collect_view()}
                         </ul>
@@ -230,7 +274,8 @@ struct Decided {
     cluster: String,
     name: String,
     who: String,
-    what: &'static str,
+    /// Approved, or else denied.
+    approved: bool,
 }
 
 /// One request, labelled by its cluster, with its decisions (sent to that cluster).
@@ -242,6 +287,7 @@ fn MergedRow(
     round: RwSignal<u32>,
     decided: RwSignal<Vec<Decided>>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let slot = entry;
     let reason = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
@@ -250,12 +296,12 @@ fn MergedRow(
     let who = request
         .username
         .clone()
-        .unwrap_or_else(|| "(unreadable CSR)".to_owned());
+        .unwrap_or_else(|| t_string!(i18n, row.undecoded).to_owned());
     let record = StoredValue::new(Decided {
         cluster: slot.name.clone(),
         name: request.name.clone(),
         who: who.clone(),
-        what: "",
+        approved: false,
     });
     let decide = move |approve: bool| {
         let (portal, token, name) = target.get_value();
@@ -269,17 +315,17 @@ fn MergedRow(
                 };
                 api::approve_at(&portal, &token, &name, &body)
                     .await
-                    .map(|_| "approved")
+                    .map(|_| true)
             } else {
                 api::deny_at(&portal, &token, &name, &DenyBody { reason })
                     .await
-                    .map(|()| "denied")
+                    .map(|()| false)
             };
             busy.try_set(false);
             match result {
-                Ok(what) => {
+                Ok(approved) => {
                     let mut entry = record.get_value();
-                    entry.what = what;
+                    entry.approved = approved;
                     decided.try_update(|d| d.push(entry));
                     round.try_update(|r| *r += 1);
                 }
@@ -306,19 +352,25 @@ fn MergedRow(
         <li class="merged-row" data-testid="merged-row" data-cluster=slot.name.clone() data-request=request.name.clone()>
             <span class="badge" data-testid="row-cluster">{slot.name.clone()}</span> " "
             <a href=detail rel="external"><strong data-testid="row-username">{who}</strong></a>
-            {(!request.groups.is_empty()).then(|| view! { <span>" in " {request.groups.join(", ")}</span> })}
+            {(!request.groups.is_empty()).then(|| {
+                let groups = request.groups.join(", ");
+                view! { <span>" " {move || fill(t_string!(i18n, all_clusters.in_groups), &[("groups", &groups)])}</span> }
+            })}
             // A flagged request is approved only on its own page, where its flags are read.
-            {risky.then(|| view! { <span class="badge risk" data-testid="row-risky">"flagged: open it to approve"</span> })}
+            {risky.then(|| view! { <span class="badge risk" data-testid="row-risky">{t!(i18n, all_clusters.flagged)}</span> })}
             <div class="inline">
                 {(!risky).then(|| view! {
                     <button type="button" data-testid="row-approve" disabled=move || busy.get()
-                        on:click=move |_| decide(true)>"Approve in " {slot.name.clone()}</button>
+                        on:click=move |_| decide(true)>{
+                        let name = slot.name.clone();
+                        move || fill(t_string!(i18n, all_clusters.approve_in), &[("cluster", &name)])
+                    }</button>
                 })}
-                <input aria-label="Reason for a denial" data-testid="row-reason" maxlength="1000"
+                <input aria-label=move || t_string!(i18n, all_clusters.reason) data-testid="row-reason" maxlength="1000"
                     prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev)) />
                 <button type="button" class="secondary" data-testid="row-deny"
                     disabled=move || busy.get() || reason.with(|r| r.trim().is_empty())
-                    on:click=move |_| decide(false)>"Deny"</button>
+                    on:click=move |_| decide(false)>{t!(i18n, deny.deny)}</button>
             </div>
             {move || error.get().map(|error| view! { <div data-testid="row-error"><ErrorPanel error /></div> })}
         </li>

@@ -313,7 +313,7 @@ pub fn AdminRequest() -> impl IntoView {
                             view! {
                                 <ul class="bindings">
                                     {current.get().iter().map(|b| view! {
-                                        <li data-testid="current-grant">{super::people::binding_words(b)}</li>
+                                        <li data-testid="current-grant">{super::people::binding_words(i18n, b)}</li>
                                     }).collect_view()}
                                 </ul>
                             }.into_any()

@@ -334,7 +334,7 @@ pub fn RequestForm(
     let show_offered_groups = !locked && !offered_groups.is_empty();
     let chosen_groups = RwSignal::new(Vec::<String>::new());
     let note = RwSignal::new(String::new());
-    let progress = RwSignal::new(None::<String>);
+    let progress = RwSignal::new(None::<crate::keys::Step>);
     let failure = RwSignal::new(None::<Failure>);
     let cancel = StoredValue::new_local(None::<Cancel>);
 
@@ -627,7 +627,7 @@ pub fn RequestForm(
                 })}
             </div>
             <p role="status" aria-live="polite" data-testid="keygen-progress">
-                {move || progress.get()}
+                {move || progress.get().map(|p| crate::components::progress::progress_words(i18n, p))}
             </p>
             {move || failure.get().map(|failure| view! { <FailurePanel failure retry /> })}
         </form>

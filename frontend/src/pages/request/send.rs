@@ -3,6 +3,8 @@
 //! all at once; each key kept in this browser under its request id.
 
 use leptos::prelude::*;
+
+use crate::keys::Step;
 use shared::keys::Subject;
 use shared::{ApiError, ErrorCode, KeyAlgorithm, SubmitRequest};
 
@@ -40,7 +42,7 @@ pub struct Submission {
 /// ([`unsent`]).
 pub async fn submit(
     input: Submission,
-    progress: RwSignal<Option<String>>,
+    progress: RwSignal<Option<Step>>,
 ) -> Result<String, Failure> {
     if let [target] = input.targets.as_slice() {
         let destination = Destination {
@@ -51,10 +53,7 @@ pub async fn submit(
         };
         return send_one(&input, destination, Some(progress)).await;
     }
-    progress.try_set(Some(format!(
-        "Making a key for each of {} clusters and sending each request…",
-        input.targets.len()
-    )));
+    progress.try_set(Some(Step::SendingEach(input.targets.len())));
     let batch = batch_id();
     let sends = input.targets.iter().zip(0..).map(|(target, part)| {
         let destination = Destination {
@@ -89,14 +88,14 @@ pub async fn submit(
 async fn send_one(
     input: &Submission,
     destination: Destination,
-    progress: Option<RwSignal<Option<String>>>,
+    progress: Option<RwSignal<Option<Step>>>,
 ) -> Result<String, Failure> {
     let key = keys::generate(
         input.algorithm,
         &input.subject,
         move |p| {
             if let Some(progress) = progress {
-                progress.try_set(Some(p.phase.label().to_owned()));
+                progress.try_set(Some(Step::Key(p.phase)));
             }
         },
         &input.cancel,
@@ -104,7 +103,7 @@ async fn send_one(
     .await
     .map_err(Failure::KeyGen)?;
     if let Some(progress) = progress {
-        progress.try_set(Some("Sending the certificate signing request…".to_owned()));
+        progress.try_set(Some(Step::Sending));
     }
     let body = SubmitRequest {
         csr_pem: key.csr_pem.clone(),
