@@ -48,9 +48,25 @@ async fn languages(stack: &Stack, role: &str) -> Result<()> {
         .screenshot(&pictures.join("01-request-form-ko.png"))
         .await?;
 
+    // A rule the username breaks is said in Korean.
+    let input = find::by_testid(&browser, "username-input").await?;
+    e2e::action::type_into(&input, "system:kube-proxy").await?;
+    let said = find::text_when(&browser, "username-error", find::PATIENCE, |t| {
+        !t.is_empty()
+    })
+    .await?;
+    ensure!(
+        said.contains("Kubernetes 전용"),
+        "the broken rule is not said in Korean: {said}"
+    );
+    no_english(
+        &page_text(&browser).await?,
+        &english,
+        "the form with a broken rule",
+    )?;
+
     // A request made in Korean: its status page speaks Korean too.
     let user = e2e::unique("minjun");
-    let input = find::by_testid(&browser, "username-input").await?;
     e2e::action::type_into(&input, &user).await?;
     // The seed's group (O=dev-team), ticked as a person would.
     let group = browser

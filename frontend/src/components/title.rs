@@ -9,18 +9,23 @@ pub fn set(text: &str) {
 }
 
 /// The status page's title for a request of `username` in `phase` (still loading:
-/// `None`).
-pub fn of_request(phase: Option<shared::Phase>, username: Option<&str>) -> String {
+/// `None`), in the page's language.
+pub fn of_request(
+    i18n: super::request_row::I18n,
+    phase: Option<shared::Phase>,
+    username: Option<&str>,
+) -> String {
+    use crate::i18n::t_string;
     use shared::Phase;
     let state = match phase {
-        None => "Your request",
-        Some(Phase::Pending) => "Pending",
-        Some(Phase::Approved) => "Approved, waiting for the certificate",
-        Some(Phase::Issued) => "Ready",
-        Some(Phase::Denied) => "Denied",
-        Some(Phase::Failed) => "Failed",
-        Some(Phase::Gone) => "Gone",
-        Some(Phase::Withdrawn) => "Withdrawn",
+        None => t_string!(i18n, title.loading),
+        Some(Phase::Pending) => t_string!(i18n, title.pending),
+        Some(Phase::Approved) => t_string!(i18n, title.approved),
+        Some(Phase::Issued) => t_string!(i18n, title.issued),
+        Some(Phase::Denied) => t_string!(i18n, title.denied),
+        Some(Phase::Failed) => t_string!(i18n, title.failed),
+        Some(Phase::Gone) => t_string!(i18n, title.gone),
+        Some(Phase::Withdrawn) => t_string!(i18n, title.withdrawn),
     };
     match username.filter(|u| !u.is_empty()) {
         Some(username) => format!("{state} — {username}"),

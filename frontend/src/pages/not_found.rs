@@ -3,12 +3,15 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::i18n::{t, t_string, use_i18n};
+
 /// Says the page does not exist and links home.
 #[component]
 pub fn NotFound() -> impl IntoView {
-    crate::components::title::set("Not found");
+    let i18n = use_i18n();
+    Effect::new(move |_| crate::components::title::set(t_string!(i18n, not_found.title)));
     view! {
-        <h1>"Page not found"</h1>
-        <p><A href="/">"Go to the start page"</A></p>
+        <h1>{t!(i18n, not_found.heading)}</h1>
+        <p><A href="/">{t!(i18n, not_found.home)}</A></p>
     }
 }

@@ -2,6 +2,7 @@
 //! request"), then the form that makes a key and CSR here and submits only the CSR.
 
 mod clusters;
+pub mod rules;
 mod send;
 
 use leptos::prelude::*;
@@ -17,12 +18,14 @@ use shared::{KeyAlgorithm, PortalConfig};
 
 use crate::api;
 use crate::components::error_panel::ErrorPanel;
+use crate::components::request_row::I18n;
 use crate::components::time;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::keys::{self, Cancel};
 use crate::store::{StoredKey, with_store};
 use crate::submission::{Failure, FailurePanel};
 use clusters::{Choice, ClusterPicker};
+use rules::LifetimeProblem;
 pub use send::unsent;
 use send::{Submission, submit};
 
@@ -241,30 +244,29 @@ pub fn parse_groups(text: &str) -> Vec<String> {
 }
 
 /// The lifetime in seconds from the form's amount and unit, or what is wrong with it.
-pub fn lifetime_seconds(amount: &str, unit: u32, config: &PortalConfig) -> Result<u32, String> {
+pub fn lifetime_seconds(
+    amount: &str,
+    unit: u32,
+    config: &PortalConfig,
+) -> Result<u32, LifetimeProblem> {
     let amount: u32 = amount
         .trim()
         .parse()
-        .map_err(|_| "Enter the lifetime as a whole number.".to_owned())?;
+        .map_err(|_| LifetimeProblem::NotANumber)?;
     let seconds = amount
         .checked_mul(unit)
-        .ok_or_else(|| "The lifetime is far too long.".to_owned())?;
+        .ok_or(LifetimeProblem::FarTooLong)?;
     match policy::check_duration(seconds, &config.duration) {
-        Some(violation) => Err(format!(
-            "{} Allowed: {} to {}.",
-            violation.message,
-            time::describe_seconds(config.duration.min_seconds),
-            time::describe_seconds(config.duration.max_seconds)
-        )),
+        Some(violation) => Err(LifetimeProblem::Outside(violation)),
         None => Ok(seconds),
     }
 }
 
-fn messages(violations: &[Violation], wanted: impl Fn(&Field) -> bool) -> Vec<String> {
+fn messages(i18n: I18n, violations: &[Violation], wanted: impl Fn(&Field) -> bool) -> Vec<String> {
     violations
         .iter()
         .filter(|v| v.field.as_ref().is_some_and(&wanted))
-        .map(|v| v.message.clone())
+        .map(|v| rules::violation_words(i18n, v))
         .collect()
 }
 
@@ -352,7 +354,7 @@ pub fn RequestForm(
         })
     });
     let username_errors = Memo::new(move |_| {
-        let list = messages(&violations.get(), |f| matches!(f, Field::Username));
+        let list = messages(i18n, &violations.get(), |f| matches!(f, Field::Username));
         if username_touched.get() {
             list
         } else {
@@ -360,7 +362,7 @@ pub fn RequestForm(
         }
     });
     let group_errors = Memo::new(move |_| {
-        messages(&violations.get(), |f| {
+        messages(i18n, &violations.get(), |f| {
             matches!(f, Field::Groups | Field::Group { .. })
         })
     });
@@ -609,7 +611,9 @@ pub fn RequestForm(
                     </select>
                 </div>
                 <FieldErrors id="lifetime-error" testid="lifetime-error"
-                    errors=Signal::derive(move || lifetime.get().err().into_iter().collect()) />
+                    errors=Signal::derive(move || lifetime.get().err().into_iter()
+                        .map(|problem| config.with_value(|c| rules::lifetime_words(i18n, &problem, c)))
+                        .collect()) />
             </div>
             <div class="field">
                 <label for="note">{t!(i18n, form.note)}</label>

@@ -137,7 +137,7 @@ fn StatusView(id: String, portal: String, state: KeyState) -> impl IntoView {
             KeyState::Held(record) => Some(record.username),
             _ => None,
         };
-        title::set(&title::of_request(phase(), username.as_deref()));
+        title::set(&title::of_request(i18n, phase(), username.as_deref()));
     });
     let notify_wanted = RwSignal::new(false);
     notify::when_issued(i18n, notify_wanted, phase);
