@@ -156,8 +156,23 @@ async fn languages(stack: &Stack, role: &str) -> Result<()> {
         lang(&browser).await? == "en",
         "the approvers' app is not in English"
     );
-    // And back to Korean from there.
+    // And the file tools (their own app): English too, then Korean from their switch.
+    browser.client.goto(&stack.url("/inspect")).await?;
+    find::by_testid(&browser, "inspect-drop").await?;
+    ensure!(
+        lang(&browser).await? == "en",
+        "the Inspect page is not in English"
+    );
     choose(&browser, "ko").await?;
+    find::by_testid(&browser, "inspect-drop").await?;
+    let shown = page_text(&browser).await?;
+    ensure!(
+        shown.contains("파일 검사"),
+        "the Inspect page did not change to Korean: {shown}"
+    );
+    no_english(&shown, &english, "the Inspect page")?;
+    e2e::axe::check_both_schemes(&browser, "the Inspect page in Korean").await?;
+    // Remembered from there for the requester's app.
     browser.client.goto(&stack.url("/")).await?;
     find::text_when(&browser, "request-form", find::PATIENCE, |t| {
         t.contains("새 접근 요청")
@@ -195,6 +210,7 @@ async fn approve_in_korean(
         "the request list is not in Korean: {shown}"
     );
     no_english(&shown, english, "the request list")?;
+    e2e::axe::check_both_schemes(&browser, "the request list in Korean").await?;
 
     approver::open_request(&browser, base, id).await?;
     find::by_css(&browser, "[data-testid=identity-check][data-allowed=true]").await?;
