@@ -6,8 +6,11 @@ feature set, named `<crate>-<16 hex>` in `.fingerprint/`, `deps/` and `build/`. 
 dependency update, a feature change or a new toolchain makes new units and leaves the
 old ones behind, for ever. Cargo reads a unit's fingerprint files on every build that
 needs the unit, fresh or not, so their access time says when it was last used — once
-`--after-run` has reset them (the file system updates access times at most daily,
-"relatime", unless they are older than the last change).
+they were reset. The file system updates an access time only when it is older than the
+file's last change, or a day old ("relatime"): a fingerprint read by a build *between*
+two runs would not be marked again by the next run for a day, and that run would take
+a unit it used for one it did not. So `--before-run` resets them when a run starts, and
+`--after-run` again when it ends.
 
 Deleted, each unit whole (fingerprint and artifacts, so Cargo simply rebuilds it):
 - units unused for `--max-age-days` (default 7);
@@ -149,11 +152,20 @@ def gib(n):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("targets", nargs="+")
-    parser.add_argument("--limit-gb", type=float, default=25.0)
+    parser.add_argument("--limit-gb", type=float, default=32.0)
     parser.add_argument("--max-age-days", type=float, default=7.0)
     parser.add_argument("--after-run", metavar="STAMP",
                         help="a file made when the run started: what the run used is kept")
+    parser.add_argument("--before-run", action="store_true",
+                        help="only reset the fingerprints' access times (a run starts)")
     args = parser.parse_args()
+    if args.before_run:
+        units = [u for t in args.targets if os.path.isdir(t)
+                 for p in profile_dirs(t) for u in units_of(p)]
+        reset_access(units)
+        print(f"prune_target: {len(units)} units marked unused until this run reads them",
+              file=sys.stderr)
+        return
     now = time.time()
     started = None
     if args.after_run:

@@ -30,6 +30,9 @@ cleanup() {
   exit "$status"
 }
 run_stamp="$run_tmp/started"
+# Every cached unit counts as unused until this run reads it (a build since the last
+# run may have marked it already, and the file system would not mark it again today).
+"$CERTDESK_ROOT/scripts/prune-cache.sh" --before-run || true
 touch "$run_stamp"
 trap cleanup EXIT
 
