@@ -1,10 +1,12 @@
 //! CertDesk's browser app: the pages, the typed API client, and key generation.
 //!
-//! Three apps share this library, each its own bundle so a page loads only what it
-//! shows: the requester's ([`RequesterApp`]: the request form and the status page, the
-//! first page a new colleague loads), the approvers' ([`AdminApp`], under `/admin`) and
-//! the file tools ([`ToolsApp`]: inspecting and renewing from an uploaded file, and the
-//! key-generation bench). Links between the apps load the other app's page.
+//! Four apps share this library, each its own bundle so a page loads only what it
+//! shows: the request form ([`RequesterApp`], `/`: the first page a new colleague loads,
+//! so it carries nothing else), a request's status page ([`StatusApp`], under
+//! `/requests/`: the issued kubeconfig, the key's copies, withdrawal, renewal), the
+//! approvers' ([`AdminApp`], under `/admin`) and the file tools ([`ToolsApp`]: inspecting
+//! and renewing from an uploaded file, and the key-generation bench). Links between the
+//! apps load the other app's page.
 
 // A key missing in either language (a deprecation warning of `load_locales!`) fails the
 // build, as does any other use of something deprecated.
@@ -75,23 +77,31 @@ fn PageFailed(errors: ArcRwSignal<Errors>) -> impl IntoView {
     }
 }
 
-/// What every app shares around its routes: the router, the site's header, and the
-/// error boundary its pages sit in.
+/// What every app shares around its pages: the words, the site's header, and the error
+/// boundary its pages sit in.
 #[component]
-fn Shell(children: Children) -> impl IntoView {
+fn Frame(children: Children) -> impl IntoView {
     view! {
         <i18n::I18nContextProvider>
             <language::Remembered />
-            <Router>
-                <FocusOnNavigation />
-                <SiteHeader />
-                <main>
-                    <ErrorBoundary fallback=|errors| view! { <PageFailed errors /> }>
-                        {children()}
-                    </ErrorBoundary>
-                </main>
-            </Router>
+            <SiteHeader />
+            <main>
+                <ErrorBoundary fallback=|errors| view! { <PageFailed errors /> }>
+                    {children()}
+                </ErrorBoundary>
+            </main>
         </i18n::I18nContextProvider>
+    }
+}
+
+/// The [`Frame`] of an app with routes: the router around it.
+#[component]
+fn Shell(children: Children) -> impl IntoView {
+    view! {
+        <Router>
+            <FocusOnNavigation />
+            <Frame>{children()}</Frame>
+        </Router>
     }
 }
 
@@ -101,14 +111,32 @@ fn FocusOnNavigation() -> impl IntoView {
     components::focus::heading_on_navigation();
 }
 
-/// The requester's app: the request form (`/`) and a request's status page.
+/// The requester's first page: the request form (`/`). A sent request's page is
+/// [`StatusApp`]'s, which the form loads when the request is sent. One page, so no
+/// router: its bundle is the first a new colleague loads, and carries only the form.
 #[component]
 pub fn RequesterApp() -> impl IntoView {
+    config::provide();
+    let at_start = window().location().pathname().is_ok_and(|path| path == "/");
+    view! {
+        <Frame>
+            {if at_start {
+                view! { <pages::request::RequestAccess /> }.into_any()
+            } else {
+                view! { <pages::not_found::NotFound /> }.into_any()
+            }}
+        </Frame>
+    }
+}
+
+/// A request's status page (`/requests/:id`): waiting, issued (the kubeconfig), denied,
+/// withdrawn; the key's copies and the request's withdrawal.
+#[component]
+pub fn StatusApp() -> impl IntoView {
     config::provide();
     view! {
         <Shell>
             <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
-                <Route path=path!("/") view=pages::request::RequestAccess />
                 <Route path=path!("/requests/:id") view=pages::status::RequestStatusPage />
             </Routes>
         </Shell>

@@ -1,4 +1,4 @@
-//! The requester's app (`/`, `/requests/:id`): the first page a new colleague loads.
+//! The request form (`/`): the first page a new colleague loads, a bundle of its own.
 
 fn main() {
     console_error_panic_hook::set_once();

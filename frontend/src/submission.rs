@@ -145,14 +145,14 @@ pub struct Destination {
 /// When the browser cannot keep it, the key is offered as a download at once.
 pub async fn keep_key(
     request_id: String,
-    key: &shared::GeneratedKey,
+    key: &crate::keys::MadeKey,
     subject: Subject,
     renewed_by_plugin: bool,
     destination: Destination,
 ) -> Result<String, Failure> {
     let record = StoredKey {
         request_id,
-        private_key_pem: Zeroizing::new(key.private_key.pkcs8_pem().to_owned()),
+        private_key_pem: Zeroizing::new(key.private_key_pem().to_owned()),
         algorithm: key.algorithm,
         username: subject.username,
         groups: subject.groups,

@@ -1,7 +1,8 @@
 //! The browser side of `frontend::keys` in headless Chromium. The test runner serves no
-//! Trunk-built worker script, so the worker's own key generation is covered end to end
-//! by `e2e/tests/e2e/keygen.rs` on the real bundle; here: the inline path, cancelling,
-//! and a worker that cannot start.
+//! Trunk-built worker script, so the worker's own key generation (every key the pages
+//! make) is covered end to end by `e2e/tests/e2e/keygen.rs` on the real bundle; here:
+//! the code the worker runs (`generate_inline`), cancelling, and a worker that cannot
+//! start.
 #![cfg(target_arch = "wasm32")]
 
 use frontend::keys::{self, Cancel, KeyGenError, Phase};
@@ -19,16 +20,15 @@ fn subject() -> Subject {
 }
 
 #[wasm_bindgen_test]
-async fn an_ecdsa_key_is_made_on_the_page_with_a_csr_that_inspects_back() {
+async fn an_ecdsa_key_is_made_in_wasm_with_a_csr_that_inspects_back() {
     let phases = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     let seen = std::rc::Rc::clone(&phases);
-    let key = keys::generate(
+    let key = keys::generate_inline(
         KeyAlgorithm::EcdsaP256,
         &subject(),
         move |p| seen.borrow_mut().push(p.phase),
         &Cancel::new(),
     )
-    .await
     .unwrap();
     let info = shared::inspect::inspect_csr(&key.csr_pem).unwrap();
     assert_eq!(info.common_name, "minjun");
@@ -77,13 +77,15 @@ async fn a_handle_cancelled_beforehand_generates_nothing() {
 #[wasm_bindgen_test]
 async fn a_worker_whose_script_is_missing_is_an_error_not_a_hang() {
     // The test runner's server has no /keygen-worker_loader.js.
-    let result =
-        keys::generate_in_worker(KeyAlgorithm::Rsa2048, &subject(), |_| {}, &Cancel::new()).await;
-    assert!(
-        matches!(
-            result,
-            Err(KeyGenError::WorkerFailed(_) | KeyGenError::WorkerUnavailable(_))
-        ),
-        "{result:?}"
-    );
+    for algorithm in [KeyAlgorithm::Rsa2048, KeyAlgorithm::EcdsaP256] {
+        let result = keys::generate(algorithm, &subject(), |_| {}, &Cancel::new()).await;
+        assert!(
+            matches!(
+                result,
+                Err(KeyGenError::WorkerFailed(_) | KeyGenError::WorkerUnavailable(_))
+            ),
+            "{algorithm:?}: {:?}",
+            result.err()
+        );
+    }
 }

@@ -1,5 +1,6 @@
-//! The browser apps from `--static-dir` (the requester's, the approvers' under `/admin`,
-//! the file tools under `/inspect` and `/bench`): each file served in the brotli or gzip copy the
+//! The browser apps from `--static-dir` (the request form's, a request's status page
+//! under `/requests`, the approvers' under `/admin`, the file tools under `/inspect` and
+//! `/bench`): each file served in the brotli or gzip copy the
 //! build wrote beside it (`scripts/precompress.sh`) when the browser accepts it, with
 //! the `Content-Encoding` and `Vary: Accept-Encoding` that say so; and cached by what
 //! its name says — a file whose name carries Trunk's content hash never changes
@@ -22,9 +23,10 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 pub const REVALIDATE: &str = "no-cache";
 
 /// The apps the frontend build writes, each a bundle of its own: (URL prefix, directory
-/// under the static dir). The requester's app is the static dir itself, for every
+/// under the static dir). The request form's app is the static dir itself, for every
 /// other path.
-pub const APPS: [(&str, &str); 3] = [
+pub const APPS: [(&str, &str); 4] = [
+    ("/requests", "requests"),
     ("/admin", "admin"),
     ("/inspect", "inspect"),
     ("/bench", "inspect"),
@@ -73,8 +75,9 @@ pub fn plugin_downloads(static_dir: &Path) -> Vec<shared::PluginDownload> {
     downloads
 }
 
-/// Serves the three apps: the approvers' under `/admin`, the file tools under
-/// `/inspect` and `/bench`, and the requester's everywhere else; and the plugin's
+/// Serves the four apps: a request's status page under `/requests`, the approvers'
+/// under `/admin`, the file tools under `/inspect` and `/bench`, and the request form's
+/// everywhere else; and the plugin's
 /// builds under `/downloads`.
 pub fn service(static_dir: &Path) -> Router {
     let mut router =

@@ -14,7 +14,7 @@ fn certdesk() -> Command {
 
 fn static_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for app in ["", "admin", "inspect"] {
+    for app in ["", "requests", "admin", "inspect"] {
         std::fs::create_dir_all(dir.path().join(app)).unwrap();
         std::fs::write(dir.path().join(app).join("index.html"), "<!DOCTYPE html>").unwrap();
     }

@@ -56,10 +56,14 @@ async fn first_visit(stack: &Stack) -> Result<()> {
         matches!(wasm.header("content-encoding"), Some("br" | "gzip")),
         "the wasm arrived uncompressed: {wasm:?}"
     );
-    // The requester's app only: neither the approvers' bundle nor the file tools'.
+    // The request form's app only: neither the status page's bundle, the approvers' nor
+    // the file tools', and not the key worker's (it loads when someone types).
     for other in first.iter().filter(|r| r.url.ends_with(".wasm")) {
         ensure!(
-            !other.url.contains("/admin/") && !other.url.contains("/inspect/"),
+            !other.url.contains("/requests/")
+                && !other.url.contains("/admin/")
+                && !other.url.contains("/inspect/")
+                && !other.url.contains("keygen-worker"),
             "the requester's page loaded {}",
             other.url
         );

@@ -1,12 +1,14 @@
 //! Key pairs and CSRs made in the browser, without freezing the page.
 //!
-//! [`generate`] is what the pages call. RSA keys are made in Web Workers
-//! ([`generate_in_worker`]): a 2048-bit key takes about a second in WebAssembly and a
+//! [`generate`] is what the pages call; every key is made in a Web Worker
+//! ([`generate_in_worker`]). A 2048-bit RSA key takes about a second in WebAssembly and a
 //! 4096-bit key several, which would freeze the page on its own thread; the search for
 //! its two primes runs in several workers at once, one per processor up to four, and the
-//! first two primes found make the key. ECDSA and
-//! Ed25519 keys take a millisecond or two, less than starting a worker costs, so they
-//! are made on the page's thread ([`generate_inline`]).
+//! first two primes found make the key. ECDSA and Ed25519 keys take a millisecond or
+//! two, but are made in one worker too: the page's own bundle then links no key, CSR or
+//! signature code at all (the request form's first visit is smaller by that much; the
+//! form starts the worker as soon as someone types, so the key does not wait for it).
+//! [`generate_inline`] makes them on the calling thread, for tests and tools.
 //!
 //! Progress is reported as [`Phase`]s with the time elapsed; no percentage is given
 //! because an RSA prime search takes a random number of attempts. A [`Cancel`] stops the
@@ -28,6 +30,7 @@ use std::rc::Rc;
 
 use shared::KeyAlgorithm;
 use shared::keys::{GeneratedKey, GenerationStep, Subject};
+use zeroize::Zeroizing;
 
 #[cfg(target_arch = "wasm32")]
 pub use worker_scope::serve_in_worker;
@@ -198,19 +201,43 @@ impl Drop for CancelRegistration {
     }
 }
 
+/// A key pair a worker made and the CSR it signed. The private key (PKCS#8 PEM) is
+/// wiped from memory when dropped; there is no `Debug` and no `Serialize`, so it cannot
+/// reach a log or a request body by accident.
+pub struct MadeKey {
+    /// The algorithm the key pair was made for.
+    pub algorithm: KeyAlgorithm,
+    /// The certificate signing request, PEM-encoded: public, safe to send.
+    pub csr_pem: String,
+    private_key_pem: Zeroizing<String>,
+}
+
+impl MadeKey {
+    /// The private key as PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
+    pub fn private_key_pem(&self) -> &str {
+        &self.private_key_pem
+    }
+}
+
+impl From<GeneratedKey> for MadeKey {
+    fn from(key: GeneratedKey) -> Self {
+        Self {
+            algorithm: key.algorithm,
+            private_key_pem: Zeroizing::new(key.private_key.pkcs8_pem().to_owned()),
+            csr_pem: key.csr_pem,
+        }
+    }
+}
+
 /// Generates a key pair of `algorithm` and a CSR for `subject` the way the product
-/// does: RSA in a Web Worker, ECDSA and Ed25519 on the page's thread.
+/// does: in Web Workers (see the module's documentation).
 pub async fn generate(
     algorithm: KeyAlgorithm,
     subject: &Subject,
     on_progress: impl FnMut(Progress) + 'static,
     cancel: &Cancel,
-) -> Result<GeneratedKey, KeyGenError> {
-    if algorithm.is_rsa() {
-        generate_in_worker(algorithm, subject, on_progress, cancel).await
-    } else {
-        generate_inline(algorithm, subject, on_progress, cancel)
-    }
+) -> Result<MadeKey, KeyGenError> {
+    generate_in_worker(algorithm, subject, on_progress, cancel).await
 }
 
 /// Generates the key and CSR on the calling thread, reporting each phase. It cannot be
@@ -244,19 +271,19 @@ pub fn generate_inline(
     Ok(key)
 }
 
-/// Generates an RSA key and CSR in new Web Workers (the prime search in up to four at
-/// once), which are terminated when the call ends, is cancelled, or its future is
-/// dropped. Other algorithms are refused with [`KeyGenError::Protocol`].
+/// Generates a key and CSR in Web Workers (an RSA key's prime search in up to four at
+/// once, any other key in one), which are terminated when the call ends, is
+/// cancelled, or its future is dropped.
 ///
 /// `on_progress` hears [`Phase::StartingWorker`] first, then
-/// [`Phase::GeneratingKey`] (the prime search) and [`Phase::SigningCsr`], then
+/// [`Phase::GeneratingKey`] (for RSA, the prime search) and [`Phase::SigningCsr`], then
 /// [`Phase::Done`]. Outside a browser it returns [`KeyGenError::WorkerUnavailable`].
 pub async fn generate_in_worker(
     algorithm: KeyAlgorithm,
     subject: &Subject,
     on_progress: impl FnMut(Progress) + 'static,
     cancel: &Cancel,
-) -> Result<GeneratedKey, KeyGenError> {
+) -> Result<MadeKey, KeyGenError> {
     if cancel.is_cancelled() {
         return Err(KeyGenError::Cancelled);
     }
@@ -277,7 +304,15 @@ pub async fn generate_in_worker(
 /// not wait for their WebAssembly to load; does nothing outside a browser.
 pub fn prestart_rsa_workers() {
     #[cfg(target_arch = "wasm32")]
-    worker::prestart();
+    worker::prestart(worker::worker_count());
+}
+
+/// Starts one key worker before it is needed (the request form calls it when someone
+/// starts typing): the key then does not wait for the worker's WebAssembly to load.
+/// Does nothing while workers wait, or outside a browser.
+pub fn prestart_key_worker() {
+    #[cfg(target_arch = "wasm32")]
+    worker::prestart(1);
 }
 
 /// Milliseconds from a fixed origin, from `performance.now()` in the browser.

@@ -3,7 +3,8 @@
 //!
 //! An RSA key is made by several workers at once: each is asked for a [`Job::Prime`],
 //! the page keeps the first two primes that arrive, terminates the other workers and
-//! asks one of them to [`Job::Assemble`] the key and its CSR. The page waits for
+//! asks one of them to [`Job::Assemble`] the key and its CSR. Any other key is one
+//! worker's [`Job::Make`] (so the page's own bundle links no key or CSR code). The page waits for
 //! [`WorkerMessage::Ready`] before it sends a job: a message posted before the worker's
 //! WebAssembly has loaded would be lost.
 
@@ -33,6 +34,11 @@ pub enum Job {
         /// The modulus length (2048, 3072 or 4096).
         modulus_bits: usize,
     },
+    /// Make a key of `request.algorithm` (not RSA) and its CSR.
+    Make {
+        /// Who the key is for, and its algorithm.
+        request: Request,
+    },
     /// Make the RSA key from these two primes (hex) and the CSR for `request`.
     Assemble {
         /// Who the key is for.
@@ -45,9 +51,11 @@ pub enum Job {
 }
 
 /// What the worker tells the page. It has no `Debug`: [`WorkerMessage::Done`] holds the
-/// private key.
+/// private key. Externally tagged (`{"done":{…}}`, `"ready"`): the page reads it in the
+/// request form's bundle, and serde's reader for a tag inside the object is several
+/// kilobytes larger there.
 #[derive(Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum WorkerMessage {
     /// The worker's WebAssembly has loaded and it listens for a [`Request`].
     Ready,
@@ -129,7 +137,9 @@ mod tests {
             step: Step::SigningCsr,
         })
         .unwrap();
-        assert_eq!(step, r#"{"type":"step","step":"signing_csr"}"#);
+        assert_eq!(step, r#"{"step":{"step":"signing_csr"}}"#);
+        let ready = serde_json::to_string(&WorkerMessage::Ready).unwrap();
+        assert_eq!(ready, r#""ready""#);
         let job = serde_json::to_string(&Job::Prime { modulus_bits: 2048 }).unwrap();
         assert_eq!(job, r#"{"job":"prime","modulus_bits":2048}"#);
         let job: Job = serde_json::from_str(
@@ -141,17 +151,42 @@ mod tests {
         };
         assert_eq!(request.algorithm, KeyAlgorithm::Rsa4096);
         assert_eq!((p.as_str(), q.as_str()), ("b", "d"));
+        let job = serde_json::to_string(&Job::Make {
+            request: Request {
+                algorithm: KeyAlgorithm::EcdsaP256,
+                username: "minjun".into(),
+                groups: vec!["dev".into()],
+            },
+        })
+        .unwrap();
+        assert_eq!(
+            job,
+            r#"{"job":"make","request":{"algorithm":"ecdsa-p256","username":"minjun","groups":["dev"]}}"#
+        );
     }
 
     #[test]
     fn a_malformed_message_is_an_error_not_a_panic() {
-        for text in ["", "{}", r#"{"type":"done"}"#, r#"{"type":"bogus"}"#, "[1]"] {
+        for text in [
+            "",
+            "{}",
+            r#"{"done":{}}"#,
+            r#"{"bogus":null}"#,
+            r#""bogus""#,
+            "[1]",
+        ] {
             assert!(
                 serde_json::from_str::<WorkerMessage>(text).is_err(),
                 "{text}"
             );
         }
-        for text in ["", "{}", r#"{"job":"prime"}"#, r#"{"job":"generate"}"#] {
+        for text in [
+            "",
+            "{}",
+            r#"{"job":"prime"}"#,
+            r#"{"job":"make"}"#,
+            r#"{"job":"generate"}"#,
+        ] {
             assert!(serde_json::from_str::<Job>(text).is_err(), "{text}");
         }
     }

@@ -1,22 +1,23 @@
 //! The page's side of the key-generation workers: an RSA key's two primes are searched
 //! for in several workers at once (`navigator.hardwareConcurrency`, at most
 //! [`MAX_WORKERS`]); the first two primes that arrive are kept, the other workers are
-//! terminated at once, and one worker makes the key and its CSR from the two. Every
-//! worker is terminated when the call ends, is cancelled, or its future is dropped.
+//! terminated at once, and one worker makes the key and its CSR from the two. Any other
+//! key is made whole by the first worker ready. Every worker is terminated when the
+//! call ends, is cancelled, or its future is dropped.
 
 use std::cell::RefCell;
 
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::StreamExt;
 use shared::KeyAlgorithm;
-use shared::keys::{GeneratedKey, PrivateKey, Subject};
+use shared::keys::Subject;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, Event, MessageEvent, Worker};
 use zeroize::Zeroizing;
 
 use super::protocol::{Job, Request, Step, WorkerMessage};
-use super::{Cancel, KeyGenError, Phase, Progress, WORKER_SCRIPT, now_ms};
+use super::{Cancel, KeyGenError, MadeKey, Phase, Progress, WORKER_SCRIPT, now_ms};
 
 /// The most workers one key's prime search runs in.
 pub const MAX_WORKERS: usize = 4;
@@ -118,41 +119,45 @@ thread_local! {
     static WAITING: RefCell<Option<Pool>> = const { RefCell::new(None) };
 }
 
-/// Starts the key workers now, so an RSA key asked for later does not wait for their
-/// WebAssembly to load (the request form calls it when an RSA algorithm is chosen).
-/// Does nothing while started ones wait; they hold no secret until given a job, and the
-/// next key takes them.
-pub fn prestart() {
+/// Starts `count` key workers now (or as many more as make `count` with those already
+/// waiting), so a key asked for later does not wait for their WebAssembly to load (the
+/// request form calls it when someone types, and for all of them when an RSA algorithm
+/// is chosen). They hold no secret until given a job; the next key takes them.
+pub fn prestart(count: usize) {
     WAITING.with(|waiting| {
         let mut waiting = waiting.borrow_mut();
-        if waiting.is_none() {
-            *waiting = Pool::start(worker_count()).ok();
+        match waiting.as_mut() {
+            None => *waiting = Pool::start(count).ok(),
+            Some(pool) => {
+                for index in pool.workers.len()..count {
+                    match RunningWorker::start(index, &pool.events) {
+                        Ok(worker) => pool.workers.push(Some(worker)),
+                        Err(_) => break,
+                    }
+                }
+            }
         }
     });
 }
 
-/// The waiting workers, or new ones.
-fn take_pool() -> Result<Pool, KeyGenError> {
+/// The waiting workers, or `count` new ones.
+fn take_pool(count: usize) -> Result<Pool, KeyGenError> {
     match WAITING.with(|waiting| waiting.borrow_mut().take()) {
         Some(pool) => Ok(pool),
-        None => Pool::start(worker_count()),
+        None => Pool::start(count),
     }
 }
 
-/// Makes an RSA key and CSR with the prime search spread over [`worker_count`]
-/// workers (the ones [`prestart`] started, if any); see [`super::generate_in_worker`].
+/// Makes a key and CSR: an RSA key with the prime search spread over
+/// [`worker_count`] workers (the ones [`prestart`] started, if any), any other key by
+/// the first worker ready; see [`super::generate_in_worker`].
 pub(super) async fn generate(
     algorithm: KeyAlgorithm,
     subject: &Subject,
     mut on_progress: impl FnMut(Progress) + 'static,
     cancel: &Cancel,
-) -> Result<GeneratedKey, KeyGenError> {
-    let modulus_bits = shared::rsa_primes::modulus_bits(algorithm).ok_or_else(|| {
-        KeyGenError::Protocol(format!(
-            "{} keys are not made in workers",
-            algorithm.label()
-        ))
-    })?;
+) -> Result<MadeKey, KeyGenError> {
+    let modulus_bits = shared::rsa_primes::modulus_bits(algorithm);
     let started = now_ms();
     let mut report = move |phase: Phase| {
         on_progress(Progress {
@@ -165,7 +170,11 @@ pub(super) async fn generate(
         mut workers,
         events,
         mut received,
-    } = take_pool()?;
+    } = take_pool(if modulus_bits.is_some() {
+        worker_count()
+    } else {
+        1
+    })?;
     let to_terminate: Vec<Worker> = workers.iter().flatten().map(|w| w.worker.clone()).collect();
     let _registration = cancel.register(Box::new(move || {
         // Terminate now, not when the awaiting task next runs: the CPUs are freed at once.
@@ -174,7 +183,11 @@ pub(super) async fn generate(
         }
         let _ = events.unbounded_send(WorkerEvent::Cancelled);
     }));
-    let prime_job = Job::Prime { modulus_bits };
+    let request = Request {
+        algorithm,
+        username: subject.username.clone(),
+        groups: subject.groups.clone(),
+    };
     let mut primes: Vec<Zeroizing<String>> = Vec::with_capacity(2);
     let mut searching = false;
 
@@ -188,9 +201,9 @@ pub(super) async fn generate(
             WorkerEvent::Failed(_, message) => return Err(KeyGenError::WorkerFailed(message)),
             WorkerEvent::Message(index, data) => (index, data),
         };
-        let Some(worker) = workers.get(index).and_then(Option::as_ref) else {
+        if workers.get(index).is_none_or(Option::is_none) {
             continue; // a worker already let go
-        };
+        }
         let text = Zeroizing::new(
             data.as_string()
                 .ok_or_else(|| KeyGenError::Protocol("a message was not text".to_owned()))?,
@@ -198,35 +211,38 @@ pub(super) async fn generate(
         let message: WorkerMessage =
             serde_json::from_str(&text).map_err(|e| KeyGenError::Protocol(e.to_string()))?;
         match message {
-            WorkerMessage::Ready => {
-                if !searching {
-                    searching = true;
-                    report(Phase::GeneratingKey);
+            WorkerMessage::Ready => match modulus_bits {
+                Some(modulus_bits) => {
+                    if !searching {
+                        searching = true;
+                        report(Phase::GeneratingKey);
+                    }
+                    send(&workers, index, &Job::Prime { modulus_bits })?;
                 }
-                worker.send(&prime_job)?;
-            }
+                // The first worker ready makes the whole key; the others go.
+                None if !searching => {
+                    searching = true;
+                    keep_only(&mut workers, index);
+                    let request = request.clone();
+                    send(&workers, index, &Job::Make { request })?;
+                }
+                None => {}
+            },
             WorkerMessage::Prime { prime } => {
+                let Some(modulus_bits) = modulus_bits else {
+                    return Err(KeyGenError::Protocol("a prime nobody asked for".to_owned()));
+                };
                 primes.push(prime);
                 if primes.len() < 2 {
                     // Keep this worker searching too (the only one, on one core).
-                    worker.send(&prime_job)?;
+                    send(&workers, index, &Job::Prime { modulus_bits })?;
                     continue;
                 }
                 // Two primes: the others stop now; this worker makes the key.
-                for (other, slot) in workers.iter_mut().enumerate() {
-                    if other != index {
-                        *slot = None;
-                    }
-                }
+                keep_only(&mut workers, index);
                 let (q, p) = (primes.remove(1), primes.remove(0));
-                let request = Request {
-                    algorithm,
-                    username: subject.username.clone(),
-                    groups: subject.groups.clone(),
-                };
-                if let Some(worker) = workers.get(index).and_then(Option::as_ref) {
-                    worker.send(&Job::Assemble { request, p, q })?;
-                }
+                let request = request.clone();
+                send(&workers, index, &Job::Assemble { request, p, q })?;
             }
             WorkerMessage::Step { step } => report(match step {
                 Step::GeneratingKey => Phase::GeneratingKey,
@@ -244,14 +260,16 @@ pub(super) async fn generate(
                         made.label()
                     )));
                 }
-                // Reading the key back checks it is a usable PKCS#8 key.
-                let private_key = PrivateKey::from_pkcs8_pem(&private_key_pem)
-                    .map_err(|e| KeyGenError::Protocol(e.to_string()))?;
+                if !private_key_pem.starts_with("-----BEGIN PRIVATE KEY-----") {
+                    return Err(KeyGenError::Protocol(
+                        "the worker's key is not PKCS#8 PEM".to_owned(),
+                    ));
+                }
                 report(Phase::Done);
-                return Ok(GeneratedKey {
+                return Ok(MadeKey {
                     algorithm,
                     csr_pem,
-                    private_key,
+                    private_key_pem,
                 });
             }
             WorkerMessage::Failed { code, message } => {
@@ -262,6 +280,23 @@ pub(super) async fn generate(
     Err(KeyGenError::WorkerFailed(
         "the workers stopped without an answer".to_owned(),
     ))
+}
+
+/// Sends `job` to the worker at `index`, if it is still running.
+fn send(workers: &[Option<RunningWorker>], index: usize, job: &Job) -> Result<(), KeyGenError> {
+    match workers.get(index).and_then(Option::as_ref) {
+        Some(worker) => worker.send(job),
+        None => Ok(()),
+    }
+}
+
+/// Lets every worker but the one at `index` go (each is terminated as it drops).
+fn keep_only(workers: &mut [Option<RunningWorker>], index: usize) {
+    for (other, slot) in workers.iter_mut().enumerate() {
+        if other != index {
+            *slot = None;
+        }
+    }
 }
 
 /// The message of a thrown JavaScript value, or its string form.

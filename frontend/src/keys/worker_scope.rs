@@ -1,5 +1,6 @@
-//! The worker's side: it answers each [`Job`]: a prime for the page to collect, or the
-//! key and CSR made from two primes (or why it could not).
+//! The worker's side: it answers each [`Job`]: a prime for the page to collect, the
+//! key and CSR made from two primes, or a whole ECDSA or Ed25519 key and its CSR (or why
+//! it could not).
 
 use shared::keys::{GenerationStep, Subject};
 use wasm_bindgen::JsCast;
@@ -7,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 use zeroize::Zeroizing;
 
-use super::protocol::{Job, WorkerMessage};
+use super::protocol::{Job, Request, WorkerMessage};
 
 /// Makes the current Web Worker a key generator and tells the page it is ready. The
 /// `keygen-worker` binary calls it; it does nothing useful on a page's main thread.
@@ -49,6 +50,7 @@ fn answer(scope: &DedicatedWorkerGlobalScope, event: &MessageEvent) {
             "bad_request",
             format!("no RSA modulus of {modulus_bits} bits is made here"),
         ),
+        Ok(Job::Make { request }) => make(scope, request),
         Ok(Job::Assemble { request, p, q }) => {
             post(
                 scope,
@@ -71,6 +73,28 @@ fn answer(scope: &DedicatedWorkerGlobalScope, event: &MessageEvent) {
         }
     };
     post(scope, &reply);
+}
+
+/// Makes a key that needs no prime search, announcing each step.
+fn make(scope: &DedicatedWorkerGlobalScope, request: Request) -> WorkerMessage {
+    let subject = Subject {
+        username: request.username,
+        groups: request.groups,
+    };
+    let made = shared::keys::generate_reporting_without_rsa(request.algorithm, &subject, |step| {
+        post(scope, &WorkerMessage::Step { step: step.into() });
+    });
+    match made {
+        Ok(key) => WorkerMessage::Done {
+            algorithm: key.algorithm,
+            csr_pem: key.csr_pem,
+            private_key_pem: Zeroizing::new(key.private_key.pkcs8_pem().to_owned()),
+        },
+        Err(error) => WorkerMessage::Failed {
+            code: error.code().to_owned(),
+            message: error.to_string(),
+        },
+    }
 }
 
 fn post(scope: &DedicatedWorkerGlobalScope, message: &WorkerMessage) {

@@ -1,6 +1,6 @@
 //! A developer page, not linked from the navigation: `/bench/keygen?n=10` times `n` key
 //! and CSR generations per algorithm through the product's own code path
-//! ([`crate::keys::generate`]: RSA in the worker, the rest on the page's thread) and
+//! ([`crate::keys::generate`]: every key in the key worker) and
 //! writes the figures as JSON into `<pre id="bench-results">` when it has finished.
 //!
 //! `algorithms=rsa2048,ecdsa-p256` limits the run to those
@@ -22,7 +22,7 @@ use crate::keys::{self, Cancel, KeyGenError, Phase};
 #[derive(Debug, Serialize)]
 struct AlgorithmResult {
     algorithm: KeyAlgorithm,
-    /// `worker` or `inline`.
+    /// Where the key was made: always `worker` (every key is the key worker's).
     path: &'static str,
     runs_ms: Vec<f64>,
     min_ms: f64,
@@ -183,11 +183,7 @@ async fn measure(
     sorted.sort_by(f64::total_cmp);
     Ok(AlgorithmResult {
         algorithm,
-        path: if algorithm.is_rsa() {
-            "worker"
-        } else {
-            "inline"
-        },
+        path: "worker",
         min_ms: sorted.first().copied().unwrap_or(f64::NAN),
         median_ms: median(&sorted),
         max_ms: sorted.last().copied().unwrap_or(f64::NAN),

@@ -1,7 +1,6 @@
 //! The page for an unknown route.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::i18n::{t, t_string, use_i18n};
 
@@ -12,6 +11,6 @@ pub fn NotFound() -> impl IntoView {
     Effect::new(move |_| crate::components::title::set(t_string!(i18n, not_found.title)));
     view! {
         <h1>{t!(i18n, not_found.heading)}</h1>
-        <p><A href="/">{t!(i18n, not_found.home)}</A></p>
+        <p><a href="/" rel="external">{t!(i18n, not_found.home)}</a></p>
     }
 }

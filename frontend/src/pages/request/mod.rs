@@ -7,9 +7,6 @@ mod send;
 
 use leptos::prelude::*;
 use leptos_i18n::Locale as _;
-use leptos_router::NavigateOptions;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 use shared::invite::InviteInfo;
 use shared::keys::Subject;
 use shared::names::NameIndex;
@@ -199,7 +196,7 @@ fn ResumeItem(record: StoredKey, ask: bool) -> impl IntoView {
     let cluster = record.cluster.clone();
     view! {
         <li data-testid="resume-request" data-request-id=record.request_id.clone()>
-            <A href=href attr:data-testid="resume-link">{t!(i18n, start.resume_link, user = move || user.clone())}</A>
+            <a href=href rel="external" data-testid="resume-link">{t!(i18n, start.resume_link, user = move || user.clone())}</a>
             " "
             {move || phase.get().flatten().map(|p| {
                 let name = crate::components::request_row::phase_name(p);
@@ -281,7 +278,6 @@ pub fn RequestForm(
     #[prop(optional)] invitation: Option<Invitation>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let navigate = use_navigate();
     let limits = StoredValue::new(config.policy.clone());
     let offered_groups = config.policy.allowed_groups.clone();
     let config = StoredValue::new(config);
@@ -426,13 +422,13 @@ pub fn RequestForm(
         match outcome {
             Ok(request_id) => {
                 crate::draft::clear();
-                navigate(
-                    &format!(
-                        "/requests/{}",
-                        String::from(js_sys::encode_uri_component(&request_id))
-                    ),
-                    NavigateOptions::default(),
+                // The status page is an app of its own: the browser loads it. (`assign`
+                // fails only for a URL it cannot parse; the id is encoded.)
+                let href = format!(
+                    "/requests/{}",
+                    String::from(js_sys::encode_uri_component(&request_id))
                 );
+                let _ = window().location().assign(&href);
             }
             Err(error) => failure.set(Some(error)),
         }
@@ -509,7 +505,12 @@ pub fn RequestForm(
                     aria-describedby="username-help username-error" required readonly=locked
                     aria-invalid=move || (!username_errors.get().is_empty()).to_string()
                     prop:value=move || username.get()
-                    on:input=move |ev| { username.set(event_target_value(&ev)); username_touched.set(true); }
+                    on:input=move |ev| {
+                        // The key worker loads while the person fills in the form.
+                        keys::prestart_key_worker();
+                        username.set(event_target_value(&ev));
+                        username_touched.set(true);
+                    }
                     on:blur=move |_| username_touched.set(true) />
                 <p id="username-help" class="help">{t!(i18n, form.username_help)}</p>
                 <FieldErrors id="username-error" testid="username-error" errors=username_errors />

@@ -10,7 +10,6 @@ mod notify;
 mod use_it;
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use send_wrapper::SendWrapper;
 use shared::{ApiError, Phase, RequestStatus};
@@ -228,7 +227,7 @@ fn StatusView(id: String, portal: String, state: KeyState) -> impl IntoView {
         {move || matches!(key.get(), KeyState::Forgotten).then(|| view! {
             <p data-testid="key-forgotten">{t!(i18n, status.key_forgotten)}</p>
         })}
-        <p><A href="/">{t!(i18n, status.back)}</A></p>
+        <p><a href="/" rel="external">{t!(i18n, status.back)}</a></p>
     }
 }
 
