@@ -45,9 +45,14 @@ pub mod tls {
 
 use std::path::PathBuf;
 
-/// The repository's root directory.
+/// The repository's root directory: of the clone under test (cargo names its package
+/// directory when it runs a test), else of the clone this was built in. The target
+/// directory is shared by clones (~/.cache/certdesk), and cargo reuses a build made in
+/// another clone's directory, which may be gone.
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
         .parent()
         .expect("e2e lives inside the repository")
         .to_path_buf()

@@ -4,11 +4,15 @@
 #[path = "fuzzing/harness.rs"]
 mod harness;
 
-use std::path::Path;
-
 #[test]
 fn every_saved_fuzz_input_runs_without_a_panic() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz");
+    // The clone under test (cargo names it when it runs the test), not the one this was
+    // built in: the target directory is shared by every clone (~/.cache/certdesk) and
+    // cargo reuses a test built in another clone's directory.
+    let package = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    let root = package.join("tests/fixtures/fuzz");
     let mut replayed = 0;
     for (target, run) in harness::TARGETS {
         let dir = root.join(target);

@@ -350,7 +350,12 @@ mod tests {
 
     #[test]
     fn deploy_crds_yaml_is_what_the_types_define() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/crds.yaml");
+        // The clone under test, not the one the test was built in (the target directory
+        // is shared by clones, and cargo reuses a build from another one's directory).
+        let package = std::env::var_os("CARGO_MANIFEST_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+        let path = package.join("../deploy/crds.yaml");
         let generated = definitions();
         if std::env::var_os("CERTDESK_WRITE_CRDS").is_some() {
             let yaml = serde_saphyr::to_string_multiple(&generated).unwrap();

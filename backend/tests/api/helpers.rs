@@ -596,9 +596,16 @@ impl Drop for Spawned {
     }
 }
 
+/// The backend package's directory in the clone under test: the one cargo names when it
+/// runs the test, else the one the test was built in. (The target directory is shared
+/// by clones, and cargo reuses a test built in another clone's directory.)
+pub fn package_dir() -> String {
+    std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())
+}
+
 /// The local control plane's policy file, as `scripts/run.sh` passes it.
 pub fn local_policy() -> String {
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/local/policy.yaml").to_owned()
+    format!("{}/../deploy/local/policy.yaml", package_dir())
 }
 
 /// The codes of a `policy_violation` answer's `details.violations`, in order.

@@ -9,15 +9,18 @@ use shared::keys::{Subject, generate};
 
 use crate::helpers::TestApp;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/tests/fixtures");
+/// The shared fixtures of the clone under test.
+fn fixtures() -> String {
+    format!("{}/../shared/tests/fixtures", crate::helpers::package_dir())
+}
 
 #[tokio::test]
 async fn every_policy_rule_refuses_its_input_in_the_backend() {
     let fixture: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(format!("{FIXTURES}/policy-rules.json")).unwrap(),
+        &std::fs::read_to_string(format!("{}/policy-rules.json", fixtures())).unwrap(),
     )
     .unwrap();
-    let policy = format!("{FIXTURES}/policy-rules.yaml");
+    let policy = format!("{}/policy-rules.yaml", fixtures());
     let app = TestApp::spawn(&[
         "--policy-file",
         &policy,
