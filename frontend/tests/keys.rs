@@ -70,7 +70,7 @@ async fn a_handle_cancelled_beforehand_generates_nothing() {
         keys::generate_inline(KeyAlgorithm::Ed25519, &subject(), |_| heard = true, &cancel);
     assert_eq!(result.err(), Some(KeyGenError::Cancelled));
     assert!(!heard);
-    let result = keys::generate_in_worker(KeyAlgorithm::Rsa2048, &subject(), |_| {}, &cancel).await;
+    let result = keys::generate(KeyAlgorithm::Rsa2048, &subject(), |_| {}, &cancel).await;
     assert_eq!(result.err(), Some(KeyGenError::Cancelled));
 }
 

@@ -1,7 +1,6 @@
 //! Key pairs and CSRs made in the browser, without freezing the page.
 //!
-//! [`generate`] is what the pages call; every key is made in a Web Worker
-//! ([`generate_in_worker`]). A 2048-bit RSA key takes about a second in WebAssembly and a
+//! [`generate`] is what the pages call; every key is made in a Web Worker. A 2048-bit RSA key takes about a second in WebAssembly and a
 //! 4096-bit key several, which would freeze the page on its own thread; the search for
 //! its two primes runs in several workers at once, one per processor up to four, and the
 //! first two primes found make the key. ECDSA and Ed25519 keys take a millisecond or
@@ -219,27 +218,6 @@ impl MadeKey {
     }
 }
 
-impl From<GeneratedKey> for MadeKey {
-    fn from(key: GeneratedKey) -> Self {
-        Self {
-            algorithm: key.algorithm,
-            private_key_pem: Zeroizing::new(key.private_key.pkcs8_pem().to_owned()),
-            csr_pem: key.csr_pem,
-        }
-    }
-}
-
-/// Generates a key pair of `algorithm` and a CSR for `subject` the way the product
-/// does: in Web Workers (see the module's documentation).
-pub async fn generate(
-    algorithm: KeyAlgorithm,
-    subject: &Subject,
-    on_progress: impl FnMut(Progress) + 'static,
-    cancel: &Cancel,
-) -> Result<MadeKey, KeyGenError> {
-    generate_in_worker(algorithm, subject, on_progress, cancel).await
-}
-
 /// Generates the key and CSR on the calling thread, reporting each phase. It cannot be
 /// cancelled once started; a handle cancelled beforehand makes it return
 /// [`KeyGenError::Cancelled`] without generating anything.
@@ -253,8 +231,7 @@ pub fn generate_inline(
         return Err(KeyGenError::Cancelled);
     }
     let started = now_ms();
-    // The page makes RSA keys in the worker only: not linking the RSA generator here
-    // keeps it out of the page's WebAssembly (docs/benchmarks.md, bundle size).
+    // An RSA key is the workers' prime search ([`generate`]).
     if algorithm.is_rsa() {
         return Err(shared::keys::KeyError::RsaNotHere.into());
     }
@@ -271,14 +248,14 @@ pub fn generate_inline(
     Ok(key)
 }
 
-/// Generates a key and CSR in Web Workers (an RSA key's prime search in up to four at
-/// once, any other key in one), which are terminated when the call ends, is
-/// cancelled, or its future is dropped.
+/// Generates a key pair of `algorithm` and a CSR for `subject` the way the product does:
+/// in Web Workers (an RSA key's prime search in up to four at once, any other key in
+/// one), which are terminated when the call ends, is cancelled, or its future is dropped.
 ///
 /// `on_progress` hears [`Phase::StartingWorker`] first, then
 /// [`Phase::GeneratingKey`] (for RSA, the prime search) and [`Phase::SigningCsr`], then
 /// [`Phase::Done`]. Outside a browser it returns [`KeyGenError::WorkerUnavailable`].
-pub async fn generate_in_worker(
+pub async fn generate(
     algorithm: KeyAlgorithm,
     subject: &Subject,
     on_progress: impl FnMut(Progress) + 'static,

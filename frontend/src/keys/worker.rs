@@ -150,7 +150,7 @@ fn take_pool(count: usize) -> Result<Pool, KeyGenError> {
 
 /// Makes a key and CSR: an RSA key with the prime search spread over
 /// [`worker_count`] workers (the ones [`prestart`] started, if any), any other key by
-/// the first worker ready; see [`super::generate_in_worker`].
+/// the first worker ready; see [`super::generate`].
 pub(super) async fn generate(
     algorithm: KeyAlgorithm,
     subject: &Subject,
