@@ -40,31 +40,8 @@ fn twenty_runs_leftovers_stay_within_the_limit_and_what_is_used_stays() {
         unit(&profile, "stable", i, 2);
     }
     let limit_mib = 40;
-    let script = e2e::repo_root().join("scripts/prune-cache.sh");
-    for run in 0..20u64 {
-        let stamp = cache.path().join("started");
-        std::fs::write(&stamp, b"").unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        // This run's own units: new hashes, as after a dependency update.
-        for i in 0..4 {
-            unit(&profile, "changed", 1000 + run * 10 + i, 2);
-        }
-        for i in 0..5 {
-            use_unit(&profile, "stable", i);
-        }
-        let limit = format!("{}", limit_mib as f64 / 1024.0);
-        let run_output = std::process::Command::new(&script)
-            .args(["--after-run", stamp.to_str().unwrap()])
-            .env("CERTDESK_CACHE", cache.path())
-            .env("CARGO_TARGET_DIR", cache.path().join("target"))
-            .env("CERTDESK_CACHE_LIMIT_GB", limit)
-            .output()
-            .unwrap();
-        assert!(
-            run_output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&run_output.stderr)
-        );
+    for number in 0..20u64 {
+        run(cache.path(), &profile, number, limit_mib);
     }
     let total = size(cache.path());
     assert!(
