@@ -46,12 +46,36 @@ fn inline_scripts(html: &str) -> Vec<&str> {
     scripts
 }
 
-/// Returns the headers set on every response that does not set them itself.
-pub fn headers(index_html: &str, connect: &[String]) -> Vec<(HeaderName, HeaderValue)> {
-    let csp = HeaderValue::from_str(&content_security_policy(index_html, connect))
-        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"));
+/// The policy of a response that is neither a page nor a script (WebAssembly, styles,
+/// the API's JSON, images, metrics): were it opened as a page, nothing in it could run,
+/// load or be framed. Short, too: the app's policy on every asset cost ~450 bytes each.
+pub const SUBRESOURCE_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// Returns whether a response of `content_type` needs the app's policy: a page, a script
+/// (a worker runs under its script's policy: it imports the glue and compiles the
+/// WebAssembly), or a response with no type — a `304` revalidating a page updates the
+/// page's stored headers, so it must carry the page's policy.
+pub fn needs_app_policy(content_type: Option<&HeaderValue>) -> bool {
+    let Some(essence) = content_type
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+    else {
+        return true;
+    };
+    let essence = essence.trim().to_ascii_lowercase();
+    essence == "text/html" || essence.ends_with("javascript") || essence.ends_with("ecmascript")
+}
+
+/// Returns the app's Content-Security-Policy as a header value ([`content_security_policy`]).
+pub fn app_policy(index_html: &str, connect: &[String]) -> HeaderValue {
+    HeaderValue::from_str(&content_security_policy(index_html, connect))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"))
+}
+
+/// Returns the headers other than the policy set on every response that does not set
+/// them itself.
+pub fn headers() -> Vec<(HeaderName, HeaderValue)> {
     vec![
-        (header::CONTENT_SECURITY_POLICY, csp),
         (
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -85,5 +109,31 @@ mod tests {
             csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"),
             "{csp}"
         );
+    }
+
+    #[test]
+    fn pages_scripts_and_untyped_answers_get_the_app_policy_and_nothing_else_does() {
+        let typed = |t: &'static str| needs_app_policy(Some(&HeaderValue::from_static(t)));
+        assert!(needs_app_policy(None));
+        for app in [
+            "text/html",
+            "text/html; charset=utf-8",
+            "TEXT/HTML",
+            "text/javascript",
+            "application/javascript",
+        ] {
+            assert!(typed(app), "{app}");
+        }
+        for other in [
+            "application/wasm",
+            "text/css",
+            "application/json",
+            "image/svg+xml",
+            "text/plain",
+            "text/html-sandboxed",
+            "",
+        ] {
+            assert!(!typed(other), "{other}");
+        }
     }
 }

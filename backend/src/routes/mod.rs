@@ -105,9 +105,24 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!("http", method = %request.method(), matched_path = matched)
             }),
         );
-    for (name, value) in crate::security::headers(&index_html, &connect) {
+    for (name, value) in crate::security::headers() {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
+    // The app's policy on pages and scripts, a short one allowing nothing elsewhere.
+    let app_policy = crate::security::app_policy(&index_html, &connect);
+    let subresource_policy = header::HeaderValue::from_static(crate::security::SUBRESOURCE_POLICY);
+    router = router.layer(SetResponseHeaderLayer::if_not_present(
+        header::CONTENT_SECURITY_POLICY,
+        move |response: &axum::response::Response| {
+            Some(
+                if crate::security::needs_app_policy(response.headers().get(header::CONTENT_TYPE)) {
+                    app_policy.clone()
+                } else {
+                    subresource_policy.clone()
+                },
+            )
+        },
+    ));
     // Outermost: any layer or dependency that prints request headers sees it redacted.
     router.layer(SetSensitiveRequestHeadersLayer::new([
         header::AUTHORIZATION,

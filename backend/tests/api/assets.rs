@@ -103,3 +103,35 @@ async fn the_page_and_fixed_names_are_revalidated_and_the_api_never_stored() {
     let api = fetch(&app, "/api/v1/config", Some("br")).await;
     assert_eq!(header_of(&api, header::CACHE_CONTROL), "no-store");
 }
+
+#[tokio::test]
+async fn pages_and_scripts_carry_the_apps_policy_and_everything_else_one_allowing_nothing() {
+    let app = TestApp::spawn(&[]).await;
+    let dir = app.static_dir();
+    let script = "/frontend-0123456789abcdef.js";
+    let style = "/style-0123456789abcdef.css";
+    for file in [WASM, script, style] {
+        std::fs::write(dir.join(file.trim_start_matches('/')), b"asset").expect("write");
+    }
+    for path in ["/", "/admin", script] {
+        let response = fetch(&app, path, None).await;
+        let csp = header_of(&response, header::CONTENT_SECURITY_POLICY);
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval'")
+                && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+    }
+    for path in [WASM, style, "/api/v1/config", "/api/v1/nothing-here"] {
+        let response = fetch(&app, path, None).await;
+        assert_eq!(
+            header_of(&response, header::CONTENT_SECURITY_POLICY),
+            "default-src 'none'; frame-ancestors 'none'",
+            "{path}"
+        );
+        assert_eq!(
+            header_of(&response, header::X_CONTENT_TYPE_OPTIONS),
+            "nosniff"
+        );
+    }
+}
