@@ -72,10 +72,16 @@ async fn first_visit(stack: &Stack) -> Result<()> {
     // backend answers unknown paths with the app's page): the icon is inline.
     let pages: Vec<&str> = first
         .iter()
-        .filter(|r| r.header("content-type").is_some_and(|t| t.starts_with("text/html")))
+        .filter(|r| {
+            r.header("content-type")
+                .is_some_and(|t| t.starts_with("text/html"))
+        })
         .map(|r| r.url.as_str())
         .collect();
-    ensure!(pages.len() == 1, "pages loaded by the first visit: {pages:?}");
+    ensure!(
+        pages.len() == 1,
+        "pages loaded by the first visit: {pages:?}"
+    );
     let hashed: Vec<&Received> = first.iter().filter(|r| is_hashed_asset(&r.url)).collect();
     ensure!(hashed.len() >= 3, "hashed assets: {hashed:?}");
     for asset in &hashed {
