@@ -63,6 +63,24 @@ async fn invite_journey(stack: &Stack, role: &str) -> Result<()> {
         "the invite form shows {shown:?}"
     );
     find::text_when(&invitee, "invited-by", find::PATIENCE, |t| t == APPROVER).await?;
+    // The name cannot be typed, so the key worker does not wait for typing: it loads
+    // once the invite's form shows, before anything is sent.
+    let worker_loaded = |network: &e2e::network::NetworkRecorder| {
+        network
+            .sent()
+            .iter()
+            .any(|s| s.url.contains("keygen-worker"))
+    };
+    let deadline = std::time::Instant::now() + find::PATIENCE;
+    network.collect(&invitee).await?;
+    while !worker_loaded(&network) {
+        ensure!(
+            std::time::Instant::now() < deadline,
+            "the invite's form showed, but the key worker did not load until it was sent"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        network.collect(&invitee).await?;
+    }
     let id = requester::submit(&invitee).await?;
     // The link's secret is in no URL the browser requested, nor in any header (the
     // fragment never leaves the browser; the page sends the token in POST bodies).

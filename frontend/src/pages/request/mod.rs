@@ -303,6 +303,12 @@ pub fn RequestForm(
     let algorithm = move || rsa_algorithm.get().or(main_algorithm.get());
 
     let locked = invitation.is_some();
+    // An invited name cannot be typed, so the key worker cannot wait for typing: it
+    // loads once the invite's form shows (the page is interactive by then, and someone
+    // who opened an invite link came to send it). A plain first visit never loads it.
+    if locked {
+        keys::prestart_key_worker();
+    }
     let choice = config.with_value(|c| Choice::new(c, locked));
     let invite_token = invitation.as_ref().map(|i| i.token.clone());
     let invited = invitation.map(|i| i.info);
