@@ -67,18 +67,16 @@ async fn scenario(stack: &Stack, role: &str) -> Result<()> {
         "the renewed file is saved under the old name: {}",
         second.display()
     );
-    let saved = find::by_testid(&browser, "saved-path")
-        .await?
-        .text()
-        .await?;
     let second_name = second
         .file_name()
         .and_then(|n| n.to_str())
         .context("a file name")?;
-    ensure!(
-        saved.ends_with(second_name),
-        "the page names {saved:?}, the browser saved {second_name}"
-    );
+    // Read as the page shows it, looking again if the line is drawn anew meanwhile.
+    find::text_when(&browser, "saved-path", find::PATIENCE, |saved| {
+        saved.ends_with(second_name)
+    })
+    .await
+    .with_context(|| format!("the page does not name the file the browser saved, {second_name}"))?;
     follow(&browser, &home).await?;
     let new_serial = serial_in_config(&home, &username)?;
     ensure!(
