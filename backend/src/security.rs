@@ -62,8 +62,15 @@ pub fn needs_app_policy(content_type: Option<&HeaderValue>) -> bool {
     else {
         return true;
     };
-    let essence = essence.trim().to_ascii_lowercase();
-    essence == "text/html" || essence.ends_with("javascript") || essence.ends_with("ecmascript")
+    // Compared in place: this runs for every response.
+    let essence = essence.trim().as_bytes();
+    let ends_with = |suffix: &[u8]| {
+        essence.len() >= suffix.len()
+            && essence[essence.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    };
+    essence.eq_ignore_ascii_case(b"text/html")
+        || ends_with(b"javascript")
+        || ends_with(b"ecmascript")
 }
 
 /// Returns the app's Content-Security-Policy as a header value ([`content_security_policy`]).
