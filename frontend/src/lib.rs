@@ -41,7 +41,7 @@ fn SiteHeader() -> impl IntoView {
     let here = window().location().pathname().unwrap_or_default();
     let current = |prefix: &str| {
         let at = if prefix == "/" {
-            here == "/" || here.starts_with("/requests/")
+            here == "/" || here == "/requests" || here.starts_with("/requests/")
         } else {
             here.starts_with(prefix)
         };
@@ -130,13 +130,15 @@ pub fn RequesterApp() -> impl IntoView {
 }
 
 /// A request's status page (`/requests/:id`): waiting, issued (the kubeconfig), denied,
-/// withdrawn; the key's copies and the request's withdrawal.
+/// withdrawn; the key's copies and the request's withdrawal. And the requests this
+/// browser holds a key for (`/requests`), which the form links to.
 #[component]
 pub fn StatusApp() -> impl IntoView {
     config::provide();
     view! {
         <Shell>
             <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
+                <Route path=path!("/requests") view=pages::status::mine::YourRequests />
                 <Route path=path!("/requests/:id") view=pages::status::RequestStatusPage />
             </Routes>
         </Shell>

@@ -133,6 +133,16 @@ impl KeyStore {
         Ok(records)
     }
 
+    /// How many records there are (reads none of them).
+    pub async fn count(&self) -> Result<u32> {
+        let transaction = self
+            .db
+            .transaction(&[KEYS], rexie::TransactionMode::ReadOnly)?;
+        let count = transaction.store(KEYS)?.count(None).await?;
+        transaction.done().await?;
+        Ok(count)
+    }
+
     /// Returns the record of `request_id`, if this browser has one.
     pub async fn get(&self, request_id: &str) -> Result<Option<StoredKey>> {
         let transaction = self

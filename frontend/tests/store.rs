@@ -1,6 +1,6 @@
 //! The private-key store in headless Chromium's real IndexedDB: a record survives every
-//! handle being dropped and the database reopened (what a reload does), and deleting
-//! forgets it.
+//! handle being dropped and the database reopened (what a reload does), deleting
+//! forgets it, and the count (what the form asks) follows both.
 #![cfg(target_arch = "wasm32")]
 
 use frontend::store::{KeyStore, StoredKey};
@@ -37,6 +37,8 @@ async fn a_key_survives_reopening_the_database_and_delete_forgets_it() {
     let second = record("req-b", 2_000.0);
     {
         let store = KeyStore::open_named(&name).await.unwrap();
+        assert_eq!(store.count().await.unwrap(), 0, "a new store is empty");
+        store.put(&first).await.unwrap();
         store.put(&first).await.unwrap();
         store.put(&second).await.unwrap();
         store.close();
@@ -52,6 +54,7 @@ async fn a_key_survives_reopening_the_database_and_delete_forgets_it() {
         .map(|r| r.request_id)
         .collect();
     assert_eq!(listed, ["req-b", "req-a"], "newest first");
+    assert_eq!(store.count().await.unwrap(), 2, "one record per request id");
 
     store.mark_downloaded("req-a").await.unwrap();
     assert!(
@@ -69,5 +72,6 @@ async fn a_key_survives_reopening_the_database_and_delete_forgets_it() {
     assert_eq!(store.get("req-a").await.unwrap(), None);
     assert_eq!(store.get("req-b").await.unwrap().as_ref(), Some(&second));
     assert_eq!(store.get("never-made").await.unwrap(), None);
+    assert_eq!(store.count().await.unwrap(), 1);
     store.close();
 }

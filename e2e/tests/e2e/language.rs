@@ -4,7 +4,8 @@
 //! English catalogue on them; the switch in the header changes to English on the spot,
 //! the choice survives a reload and holds in the approvers' app, and axe-core finds no
 //! serious violation in either language and colour scheme. A request sent from the
-//! Korean page is approved and its issued page is Korean too; `scripts/screenshots.sh`
+//! Korean page is approved and its issued page is Korean too, as are the start page's
+//! pointer to it and the list of this browser's requests; `scripts/screenshots.sh`
 //! keeps the Korean pictures of the form and the issued page for the README.
 
 use anyhow::{Context, Result, ensure};
@@ -131,6 +132,27 @@ async fn languages(stack: &Stack, role: &str) -> Result<()> {
             && whoami.stdout.contains("dev-team"),
         "kubectl auth whoami with the Korean page's kubeconfig: {whoami:?}"
     );
+    browser.client.goto(&stack.url("/")).await?;
+    find::by_testid(&browser, "request-form").await?;
+
+    // The start page now points to the requests this browser holds; their list (the
+    // status app's `/requests`) speaks Korean too, the phase included.
+    find::by_testid(&browser, "resume-hint").await?;
+    no_english(
+        &page_text(&browser).await?,
+        &english,
+        "the start page pointing to this browser's requests",
+    )?;
+    e2e::action::click(&browser, "resume-open").await?;
+    find::text_when(&browser, "resume-phase", find::PATIENCE, |t| t == "발급됨")
+        .await
+        .context("the list of this browser's requests does not say the phase in Korean")?;
+    no_english(
+        &page_text(&browser).await?,
+        &english,
+        "the list of this browser's requests",
+    )?;
+    e2e::axe::check_both_schemes(&browser, "the list of requests in Korean").await?;
     browser.client.goto(&stack.url("/")).await?;
     find::by_testid(&browser, "request-form").await?;
 

@@ -6,6 +6,7 @@ mod batch;
 mod explain;
 mod issued;
 mod key_actions;
+pub mod mine;
 mod notify;
 mod use_it;
 
