@@ -1,8 +1,9 @@
 //! CertDesk's browser app: the pages, the typed API client, and key generation.
 //!
-//! Four apps share this library, each its own bundle so a page loads only what it
+//! Five apps share this library, each its own bundle so a page loads only what it
 //! shows: the request form ([`RequesterApp`], `/`: the first page a new colleague loads,
-//! so it carries nothing else), a request's status page ([`StatusApp`], under
+//! so it carries nothing else), the whole form ([`WholeFormApp`], `/start/`: with an
+//! invite link's form and the choice of clusters), a request's status page ([`StatusApp`], under
 //! `/requests/`: the issued kubeconfig, the key's copies, withdrawal, renewal), the
 //! approvers' ([`AdminApp`], under `/admin`) and the file tools ([`ToolsApp`]: inspecting
 //! and renewing from an uploaded file, and the key-generation bench). Links between the
@@ -41,7 +42,10 @@ fn SiteHeader() -> impl IntoView {
     let here = window().location().pathname().unwrap_or_default();
     let current = |prefix: &str| {
         let at = if prefix == "/" {
-            here == "/" || here == "/requests" || here.starts_with("/requests/")
+            here == "/"
+                || here == "/requests"
+                || here.starts_with("/requests/")
+                || here.starts_with("/start")
         } else {
             here.starts_with(prefix)
         };
@@ -122,6 +126,25 @@ pub fn RequesterApp() -> impl IntoView {
         <Frame>
             {if at_start {
                 view! { <pages::request::RequestAccess /> }.into_any()
+            } else {
+                view! { <pages::not_found::NotFound /> }.into_any()
+            }}
+        </Frame>
+    }
+}
+
+/// The whole request form (`/start/`; `/` on an install with peers): the first
+/// visit's form and what it leaves out — an invite link's form, the choice of clusters.
+#[component]
+pub fn WholeFormApp() -> impl IntoView {
+    config::provide();
+    let path = window().location().pathname().unwrap_or_default();
+    let at_start = matches!(path.as_str(), "/" | "/start" | "/start/");
+    let extras: &'static dyn pages::request::Extras = &pages::request::whole::WHOLE;
+    view! {
+        <Frame>
+            {if at_start {
+                view! { <pages::request::RequestAccess extras /> }.into_any()
             } else {
                 view! { <pages::not_found::NotFound /> }.into_any()
             }}

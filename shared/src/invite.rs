@@ -23,9 +23,14 @@ use crate::admin::Grant;
 pub const NAME_PREFIX: &str = "invite-";
 
 /// The key of the request page's URL fragment that carries an invite token
-/// (`/#invite=<token>`). A fragment is never sent to a server, so the secret stays out
-/// of every access log; the page sends it in a POST body.
+/// (`/start/#invite=<token>`). A fragment is never sent to a server, so the secret stays
+/// out of every access log; the page sends it in a POST body.
 pub const FRAGMENT_PARAMETER: &str = "invite";
+
+/// The page an invite link opens: the whole request form's app (its own bundle, with
+/// the invite's form), so the first visit's form (`/`) carries none of it. A link to
+/// `/#invite=…` (made before) still works: that page passes it on here.
+pub const LINK_PAGE: &str = "/start/";
 
 /// Returns the invite token of a URL fragment such as `#invite=<token>`, if it has one.
 pub fn token_of_fragment(fragment: &str) -> Option<&str> {
@@ -108,7 +113,7 @@ pub struct InviteCreated {
     pub invite: InviteView,
     /// The secret token of the link.
     pub token: String,
-    /// The link's path and fragment on this portal, such as `/#invite=<token>`.
+    /// The link's path and fragment on this portal, such as `/start/#invite=<token>`.
     pub path: String,
 }
 

@@ -11,7 +11,7 @@ use kube::{Api, Client, Resource as _};
 use shared::admin::Grant;
 use shared::invite::{
     CreateInvite, FRAGMENT_PARAMETER, InviteCreated, InviteInfo, InviteState, InviteToken,
-    InviteView, NAME_PREFIX, VALIDITY_SECONDS,
+    InviteView, LINK_PAGE, NAME_PREFIX, VALIDITY_SECONDS,
 };
 use shared::{ApiError, ErrorCode, PortalConfig};
 use time::OffsetDateTime;
@@ -259,7 +259,7 @@ pub async fn create(
     let token = format!("{name}.{secret}");
     Ok(InviteCreated {
         invite: view_of(&created, now),
-        path: format!("/#{FRAGMENT_PARAMETER}={token}"),
+        path: format!("{LINK_PAGE}#{FRAGMENT_PARAMETER}={token}"),
         token,
     })
 }

@@ -25,19 +25,18 @@ pub const REVALIDATE: &str = "no-cache";
 /// The apps the frontend build writes, each a bundle of its own: (URL prefix, directory
 /// under the static dir). The request form's app is the static dir itself, for every
 /// other path.
-pub const APPS: [(&str, &str); 4] = [
+pub const APPS: [(&str, &str); 5] = [
     ("/requests", "requests"),
+    ("/start", "start"),
     ("/admin", "admin"),
     ("/inspect", "inspect"),
     ("/bench", "inspect"),
 ];
 
-/// The static files of `dir` (precompressed copies preferred), with `dir/index.html`
-/// for any path that is not a file (the app's own routes).
-fn app(dir: &Path) -> ServeDir<ServeFile> {
-    let index = ServeFile::new(dir.join("index.html"))
-        .precompressed_br()
-        .precompressed_gzip();
+/// The static files of `dir` (precompressed copies preferred), with `page` for any
+/// path that is not a file (the app's own routes).
+fn app(dir: &Path, page: &Path) -> ServeDir<ServeFile> {
+    let index = ServeFile::new(page).precompressed_br().precompressed_gzip();
     ServeDir::new(dir)
         .precompressed_br()
         .precompressed_gzip()
@@ -75,17 +74,27 @@ pub fn plugin_downloads(static_dir: &Path) -> Vec<shared::PluginDownload> {
     downloads
 }
 
-/// Serves the four apps: a request's status page under `/requests`, the approvers'
-/// under `/admin`, the file tools under `/inspect` and `/bench`, and the request form's
-/// everywhere else; and the plugin's
-/// builds under `/downloads`.
-pub fn service(static_dir: &Path) -> Router {
+/// Serves the five apps: a request's status page under `/requests`, the whole request
+/// form under `/start`, the approvers' under `/admin`, the file tools under `/inspect`
+/// and `/bench`, and the first visit's request form everywhere else — or, on an install
+/// with peers (`whole_form_first`), the whole form's page there too, so its choice of
+/// clusters is on the first page without a second load; and the plugin's builds under
+/// `/downloads`.
+pub fn service(static_dir: &Path, whole_form_first: bool) -> Router {
     let mut router =
         Router::new().nest_service("/downloads", ServeDir::new(static_dir.join(DOWNLOADS)));
     for (prefix, dir) in APPS {
-        router = router.nest_service(prefix, app(&static_dir.join(dir)));
+        let dir = static_dir.join(dir);
+        router = router.nest_service(prefix, app(&dir, &dir.join("index.html")));
     }
-    router.fallback_service(app(static_dir))
+    let first_page = if whole_form_first {
+        static_dir.join("start").join("index.html")
+    } else {
+        static_dir.join("index.html")
+    };
+    // `/` itself is a directory: its `index.html` would be served before the fallback.
+    let first = app(static_dir, &first_page).append_index_html_on_directories(!whole_form_first);
+    router.fallback_service(first)
 }
 
 /// The `index.html` of every app (for the security headers' script hashes).

@@ -39,7 +39,9 @@ pub fn router(state: AppState) -> Router {
         .flat_map(|o| o.connect_origins.iter().cloned())
         .chain(state.settings.peers.iter().map(|p| p.url.clone()))
         .collect();
-    let spa = assets::service(&static_dir).layer(axum::middleware::from_fn(assets::cache_control));
+    let whole_form_first = !state.settings.peers.is_empty();
+    let spa = assets::service(&static_dir, whole_form_first)
+        .layer(axum::middleware::from_fn(assets::cache_control));
     // The routes a peer's page calls (CORS for exactly the peers' origins): the
     // configuration, requests and their status, and the approvers' routes. Invites and
     // renewals stay this install's own.

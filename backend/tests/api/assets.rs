@@ -135,3 +135,63 @@ async fn pages_and_scripts_carry_the_apps_policy_and_everything_else_one_allowin
         );
     }
 }
+
+/// Each app's page says which it is; answers which page each path gets.
+async fn pages_served(app: &TestApp) -> Vec<(&'static str, String)> {
+    let dir = app.static_dir();
+    for (sub, name) in [("", "first"), ("start", "whole"), ("requests", "status")] {
+        std::fs::write(
+            dir.join(sub).join("index.html"),
+            format!("<!DOCTYPE html><title>{name}</title>"),
+        )
+        .expect("write");
+    }
+    let mut served = Vec::new();
+    for path in ["/", "/some/route", "/start", "/start/", "/requests/x"] {
+        let response = fetch(app, path, None).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let body = String::from_utf8(body_of(response).await).expect("utf-8");
+        let name = body
+            .split("<title>")
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .unwrap_or_default()
+            .to_owned();
+        served.push((path, name));
+    }
+    served
+}
+
+#[tokio::test]
+async fn the_first_page_is_the_whole_form_only_on_an_install_with_peers() {
+    let alone = TestApp::spawn(&[]).await;
+    let first = [
+        ("/", "first"),
+        ("/some/route", "first"),
+        ("/start", "whole"),
+        ("/start/", "whole"),
+        ("/requests/x", "status"),
+    ];
+    let got = pages_served(&alone).await;
+    assert_eq!(
+        got.iter()
+            .map(|(p, n)| (*p, n.as_str()))
+            .collect::<Vec<_>>(),
+        first
+    );
+    let peers = r#"[{"name":"prod","url":"https://certdesk.prod.example.com"}]"#;
+    let federated = TestApp::spawn(&["--cluster-name", "dev", "--peers", peers]).await;
+    let got = pages_served(&federated).await;
+    assert_eq!(
+        got.iter()
+            .map(|(p, n)| (*p, n.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("/", "whole"),
+            ("/some/route", "whole"),
+            ("/start", "whole"),
+            ("/start/", "whole"),
+            ("/requests/x", "status"),
+        ]
+    );
+}

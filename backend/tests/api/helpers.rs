@@ -37,7 +37,7 @@ impl TestResponse {
 impl TestApp {
     pub async fn spawn(extra_args: &[&str]) -> Self {
         let static_dir = tempfile::tempdir().expect("temp dir");
-        for app in ["", "requests", "admin", "inspect"] {
+        for app in ["", "requests", "start", "admin", "inspect"] {
             std::fs::create_dir_all(static_dir.path().join(app)).expect("write index");
             std::fs::write(static_dir.path().join(app).join("index.html"), INDEX_HTML)
                 .expect("write index");
@@ -457,7 +457,7 @@ impl Server {
     pub fn start_as(kubeconfig: &std::path::Path, rust_log: &str, flags: &[&str]) -> Self {
         use std::io::BufRead;
         let dir = tempfile::tempdir().expect("temp dir");
-        for app in ["", "requests", "admin", "inspect"] {
+        for app in ["", "requests", "start", "admin", "inspect"] {
             std::fs::create_dir_all(dir.path().join(app)).expect("write index");
             std::fs::write(dir.path().join(app).join("index.html"), INDEX_HTML)
                 .expect("write index");

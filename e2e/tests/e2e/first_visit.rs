@@ -56,11 +56,13 @@ async fn first_visit(stack: &Stack) -> Result<()> {
         matches!(wasm.header("content-encoding"), Some("br" | "gzip")),
         "the wasm arrived uncompressed: {wasm:?}"
     );
-    // The request form's app only: neither the status page's bundle, the approvers' nor
-    // the file tools', and not the key worker's (it loads when someone types).
+    // The request form's app only: neither the whole form's (an invite's form, the
+    // choice of clusters), the status page's bundle, the approvers' nor the file
+    // tools', and not the key worker's (it loads when someone types).
     for other in first.iter().filter(|r| r.url.ends_with(".wasm")) {
         ensure!(
-            !other.url.contains("/requests/")
+            !other.url.contains("/start/")
+                && !other.url.contains("/requests/")
                 && !other.url.contains("/admin/")
                 && !other.url.contains("/inspect/")
                 && !other.url.contains("keygen-worker"),

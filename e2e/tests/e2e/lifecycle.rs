@@ -50,8 +50,8 @@ async fn invite_journey(stack: &Stack, role: &str) -> Result<()> {
     let username = e2e::unique("invited");
     let (approver_browser, link) = invite_as_approver(stack, &username, role).await?;
     ensure!(
-        link.starts_with(&stack.portal.url),
-        "the link {link} is not on this portal"
+        link.starts_with(&format!("{}/start/#invite=", stack.portal.url)),
+        "the link {link} does not open this portal's whole form (/start/)"
     );
 
     // The invitee opens the link: the form is locked to the invite's identity.
@@ -193,6 +193,13 @@ async fn invite_journey(stack: &Stack, role: &str) -> Result<()> {
     ensure!(
         refusal.contains("invite_expired"),
         "an expired link shows {refusal:?}"
+    );
+    // A link of the older form (`/#invite=…`) was passed on to the whole form's page,
+    // which took the token out of the address bar.
+    let at = again.client.current_url().await?;
+    ensure!(
+        at.path() == "/start/" && at.fragment().is_none_or(|f| !f.contains("invite")),
+        "a /#invite= link ended at {at}"
     );
     Ok(())
 }

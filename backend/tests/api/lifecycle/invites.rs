@@ -25,7 +25,7 @@ async fn an_invite_locks_the_identity_is_single_use_and_refuses_revoked_expired_
     .await;
     let link_token = created["token"].as_str().unwrap().to_owned();
     let name = created["invite"]["name"].as_str().unwrap().to_owned();
-    assert_eq!(created["path"], format!("/#invite={link_token}"));
+    assert_eq!(created["path"], format!("/start/#invite={link_token}"));
     assert_eq!(created["invite"]["created_by"], APPROVER);
     assert_eq!(created["invite"]["state"], "open");
     assert_eq!(created["invite"]["grants_bound"], false);

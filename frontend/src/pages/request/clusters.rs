@@ -1,7 +1,8 @@
-//! The form's choice of clusters, shown when the operator listed peers: this cluster
-//! and each peer that agrees to be one, the operator's default set ticked to begin
-//! with. A peer that is down or does not list this install back is shown, unticked and
-//! disabled, with the reason; it holds up no other.
+//! The form's choice of clusters, shown when the operator listed peers (by the whole
+//! form's app, which an install with peers serves at `/`): this cluster and each peer
+//! that agrees to be one, the operator's default set ticked to begin with. A peer that
+//! is down or does not list this install back is shown, unticked and disabled, with
+//! the reason; it holds up no other.
 
 use leptos::prelude::*;
 use shared::PortalConfig;
@@ -24,40 +25,44 @@ pub struct Choice {
 }
 
 impl Choice {
-    /// This cluster, chosen; with peers, each is asked (all at once) and the operator's
-    /// default set is chosen as they answer.
-    pub fn new(config: &PortalConfig, invited: bool) -> Self {
+    /// This cluster, chosen (the peers, if any, are asked by [`Choice::ask_peers`]).
+    pub fn new(config: &PortalConfig) -> Self {
         let own = Target {
             name: config.cluster_name.clone(),
             portal: String::new(),
             default: true,
             state: Reach::Federated(Box::new(config.clone())),
         };
-        let choice = Self {
+        Self {
             chosen: RwSignal::new(vec![own.name.clone()]),
             targets: RwSignal::new(vec![own]),
             touched: RwSignal::new(false),
             asking: RwSignal::new(false),
-        };
-        // An invite is this install's: its request goes to this cluster only.
-        if !invited && !config.peers.is_empty() {
-            let config = config.clone();
-            choice.asking.set(true);
-            leptos::task::spawn_local(async move {
-                let targets = crate::clusters::targets(&config).await;
-                if !choice.touched.get_untracked() {
-                    let defaults = targets
-                        .iter()
-                        .filter(|t| t.default && t.sendable())
-                        .map(|t| t.name.clone())
-                        .collect();
-                    choice.chosen.try_set(defaults);
-                }
-                choice.targets.try_set(targets);
-                choice.asking.try_set(false);
-            });
         }
-        choice
+    }
+
+    /// Asks every peer (all at once) and chooses the operator's default set as they
+    /// answer, unless the person changed the choice meanwhile. Only the whole form's
+    /// app calls it (an invite's request goes to this cluster only).
+    pub fn ask_peers(self, config: &PortalConfig) {
+        if config.peers.is_empty() {
+            return;
+        }
+        let config = config.clone();
+        self.asking.set(true);
+        leptos::task::spawn_local(async move {
+            let targets = crate::clusters::targets(&config).await;
+            if !self.touched.get_untracked() {
+                let defaults = targets
+                    .iter()
+                    .filter(|t| t.default && t.sendable())
+                    .map(|t| t.name.clone())
+                    .collect();
+                self.chosen.try_set(defaults);
+            }
+            self.targets.try_set(targets);
+            self.asking.try_set(false);
+        });
     }
 
     /// What stops the form from being sent, if anything.

@@ -1,9 +1,16 @@
-//! The start page (`/`): requests this browser holds a key for ("continue your
-//! request"), then the form that makes a key and CSR here and submits only the CSR.
+//! The start page: the form that makes a key and CSR here and submits only the CSR,
+//! and a pointer to the requests this browser holds a key for. Two apps show it: the
+//! first visit's (`/`, [`RequestAccess`] without [`Extras`]) and the whole form's
+//! (`/start/`, with [`whole::WHOLE`]): an invite link's form and the choice of clusters
+//! are in the second's bundle only, so the first visit carries neither.
 
 mod clusters;
 pub mod rules;
 mod send;
+pub mod whole;
+
+use std::future::Future;
+use std::pin::Pin;
 
 use leptos::prelude::*;
 use leptos_i18n::Locale as _;
@@ -11,9 +18,8 @@ use shared::invite::InviteInfo;
 use shared::keys::Subject;
 use shared::names::NameIndex;
 use shared::policy::{self, Field, Violation};
-use shared::{KeyAlgorithm, PortalConfig};
+use shared::{ApiError, KeyAlgorithm, PortalConfig};
 
-use crate::api;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::request_row::I18n;
 use crate::components::time;
@@ -21,7 +27,7 @@ use crate::i18n::{t, t_string, use_i18n};
 use crate::keys::{self, Cancel};
 use crate::store::with_store;
 use crate::submission::{Failure, FailurePanel};
-use clusters::{Choice, ClusterPicker};
+use clusters::Choice;
 use rules::LifetimeProblem;
 pub use send::unsent;
 use send::{Submission, submit};
@@ -35,37 +41,77 @@ pub struct Invitation {
     pub info: InviteInfo,
 }
 
-/// The start page: the cluster, the requests to continue, and the request form (locked
-/// to the invite when the page was opened from an invite link, `/#invite=<token>`).
+/// What only the whole form's app does: given by that app, so none of it is in the
+/// first visit's bundle (which has none, and passes an invite link on to the whole form).
+pub trait Extras: Sync {
+    /// Takes an invite link's token out of the address bar, if it holds one.
+    fn invite_token(&self) -> Option<String>;
+    /// What the invite offers (the server checks the token).
+    fn open_invite(
+        &self,
+        token: String,
+    ) -> Pin<Box<dyn Future<Output = Result<Invitation, ApiError>>>>;
+    /// Who invited the person and what the invite sets.
+    fn invite_card(&self, info: InviteInfo) -> AnyView;
+    /// Asks the operator's peers, filling in the choice of clusters as they answer.
+    fn ask_peers(&self, config: &PortalConfig, choice: Choice);
+    /// The choice of clusters (shown when there is more than one).
+    fn picker(&self, choice: Choice) -> AnyView;
+}
+
+/// Opens the whole form's app, which has the invite's form, for an invite link opened
+/// on the first visit's page (the fragment, never sent to a server, goes along).
+fn to_the_whole_form(window: &web_sys::Window, fragment: &str) {
+    let _ = window
+        .location()
+        .replace(&format!("{}{fragment}", shared::invite::LINK_PAGE));
+}
+
+/// The start page: the cluster, the pointer to this browser's requests, and the
+/// request form — locked to the invite when the whole form's app was opened from an
+/// invite link (`/start/#invite=<token>`).
 ///
 /// The token is in the URL's fragment, which browsers never send; the page reads it,
 /// removes it from the address bar (and so from history), and sends it in a POST body.
 #[component]
-pub fn RequestAccess() -> impl IntoView {
+pub fn RequestAccess(#[prop(optional)] extras: Option<&'static dyn Extras>) -> impl IntoView {
     let i18n = use_i18n();
     Effect::new(move |_| crate::components::title::set(t_string!(i18n, start.title)));
-    let token = invite_token_from_fragment();
+    let token = match extras {
+        Some(extras) => extras.invite_token(),
+        None => {
+            // index.html passes a link on before this app loads; this is the fallback.
+            if let Some(window) = web_sys::window()
+                && let Ok(fragment) = window.location().hash()
+                && shared::invite::token_of_fragment(&fragment).is_some()
+            {
+                to_the_whole_form(&window, &fragment);
+            }
+            None
+        }
+    };
     // Another invite link pasted into this tab changes only the fragment, which loads
-    // nothing: load the page afresh for it.
-    let _ = leptos::prelude::window_event_listener(leptos::ev::hashchange, |_| {
+    // nothing: load the whole form's page for it.
+    let _ = leptos::prelude::window_event_listener(leptos::ev::hashchange, move |_| {
         if let Some(window) = web_sys::window()
             && let Ok(fragment) = window.location().hash()
             && shared::invite::token_of_fragment(&fragment).is_some()
         {
-            let _ = window.location().reload();
+            match extras {
+                Some(_) => {
+                    let _ = window.location().reload();
+                }
+                None => to_the_whole_form(&window, &fragment),
+            }
         }
     });
     let config = crate::config::use_config();
     let invitation = LocalResource::new(move || {
         let token = token.clone();
         async move {
-            match token {
-                Some(token) => Some(
-                    api::invite(&token)
-                        .await
-                        .map(|info| Invitation { token, info }),
-                ),
-                None => None,
+            match (token, extras) {
+                (Some(token), Some(extras)) => Some(extras.open_invite(token).await),
+                _ => None,
             }
         }
     });
@@ -90,48 +136,30 @@ pub fn RequestAccess() -> impl IntoView {
                             <code> = |children: ChildrenFn| view! { <code>{children()}</code> })}</p>
                     </div>
                 };
-                match invitation {
-                    Some(Err(error)) => view! {
+                match (invitation, extras) {
+                    (Some(Err(error)), _) => view! {
                         {cluster}
                         <section class="card error" data-testid="invite-error" role="alert">
                             <h2>{t!(i18n, start.invite_unusable)}</h2>
                             <ErrorPanel error />
                         </section>
                     }.into_any(),
-                    Some(Ok(invitation)) => view! {
+                    (Some(Ok(invitation)), Some(extras)) => view! {
                         {cluster}
-                        <InviteCard info=invitation.info.clone() />
-                        <RequestForm config invitation />
+                        {extras.invite_card(invitation.info.clone())}
+                        <RequestForm config invitation extras />
                     }.into_any(),
-                    None if config.invite_required => view! {
+                    _ if config.invite_required => view! {
                         {cluster}
                         <p class="card" data-testid="invite-required">
                             {t!(i18n, start.invite_required)}
                         </p>
                     }.into_any(),
-                    None => view! { {cluster} <RequestForm config /> }.into_any(),
+                    (_, Some(extras)) => view! { {cluster} <RequestForm config extras /> }.into_any(),
+                    (_, None) => view! { {cluster} <RequestForm config /> }.into_any(),
                 }
             })}
         </Suspense>
-    }
-}
-
-/// Who invited the person, and what the invite sets.
-#[component]
-fn InviteCard(info: InviteInfo) -> impl IntoView {
-    let i18n = use_i18n();
-    let who = info.invited_by.clone();
-    let until = time::format_utc(info.expires_at.unix_timestamp() as f64 * 1000.0);
-    view! {
-        <section class="card" data-testid="invite-card" aria-labelledby="invite-title">
-            <h2 id="invite-title">{t!(i18n, start.invited_by,
-                who = move || who.clone(),
-                <by> = |children: ChildrenFn| view! { <span data-testid="invited-by">{children()}</span> })}</h2>
-            <p>{t!(i18n, start.invite_sets, until = move || until.clone())}</p>
-            {info.auto_approved.then(|| view! {
-                <p data-testid="invite-auto">{t!(i18n, start.invite_auto)}</p>
-            })}
-        </section>
     }
 }
 
@@ -216,6 +244,9 @@ pub const FORM_READY_MARK: &str = "certdesk:request-form-ready";
 pub fn RequestForm(
     config: PortalConfig,
     #[prop(optional)] invitation: Option<Invitation>,
+    /// The whole form's app's: the choice of clusters (with peers).
+    #[prop(optional)]
+    extras: Option<&'static dyn Extras>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let limits = StoredValue::new(config.policy.clone());
@@ -249,7 +280,13 @@ pub fn RequestForm(
     if locked {
         keys::prestart_key_worker();
     }
-    let choice = config.with_value(|c| Choice::new(c, locked));
+    let choice = config.with_value(Choice::new);
+    // An invite is this install's: its request goes to this cluster only.
+    if let Some(extras) = extras
+        && !locked
+    {
+        config.with_value(|c| extras.ask_peers(c, choice));
+    }
     let invite_token = invitation.as_ref().map(|i| i.token.clone());
     let invited = invitation.map(|i| i.info);
     let default_seconds = invited.as_ref().map_or_else(
@@ -461,7 +498,7 @@ pub fn RequestForm(
                 <p id="username-help" class="help">{t!(i18n, form.username_help)}</p>
                 <FieldErrors id="username-error" testid="username-error" errors=username_errors />
             </div>
-            <ClusterPicker choice />
+            {extras.map(|extras| extras.picker(choice))}
             {show_invited_groups.then(|| view! {
                 <div class="field">
                     <label for="groups">{t!(i18n, form.groups_invited)}</label>
@@ -633,22 +670,4 @@ fn wire_name(algorithm: KeyAlgorithm) -> String {
 
 fn from_wire(name: &str) -> Option<KeyAlgorithm> {
     serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
-}
-
-/// Takes the invite token out of the page's URL fragment, if it holds one, and leaves
-/// the address bar (and the session history) without it.
-fn invite_token_from_fragment() -> Option<String> {
-    let window = web_sys::window()?;
-    let location = window.location();
-    let fragment = location.hash().ok()?;
-    let token = shared::invite::token_of_fragment(&fragment)?.to_owned();
-    let clean = format!(
-        "{}{}",
-        location.pathname().unwrap_or_default(),
-        location.search().unwrap_or_default()
-    );
-    if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&clean));
-    }
-    Some(token)
 }
