@@ -157,7 +157,7 @@ fn copy_of_dist(dist: &Path) -> Result<tempfile::TempDir> {
 /// each app's `index.html` names came along.
 fn copy_bundle(dist: &Path, to: &Path) -> Result<()> {
     copy_tree(dist, to)?;
-    for app in ["", "requests", "admin", "inspect"] {
+    for app in ["", "start", "requests", "admin", "inspect"] {
         let page = to.join(app).join("index.html");
         let index =
             std::fs::read_to_string(&page).with_context(|| format!("no {}", page.display()))?;
