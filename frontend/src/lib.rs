@@ -19,6 +19,7 @@ pub mod clusters;
 pub mod components;
 pub mod config;
 pub mod draft;
+pub mod handoff;
 pub mod keys;
 pub mod language;
 pub mod pages;
@@ -115,9 +116,10 @@ fn FocusOnNavigation() -> impl IntoView {
     components::focus::heading_on_navigation();
 }
 
-/// The requester's first page: the request form (`/`). A sent request's page is
-/// [`StatusApp`]'s, which the form loads when the request is sent. One page, so no
-/// router: its bundle is the first a new colleague loads, and carries only the form.
+/// The requester's first page: the request form (`/`). It hands what was chosen to
+/// [`StatusApp`]'s sending page ([`handoff`]), which makes the key and sends the CSR.
+/// One page, so no router: its bundle is the first a new colleague loads, and carries
+/// only the form.
 #[component]
 pub fn RequesterApp() -> impl IntoView {
     config::provide();
@@ -162,6 +164,7 @@ pub fn StatusApp() -> impl IntoView {
         <Shell>
             <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
                 <Route path=path!("/requests") view=pages::status::mine::YourRequests />
+                <Route path=path!("/requests/new") view=pages::status::sending::Sending />
                 <Route path=path!("/requests/:id") view=pages::status::RequestStatusPage />
             </Routes>
         </Shell>

@@ -1,6 +1,7 @@
 //! The browser's private-key store: one record per request id in IndexedDB (through
-//! `rexie`), so a reload, a closed tab or a visit tomorrow finds the key the request's
-//! certificate will belong to.
+//! `rexie`; the form only counts them, with the browser's own calls: [`held`]), so a
+//! reload, a closed tab or a visit tomorrow finds the key the request's certificate
+//! will belong to.
 //!
 //! Records live until the person has downloaded the kubeconfig and chosen to forget the
 //! key. Nothing here is ever sent to the server.
@@ -208,6 +209,71 @@ pub async fn with_store<T>(op: impl AsyncFnOnce(&KeyStore) -> Result<T>) -> Resu
     let result = op(&store).await;
     store.close();
     result
+}
+
+/// How many keys this browser holds: what the first visit's form asks, read through
+/// the browser's own IndexedDB calls (no `rexie`, so the form's bundle carries no
+/// IndexedDB wrapper) and without making the database when there is none yet (its
+/// creation is aborted, so the first real [`KeyStore::open`] still sets up the store).
+pub async fn held() -> Result<u32> {
+    held_named(DATABASE).await
+}
+
+/// [`held`] in the database `name` (tests use their own).
+pub async fn held_named(name: &str) -> Result<u32> {
+    use wasm_bindgen::JsCast as _;
+    let refused = |what: &str| StoreError::Unavailable(what.to_owned());
+    let factory = web_sys::window()
+        .and_then(|window| window.indexed_db().ok().flatten())
+        .ok_or_else(|| refused("this browser offers no IndexedDB"))?;
+    let opening = factory.open(name).map_err(|_| refused("opening refused"))?;
+    let made_now = std::rc::Rc::new(std::cell::Cell::new(false));
+    let on_upgrade = {
+        let (opening, made_now) = (opening.clone(), made_now.clone());
+        wasm_bindgen::closure::Closure::once_into_js(move || {
+            made_now.set(true);
+            if let Some(creating) = opening.transaction() {
+                let _ = creating.abort();
+            }
+        })
+    };
+    opening.set_onupgradeneeded(Some(on_upgrade.unchecked_ref()));
+    let db = match answer(&opening).await {
+        Ok(db) => db.unchecked_into::<web_sys::IdbDatabase>(),
+        // No database: nothing held (its creation was aborted).
+        Err(_) if made_now.get() => return Ok(0),
+        Err(_) => return Err(refused("opening failed")),
+    };
+    opening.set_onupgradeneeded(None);
+    let count = async {
+        if !db.object_store_names().contains(KEYS) {
+            return Ok(0.0);
+        }
+        let reading = db
+            .transaction_with_str(KEYS)
+            .and_then(|transaction| transaction.object_store(KEYS))
+            .and_then(|keys| keys.count())
+            .map_err(|_| refused("reading refused"))?;
+        let count = answer(&reading)
+            .await
+            .map_err(|_| refused("counting failed"))?;
+        Ok(count.as_f64().unwrap_or_default())
+    }
+    .await;
+    db.close();
+    count.map(|count: f64| count as u32)
+}
+
+/// An IndexedDB request's result, once it succeeds.
+async fn answer(
+    request: &web_sys::IdbRequest,
+) -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
+    let settled = js_sys::Promise::new(&mut |resolve, reject| {
+        request.set_onsuccess(Some(&resolve));
+        request.set_onerror(Some(&reject));
+    });
+    wasm_bindgen_futures::JsFuture::from(settled).await?;
+    request.result()
 }
 
 /// Converts through JSON text (wiped afterwards) rather than a new serde bridge crate.

@@ -1,9 +1,10 @@
 //! The private-key store in headless Chromium's real IndexedDB: a record survives every
 //! handle being dropped and the database reopened (what a reload does), deleting
-//! forgets it, and the count (what the form asks) follows both.
+//! forgets it, and the count follows both; the form's own count reads the same
+//! records and, where there is no database, makes none.
 #![cfg(target_arch = "wasm32")]
 
-use frontend::store::{KeyStore, StoredKey};
+use frontend::store::{KeyStore, StoredKey, held_named};
 use shared::KeyAlgorithm;
 use wasm_bindgen_test::*;
 use zeroize::Zeroizing;
@@ -74,4 +75,30 @@ async fn a_key_survives_reopening_the_database_and_delete_forgets_it() {
     assert_eq!(store.get("never-made").await.unwrap(), None);
     assert_eq!(store.count().await.unwrap(), 1);
     store.close();
+}
+
+#[wasm_bindgen_test]
+async fn the_forms_count_makes_no_database_and_reads_the_stores_records() {
+    let name = format!("certdesk-test-{}", js_sys::Math::random());
+    assert_eq!(
+        held_named(&name).await.unwrap(),
+        0,
+        "no database: nothing held"
+    );
+    assert_eq!(held_named(&name).await.unwrap(), 0, "asked again");
+    // Had the count made an empty database, this open would find no object store.
+    let store = KeyStore::open_named(&name).await.unwrap();
+    store.put(&record("req-a", 1_000.0)).await.unwrap();
+    store.put(&record("req-b", 2_000.0)).await.unwrap();
+    store.close();
+    assert_eq!(held_named(&name).await.unwrap(), 2);
+    let store = KeyStore::open_named(&name).await.unwrap();
+    store.delete("req-b").await.unwrap();
+    assert_eq!(
+        store.list().await.unwrap().len(),
+        1,
+        "the store still works"
+    );
+    store.close();
+    assert_eq!(held_named(&name).await.unwrap(), 1);
 }

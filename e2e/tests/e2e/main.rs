@@ -27,5 +27,6 @@ mod replicas;
 mod run_command;
 mod screenshots;
 mod seed_walkthrough;
+mod sending;
 mod signing;
 mod withdraw;

@@ -65,6 +65,41 @@ pub fn code_words(i18n: I18n, code: ErrorCode) -> &'static str {
     }
 }
 
+/// Words for an error in loading a page's own data (the service's configuration, which
+/// the first visit's form reads): the catalogue's sentence for the codes such a read
+/// meets — the browser could not reach CertDesk, CertDesk was busy, slow, limited or
+/// failed — and the general one for any other code (shown with the code). The first
+/// visit's bundle then carries these few sentences rather than one for every code.
+fn loading_words(i18n: I18n, error: &ApiError) -> String {
+    use ErrorCode as C;
+    if crate::language::is_english(i18n) && !error.message.trim().is_empty() {
+        return error.message.clone();
+    }
+    match error.code {
+        C::PortalUnreachable => t_string!(i18n, error.portal_unreachable),
+        C::Overloaded => t_string!(i18n, error.overloaded),
+        C::Timeout => t_string!(i18n, error.timeout),
+        C::RateLimited => t_string!(i18n, error.rate_limited),
+        C::ClusterUnreachable => t_string!(i18n, error.cluster_unreachable),
+        C::Internal => t_string!(i18n, error.internal),
+        _ => t_string!(i18n, error.unknown),
+    }
+    .to_owned()
+}
+
+/// [`ErrorPanel`] for an error in loading a page's own data ([`loading_words`]).
+#[component]
+pub fn LoadingErrorPanel(error: ApiError) -> impl IntoView {
+    let i18n = use_i18n();
+    let code = error.code.as_str();
+    view! {
+        <div class="card error" role="alert">
+            <p>{move || loading_words(i18n, &error)}</p>
+            <p class="muted"><small>{t!(i18n, error.code)} " " <code>{code}</code></small></p>
+        </div>
+    }
+}
+
 /// The error's words and code inline, for a line that holds more.
 #[component]
 pub fn ErrorWords(error: ApiError) -> impl IntoView {

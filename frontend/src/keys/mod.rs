@@ -292,6 +292,35 @@ pub fn prestart_key_worker() {
     worker::prestart(1);
 }
 
+/// The key worker's files: its loader, the glue the loader imports, its WebAssembly
+/// (Trunk names a worker's files without a hash).
+const WORKER_FILES: [&str; 3] = [WORKER_SCRIPT, "/keygen-worker.js", "/keygen-worker_bg.wasm"];
+
+/// Has the browser fetch the key worker's files into its cache ahead of the key, without
+/// starting a worker (`<link rel="prefetch">`, once a page): the first visit's form,
+/// whose request the status app sends, calls it when someone types, so the key made
+/// there does not wait for them.
+pub fn prefetch_key_worker() {
+    #[cfg(target_arch = "wasm32")]
+    {
+        thread_local!(static ASKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+        if ASKED.replace(true) {
+            return;
+        }
+        let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+            return;
+        };
+        let Some(head) = document.head() else { return };
+        for href in WORKER_FILES {
+            if let Ok(link) = document.create_element("link") {
+                let _ = link.set_attribute("rel", "prefetch");
+                let _ = link.set_attribute("href", href);
+                let _ = head.append_child(&link);
+            }
+        }
+    }
+}
+
 /// Milliseconds from a fixed origin, from `performance.now()` in the browser.
 pub fn now_ms() -> f64 {
     #[cfg(target_arch = "wasm32")]

@@ -1,12 +1,14 @@
-//! The start page: the form that makes a key and CSR here and submits only the CSR,
-//! and a pointer to the requests this browser holds a key for. Two apps show it: the
-//! first visit's (`/`, [`RequestAccess`] without [`Extras`]) and the whole form's
-//! (`/start/`, with [`whole::WHOLE`]): an invite link's form and the choice of clusters
-//! are in the second's bundle only, so the first visit carries neither.
+//! The start page: the request form (a key and CSR are made in the browser and only
+//! the CSR is sent), and a pointer to the requests this browser holds a key for. Two
+//! apps show it: the first visit's (`/`, [`RequestAccess`] without [`Extras`]), which
+//! hands the request to the status app to make the key and send it
+//! ([`crate::handoff`]), and the whole form's (`/start/`, with [`whole::WHOLE`]), which
+//! sends from its own page: an invite link's form, the choice of clusters and the
+//! sending code are in the second's bundle only, so the first visit carries none.
 
 mod clusters;
 pub mod rules;
-mod send;
+pub mod send;
 pub mod whole;
 
 use std::future::Future;
@@ -20,17 +22,17 @@ use shared::names::NameIndex;
 use shared::policy::{self, Field, Violation};
 use shared::{ApiError, KeyAlgorithm, PortalConfig};
 
-use crate::components::error_panel::ErrorPanel;
+use crate::components::error_panel::LoadingErrorPanel;
 use crate::components::request_row::I18n;
 use crate::components::time;
+use crate::handoff::{self, ToSend};
 use crate::i18n::{t, t_string, use_i18n};
 use crate::keys::{self, Cancel};
-use crate::store::with_store;
-use crate::submission::{Failure, FailurePanel};
+use crate::submission::Failure;
 use clusters::Choice;
 use rules::LifetimeProblem;
+use send::Submission;
 pub use send::unsent;
-use send::{Submission, submit};
 
 /// An invite link's token and what it offers: the request form is locked to it.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,10 +55,34 @@ pub trait Extras: Sync {
     ) -> Pin<Box<dyn Future<Output = Result<Invitation, ApiError>>>>;
     /// Who invited the person and what the invite sets.
     fn invite_card(&self, info: InviteInfo) -> AnyView;
+    /// Why an invite link cannot be used.
+    fn invite_unusable(&self, error: ApiError) -> AnyView;
     /// Asks the operator's peers, filling in the choice of clusters as they answer.
     fn ask_peers(&self, config: &PortalConfig, choice: Choice);
     /// The choice of clusters (shown when there is more than one).
     fn picker(&self, choice: Choice) -> AnyView;
+    /// Makes the key(s) and sends the request (the first visit's form hands it over
+    /// to the status app instead, [`crate::handoff`]).
+    fn submit(
+        &self,
+        input: Submission,
+        progress: RwSignal<Option<keys::Step>>,
+    ) -> Pin<Box<dyn Future<Output = Result<String, Failure>>>>;
+    /// What stopped a submission, with `retry`.
+    fn failure_panel(&self, failure: Failure, retry: Callback<()>) -> AnyView;
+    /// Starts the key workers ahead of the key: one, or (`rsa`) as many as an RSA
+    /// key's prime search runs in.
+    fn prestart_workers(&self, rsa: bool);
+}
+
+/// Readies the key making while the person fills in the form: the whole form's app
+/// starts its workers; the first visit's form, whose request the status app sends, has
+/// the browser fetch the worker's files into its cache (and links no worker code).
+fn ready_key_making(extras: Option<&'static dyn Extras>, rsa: bool) {
+    match extras {
+        Some(extras) => extras.prestart_workers(rsa),
+        None => keys::prefetch_key_worker(),
+    }
 }
 
 /// Opens the whole form's app, which has the invite's form, for an invite link opened
@@ -123,7 +149,7 @@ pub fn RequestAccess(#[prop(optional)] extras: Option<&'static dyn Extras>) -> i
                 let (config, invitation) = (config.await, invitation.await);
                 let config = match config {
                     Ok(config) => config,
-                    Err(error) => return view! { <ErrorPanel error /> }.into_any(),
+                    Err(error) => return view! { <LoadingErrorPanel error /> }.into_any(),
                 };
                 let (name, url) = (config.cluster_name.clone(), config.server_url.clone());
                 let cluster = view! {
@@ -137,12 +163,9 @@ pub fn RequestAccess(#[prop(optional)] extras: Option<&'static dyn Extras>) -> i
                     </div>
                 };
                 match (invitation, extras) {
-                    (Some(Err(error)), _) => view! {
+                    (Some(Err(error)), Some(extras)) => view! {
                         {cluster}
-                        <section class="card error" data-testid="invite-error" role="alert">
-                            <h2>{t!(i18n, start.invite_unusable)}</h2>
-                            <ErrorPanel error />
-                        </section>
+                        {extras.invite_unusable(error)}
                     }.into_any(),
                     (Some(Ok(invitation)), Some(extras)) => view! {
                         {cluster}
@@ -169,7 +192,7 @@ pub fn RequestAccess(#[prop(optional)] extras: Option<&'static dyn Extras>) -> i
 #[component]
 fn ResumeHint() -> impl IntoView {
     let i18n = use_i18n();
-    let held = LocalResource::new(|| with_store(async |store| store.count().await));
+    let held = LocalResource::new(crate::store::held);
     // Once the store has answered "nothing", an empty marker says so (for the tests).
     move || {
         match held.get() {
@@ -269,7 +292,7 @@ pub fn RequestForm(
         None
     });
     if rsa_algorithm.get_untracked().is_some() {
-        keys::prestart_rsa_workers();
+        ready_key_making(extras, true);
     }
     let algorithm = move || rsa_algorithm.get().or(main_algorithm.get());
 
@@ -278,7 +301,7 @@ pub fn RequestForm(
     // loads once the invite's form shows (the page is interactive by then, and someone
     // who opened an invite link came to send it). A plain first visit never loads it.
     if locked {
-        keys::prestart_key_worker();
+        ready_key_making(extras, false);
     }
     let choice = config.with_value(Choice::new);
     // An invite is this install's: its request goes to this cluster only.
@@ -391,11 +414,23 @@ pub fn RequestForm(
 
     // The submission is a Leptos action: `pending` is the form's busy state, and its
     // value (the request id, or what stopped it) decides where the page goes.
+    // (Only the whole form's app sends by itself; the first visit's hands over.)
     let submitting = Action::new_local(move |input: &Submission| {
         let input = input.clone();
-        async move { submit(input, progress).await }
+        async move {
+            match extras {
+                Some(extras) => extras.submit(input, progress).await,
+                None => Err(Failure::KeyGen(keys::KeyGenError::Cancelled)),
+            }
+        }
     });
-    let busy = submitting.pending();
+    let handing_over = RwSignal::new(false);
+    let storage_off = RwSignal::new(false);
+    // Back from the sending page may show this page as it was left (the browser's
+    // back-forward cache): busy handing over. It is a form again.
+    let _ = window_event_listener_untyped("pageshow", move |_| handing_over.set(false));
+    let pending = submitting.pending();
+    let busy = Signal::derive(move || pending.get() || handing_over.get());
     Effect::new(move |_| {
         let Some(outcome) = submitting.value().get() else {
             return;
@@ -430,6 +465,22 @@ pub fn RequestForm(
             crate::components::focus::first_invalid();
             return;
         }
+        let Some(_) = extras else {
+            // The first visit's form: the status app makes the key and sends it.
+            let request = ToSend {
+                algorithm,
+                username: username.get_untracked(),
+                groups: groups.get_untracked(),
+                seconds,
+                note: note.get_untracked().trim().to_owned(),
+                renewed_by_plugin: renewed.get_untracked(),
+            };
+            handing_over.set(true);
+            let handed = handoff::hand_over(&request);
+            handing_over.set(handed.is_ok());
+            storage_off.set(handed.is_err());
+            return;
+        };
         let handle = Cancel::new();
         cancel.set_value(Some(handle.clone()));
         failure.set(None);
@@ -490,7 +541,7 @@ pub fn RequestForm(
                     prop:value=move || username.get()
                     on:input=move |ev| {
                         // The key worker loads while the person fills in the form.
-                        keys::prestart_key_worker();
+                        ready_key_making(extras, false);
                         username.set(event_target_value(&ev));
                         username_touched.set(true);
                     }
@@ -562,7 +613,7 @@ pub fn RequestForm(
                             let chosen = from_wire(&event_target_value(&ev));
                             if chosen.is_some() {
                                 // The workers load while the person fills in the rest.
-                                keys::prestart_rsa_workers();
+                                ready_key_making(extras, true);
                             }
                             rsa_algorithm.set(chosen);
                         }>
@@ -610,14 +661,17 @@ pub fn RequestForm(
                 <button type="submit" data-testid="submit-request" disabled=move || busy.get()>
                     {move || if busy.get() { t_string!(i18n, form.working) } else { t_string!(i18n, form.submit) }}
                 </button>
-                {move || busy.get().then(|| view! {
+                {move || pending.get().then(|| view! {
                     <button type="button" class="secondary" data-testid="cancel-keygen" on:click=on_cancel>{t!(i18n, form.cancel)}</button>
                 })}
             </div>
             <p role="status" aria-live="polite" data-testid="keygen-progress">
                 {move || progress.get().map(|p| crate::components::progress::progress_words(i18n, p))}
             </p>
-            {move || failure.get().map(|failure| view! { <FailurePanel failure retry /> })}
+            {move || storage_off.get().then(|| view! {
+                <p class="card error" role="alert" data-testid="request-error">{t!(i18n, form.storage_off)}</p>
+            })}
+            {move || failure.get().and_then(|failure| extras.map(|extras| extras.failure_panel(failure, retry)))}
         </form>
     }
 }

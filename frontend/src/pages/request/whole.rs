@@ -1,6 +1,7 @@
 //! What the whole form's app (`/start/`, `src/bin/start.rs`) adds to the start page:
-//! an invite link's form, and the choice of clusters when the operator listed peers
-//! (an install with peers serves this app at `/` too). Nothing here is reached from
+//! an invite link's form, the choice of clusters when the operator listed peers (an
+//! install with peers serves this app at `/` too), and sending from the page itself
+//! (an invite's token stays in this page's memory). Nothing here is reached from
 //! the first visit's app, so none of it is in that bundle.
 
 use std::future::Future;
@@ -11,10 +12,14 @@ use shared::invite::InviteInfo;
 use shared::{ApiError, PortalConfig};
 
 use super::clusters::{Choice, ClusterPicker};
+use super::send::Submission;
 use super::{Extras, Invitation};
 use crate::api;
+use crate::components::error_panel::ErrorPanel;
 use crate::components::time;
 use crate::i18n::{t, use_i18n};
+use crate::keys::Step;
+use crate::submission::{Failure, FailurePanel};
 
 /// The whole form's [`Extras`].
 pub struct Whole;
@@ -42,12 +47,43 @@ impl Extras for Whole {
         view! { <InviteCard info /> }.into_any()
     }
 
+    fn invite_unusable(&self, error: ApiError) -> AnyView {
+        let i18n = use_i18n();
+        view! {
+            <section class="card error" data-testid="invite-error" role="alert">
+                <h2>{t!(i18n, start.invite_unusable)}</h2>
+                <ErrorPanel error />
+            </section>
+        }
+        .into_any()
+    }
+
     fn ask_peers(&self, config: &PortalConfig, choice: Choice) {
         choice.ask_peers(config);
     }
 
     fn picker(&self, choice: Choice) -> AnyView {
         view! { <ClusterPicker choice /> }.into_any()
+    }
+
+    fn submit(
+        &self,
+        input: Submission,
+        progress: RwSignal<Option<Step>>,
+    ) -> Pin<Box<dyn Future<Output = Result<String, Failure>>>> {
+        Box::pin(super::send::submit(input, progress))
+    }
+
+    fn failure_panel(&self, failure: Failure, retry: Callback<()>) -> AnyView {
+        view! { <FailurePanel failure retry /> }.into_any()
+    }
+
+    fn prestart_workers(&self, rsa: bool) {
+        if rsa {
+            crate::keys::prestart_rsa_workers();
+        } else {
+            crate::keys::prestart_key_worker();
+        }
     }
 }
 

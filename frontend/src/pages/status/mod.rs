@@ -8,6 +8,7 @@ mod issued;
 mod key_actions;
 pub mod mine;
 mod notify;
+pub mod sending;
 mod use_it;
 
 use leptos::prelude::*;
