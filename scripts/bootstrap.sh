@@ -17,6 +17,7 @@ cd "$CERTDESK_ROOT"
 TRUNK_VERSION=0.21.14     # 0.22 needs rustc >= 1.96.1
 BINARYEN_VERSION=132      # Debian's binaryen 108 breaks the page (docs/toolchain.md)
 AXE_CORE_VERSION=4.14.1    # the accessibility checker of the browser tests (e2e/src/axe.rs)
+ESBUILD_VERSION=0.28.2     # minifies the module glue of a release build (scripts/precompress.sh)
 
 cluster_build=1 toolchain_only=
 for arg in "$@"; do
@@ -110,6 +111,14 @@ if ! grep -qs "axe v$AXE_CORE_VERSION" "$axe_file"; then
   say "installing axe-core $AXE_CORE_VERSION (npm)"
   mkdir -p "$CERTDESK_CACHE/npm"
   npm install --prefix "$CERTDESK_CACHE/npm" --no-audit --no-fund --silent "axe-core@$AXE_CORE_VERSION" >/dev/null
+fi
+
+# esbuild, which minifies wasm-bindgen's module glue in a release build
+# (scripts/precompress.sh; npm's package carries the platform's binary).
+if [ "$(esbuild --version 2>/dev/null)" != "$ESBUILD_VERSION" ]; then
+  say "installing esbuild $ESBUILD_VERSION (npm)"
+  mkdir -p "$CERTDESK_CACHE/npm"
+  npm install --prefix "$CERTDESK_CACHE/npm" --no-audit --no-fund --silent "esbuild@$ESBUILD_VERSION" >/dev/null
 fi
 
 wait_cluster_build

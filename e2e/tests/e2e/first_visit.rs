@@ -99,6 +99,7 @@ async fn first_visit(stack: &Stack) -> Result<()> {
         .find(|r| r.url == format!("{}/", stack.portal.url))
         .context("the page itself")?;
     ensure!(page.header("cache-control") == Some("no-cache"), "{page:?}");
+    integrity_holds(&browser).await?;
     let bytes: u64 = first.iter().map(|r| r.encoded_bytes).sum();
     println!(
         "first visit: {} responses, {bytes} bytes on the wire",
@@ -128,6 +129,34 @@ async fn first_visit(stack: &Stack) -> Result<()> {
             && wasm[0].header("cache-control") == Some("public, max-age=31536000, immutable"),
         "{:?}",
         wasm[0]
+    );
+    Ok(())
+}
+
+/// Every `integrity` attribute of the page names the SHA-384 of what the server sends
+/// for it (the release build minifies the module glue after Trunk hashed it, and
+/// rewrites the attribute), read by the page's own `fetch` and `crypto.subtle`.
+async fn integrity_holds(browser: &e2e::browser::Browser) -> Result<()> {
+    let answer = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const links = [...document.querySelectorAll('link[integrity]')];
+             Promise.all(links.map(async (link) => {
+               const body = await (await fetch(link.href)).arrayBuffer();
+               const digest = new Uint8Array(await crypto.subtle.digest('SHA-384', body));
+               const actual = 'sha384-' + btoa(String.fromCharCode(...digest));
+               return actual === link.integrity ? '' : link.href + ': ' + actual;
+             })).then(wrong => done(links.length + ' ' + wrong.filter(Boolean).join(', ')))
+               .catch(e => done('failed: ' + e));",
+            vec![],
+        )
+        .await?;
+    let answer = answer.as_str().unwrap_or_default();
+    let (count, wrong) = answer.split_once(' ').unwrap_or((answer, ""));
+    ensure!(
+        count.parse::<u32>().is_ok_and(|n| n >= 2) && wrong.is_empty(),
+        "the page's integrity attributes: {answer}"
     );
     Ok(())
 }
