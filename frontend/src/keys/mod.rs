@@ -294,6 +294,7 @@ pub fn prestart_key_worker() {
 
 /// The key worker's files: its loader, the glue the loader imports, its WebAssembly
 /// (Trunk names a worker's files without a hash).
+#[cfg(target_arch = "wasm32")]
 const WORKER_FILES: [&str; 3] = [WORKER_SCRIPT, "/keygen-worker.js", "/keygen-worker_bg.wasm"];
 
 /// Has the browser fetch the key worker's files into its cache ahead of the key, without
