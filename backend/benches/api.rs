@@ -82,7 +82,7 @@ async fn main() -> Result<()> {
 
     let static_dir = tempfile::tempdir()?;
     // The three apps the backend serves (the requester's, admin/, inspect/).
-    for app in ["", "requests", "admin", "inspect"] {
+    for app in std::iter::once("").chain(backend::routes::assets::APPS.map(|(_, dir)| dir)) {
         std::fs::create_dir_all(static_dir.path().join(app))?;
         std::fs::write(
             static_dir.path().join(app).join("index.html"),

@@ -27,7 +27,7 @@ impl Drop for Backend {
 /// Starts the backend as CertDesk's ServiceAccount on `cluster`, serving placeholder
 /// apps from `dir/static`, with `args` after the common ones; returns once it listens.
 pub fn start_backend(cluster: &ControlPlane, dir: &Path, args: &[String]) -> Result<Backend> {
-    for app in ["", "requests", "admin", "inspect"] {
+    for app in std::iter::once("").chain(backend::routes::assets::APPS.map(|(_, dir)| dir)) {
         std::fs::create_dir_all(dir.join("static").join(app))?;
         std::fs::write(
             dir.join("static").join(app).join("index.html"),

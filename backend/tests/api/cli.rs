@@ -14,7 +14,7 @@ fn certdesk() -> Command {
 
 fn static_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for app in ["", "requests", "admin", "inspect"] {
+    for app in std::iter::once("").chain(backend::routes::assets::APPS.map(|(_, dir)| dir)) {
         std::fs::create_dir_all(dir.path().join(app)).unwrap();
         std::fs::write(dir.path().join(app).join("index.html"), "<!DOCTYPE html>").unwrap();
     }

@@ -76,7 +76,7 @@ async fn a_policy_file_with_a_bad_line_stops_the_backend_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("policy.yaml");
     std::fs::write(&policy, "groups:\n  allowed: [dev-team]\n  alowed: [qa]\n").unwrap();
-    for app in ["", "requests", "admin", "inspect"] {
+    for app in std::iter::once("").chain(backend::routes::assets::APPS.map(|(_, dir)| dir)) {
         std::fs::create_dir_all(dir.path().join(app)).unwrap();
         std::fs::write(
             dir.path().join(app).join("index.html"),

@@ -35,7 +35,7 @@ fn start(static_dir: &Path, flags: &[&str]) -> (Spawned, String) {
 
 fn static_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    for app in ["", "requests", "admin", "inspect"] {
+    for app in std::iter::once("").chain(backend::routes::assets::APPS.map(|(_, dir)| dir)) {
         std::fs::create_dir_all(dir.path().join(app)).expect("index");
         std::fs::write(dir.path().join(app).join("index.html"), INDEX_HTML).expect("index");
     }
