@@ -11,6 +11,14 @@ use shared::KeyAlgorithm;
 /// The status app's page that sends a handed-over request.
 pub const PAGE: &str = "/requests/new";
 
+/// A sent request's page in the status app (the id encoded).
+pub fn request_page(request_id: &str) -> String {
+    format!(
+        "/requests/{}",
+        String::from(js_sys::encode_uri_component(request_id))
+    )
+}
+
 /// The storage key.
 const KEY: &str = "certdesk.request-to-send";
 

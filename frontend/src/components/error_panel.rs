@@ -92,9 +92,15 @@ fn loading_words(i18n: I18n, error: &ApiError) -> String {
 pub fn LoadingErrorPanel(error: ApiError) -> impl IntoView {
     let i18n = use_i18n();
     let code = error.code.as_str();
+    panel(move || loading_words(i18n, &error), code)
+}
+
+/// The panel's markup: the words, then the code.
+fn panel(words: impl Fn() -> String + Send + Sync + 'static, code: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="card error" role="alert">
-            <p>{move || loading_words(i18n, &error)}</p>
+            <p>{words}</p>
             <p class="muted"><small>{t!(i18n, error.code)} " " <code>{code}</code></small></p>
         </div>
     }
@@ -113,10 +119,5 @@ pub fn ErrorWords(error: ApiError) -> impl IntoView {
 pub fn ErrorPanel(error: ApiError) -> impl IntoView {
     let i18n = use_i18n();
     let code = error.code.as_str();
-    view! {
-        <div class="card error" role="alert">
-            <p>{move || error_words(i18n, &error)}</p>
-            <p class="muted"><small>{t!(i18n, error.code)} " " <code>{code}</code></small></p>
-        </div>
-    }
+    panel(move || error_words(i18n, &error), code)
 }

@@ -442,10 +442,7 @@ pub fn RequestForm(
                 crate::draft::clear();
                 // The status page is an app of its own: the browser loads it. (`assign`
                 // fails only for a URL it cannot parse; the id is encoded.)
-                let href = format!(
-                    "/requests/{}",
-                    String::from(js_sys::encode_uri_component(&request_id))
-                );
+                let href = crate::handoff::request_page(&request_id);
                 let _ = window().location().assign(&href);
             }
             Err(error) => failure.set(Some(error)),

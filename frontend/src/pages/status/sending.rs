@@ -91,10 +91,7 @@ fn Send(request: ToSend) -> impl IntoView {
                 crate::draft::clear();
                 // The request's page takes this one's place (a reload or Back never
                 // comes here to send it again).
-                let href = format!(
-                    "/requests/{}",
-                    String::from(js_sys::encode_uri_component(&request_id))
-                );
+                let href = crate::handoff::request_page(&request_id);
                 navigate(
                     &href,
                     NavigateOptions {
