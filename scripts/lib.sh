@@ -16,6 +16,9 @@ export TRUNK_OFFLINE=true
 
 say() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { say "error: $*"; exit 1; }
+# free_port: a free port of 127.0.0.1 that neither the kernel nor another of our scripts
+# hands out in the next minutes (scripts/free_ports.py says how).
+free_port() { python3 "$CERTDESK_ROOT/scripts/free_ports.py"; }
 
 # Runs a command, printing a header first and its time after, so a long run shows where
 # it is; `summary` prints every step's time at the end.

@@ -71,7 +71,7 @@ listen_port=${listen##*:}
 ports=()
 for ((i = 0; i < clusters; i++)); do
   if [ "$listen_port" = 0 ]; then
-    ports+=("$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')")
+    ports+=("$(free_port)")
   else
     ports+=($((listen_port + i)))
   fi
@@ -115,9 +115,7 @@ configure_local() {
     export CERTDESK_KUBECONFIG="$cluster_dir/backend-auto-approve.kubeconfig"
     export CERTDESK_AUTO_APPROVE_RENEWALS=true
     "$CERTDESK_ROOT/scripts/cluster.sh" webhook-cert "$cluster_dir"
-    local free_port
-    free_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-    export CERTDESK_WEBHOOK_LISTEN="127.0.0.1:$free_port"
+    export CERTDESK_WEBHOOK_LISTEN="127.0.0.1:$(free_port)"
     export CERTDESK_WEBHOOK_TLS_CERT_FILE="$cluster_dir/webhook/tls.crt"
     export CERTDESK_WEBHOOK_TLS_KEY_FILE="$cluster_dir/webhook/tls.key"
     # Only the API server (its admission client certificate) may call the webhook.

@@ -63,7 +63,7 @@ impl World {
                 None,
             )
             .unwrap();
-            let port = free_port();
+            let port = e2e::tools::free_port().unwrap();
             extra.extend([
                 "--webhook-listen".to_owned(),
                 format!("127.0.0.1:{port}"),
@@ -276,14 +276,6 @@ impl World {
             .cloned()
             .collect()
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -27,12 +27,6 @@ use serde_json::json;
 
 const NAMES: [&str; 3] = ["a", "b", "c"];
 
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -187,7 +181,11 @@ async fn main() -> Result<()> {
         .transpose()
         .context("FEDERATION_RUNS must be a number")?
         .unwrap_or(5);
-    let ports = [free_port()?, free_port()?, free_port()?];
+    let ports = [
+        e2e::tools::free_port()?,
+        e2e::tools::free_port()?,
+        e2e::tools::free_port()?,
+    ];
     let url = |i: usize| format!("http://127.0.0.1:{}", ports[i]);
     let clusters = [
         ControlPlane::start()?,

@@ -2,7 +2,6 @@
 //! robin per request, with health checks on `/readyz` so a stopped replica leaves the
 //! rotation, and timeouts long enough for live status streams.
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -20,7 +19,7 @@ impl Balancer {
     /// Starts haproxy in front of `backends` (base URLs such as `http://127.0.0.1:1234`)
     /// and returns once it accepts connections.
     pub fn start(backends: &[&str]) -> Result<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = crate::tools::free_port()?;
         let servers: String = backends
             .iter()
             .enumerate()

@@ -1,6 +1,5 @@
 //! Headless Chromium (Debian's `chromium`) driven through Debian's `chromedriver`.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -43,7 +42,7 @@ impl Browser {
     /// `--ignore-certificate-errors-spki-list=…`, which trusts exactly one server key).
     pub async fn start_with(extra: &[String]) -> Result<Self> {
         crate::tls::init();
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = crate::tools::free_port()?;
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())

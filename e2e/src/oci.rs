@@ -235,13 +235,6 @@ impl Drop for Container {
     }
 }
 
-/// A free loopback port (the container shares the host's network).
-pub fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
 /// Makes `dir` and everything in it readable by the container's user, as a kubelet's
 /// volumes are (mode 0644 files).
 pub fn readable(dir: &Path) -> Result<()> {

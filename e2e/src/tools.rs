@@ -238,3 +238,15 @@ pub fn sign_client_certificate(
     )?;
     Ok(std::fs::read_to_string(at("certificate.pem"))?)
 }
+
+/// A free loopback port for a server that another process will bind later (a CertDesk,
+/// its webhook, a container). Chosen by `scripts/free_ports.py`, the same chooser the
+/// scripts use: below the kernel's ephemeral range and never one handed out in the last
+/// minutes, so neither an outgoing connection nor another test can take it meanwhile.
+pub fn free_port() -> Result<u16> {
+    let script = crate::repo_root().join("scripts/free_ports.py");
+    let out = ok("python3", &[script.to_str().context("utf-8 path")?], None)?;
+    out.trim()
+        .parse()
+        .with_context(|| format!("free_ports.py printed {out:?}"))
+}

@@ -125,9 +125,7 @@ impl StrangerIssuer {
         for file in ["tls.crt", "tls.key", "ca.crt", "users.json", "mint.secret"] {
             std::fs::copy(trusted.dir.join(file), dir.path().join(file))?;
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
+        let port = crate::tools::free_port()?;
         let url = format!("https://127.0.0.1:{port}");
         std::fs::write(dir.path().join("issuer"), &url)?;
         let child = std::process::Command::new(binary)

@@ -280,7 +280,7 @@ fn the_backend_works_with_the_charts_own_service_account_and_rbac() -> Result<()
     let deployment = *of_kind(&release.objects, "Deployment")
         .first()
         .context("the chart renders a Deployment")?;
-    let ports = (e2e::oci::free_port()?, e2e::oci::free_port()?);
+    let ports = (e2e::tools::free_port()?, e2e::tools::free_port()?);
     let pod_files = release.files.path().join("pod");
     let spec = pod_spec(&cluster, release.namespace(), deployment, &pod_files, ports)?;
     ensure!(

@@ -39,7 +39,7 @@ fn the_image_runs_as_a_kubelet_runs_it_and_serves_requests() -> Result<()> {
         .next()
         .context("the API server's port")?
         .to_owned();
-    let port = e2e::oci::free_port()?;
+    let port = e2e::tools::free_port()?;
     let spec = Spec {
         env: vec![
             "KUBERNETES_SERVICE_HOST=127.0.0.1".to_owned(),

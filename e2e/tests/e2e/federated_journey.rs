@@ -23,12 +23,6 @@ use serde_json::json;
 const TEST: &str = "federated_journey";
 const PATIENCE: Duration = Duration::from_secs(90);
 
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
 fn peers(name: &str, port: u16) -> Vec<String> {
     let peers =
         json!([{ "name": name, "url": format!("http://127.0.0.1:{port}"), "default": true }]);
@@ -38,7 +32,7 @@ fn peers(name: &str, port: u16) -> Vec<String> {
 #[tokio::test]
 #[ignore = "needs the control plane, the release bundle and chromium; run by scripts/test.sh"]
 async fn one_request_for_two_clusters_each_approved_in_its_own() -> Result<()> {
-    let (port_a, port_b) = (free_port()?, free_port()?);
+    let (port_a, port_b) = (e2e::tools::free_port()?, e2e::tools::free_port()?);
     let b_cluster = ControlPlane::start_oldest()?;
     let a = Stack::start_member(
         TEST,

@@ -18,12 +18,6 @@ fn portal(name: &str, port: u16, peers: serde_json::Value) -> Result<Portal> {
     })
 }
 
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
 /// What a page at `page` gets when it fetches `url` (with an Authorization header when
 /// `token` is given): the status, or the browser's refusal.
 async fn fetch_from(
@@ -50,7 +44,11 @@ async fn fetch_from(
 #[ignore = "needs the release bundle and chromium; run by scripts/test.sh"]
 async fn only_a_peers_page_may_read_this_installs_api() -> Result<()> {
     // The three addresses first: each install's peers name the others'.
-    let (pa, pb, pc) = (free_port()?, free_port()?, free_port()?);
+    let (pa, pb, pc) = (
+        e2e::tools::free_port()?,
+        e2e::tools::free_port()?,
+        e2e::tools::free_port()?,
+    );
     let url = |port: u16| format!("http://127.0.0.1:{port}");
     let a = portal("a", pa, json!([{ "name": "b", "url": url(pb) }]))?;
     let b = portal("b", pb, json!([{ "name": "a", "url": url(pa) }]))?;
