@@ -89,3 +89,27 @@ async fn a_worker_whose_script_is_missing_is_an_error_not_a_hang() {
         );
     }
 }
+
+#[wasm_bindgen_test]
+async fn one_worker_waits_for_each_key_the_form_will_make_at_once() {
+    // Nothing waits until the form starts readying keys: a choice of three clusters
+    // made before anyone typed starts no worker.
+    keys::top_up_key_workers(3);
+    assert_eq!(keys::keys_ready(), 0);
+    // Typing with one cluster chosen, then the peers' defaults choosing three.
+    keys::prestart_key_workers(1);
+    assert_eq!(keys::keys_ready(), 1);
+    keys::top_up_key_workers(3);
+    assert_eq!(keys::keys_ready(), 3);
+    // Those already waiting count: typing again starts none.
+    keys::prestart_key_workers(3);
+    assert_eq!(keys::keys_ready(), 3);
+    // Each key takes one waiting worker (here its script is missing, so it fails) and
+    // leaves the others for the keys made beside it.
+    for left in (0..3).rev() {
+        let made =
+            keys::generate(KeyAlgorithm::EcdsaP256, &subject(), |_| {}, &Cancel::new()).await;
+        assert!(made.is_err());
+        assert_eq!(keys::keys_ready(), left);
+    }
+}

@@ -284,12 +284,34 @@ pub fn prestart_rsa_workers() {
     worker::prestart(worker::worker_count());
 }
 
-/// Starts one key worker before it is needed (the request form calls it when someone
-/// starts typing): the key then does not wait for the worker's WebAssembly to load.
-/// Does nothing while workers wait, or outside a browser.
-pub fn prestart_key_worker() {
+/// Starts a key worker for each of `keys` keys before they are needed (the request form
+/// calls it when someone starts typing, with one key per chosen cluster): the keys, made
+/// at once, then do not wait for a worker's WebAssembly to load. Counts the workers
+/// already waiting; does nothing outside a browser.
+pub fn prestart_key_workers(keys: usize) {
     #[cfg(target_arch = "wasm32")]
-    worker::prestart(1);
+    worker::prestart_each(keys);
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = keys;
+}
+
+/// Like [`prestart_key_workers`], only once the form has started readying keys (a
+/// worker waits): for a choice of clusters that grows after the person started typing.
+pub fn top_up_key_workers(keys: usize) {
+    #[cfg(target_arch = "wasm32")]
+    if worker::waiting() > 0 {
+        worker::prestart_each(keys);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = keys;
+}
+
+/// How many keys made now would find their workers loaded (0 outside a browser).
+pub fn keys_ready() -> usize {
+    #[cfg(target_arch = "wasm32")]
+    return worker::waiting();
+    #[cfg(not(target_arch = "wasm32"))]
+    0
 }
 
 /// The key worker's files: its loader, the glue the loader imports, its WebAssembly

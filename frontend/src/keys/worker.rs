@@ -115,19 +115,21 @@ impl Pool {
 }
 
 thread_local! {
-    /// Workers started ahead of a key ([`prestart`]), waiting for their first job.
-    static WAITING: RefCell<Option<Pool>> = const { RefCell::new(None) };
+    /// Pools of workers started ahead of keys ([`prestart`], [`prestart_each`]), each
+    /// waiting for its first job.
+    static WAITING: RefCell<Vec<Pool>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Starts `count` key workers now (or as many more as make `count` with those already
-/// waiting), so a key asked for later does not wait for their WebAssembly to load (the
-/// request form calls it when someone types, and for all of them when an RSA algorithm
-/// is chosen). They hold no secret until given a job; the next key takes them.
+/// Starts `count` key workers now in one pool (or as many more as make `count` with
+/// those already waiting in the first), so a key asked for later does not wait for their
+/// WebAssembly to load (the request form calls it when an RSA algorithm is chosen: the
+/// prime search takes the whole pool). They hold no secret until given a job; the next
+/// key takes them.
 pub fn prestart(count: usize) {
     WAITING.with(|waiting| {
         let mut waiting = waiting.borrow_mut();
-        match waiting.as_mut() {
-            None => *waiting = Pool::start(count).ok(),
+        match waiting.first_mut() {
+            None => waiting.extend(Pool::start(count).ok()),
             Some(pool) => {
                 for index in pool.workers.len()..count {
                     match RunningWorker::start(index, &pool.events) {
@@ -140,9 +142,41 @@ pub fn prestart(count: usize) {
     });
 }
 
-/// The waiting workers, or `count` new ones.
+/// Has `keys` pools of one worker each wait (counting the pools already waiting), so
+/// that many keys made at once (one per chosen cluster) each find a worker loaded: the
+/// request form calls it when someone types, with the number of clusters chosen.
+pub fn prestart_each(keys: usize) {
+    WAITING.with(|waiting| {
+        let mut waiting = waiting.borrow_mut();
+        while waiting.len() < keys {
+            match Pool::start(1) {
+                Ok(pool) => waiting.push(pool),
+                Err(_) => break,
+            }
+        }
+    });
+}
+
+/// How many keys would find workers waiting (each waiting pool makes one key).
+pub fn waiting() -> usize {
+    WAITING.with(|waiting| waiting.borrow().len())
+}
+
+/// A waiting pool (for an RSA key, `count` > 1, the largest; for any other key the
+/// smallest, so the RSA pool stays for an RSA key), or `count` new workers.
 fn take_pool(count: usize) -> Result<Pool, KeyGenError> {
-    match WAITING.with(|waiting| waiting.borrow_mut().take()) {
+    let waiting = WAITING.with(|waiting| {
+        let mut waiting = waiting.borrow_mut();
+        let sizes = waiting.iter().map(|pool| pool.workers.len()).enumerate();
+        let index = if count > 1 {
+            sizes.max_by_key(|&(_, size)| size)
+        } else {
+            sizes.min_by_key(|&(_, size)| size)
+        }
+        .map(|(index, _)| index);
+        index.map(|index| waiting.swap_remove(index))
+    });
+    match waiting {
         Some(pool) => Ok(pool),
         None => Pool::start(count),
     }

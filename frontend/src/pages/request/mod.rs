@@ -70,8 +70,8 @@ pub trait Extras: Sync {
     ) -> Pin<Box<dyn Future<Output = Result<String, Failure>>>>;
     /// What stopped a submission, with `retry`.
     fn failure_panel(&self, failure: Failure, retry: Callback<()>) -> AnyView;
-    /// Starts the key workers ahead of the key: one, or (`rsa`) as many as an RSA
-    /// key's prime search runs in.
+    /// Starts the key workers ahead of the keys: one per chosen cluster, or (`rsa`) as
+    /// many as an RSA key's prime search runs in.
     fn prestart_workers(&self, rsa: bool);
 }
 

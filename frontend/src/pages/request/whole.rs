@@ -21,6 +21,11 @@ use crate::i18n::{t, use_i18n};
 use crate::keys::Step;
 use crate::submission::{Failure, FailurePanel};
 
+thread_local! {
+    /// How many clusters are chosen: how many keys the form will make at once.
+    static CHOSEN: std::cell::Cell<usize> = const { std::cell::Cell::new(1) };
+}
+
 /// The whole form's [`Extras`].
 pub struct Whole;
 
@@ -60,6 +65,13 @@ impl Extras for Whole {
 
     fn ask_peers(&self, config: &PortalConfig, choice: Choice) {
         choice.ask_peers(config);
+        // One key per chosen cluster, made at once: as many workers wait as clusters
+        // are chosen, once the person has started (the peers' defaults arrive later).
+        Effect::new(move |_| {
+            let keys = choice.chosen.with(Vec::len).max(1);
+            CHOSEN.set(keys);
+            crate::keys::top_up_key_workers(keys);
+        });
     }
 
     fn picker(&self, choice: Choice) -> AnyView {
@@ -82,7 +94,7 @@ impl Extras for Whole {
         if rsa {
             crate::keys::prestart_rsa_workers();
         } else {
-            crate::keys::prestart_key_worker();
+            crate::keys::prestart_key_workers(CHOSEN.get());
         }
     }
 }
