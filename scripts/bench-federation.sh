@@ -2,7 +2,8 @@
 # One request to three clusters at once against one to a single cluster, and the page's
 # added bytes for three clusters (e2e/benches/federation.rs: three local control planes
 # and a CertDesk in each, headless Chromium); prints markdown tables (docs/benchmarks.md,
-# "Several clusters"). FEDERATION_RUNS sets the submissions of each kind (default 5).
+# "Several clusters"). FEDERATION_RUNS sets the submissions of each kind (default 5),
+# FEDERATION_LATENCY_MS the round trips added by Chromium's network emulation (default 0,30,80).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$CERTDESK_ROOT"

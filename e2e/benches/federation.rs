@@ -4,15 +4,22 @@
 //! Three control planes of their own (`scripts/cluster.sh start`, each with its own CA)
 //! and a CertDesk in each (`a`, `b`, `c`, each listing the other two as peers), in
 //! headless Chromium on loopback. A submission is timed inside the page from the click
-//! on "Make my key and send the request" until the status page shows every cluster's
-//! request Pending (a MutationObserver, so WebDriver's polling is not in the figure);
-//! the single-cluster runs untick `b` and `c` on the same form. Runs alternate. The
+//! on "Make my key and send the request" until the status page (the status app, a new
+//! document) shows every cluster's request Pending (a MutationObserver installed in
+//! every new document, so WebDriver's polling is not in the figure);
+//! the single-cluster runs untick `b` and `c` on the same form. The click comes a second
+//! after the form is complete, as a person's would. Runs alternate. The
 //! page's added bytes are a first visit's bytes on the wire to `/` until the cluster
 //! choice is shown, with peers (the peers' configuration included) against the same
 //! page of an install without peers.
 //!
+//! Every figure is taken twice or more: on loopback, where the three clusters' servers
+//! contend for this machine's cores, and with each request's round trip lengthened by
+//! Chromium's network emulation (`FEDERATION_LATENCY_MS`, default `0,30,80`), as when
+//! the clusters are reached over a network; the servers still share this machine.
+//!
 //! Run by `scripts/bench-federation.sh`. `FEDERATION_RUNS` sets the submissions of each
-//! kind (default 5).
+//! kind at each latency (default 5).
 
 use std::time::{Duration, Instant};
 
@@ -27,10 +34,25 @@ use serde_json::json;
 
 const NAMES: [&str; 3] = ["a", "b", "c"];
 
+/// How long after the form is complete the bench clicks, as a person would.
+const PAUSE_BEFORE_CLICK: Duration = Duration::from_secs(1);
+
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
         .unwrap_or_default()
+}
+
+/// Adds `latency` milliseconds to every request's round trip of this tab (0: none).
+async fn emulate(browser: &Browser, latency: u64) -> Result<()> {
+    browser.cdp("Network.enable", json!({})).await?;
+    browser
+        .cdp(
+            "Network.emulateNetworkConditions",
+            json!({ "offline": false, "latency": latency, "downloadThroughput": -1, "uploadThroughput": -1 }),
+        )
+        .await?;
+    Ok(())
 }
 
 fn median(values: &mut [f64]) -> f64 {
@@ -72,6 +94,9 @@ async fn submit(browser: &Browser, base: &str, user: &str, clusters: &[&str]) ->
             choice.click().await?;
         }
     }
+    // A person's click comes a moment after the form is complete (the key workers,
+    // started when typing began and for each cluster chosen, load meanwhile).
+    tokio::time::sleep(PAUSE_BEFORE_CLICK).await;
     let wanted: Vec<String> = if clusters.len() == 1 {
         vec!["[data-testid=phase][data-phase=Pending]".to_owned()]
     } else {
@@ -82,17 +107,19 @@ async fn submit(browser: &Browser, base: &str, user: &str, clusters: &[&str]) ->
             })
             .collect()
     };
-    // Timed inside the page: the click and the first moment every wanted element is
-    // there (a MutationObserver), so the figure does not carry WebDriver's polling.
-    browser
-        .client
-        .execute(CLICK_AND_WATCH, vec![json!(wanted)])
-        .await?;
+    // Timed inside the pages: the click on the form's page, and the first moment every
+    // wanted element is on the status page (another app, so a new document; WATCH,
+    // installed in every new document, carries the clock over in sessionStorage), so the
+    // figure does not carry WebDriver's polling.
+    browser.client.execute(CLICK, vec![json!(wanted)]).await?;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let took = browser
             .client
-            .execute("return window.__certdeskBench;", vec![])
+            .execute(
+                "return JSON.parse(sessionStorage.getItem('bench.result') || 'null');",
+                vec![],
+            )
             .await?;
         if let Some(ms) = took["took"].as_f64() {
             let answered = took["answered"]
@@ -106,7 +133,7 @@ async fn submit(browser: &Browser, base: &str, user: &str, clusters: &[&str]) ->
         if Instant::now() > deadline {
             let page = browser
                 .client
-                .execute("return location.href + '\\n' + document.body.innerText + '\\n' + JSON.stringify(window.__certdeskBench);", vec![])
+                .execute("return location.href + '\\n' + document.body.innerText + '\\n' + JSON.stringify(Object.entries(sessionStorage));", vec![])
                 .await?;
             anyhow::bail!("the status page never showed {wanted:?}; the page: {page}");
         }
@@ -114,36 +141,43 @@ async fn submit(browser: &Browser, base: &str, user: &str, clusters: &[&str]) ->
     }
 }
 
-/// Clicks the submit button and records in `window.__certdeskBench.took` the
-/// milliseconds until every selector in `arguments[0]` matches an element (and in
-/// `answered` when the last submission's answer had arrived by then, in `slowest` the
-/// longest submission round trip).
-const CLICK_AND_WATCH: &str = r#"
-const wanted = arguments[0];
-const bench = (window.__certdeskBench = { took: null });
-const started = performance.now();
-const observer = new MutationObserver(() => {
-  if (wanted.every((css) => document.querySelector(css))) {
-    bench.took = performance.now() - started;
-    // When the last answer to a submission (POST .../api/v1/requests) arrived.
-    const answers = performance
-      .getEntriesByType("resource")
-      .filter((e) => e.startTime >= started && /\/api\/v1\/requests$/.test(e.name))
-      .map((e) => e.responseEnd - started);
-    bench.answered = answers.length ? Math.max(...answers) : null;
-    // The slowest submission's round trip: how long its CertDesk and API server took.
-    const trips = performance
-      .getEntriesByType("resource")
-      .filter((e) => e.startTime >= started && /\/api\/v1\/requests$/.test(e.name))
-      .map((e) => e.responseEnd - e.startTime);
-    bench.slowest = trips.length ? Math.max(...trips) : null;
-    observer.disconnect();
-  }
-});
-observer.observe(document.documentElement, {
-  subtree: true, childList: true, attributes: true, characterData: true,
-});
+/// On the form's page: notes the click's time (on the clock every document of this
+/// browser shares, `performance.timeOrigin + performance.now()`) and the selectors in
+/// `arguments[0]` in sessionStorage, and clicks the submit button. When the page goes,
+/// it notes when the last submission's answer (POST .../api/v1/requests) arrived and the
+/// slowest submission's round trip (how long its CertDesk and API server took).
+const CLICK: &str = r#"
+for (const key of ["bench.result", "bench.answers"]) sessionStorage.removeItem(key);
+const started = performance.timeOrigin + performance.now();
+sessionStorage.setItem("bench.watch", JSON.stringify({ started, wanted: arguments[0] }));
+addEventListener("pagehide", () => {
+  const posts = performance
+    .getEntriesByType("resource")
+    .filter((e) => performance.timeOrigin + e.startTime >= started && /\/api\/v1\/requests$/.test(e.name));
+  sessionStorage.setItem("bench.answers", JSON.stringify({
+    answered: Math.max(...posts.map((e) => performance.timeOrigin + e.responseEnd - started)),
+    slowest: Math.max(...posts.map((e) => e.responseEnd - e.startTime)),
+  }));
+}, { once: true });
 document.querySelector("[data-testid=submit-request]").click();
+"#;
+
+/// In every new document: while a click is being timed, watches for every wanted
+/// selector and then notes the milliseconds since the click.
+const WATCH: &str = r#"
+(() => {
+  const watch = JSON.parse(sessionStorage.getItem("bench.watch") || "null");
+  if (!watch) return;
+  const observer = new MutationObserver(() => {
+    if (!watch.wanted.every((css) => document.querySelector(css))) return;
+    const took = performance.timeOrigin + performance.now() - watch.started;
+    const answers = JSON.parse(sessionStorage.getItem("bench.answers") || "{}");
+    sessionStorage.removeItem("bench.watch");
+    sessionStorage.setItem("bench.result", JSON.stringify({ took, ...answers }));
+    observer.disconnect();
+  });
+  observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+})();
 "#;
 
 /// A first visit's bytes to `/` until the form (and, with peers, the cluster choice).
@@ -181,6 +215,12 @@ async fn main() -> Result<()> {
         .transpose()
         .context("FEDERATION_RUNS must be a number")?
         .unwrap_or(5);
+    let latencies: Vec<u64> = std::env::var("FEDERATION_LATENCY_MS")
+        .unwrap_or_else(|_| "0,30,80".to_owned())
+        .split(',')
+        .map(|ms| ms.trim().parse())
+        .collect::<Result<_, _>>()
+        .context("FEDERATION_LATENCY_MS must be milliseconds separated by commas")?;
     let ports = [
         e2e::tools::free_port()?,
         e2e::tools::free_port()?,
@@ -219,24 +259,37 @@ async fn main() -> Result<()> {
     })?;
     let browser = Browser::start().await?;
     let outcome = async {
-        let (mut one, mut three) = (<[Vec<f64>; 3]>::default(), <[Vec<f64>; 3]>::default());
-        for run in 0..runs {
-            let user = |kind: &str| format!("bench-{kind}-{run}-{}", std::process::id());
-            let single = submit(&browser, &url(0), &user("one"), &["a"]).await?;
-            let all = submit(&browser, &url(0), &user("three"), &NAMES).await?;
-            for i in 0..3 {
-                one[i].push(single[i]);
-                three[i].push(all[i]);
+        browser
+            .cdp(
+                "Page.addScriptToEvaluateOnNewDocument",
+                json!({ "source": WATCH }),
+            )
+            .await?;
+        let mut rows = Vec::new();
+        for &latency in &latencies {
+            emulate(&browser, latency).await?;
+            let (mut one, mut three) = (<[Vec<f64>; 3]>::default(), <[Vec<f64>; 3]>::default());
+            for run in 0..runs {
+                let user =
+                    |kind: &str| format!("bench-{kind}-{latency}-{run}-{}", std::process::id());
+                let single = submit(&browser, &url(0), &user("one"), &["a"]).await?;
+                let all = submit(&browser, &url(0), &user("three"), &NAMES).await?;
+                for i in 0..3 {
+                    one[i].push(single[i]);
+                    three[i].push(all[i]);
+                }
             }
+            rows.push((
+                latency,
+                one.map(|mut v| median(&mut v)),
+                three.map(|mut v| median(&mut v)),
+                load_average(),
+            ));
         }
+        emulate(&browser, 0).await?;
         let with_peers = first_visit_bytes(&browser, &url(0), true).await?;
         let without = first_visit_bytes(&browser, &alone.url, false).await?;
-        Ok::<_, anyhow::Error>((
-            one.map(|mut v| median(&mut v)),
-            three.map(|mut v| median(&mut v)),
-            with_peers,
-            without,
-        ))
+        Ok::<_, anyhow::Error>((rows, with_peers, without))
     }
     .await;
     let _ = browser.close().await;
@@ -244,22 +297,25 @@ async fn main() -> Result<()> {
     drop(portals);
     drop(alone);
     drop(clusters);
-    let (one, three, with_peers, without) = outcome?;
-    println!("| Submission (median of {runs}) | 1 cluster | 3 clusters | ratio | load average |");
-    println!("|---|---:|---:|---:|---|");
-    let load = load_average();
-    let rows = [
+    let (rows, with_peers, without) = outcome?;
+    println!(
+        "| Submission (median of {runs}) | added round trip | 1 cluster | 3 clusters | ratio | load average |"
+    );
+    println!("|---|---:|---:|---:|---:|---|");
+    let names = [
         "click to every part Pending",
         "click to the last submission answered",
         "the slowest submission's round trip (its CertDesk and API server)",
     ];
-    for (i, row) in rows.iter().enumerate() {
-        println!(
-            "| {row} | {:.0} ms | {:.0} ms | {:.2}x | {load} |",
-            one[i],
-            three[i],
-            three[i] / one[i],
-        );
+    for (latency, one, three, load) in rows {
+        for (i, name) in names.iter().enumerate() {
+            println!(
+                "| {name} | {latency} ms | {:.0} ms | {:.0} ms | {:.2}x | {load} |",
+                one[i],
+                three[i],
+                three[i] / one[i],
+            );
+        }
     }
     println!();
     println!("| First visit to `/` | bytes on the wire |");
