@@ -205,10 +205,24 @@ async fn request_both(browser: &Browser, a: &Stack, user: &str) -> Result<String
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // The form's own requests (the performance log is read from here on).
+    e2e::received::responses(browser).await?;
     click(browser, "submit-request").await?;
     for cluster in ["a", "b"] {
         wait_part(browser, cluster, "Pending").await?;
     }
+    // The status page asks each CertDesk's configuration once: a second ask of the
+    // same address would wait for the first's answer.
+    let mut asked = std::collections::HashMap::<String, usize>::new();
+    for received in e2e::received::responses(browser).await? {
+        if let Some(origin) = received.url.strip_suffix("/api/v1/config") {
+            *asked.entry(origin.to_owned()).or_default() += 1;
+        }
+    }
+    ensure!(
+        asked.len() == 2 && asked.values().all(|&n| n == 1),
+        "configuration asked per CertDesk: {asked:?}"
+    );
     let url = browser.client.current_url().await?;
     url.path()
         .strip_prefix("/requests/")

@@ -42,11 +42,17 @@ impl Part {
             live,
         ));
         on_cleanup(move || follower.take().stop());
-        let portal = record.portal.clone();
-        let config = LocalResource::new(move || {
-            let portal = portal.clone();
-            async move { api::config_at(&portal).await }
-        });
+        // This CertDesk's configuration is the page's own (asked once: a second ask for
+        // the same address waits for the first's answer); a peer's is asked of it.
+        let config = if record.portal.is_empty() {
+            crate::config::use_config()
+        } else {
+            let portal = record.portal.clone();
+            LocalResource::new(move || {
+                let portal = portal.clone();
+                async move { api::config_at(&portal).await }
+            })
+        };
         Self {
             record: StoredValue::new(record),
             status,
