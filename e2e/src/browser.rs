@@ -23,7 +23,7 @@ pub const CHROMIUM_FLAGS: &[&str] = &[
 ];
 
 /// A chromedriver process with one browser session, a fresh profile and its own
-/// download directory. Dropping it ends the session's driver.
+/// download directory. Dropping it ends the session's driver and its Chromium.
 pub struct Browser {
     /// The WebDriver session.
     pub client: Client,
@@ -205,6 +205,33 @@ impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        // A session not closed leaves its Chromium running once the driver is gone;
+        // its profile directory, this browser's alone, names it.
+        kill_chromium_of(self.profile.path());
+    }
+}
+
+/// Ends the Chromium started with `--user-data-dir=<profile>` (its other processes end
+/// with it), if one still runs.
+fn kill_chromium_of(profile: &Path) {
+    let flag = format!("--user-data-dir={}", profile.display());
+    let Ok(processes) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for process in processes.flatten() {
+        let name = process.file_name();
+        let Some(pid) = name
+            .to_str()
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(process.path().join("cmdline")) else {
+            continue;
+        };
+        if cmdline.split(|&b| b == 0).any(|arg| arg == flag.as_bytes()) {
+            let _ = Command::new("kill").arg(pid).status();
+        }
     }
 }
 
