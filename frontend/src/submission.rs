@@ -1,6 +1,7 @@
-//! What a submission needs beyond its page: what can stop it ([`Failure`], shown by
-//! [`FailurePanel`]) and keeping the new key in this browser ([`keep_key`]). The request
-//! form and the renewal on the file tools' page both submit.
+//! What a submission needs beyond its page: an attempt's state on the page that sends
+//! it ([`Attempt`]), what can stop it ([`Failure`], shown by [`FailurePanel`]) and keeping
+//! the new key in this browser ([`keep_key`]). The request form, the sending page and the
+//! renewal on the file tools' page submit.
 
 use leptos::prelude::*;
 use shared::ApiError;
@@ -11,8 +12,63 @@ use crate::components::download;
 use crate::components::error_panel::ErrorPanel;
 use crate::components::time;
 use crate::i18n::{t, use_i18n};
-use crate::keys::KeyGenError;
+use crate::keys::{Cancel, KeyGenError, Step};
 use crate::store::{StoredKey, with_store};
+
+/// A submission's state on the page that sends it (the whole form, the sending page):
+/// its progress, what stopped it, and the handle that cancels the attempt under way.
+#[derive(Clone, Copy)]
+pub struct Attempt {
+    pub progress: RwSignal<Option<Step>>,
+    pub failure: RwSignal<Option<Failure>>,
+    cancel: StoredValue<Option<Cancel>, LocalStorage>,
+}
+
+impl Default for Attempt {
+    fn default() -> Self {
+        Self {
+            progress: RwSignal::new(None),
+            failure: RwSignal::new(None),
+            cancel: StoredValue::new_local(None),
+        }
+    }
+}
+
+impl Attempt {
+    /// Starts an attempt: the last one's failure and progress go; answers its cancel
+    /// handle.
+    pub fn begin(&self) -> Cancel {
+        let handle = Cancel::new();
+        self.cancel.set_value(Some(handle.clone()));
+        self.failure.set(None);
+        self.progress.set(None);
+        handle
+    }
+
+    /// Cancels the attempt under way, if any.
+    pub fn cancel(&self) {
+        self.cancel.with_value(|handle| {
+            if let Some(handle) = handle {
+                handle.cancel();
+            }
+        });
+    }
+
+    /// Ends the attempt with its `outcome`: a made request clears the form's draft and
+    /// `open` shows its page (the address [`crate::handoff::request_page`] gives); a
+    /// failure is kept for its panel.
+    pub fn settle(&self, outcome: Result<String, Failure>, open: impl FnOnce(&str)) {
+        self.cancel.set_value(None);
+        self.progress.set(None);
+        match outcome {
+            Ok(request_id) => {
+                crate::draft::clear();
+                open(&crate::handoff::request_page(&request_id));
+            }
+            Err(error) => self.failure.set(Some(error)),
+        }
+    }
+}
 
 /// What stopped a submission.
 #[derive(Clone)]

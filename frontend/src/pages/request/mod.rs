@@ -27,8 +27,8 @@ use crate::components::request_row::I18n;
 use crate::components::time;
 use crate::handoff::{self, ToSend};
 use crate::i18n::{t, t_string, use_i18n};
-use crate::keys::{self, Cancel};
-use crate::submission::Failure;
+use crate::keys;
+use crate::submission::{Attempt, Failure};
 use clusters::Choice;
 use rules::LifetimeProblem;
 use send::Submission;
@@ -70,17 +70,17 @@ pub trait Extras: Sync {
     ) -> Pin<Box<dyn Future<Output = Result<String, Failure>>>>;
     /// What stopped a submission, with `retry`.
     fn failure_panel(&self, failure: Failure, retry: Callback<()>) -> AnyView;
-    /// Starts the key workers ahead of the keys: one per chosen cluster, or (`rsa`) as
-    /// many as an RSA key's prime search runs in.
-    fn prestart_workers(&self, rsa: bool);
+    /// Starts the key workers ahead of the keys: one for each of `keys` keys (one per
+    /// chosen cluster), or (`rsa`) as many as an RSA key's prime search runs in.
+    fn prestart_workers(&self, rsa: bool, keys: usize);
 }
 
 /// Readies the key making while the person fills in the form: the whole form's app
 /// starts its workers; the first visit's form, whose request the status app sends, has
 /// the browser fetch the worker's files into its cache (and links no worker code).
-fn ready_key_making(extras: Option<&'static dyn Extras>, rsa: bool) {
+fn ready_key_making(extras: Option<&'static dyn Extras>, rsa: bool, keys: usize) {
     match extras {
-        Some(extras) => extras.prestart_workers(rsa),
+        Some(extras) => extras.prestart_workers(rsa, keys),
         None => keys::prefetch_key_worker(),
     }
 }
@@ -292,7 +292,7 @@ pub fn RequestForm(
         None
     });
     if rsa_algorithm.get_untracked().is_some() {
-        ready_key_making(extras, true);
+        ready_key_making(extras, true, 1);
     }
     let algorithm = move || rsa_algorithm.get().or(main_algorithm.get());
 
@@ -301,7 +301,7 @@ pub fn RequestForm(
     // loads once the invite's form shows (the page is interactive by then, and someone
     // who opened an invite link came to send it). A plain first visit never loads it.
     if locked {
-        ready_key_making(extras, false);
+        ready_key_making(extras, false, 1);
     }
     let choice = config.with_value(Choice::new);
     // An invite is this install's: its request goes to this cluster only.
@@ -338,9 +338,10 @@ pub fn RequestForm(
     let show_offered_groups = !locked && !offered_groups.is_empty();
     let chosen_groups = RwSignal::new(Vec::<String>::new());
     let note = RwSignal::new(String::new());
-    let progress = RwSignal::new(None::<crate::keys::Step>);
-    let failure = RwSignal::new(None::<Failure>);
-    let cancel = StoredValue::new_local(None::<Cancel>);
+    let attempt = Attempt::default();
+    let Attempt {
+        progress, failure, ..
+    } = attempt;
 
     // The invite's groups are taken as they are; otherwise exactly the policy's groups
     // the person ticked, in the policy's order.
@@ -435,18 +436,11 @@ pub fn RequestForm(
         let Some(outcome) = submitting.value().get() else {
             return;
         };
-        cancel.set_value(None);
-        progress.set(None);
-        match outcome {
-            Ok(request_id) => {
-                crate::draft::clear();
-                // The status page is an app of its own: the browser loads it. (`assign`
-                // fails only for a URL it cannot parse; the id is encoded.)
-                let href = crate::handoff::request_page(&request_id);
-                let _ = window().location().assign(&href);
-            }
-            Err(error) => failure.set(Some(error)),
-        }
+        // The status page is an app of its own: the browser loads it. (`assign` fails
+        // only for a URL it cannot parse; the id is encoded.)
+        attempt.settle(outcome, |href| {
+            let _ = window().location().assign(href);
+        });
     });
     let send = Callback::new(move |()| {
         username_touched.set(true);
@@ -478,10 +472,7 @@ pub fn RequestForm(
             storage_off.set(handed.is_err());
             return;
         };
-        let handle = Cancel::new();
-        cancel.set_value(Some(handle.clone()));
-        failure.set(None);
-        progress.set(None);
+        let handle = attempt.begin();
         submitting.dispatch_local(Submission {
             algorithm,
             subject: Subject {
@@ -501,13 +492,7 @@ pub fn RequestForm(
         send.run(());
     };
     let retry = send;
-    let on_cancel = move |_| {
-        cancel.with_value(|handle| {
-            if let Some(handle) = handle {
-                handle.cancel();
-            }
-        })
-    };
+    let on_cancel = move |_| attempt.cancel();
 
     let algorithm_option = |a: KeyAlgorithm| {
         let value = wire_name(a);
@@ -537,8 +522,8 @@ pub fn RequestForm(
                     aria-invalid=move || (!username_errors.get().is_empty()).to_string()
                     prop:value=move || username.get()
                     on:input=move |ev| {
-                        // The key worker loads while the person fills in the form.
-                        ready_key_making(extras, false);
+                        // The key workers (one per chosen cluster) load while the person fills in the form.
+                        ready_key_making(extras, false, choice.chosen.with_untracked(Vec::len));
                         username.set(event_target_value(&ev));
                         username_touched.set(true);
                     }
@@ -610,7 +595,7 @@ pub fn RequestForm(
                             let chosen = from_wire(&event_target_value(&ev));
                             if chosen.is_some() {
                                 // The workers load while the person fills in the rest.
-                                ready_key_making(extras, true);
+                                ready_key_making(extras, true, 1);
                             }
                             rsa_algorithm.set(chosen);
                         }>

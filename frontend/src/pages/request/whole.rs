@@ -21,11 +21,6 @@ use crate::i18n::{t, use_i18n};
 use crate::keys::Step;
 use crate::submission::{Failure, FailurePanel};
 
-thread_local! {
-    /// How many clusters are chosen: how many keys the form will make at once.
-    static CHOSEN: std::cell::Cell<usize> = const { std::cell::Cell::new(1) };
-}
-
 /// The whole form's [`Extras`].
 pub struct Whole;
 
@@ -67,11 +62,7 @@ impl Extras for Whole {
         choice.ask_peers(config);
         // One key per chosen cluster, made at once: as many workers wait as clusters
         // are chosen, once the person has started (the peers' defaults arrive later).
-        Effect::new(move |_| {
-            let keys = choice.chosen.with(Vec::len).max(1);
-            CHOSEN.set(keys);
-            crate::keys::top_up_key_workers(keys);
-        });
+        Effect::new(move |_| crate::keys::top_up_key_workers(choice.chosen.with(Vec::len)));
     }
 
     fn picker(&self, choice: Choice) -> AnyView {
@@ -90,11 +81,11 @@ impl Extras for Whole {
         view! { <FailurePanel failure retry /> }.into_any()
     }
 
-    fn prestart_workers(&self, rsa: bool) {
+    fn prestart_workers(&self, rsa: bool, keys: usize) {
         if rsa {
             crate::keys::prestart_rsa_workers();
         } else {
-            crate::keys::prestart_key_workers(CHOSEN.get());
+            crate::keys::prestart_key_workers(keys.max(1));
         }
     }
 }

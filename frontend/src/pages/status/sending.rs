@@ -12,9 +12,9 @@ use crate::components::progress::progress_words;
 use crate::components::title;
 use crate::handoff::{self, ToSend};
 use crate::i18n::{t, t_string, use_i18n};
-use crate::keys::{Cancel, Step};
+use crate::keys::Cancel;
 use crate::pages::request::send::{SendTo, Submission, submit};
-use crate::submission::{Failure, FailurePanel};
+use crate::submission::{Attempt, Failure, FailurePanel};
 
 /// The page: sends what was handed over, once, or says there is nothing to send.
 #[component]
@@ -40,9 +40,10 @@ pub fn Sending() -> impl IntoView {
 fn Send(request: ToSend) -> impl IntoView {
     let i18n = use_i18n();
     let config = crate::config::use_config();
-    let progress = RwSignal::new(None::<Step>);
-    let failure = RwSignal::new(None::<Failure>);
-    let cancel = StoredValue::new_local(None::<Cancel>);
+    let attempt = Attempt::default();
+    let Attempt {
+        progress, failure, ..
+    } = attempt;
     let sending = Action::new_local(move |handle: &Cancel| {
         let (request, handle) = (request.clone(), handle.clone());
         async move {
@@ -72,11 +73,7 @@ fn Send(request: ToSend) -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
-        let handle = Cancel::new();
-        cancel.set_value(Some(handle.clone()));
-        failure.set(None);
-        progress.set(None);
-        sending.dispatch_local(handle);
+        sending.dispatch_local(attempt.begin());
     });
     start.run(());
     let navigate = use_navigate();
@@ -84,32 +81,19 @@ fn Send(request: ToSend) -> impl IntoView {
         let Some(outcome) = sending.value().get() else {
             return;
         };
-        cancel.set_value(None);
-        progress.set(None);
-        match outcome {
-            Ok(request_id) => {
-                crate::draft::clear();
-                // The request's page takes this one's place (a reload or Back never
-                // comes here to send it again).
-                let href = crate::handoff::request_page(&request_id);
-                navigate(
-                    &href,
-                    NavigateOptions {
-                        replace: true,
-                        ..Default::default()
-                    },
-                );
-            }
-            Err(error) => failure.set(Some(error)),
-        }
+        // The request's page takes this one's place (a reload or Back never comes here
+        // to send it again).
+        attempt.settle(outcome, |href| {
+            navigate(
+                href,
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            )
+        });
     });
-    let on_cancel = move |_| {
-        cancel.with_value(|handle| {
-            if let Some(handle) = handle {
-                handle.cancel();
-            }
-        })
-    };
+    let on_cancel = move |_| attempt.cancel();
     view! {
         <section class="card" data-testid="sending" aria-busy=move || busy.get().to_string()>
             <p role="status" aria-live="polite" data-testid="keygen-progress">
